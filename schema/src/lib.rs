@@ -51,6 +51,10 @@ pub mod truth {
     pub const OAT: &str = "oat";
     pub const ATTACK_TECHNIQUE: &str = "attack_technique";
     pub const RECORD_EXPOSED: &str = "record_exposed";
+    /// How many accounts' records this response handed out for the first time within its
+    /// campaign (0 when `record_exposed` is false). Summing it over a campaign's events
+    /// gives the distinct accounts it exposed: the generator never counts an account twice.
+    pub const RECORDS_EXPOSED: &str = "records_exposed";
 }
 
 /// Column names of the `accounts` table: the synthetic customer population.

@@ -50,6 +50,7 @@ pub fn truth_schema() -> Schema {
         field(t::OAT, DataType::Utf8, true),
         field(t::ATTACK_TECHNIQUE, DataType::Utf8, true),
         field(t::RECORD_EXPOSED, DataType::Boolean, false),
+        field(t::RECORDS_EXPOSED, DataType::Int32, false),
     ])
 }
 
