@@ -1,1 +1,11 @@
-//! placeholder
+//! breachlab's harness: scores detectors on a dataset by what matters for a breach.
+//!
+//! - [`metrics`]: pure, streaming metrics over plain columns (no I/O);
+//! - [`report`]: the `report.json` contract and the Markdown, terminal and HTML views.
+
+pub mod metrics;
+pub mod report;
+
+pub use metrics::{
+    CampaignInfo, DetectorMetrics, MetricsAccumulator, MetricsConfig, MetricsError, ScoredColumns,
+};

@@ -1,0 +1,67 @@
+//! Alarms: what an analyst would see. Flagged events of one actor form one alarm while
+//! each is less than the gap after the previous one (a chain, not a fixed window); an
+//! alarm is true when any of its events is an attack event.
+
+use super::{AlarmMetrics, ratio};
+
+/// The alarm an actor currently has open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OpenAlarm {
+    last_flag_ts_us: i64,
+    is_true: bool,
+}
+
+/// Counts of closed alarms.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AlarmCounter {
+    alarms: u64,
+    true_alarms: u64,
+}
+
+impl AlarmCounter {
+    /// Feeds one flagged event of an actor whose open alarm is `open`.
+    pub(crate) fn on_flagged(
+        &mut self,
+        open: &mut Option<OpenAlarm>,
+        ts_us: i64,
+        is_attack: bool,
+        gap_us: i64,
+    ) {
+        match open {
+            Some(alarm) if ts_us.saturating_sub(alarm.last_flag_ts_us) < gap_us => {
+                alarm.last_flag_ts_us = alarm.last_flag_ts_us.max(ts_us);
+                alarm.is_true |= is_attack;
+            }
+            _ => {
+                if let Some(previous) = open.take() {
+                    self.close(previous);
+                }
+                *open = Some(OpenAlarm {
+                    last_flag_ts_us: ts_us,
+                    is_true: is_attack,
+                });
+            }
+        }
+    }
+
+    pub(crate) fn close(&mut self, alarm: OpenAlarm) {
+        self.alarms += 1;
+        self.true_alarms += u64::from(alarm.is_true);
+    }
+
+    pub(crate) fn finish(&self, span_days: f64, benign_events: u64) -> AlarmMetrics {
+        let false_alarms = self.alarms - self.true_alarms;
+        let per_day =
+            (span_days.is_finite() && span_days > 0.0).then(|| false_alarms as f64 / span_days);
+        let per_million_benign =
+            (benign_events > 0).then(|| false_alarms as f64 / (benign_events as f64 / 1e6));
+        AlarmMetrics {
+            alarms: self.alarms,
+            true_alarms: self.true_alarms,
+            false_alarms,
+            alarm_precision: ratio(self.true_alarms, self.alarms),
+            false_alarms_per_day: per_day,
+            false_alarms_per_million_benign: per_million_benign,
+        }
+    }
+}

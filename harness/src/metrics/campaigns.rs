@@ -1,0 +1,145 @@
+//! Per-campaign detection: when an attack campaign was first flagged and how many
+//! records it exposed before it could be contained.
+//!
+//! Exposure for containment delay D counts the campaign's events with
+//! `ts <= detection_ts + D`. Events arrive in time order, so everything seen before the
+//! detecting event is in for every D; later events are added to each D whose window
+//! still covers them. Undetected campaigns count all their records.
+
+use super::exposure_curve::{CurvePoint, ExposureCurveBuilder};
+use super::{CampaignInfo, CampaignMetrics, DelayExposure, ExposureCurve};
+
+#[derive(Debug, Clone)]
+pub(crate) struct CampaignTracker {
+    info: CampaignInfo,
+    events: u64,
+    events_before_detection: u64,
+    detection_ts_us: Option<i64>,
+    records_before_detection: i64,
+    records_after_detection_by_delay: Vec<i64>,
+    records_total: i64,
+    curve: ExposureCurveBuilder,
+}
+
+impl CampaignTracker {
+    pub(crate) fn new(info: CampaignInfo, delay_count: usize) -> Self {
+        let curve = ExposureCurveBuilder::new(info.start_us, info.end_us);
+        Self {
+            info,
+            events: 0,
+            events_before_detection: 0,
+            detection_ts_us: None,
+            records_before_detection: 0,
+            records_after_detection_by_delay: vec![0; delay_count],
+            records_total: 0,
+            curve,
+        }
+    }
+
+    pub(crate) fn observe(&mut self, ts_us: i64, flagged: bool, records: i32, delays_s: &[i64]) {
+        self.events += 1;
+        self.records_total += i64::from(records);
+        self.curve.add(ts_us, records);
+        if self.detection_ts_us.is_none() && flagged {
+            self.detection_ts_us = Some(ts_us);
+        }
+        match self.detection_ts_us {
+            None => {
+                self.events_before_detection += 1;
+                self.records_before_detection += i64::from(records);
+            }
+            Some(detection_ts_us) => {
+                self.add_after_detection(detection_ts_us, ts_us, records, delays_s)
+            }
+        }
+    }
+
+    fn add_after_detection(
+        &mut self,
+        detection_ts_us: i64,
+        ts_us: i64,
+        records: i32,
+        delays_s: &[i64],
+    ) {
+        let sums = self.records_after_detection_by_delay.iter_mut();
+        for (sum, delay_s) in sums.zip(delays_s) {
+            let window_end = detection_ts_us.saturating_add(delay_s.saturating_mul(1_000_000));
+            if ts_us <= window_end {
+                *sum += i64::from(records);
+            }
+        }
+    }
+
+    fn records_by_delay(&self, delays_s: &[i64]) -> Vec<DelayExposure> {
+        let after = &self.records_after_detection_by_delay;
+        delays_s
+            .iter()
+            .zip(after)
+            .map(|(delay_s, after_detection)| DelayExposure {
+                delay_s: *delay_s,
+                records: match self.detection_ts_us {
+                    Some(_) => self.records_before_detection + after_detection,
+                    None => self.records_total,
+                },
+            })
+            .collect()
+    }
+
+    pub(crate) fn finish(&self, delays_s: &[i64]) -> (CampaignMetrics, ExposureCurve) {
+        let detected = self.detection_ts_us.is_some();
+        let records_exposed_by_delay = self.records_by_delay(delays_s);
+        let metrics = CampaignMetrics {
+            campaign_id: self.info.campaign_id,
+            name: self.info.name.clone(),
+            technique: self.info.technique.clone(),
+            start_us: self.info.start_us,
+            end_us: self.info.end_us,
+            events: self.events,
+            detected,
+            first_detection_ts_us: self.detection_ts_us,
+            time_to_detect_s: self
+                .detection_ts_us
+                .map(|ts| (ts as f64 - self.info.start_us as f64) / 1e6),
+            events_to_detect: detected.then_some(self.events_before_detection),
+            records_exposed_by_delay,
+            records_exposed_total: self.records_total,
+        };
+        let detection_point = self.detection_ts_us.map(|ts_us| CurvePoint {
+            ts_us,
+            records: metrics.records_exposed_before_detection(),
+        });
+        let curve = self.curve.finish(self.info.campaign_id, detection_point);
+        (metrics, curve)
+    }
+}
+
+/// Value at quantile `q` (0..=1) of `values`, by linear interpolation between the order
+/// statistics at positions `floor(h)` and `ceil(h)`, `h = (n - 1) q` (numpy's default).
+/// `None` for no values.
+pub(crate) fn quantile_linear(values: &[f64], q: f64) -> Option<f64> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let position = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let lower = position.floor() as usize;
+    let upper = position.ceil() as usize;
+    let fraction = position - lower as f64;
+    Some(sorted[lower] + (sorted[upper] - sorted[lower]) * fraction)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantile_linear;
+
+    #[test]
+    fn quantiles_interpolate() {
+        assert_eq!(quantile_linear(&[], 0.5), None);
+        assert_eq!(quantile_linear(&[7.0], 0.9), Some(7.0));
+        assert_eq!(quantile_linear(&[20.0, 10.0], 0.5), Some(15.0));
+        // h = 3 * 0.9 = 2.7: 30 + 0.7 * (40 - 30) = 37
+        let p90 = quantile_linear(&[10.0, 40.0, 20.0, 30.0], 0.9).unwrap_or(f64::NAN);
+        assert!((p90 - 37.0).abs() < 1e-12);
+    }
+}

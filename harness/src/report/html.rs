@@ -1,0 +1,476 @@
+//! One self-contained HTML page: summary table, campaign timeline with each detector's
+//! first detection, records exposed over time per detector, precision-recall curves and
+//! per-campaign and per-cohort tables. Inline CSS and SVG only: no script, no network,
+//! readable offline. Every piece of text from the report is escaped.
+
+use super::format::{MISSING, duration, escape_html, fraction, grouped, utc};
+use super::plot::{Frame, Range, colour, legend, nice_ticks};
+use super::table::{SUMMARY_HEADERS, summary_cells};
+use super::{CampaignReport, DetectorReport, Report};
+use crate::metrics::ExposureCurve;
+use std::fmt::Write;
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1200px}\
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:4px 8px}\
+td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}\
+pre{background:#f7f7f7;padding:.5rem;overflow:auto;max-height:20rem}\
+svg{display:block;margin:1rem 0;font-size:12px}svg text{fill:#222}\
+.frame{fill:none;stroke:#999}.grid{stroke:#eee}.tick{stroke:#999}\
+.axis-label{font-weight:bold}.line{fill:none;stroke-width:2}\
+.after{fill:none;stroke:#bbb;stroke-width:1.5;stroke-dasharray:4 3}\
+.bar{fill:#ddd;stroke:#aaa}.marker{stroke:#fff;stroke-width:1}.note{color:#666}";
+
+/// The whole report as one HTML document.
+pub fn render_html(report: &Report) -> String {
+    let mut page = String::new();
+    page.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    let _ = write!(
+        page,
+        "<title>breachlab report</title><style>{STYLE}</style></head><body>"
+    );
+    let _ = write!(
+        page,
+        "<h1>breachlab report</h1><p class=\"note\">breachlab {} · report schema {}</p>",
+        escape_html(&report.breachlab_version),
+        report.schema_version
+    );
+    page.push_str(&summary_table(report));
+    page.push_str(&timeline_section(report));
+    page.push_str(&exposure_section(report));
+    page.push_str(&precision_recall_section(report));
+    page.push_str(&campaign_tables(report));
+    page.push_str(&cohort_table(report));
+    page.push_str(&upper_bound_table(report));
+    page.push_str(&dataset_section(report));
+    page.push_str("</body></html>\n");
+    page
+}
+
+fn summary_table(report: &Report) -> String {
+    let mut out = String::from("<h2>Summary</h2><table><tr>");
+    for header in SUMMARY_HEADERS {
+        let _ = write!(out, "<th>{}</th>", escape_html(header));
+    }
+    out.push_str("</tr>");
+    for detector in &report.detectors {
+        out.push_str("<tr>");
+        for (column, cell) in summary_cells(detector).iter().enumerate() {
+            let class = if column == 0 { "" } else { " class=\"num\"" };
+            let _ = write!(out, "<td{class}>{}</td>", escape_html(cell));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str(
+        "</table><p class=\"note\">Event-level scores, no point adjustment. \
+        Records exposed before detection: summed over attack campaigns, containment at \
+        the detecting event.</p>",
+    );
+    out
+}
+
+/// Attack campaigns of all detectors, by id, in first-seen order.
+fn all_campaigns(report: &Report) -> Vec<&CampaignReport> {
+    let mut campaigns: Vec<&CampaignReport> = Vec::new();
+    for campaign in report.detectors.iter().flat_map(|d| &d.campaigns) {
+        if !campaigns
+            .iter()
+            .any(|c| c.campaign_id == campaign.campaign_id)
+        {
+            campaigns.push(campaign);
+        }
+    }
+    campaigns
+}
+
+/// Time range covering every campaign and every detection.
+fn time_range(report: &Report) -> Range {
+    let times = report
+        .detectors
+        .iter()
+        .flat_map(|d| &d.campaigns)
+        .flat_map(|c| {
+            [Some(c.start_us), Some(c.end_us), c.first_detection_ts_us]
+                .into_iter()
+                .flatten()
+        });
+    let (min, max) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    Range::new(min as f64, max as f64)
+}
+
+fn time_ticks(range: Range) -> Vec<(f64, String)> {
+    let hours = Range::new(0.0, (range.max - range.min) / 3.6e9);
+    nice_ticks(hours, 6)
+        .into_iter()
+        .map(|h| (range.min + h * 3.6e9, format!("+{h} h")))
+        .collect()
+}
+
+fn detector_names(report: &Report) -> Vec<String> {
+    report.detectors.iter().map(|d| d.name.clone()).collect()
+}
+
+fn timeline_section(report: &Report) -> String {
+    let campaigns = all_campaigns(report);
+    let mut out = String::from("<h2>Campaign timeline</h2>");
+    if campaigns.is_empty() {
+        out.push_str("<p class=\"note\">No attack campaigns.</p>");
+        return out;
+    }
+    let range = time_range(report);
+    let _ = write!(
+        out,
+        "<p class=\"note\">Grey bars: attack campaigns. Dots: each detector's first \
+         detection. Time axis from {} UTC.</p>",
+        utc(range.min as i64)
+    );
+    let rows = campaigns.len() as f64;
+    let frame = Frame {
+        width: 1100.0,
+        height: 60.0 + 28.0 * rows + 40.0,
+        left: 220.0,
+        right: 20.0,
+        top: 30.0,
+        bottom: 40.0,
+        x: range,
+        y: Range::new(0.0, rows),
+    };
+    out.push_str(&frame.open("Campaign timeline with first detections"));
+    out.push_str(&legend(&detector_names(report), frame.left));
+    out.push_str(&frame.x_axis(&time_ticks(range), "time since first campaign start"));
+    for (row, campaign) in campaigns.iter().enumerate() {
+        out.push_str(&timeline_row(report, &frame, row, campaign));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+fn timeline_row(report: &Report, frame: &Frame, row: usize, campaign: &CampaignReport) -> String {
+    let centre = frame.y.max - row as f64 - 0.5;
+    let (x1, x2) = (
+        frame.px(campaign.start_us as f64),
+        frame.px(campaign.end_us as f64),
+    );
+    let y = frame.py(centre);
+    let mut out = format!(
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+         <rect x=\"{x1:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" class=\"bar\">\
+         <title>{}: {} to {} UTC</title></rect>",
+        frame.left - 6.0,
+        y + 4.0,
+        escape_html(&truncate(&campaign.name, 30)),
+        y - 7.0,
+        (x2 - x1).max(1.0),
+        escape_html(&campaign.name),
+        utc(campaign.start_us),
+        utc(campaign.end_us),
+    );
+    for (index, detector) in report.detectors.iter().enumerate() {
+        let Some(own) = detector
+            .campaigns
+            .iter()
+            .find(|c| c.campaign_id == campaign.campaign_id)
+        else {
+            continue;
+        };
+        if let Some(ts) = own.first_detection_ts_us {
+            let tooltip = format!(
+                "{}: first detection {} UTC, {} after start, {} records exposed",
+                detector.name,
+                utc(ts),
+                duration(own.time_to_detect_s),
+                grouped(own.records_exposed_before_detection)
+            );
+            out.push_str(&frame.marker(ts as f64, centre, colour(index), &tooltip));
+        }
+    }
+    out
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+        format!("{kept}…")
+    }
+}
+
+fn exposure_section(report: &Report) -> String {
+    let mut out = String::from(
+        "<h2>Records exposed over time</h2><p class=\"note\">Cumulative records exposed per \
+         attack campaign. Solid: before the detector's first detection (dot); dashed grey: \
+         after it, what containment must stop.</p>",
+    );
+    let range = time_range(report);
+    for (index, detector) in report.detectors.iter().enumerate() {
+        out.push_str(&exposure_plot(detector, colour(index), range));
+    }
+    out
+}
+
+fn exposure_plot(detector: &DetectorReport, stroke: &str, time: Range) -> String {
+    let most = detector
+        .exposure_curves
+        .iter()
+        .flat_map(|curve| curve.points.iter().map(|p| p.records))
+        .max()
+        .unwrap_or(0);
+    let frame = Frame {
+        width: 1100.0,
+        height: 300.0,
+        left: 80.0,
+        right: 20.0,
+        top: 30.0,
+        bottom: 40.0,
+        x: time,
+        y: Range::new(0.0, most.max(1) as f64),
+    };
+    let mut out = frame.open(&format!("Records exposed over time: {}", detector.name));
+    let _ = write!(
+        out,
+        "<text x=\"{}\" y=\"18\" class=\"axis-label\">{}</text>",
+        frame.left,
+        escape_html(&detector.name)
+    );
+    let y_ticks: Vec<(f64, String)> = nice_ticks(frame.y, 5)
+        .into_iter()
+        .map(|v| (v, grouped(v as i64)))
+        .collect();
+    out.push_str(&frame.y_axis(&y_ticks, "records"));
+    out.push_str(&frame.x_axis(&time_ticks(time), "time since first campaign start"));
+    for curve in &detector.exposure_curves {
+        out.push_str(&exposure_curve(&frame, curve, stroke, detector));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+fn exposure_curve(
+    frame: &Frame,
+    curve: &ExposureCurve,
+    stroke: &str,
+    detector: &DetectorReport,
+) -> String {
+    let as_xy = |ts: i64, records: i64| (ts as f64, records as f64);
+    let all: Vec<(f64, f64)> = curve
+        .points
+        .iter()
+        .map(|p| as_xy(p.ts_us, p.records))
+        .collect();
+    let Some(detection) = curve.detection else {
+        return frame.polyline(&all, stroke, "line");
+    };
+    let mut before: Vec<(f64, f64)> = curve
+        .points
+        .iter()
+        .filter(|p| p.ts_us <= detection.ts_us)
+        .map(|p| as_xy(p.ts_us, p.records))
+        .collect();
+    before.push(as_xy(detection.ts_us, detection.records));
+    let name = detector
+        .campaigns
+        .iter()
+        .find(|c| c.campaign_id == curve.campaign_id)
+        .map_or_else(|| curve.campaign_id.to_string(), |c| c.name.clone());
+    let tooltip = format!(
+        "{name}: detected at {} UTC with {} records exposed",
+        utc(detection.ts_us),
+        grouped(detection.records)
+    );
+    let mut out = frame.polyline(&all, "#bbb", "after");
+    out.push_str(&frame.polyline(&before, stroke, "line"));
+    out.push_str(&frame.marker(
+        detection.ts_us as f64,
+        detection.records as f64,
+        stroke,
+        &tooltip,
+    ));
+    out
+}
+
+fn precision_recall_section(report: &Report) -> String {
+    let frame = Frame {
+        width: 560.0,
+        height: 460.0,
+        left: 60.0,
+        right: 20.0,
+        top: 30.0,
+        bottom: 40.0,
+        x: Range::new(0.0, 1.0),
+        y: Range::new(0.0, 1.0),
+    };
+    let ticks: Vec<(f64, String)> = (0..=5)
+        .map(|i| (i as f64 / 5.0, format!("{:.1}", i as f64 / 5.0)))
+        .collect();
+    let mut out = String::from(
+        "<h2>Precision-recall curves</h2><p class=\"note\">Event level, every distinct \
+         threshold (thinned for plotting). Dot: the threshold used.</p>",
+    );
+    out.push_str(&frame.open("Precision-recall curves"));
+    out.push_str(&legend(&detector_names(report), frame.left));
+    out.push_str(&frame.x_axis(&ticks, "recall"));
+    out.push_str(&frame.y_axis(&ticks, "precision"));
+    for (index, detector) in report.detectors.iter().enumerate() {
+        out.push_str(&pr_curve(&frame, detector, colour(index)));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The curve as steps: recall rises at the precision reached there.
+fn pr_curve(frame: &Frame, detector: &DetectorReport, stroke: &str) -> String {
+    let Some(first) = detector.pr_curve.first() else {
+        return String::new();
+    };
+    let mut steps = vec![(0.0, first.precision)];
+    for point in &detector.pr_curve {
+        let level = steps.last().map_or(point.precision, |last| last.1);
+        steps.push((point.recall, level));
+        steps.push((point.recall, point.precision));
+    }
+    let mut out = frame.polyline(&steps, stroke, "line");
+    let tooltip = format!(
+        "{}: threshold {} gives precision {}, recall {}",
+        detector.name,
+        detector.threshold,
+        fraction(detector.event.precision),
+        fraction(detector.event.recall)
+    );
+    out.push_str(&frame.marker(
+        detector.event.recall,
+        detector.event.precision,
+        stroke,
+        &tooltip,
+    ));
+    out
+}
+
+fn campaign_tables(report: &Report) -> String {
+    let mut out = String::from("<h2>Campaigns</h2>");
+    for detector in &report.detectors {
+        let delays: Vec<&String> = detector
+            .campaigns
+            .first()
+            .map(|c| c.records_exposed_by_delay.keys().collect())
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "<h3>{}</h3><table><tr><th>Campaign</th><th>Technique</th><th>Detected</th>\
+             <th>Time to detect</th><th>Events to detect</th>",
+            escape_html(&detector.name)
+        );
+        for delay in &delays {
+            let _ = write!(
+                out,
+                "<th>Exposed, contained +{}</th>",
+                escape_html(&duration(delay.parse().ok()))
+            );
+        }
+        out.push_str("<th>Exposed in total</th></tr>");
+        for campaign in &detector.campaigns {
+            out.push_str(&campaign_row(campaign, &delays));
+        }
+        out.push_str("</table>");
+    }
+    out
+}
+
+fn campaign_row(campaign: &CampaignReport, delays: &[&String]) -> String {
+    let mut out = format!(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+        escape_html(&campaign.name),
+        escape_html(&campaign.technique),
+        if campaign.detected { "yes" } else { "no" },
+        escape_html(&duration(campaign.time_to_detect_s)),
+        campaign
+            .events_to_detect
+            .map_or_else(|| MISSING.to_string(), |n| grouped(n as i64)),
+    );
+    for delay in delays {
+        let records = campaign.records_exposed_by_delay.get(*delay).copied();
+        let _ = write!(
+            out,
+            "<td class=\"num\">{}</td>",
+            records.map_or_else(|| MISSING.to_string(), grouped)
+        );
+    }
+    let _ = write!(
+        out,
+        "<td class=\"num\">{}</td></tr>",
+        grouped(campaign.records_exposed_total)
+    );
+    out
+}
+
+fn cohort_table(report: &Report) -> String {
+    let mut out = String::from(
+        "<h2>Benign look-alike cohorts</h2><p class=\"note\">False-flag rate: flagged \
+         events / events of the cohort.</p><table><tr><th>Cohort</th>",
+    );
+    for detector in &report.detectors {
+        let _ = write!(out, "<th>{}</th>", escape_html(&detector.name));
+    }
+    out.push_str("</tr>");
+    let Some(first) = report.detectors.first() else {
+        return out + "</table>";
+    };
+    for cohort in &first.cohorts {
+        let _ = write!(out, "<tr><td>{}</td>", escape_html(&cohort.name));
+        for detector in &report.detectors {
+            let cell = detector
+                .cohorts
+                .iter()
+                .find(|c| c.campaign_id == cohort.campaign_id)
+                .map_or_else(
+                    || MISSING.to_string(),
+                    |c| {
+                        format!(
+                            "{} ({} / {})",
+                            fraction(c.false_flag_rate),
+                            grouped(c.flagged as i64),
+                            grouped(c.events as i64)
+                        )
+                    },
+                );
+            let _ = write!(out, "<td class=\"num\">{}</td>", escape_html(&cell));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table>");
+    out
+}
+
+fn upper_bound_table(report: &Report) -> String {
+    let bounds: Vec<_> = report
+        .detectors
+        .iter()
+        .filter_map(|d| d.upper_bound.as_ref().map(|b| (d, b)))
+        .collect();
+    if bounds.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<h2>Upper bound (threshold chosen on the test labels)</h2><p class=\"note\">Not a \
+         result: the best event F1 any threshold could reach, picked with the answers.</p>\
+         <table><tr><th>Detector</th><th>Threshold</th><th>P</th><th>R</th><th>F1</th></tr>",
+    );
+    for (detector, bound) in bounds {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape_html(&detector.name),
+            escape_html(&bound.threshold.to_string()),
+            fraction(bound.precision),
+            fraction(bound.recall),
+            fraction(bound.f1)
+        );
+    }
+    out.push_str("</table>");
+    out
+}
+
+fn dataset_section(report: &Report) -> String {
+    let dataset = serde_json::to_string_pretty(&report.dataset).unwrap_or_default();
+    format!("<h2>Dataset</h2><pre>{}</pre>", escape_html(&dataset))
+}

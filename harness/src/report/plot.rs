@@ -1,0 +1,193 @@
+//! A tiny hand-rolled SVG plotting kit: a frame mapping data to pixels, axes with ticks,
+//! lines and markers. Enough for the report's three plots without any library or script.
+
+use super::format::escape_html;
+use std::fmt::Write;
+
+/// Colours for detectors, distinguishable and readable on white.
+pub(crate) const PALETTE: [&str; 8] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+];
+
+pub(crate) fn colour(index: usize) -> &'static str {
+    PALETTE[index % PALETTE.len()]
+}
+
+/// A data range; a degenerate or non-finite one is widened so it can be drawn.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Range {
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+}
+
+impl Range {
+    pub(crate) fn new(min: f64, max: f64) -> Self {
+        let (min, max) = if min.is_finite() && max.is_finite() {
+            (min, max)
+        } else {
+            (0.0, 1.0)
+        };
+        if max > min {
+            Self { min, max }
+        } else {
+            Self {
+                min: min - 0.5,
+                max: min + 0.5,
+            }
+        }
+    }
+
+    fn share(&self, value: f64) -> f64 {
+        ((value - self.min) / (self.max - self.min)).clamp(0.0, 1.0)
+    }
+}
+
+/// The drawing area of one plot: pixel size, margins and the data ranges on each axis.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Frame {
+    pub(crate) width: f64,
+    pub(crate) height: f64,
+    pub(crate) left: f64,
+    pub(crate) right: f64,
+    pub(crate) top: f64,
+    pub(crate) bottom: f64,
+    pub(crate) x: Range,
+    pub(crate) y: Range,
+}
+
+impl Frame {
+    pub(crate) fn px(&self, value: f64) -> f64 {
+        self.left + self.x.share(value) * (self.width - self.left - self.right)
+    }
+
+    pub(crate) fn py(&self, value: f64) -> f64 {
+        self.height - self.bottom - self.y.share(value) * (self.height - self.top - self.bottom)
+    }
+
+    /// The opening `<svg>` tag with an accessible title, and the plot border.
+    pub(crate) fn open(&self, title: &str) -> String {
+        format!(
+            "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">\
+             <title>{t}</title>\
+             <rect x=\"{l}\" y=\"{top}\" width=\"{iw:.1}\" height=\"{ih:.1}\" class=\"frame\"/>",
+            w = self.width,
+            h = self.height,
+            t = escape_html(title),
+            l = self.left,
+            top = self.top,
+            iw = self.width - self.left - self.right,
+            ih = self.height - self.top - self.bottom,
+        )
+    }
+
+    /// Tick marks and labels below the plot.
+    pub(crate) fn x_axis(&self, ticks: &[(f64, String)], label: &str) -> String {
+        let base = self.height - self.bottom;
+        let mut out = String::new();
+        for (value, text) in ticks {
+            let x = self.px(*value);
+            let _ = write!(
+                out,
+                "<line x1=\"{x:.1}\" y1=\"{base:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" class=\"tick\"/>\
+                 <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                base + 4.0,
+                base + 16.0,
+                escape_html(text)
+            );
+        }
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"axis-label\">{}</text>",
+            (self.left + self.width - self.right) / 2.0,
+            self.height - 4.0,
+            escape_html(label)
+        );
+        out
+    }
+
+    /// Tick marks, labels and light grid lines left of the plot.
+    pub(crate) fn y_axis(&self, ticks: &[(f64, String)], label: &str) -> String {
+        let mut out = String::new();
+        for (value, text) in ticks {
+            let y = self.py(*value);
+            let _ = write!(
+                out,
+                "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                self.left,
+                self.width - self.right,
+                self.left - 4.0,
+                y + 4.0,
+                escape_html(text)
+            );
+        }
+        let _ = write!(
+            out,
+            "<text x=\"12\" y=\"{:.1}\" text-anchor=\"middle\" class=\"axis-label\" \
+             transform=\"rotate(-90 12 {:.1})\">{}</text>",
+            self.height / 2.0,
+            self.height / 2.0,
+            escape_html(label)
+        );
+        out
+    }
+
+    /// A line through data points.
+    pub(crate) fn polyline(&self, points: &[(f64, f64)], stroke: &str, class: &str) -> String {
+        let coordinates: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{:.1},{:.1}", self.px(*x), self.py(*y)))
+            .collect();
+        format!(
+            "<polyline points=\"{}\" stroke=\"{stroke}\" class=\"{class}\"/>",
+            coordinates.join(" ")
+        )
+    }
+
+    /// A filled circle at a data point with a hover tooltip.
+    pub(crate) fn marker(&self, x: f64, y: f64, fill: &str, tooltip: &str) -> String {
+        format!(
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{fill}\" class=\"marker\">\
+             <title>{}</title></circle>",
+            self.px(x),
+            self.py(y),
+            escape_html(tooltip)
+        )
+    }
+}
+
+/// About `count` round tick values covering `range`.
+pub(crate) fn nice_ticks(range: Range, count: usize) -> Vec<f64> {
+    let span = range.max - range.min;
+    if !(span.is_finite() && span > 0.0) || count == 0 {
+        return vec![range.min];
+    }
+    let raw_step = span / count as f64;
+    let magnitude = 10f64.powf(raw_step.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|candidate| *candidate >= raw_step)
+        .unwrap_or(10.0 * magnitude);
+    let first = (range.min / step).ceil() as i64;
+    let last = (range.max / step).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// Legend entries (colour swatch and name) laid out in a row at the top of a plot.
+pub(crate) fn legend(names: &[String], left: f64) -> String {
+    let mut out = String::new();
+    let mut x = left;
+    for (index, name) in names.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<rect x=\"{x:.1}\" y=\"6\" width=\"12\" height=\"12\" fill=\"{}\"/>\
+             <text x=\"{:.1}\" y=\"16\">{}</text>",
+            colour(index),
+            x + 16.0,
+            escape_html(name)
+        );
+        x += 16.0 + 8.0 * name.chars().count().min(40) as f64 + 20.0;
+    }
+    out
+}
