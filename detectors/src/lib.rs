@@ -1,1 +1,37 @@
-//! placeholder
+//! Inline enumeration detectors for breachlab.
+//!
+//! A detector sees the `events` table (never the truth labels) as arrow
+//! [`RecordBatch`]es in time order and scores every event the way an inline API gateway
+//! would decide on a request: the score of event `i` depends only on events `0..=i`, so
+//! it never looks ahead and never depends on how the stream was cut into batches.
+//!
+//! Detectors are found by name in a static [`registry`] and built with [`build`] from
+//! their default [`Params`] merged with overrides (a TOML table or `k=v` strings).
+
+mod builtin;
+mod columns;
+mod error;
+mod keys;
+mod params;
+mod registry;
+mod scored;
+
+pub use arrow_array::RecordBatch;
+pub use error::DetectorError;
+pub use params::{ParamDefault, ParamInfo, ParamKind, ParamValue, Params};
+pub use registry::{DetectorInfo, build, registry};
+
+/// A scorer of events: one score per event, computed without looking ahead.
+pub trait Detector: Send {
+    fn name(&self) -> &str;
+    /// Effective parameters (defaults merged with overrides), for the report.
+    fn params(&self) -> &Params;
+    /// Score at or above which an event is flagged.
+    fn default_threshold(&self) -> f64;
+    /// Appends exactly one score per row of `batch` to `scores`; state carries over calls.
+    fn score_batch(
+        &mut self,
+        batch: &RecordBatch,
+        scores: &mut Vec<f64>,
+    ) -> Result<(), DetectorError>;
+}

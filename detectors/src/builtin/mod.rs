@@ -1,0 +1,25 @@
+//! The built-in detectors, one module each.
+
+mod combined;
+mod fanout;
+mod ip_rate;
+mod not_found_ratio;
+mod null;
+mod principal_rate;
+mod random;
+mod route_volume;
+mod sequential;
+
+use crate::DetectorInfo;
+
+pub(crate) static ALL: &[DetectorInfo] = &[
+    null::INFO,
+    random::INFO,
+    ip_rate::INFO,
+    principal_rate::INFO,
+    fanout::INFO,
+    sequential::INFO,
+    not_found_ratio::INFO,
+    route_volume::INFO,
+    combined::INFO,
+];

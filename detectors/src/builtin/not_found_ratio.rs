@@ -1,0 +1,130 @@
+//! `not-found-ratio`: the share of 404 responses among an actor's recent requests. An
+//! enumerator guessing ids or probing a lookup oracle (does this phone number have an
+//! account?) gets mostly "not found"; real clients follow links to objects that exist
+//! and see a few percent at most.
+//!
+//! The actor is the principal when authenticated, else the client IP. Counts decay
+//! exponentially with a half-life of 10 minutes (the usual way to keep a "recent" ratio
+//! in O(1) memory with no window edge), and an actor scores only once its decayed request
+//! count reaches `min_count` (10), so that one typo is not a 100% ratio; a client making
+//! one request a minute reaches it. The score is the decayed 404 share; the default
+//! threshold flags actors with at least half their recent requests not found. Actors
+//! whose decayed count fell below 0.05 are swept every half-life; that drops a residue
+//! too small to change any score by more than a hair.
+
+use crate::columns::{EventView, Needs};
+use crate::keys::{KeyMap, NO_KEY, Sweeper};
+use crate::params::ParamReader;
+use crate::scored::{ScoredDetector, Scorer};
+use crate::{Detector, DetectorError, DetectorInfo, ParamInfo, Params};
+
+pub(crate) const INFO: DetectorInfo = DetectorInfo {
+    name: "not-found-ratio",
+    description: "Exponentially decayed share of 404 responses among an actor's recent requests",
+    params: &[
+        ParamInfo::threshold(0.5, "share of 404s at which an event is flagged"),
+        ParamInfo::int("half_life_secs", 600, "half-life of the decayed counts, in seconds"),
+        ParamInfo::float("min_count", 10.0, "decayed request count below which the score is 0"),
+    ],
+    constructor: build,
+};
+
+const NOT_FOUND: i16 = 404;
+const EVICTABLE_WEIGHT: f64 = 0.05;
+
+fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
+    let scorer = new_scorer(&params)?;
+    ScoredDetector::boxed(INFO.name, params, scorer)
+}
+
+/// This detector's scoring loop, for the `combined` detector.
+pub(crate) fn boxed_scorer(params: &Params) -> Result<Box<dyn Scorer>, DetectorError> {
+    Ok(Box::new(new_scorer(params)?))
+}
+
+fn new_scorer(params: &Params) -> Result<NotFoundRatio, DetectorError> {
+    let reader = ParamReader::new(INFO.name, params);
+    let half_life = reader.duration_micros("half_life_secs")?;
+    let min_count = reader.non_negative_float("min_count")?;
+    Ok(NotFoundRatio {
+        per_half_life: 1.0 / half_life as f64,
+        min_count,
+        actors: KeyMap::default(),
+        sweeper: Sweeper::every(half_life),
+    })
+}
+
+struct DecayedCounts {
+    last_ts: i64,
+    requests: f64,
+    not_found: f64,
+}
+
+struct NotFoundRatio {
+    per_half_life: f64,
+    min_count: f64,
+    actors: KeyMap<DecayedCounts>,
+    sweeper: Sweeper,
+}
+
+/// The factor by which counts shrink from `since` to `now` (1 if time went back).
+#[inline]
+fn decay(per_half_life: f64, since: i64, now: i64) -> f64 {
+    if now <= since {
+        1.0
+    } else {
+        (-((now - since) as f64) * per_half_life).exp2()
+    }
+}
+
+impl NotFoundRatio {
+    fn sweep(&mut self, now: i64) {
+        let per_half_life = self.per_half_life;
+        self.actors.retain(|_, counts| {
+            counts.requests * decay(per_half_life, counts.last_ts, now) >= EVICTABLE_WEIGHT
+        });
+    }
+}
+
+impl Scorer for NotFoundRatio {
+    fn needs(&self) -> Needs {
+        Needs {
+            ts: true,
+            actor: true,
+            status: true,
+            ..Needs::default()
+        }
+    }
+
+    fn score(&mut self, view: &EventView<'_>, scores: &mut Vec<f64>) {
+        let events = view.ts.iter().zip(view.actor).zip(view.status);
+        for ((&ts, &actor), &status) in events {
+            if self.sweeper.due(ts) {
+                self.sweep(ts);
+            }
+            if actor == NO_KEY {
+                scores.push(0.0);
+                continue;
+            }
+            let counts = self.actors.entry(actor).or_insert(DecayedCounts {
+                last_ts: ts,
+                requests: 0.0,
+                not_found: 0.0,
+            });
+            if ts > counts.last_ts {
+                let factor = decay(self.per_half_life, counts.last_ts, ts);
+                counts.requests *= factor;
+                counts.not_found *= factor;
+                counts.last_ts = ts;
+            }
+            counts.requests += 1.0;
+            counts.not_found += f64::from(u8::from(status == NOT_FOUND));
+            let score = if counts.requests >= self.min_count {
+                counts.not_found / counts.requests
+            } else {
+                0.0
+            };
+            scores.push(score);
+        }
+    }
+}
