@@ -4,7 +4,7 @@
 //! readable offline. Every piece of text from the report is escaped.
 
 use super::format::{MISSING, duration, escape_html, fraction, grouped, utc};
-use super::plot::{Frame, Range, colour, legend, nice_ticks};
+use super::plot::{Frame, LineStyle, Range, colour, legend, nice_ticks};
 use super::table::{SUMMARY_HEADERS, summary_cells};
 use super::{CampaignReport, DetectorReport, Report};
 use crate::metrics::ExposureCurve;
@@ -15,10 +15,7 @@ table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding
 td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}\
 pre{background:#f7f7f7;padding:.5rem;overflow:auto;max-height:20rem}\
 svg{display:block;margin:1rem 0;font-size:12px}svg text{fill:#222}\
-.frame{fill:none;stroke:#999}.grid{stroke:#eee}.tick{stroke:#999}\
-.axis-label{font-weight:bold}.line{fill:none;stroke-width:2}\
-.after{fill:none;stroke:#bbb;stroke-width:1.5;stroke-dasharray:4 3}\
-.bar{fill:#ddd;stroke:#aaa}.marker{stroke:#fff;stroke-width:1}.note{color:#666}";
+.axis-label{font-weight:bold}.note{color:#666}";
 
 /// The whole report as one HTML document.
 pub fn render_html(report: &Report) -> String {
@@ -153,7 +150,7 @@ fn timeline_row(report: &Report, frame: &Frame, row: usize, campaign: &CampaignR
     let y = frame.py(centre);
     let mut out = format!(
         "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-         <rect x=\"{x1:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" class=\"bar\">\
+         <rect x=\"{x1:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" fill=\"#ddd\" stroke=\"#aaa\">\
          <title>{}: {} to {} UTC</title></rect>",
         frame.left - 6.0,
         y + 4.0,
@@ -258,7 +255,7 @@ fn exposure_curve(
         .map(|p| as_xy(p.ts_us, p.records))
         .collect();
     let Some(detection) = curve.detection else {
-        return frame.polyline(&all, stroke, "line");
+        return frame.polyline(&all, stroke, LineStyle::Solid);
     };
     let mut before: Vec<(f64, f64)> = curve
         .points
@@ -277,8 +274,8 @@ fn exposure_curve(
         utc(detection.ts_us),
         grouped(detection.records)
     );
-    let mut out = frame.polyline(&all, "#bbb", "after");
-    out.push_str(&frame.polyline(&before, stroke, "line"));
+    let mut out = frame.polyline(&all, "#bbb", LineStyle::Faded);
+    out.push_str(&frame.polyline(&before, stroke, LineStyle::Solid));
     out.push_str(&frame.marker(
         detection.ts_us as f64,
         detection.records as f64,
@@ -328,7 +325,7 @@ fn pr_curve(frame: &Frame, detector: &DetectorReport, stroke: &str) -> String {
         steps.push((point.recall, level));
         steps.push((point.recall, point.precision));
     }
-    let mut out = frame.polyline(&steps, stroke, "line");
+    let mut out = frame.polyline(&steps, stroke, LineStyle::Solid);
     let tooltip = format!(
         "{}: threshold {} gives precision {}, recall {}",
         detector.name,

@@ -13,6 +13,13 @@ pub(crate) fn colour(index: usize) -> &'static str {
     PALETTE[index % PALETTE.len()]
 }
 
+/// How a line is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineStyle {
+    Solid,
+    Faded,
+}
+
 /// A data range; a degenerate or non-finite one is widened so it can be drawn.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Range {
@@ -69,7 +76,7 @@ impl Frame {
         format!(
             "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">\
              <title>{t}</title>\
-             <rect x=\"{l}\" y=\"{top}\" width=\"{iw:.1}\" height=\"{ih:.1}\" class=\"frame\"/>",
+             <rect x=\"{l}\" y=\"{top}\" width=\"{iw:.1}\" height=\"{ih:.1}\" fill=\"none\" stroke=\"#999\"/>",
             w = self.width,
             h = self.height,
             t = escape_html(title),
@@ -88,7 +95,7 @@ impl Frame {
             let x = self.px(*value);
             let _ = write!(
                 out,
-                "<line x1=\"{x:.1}\" y1=\"{base:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" class=\"tick\"/>\
+                "<line x1=\"{x:.1}\" y1=\"{base:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#999\"/>\
                  <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
                 base + 4.0,
                 base + 16.0,
@@ -112,7 +119,7 @@ impl Frame {
             let y = self.py(*value);
             let _ = write!(
                 out,
-                "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
+                "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#eee\"/>\
                  <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
                 self.left,
                 self.width - self.right,
@@ -132,14 +139,18 @@ impl Frame {
         out
     }
 
-    /// A line through data points.
-    pub(crate) fn polyline(&self, points: &[(f64, f64)], stroke: &str, class: &str) -> String {
+    /// A line through data points, solid or (for `LineStyle::Faded`) thin and dashed.
+    pub(crate) fn polyline(&self, points: &[(f64, f64)], stroke: &str, style: LineStyle) -> String {
         let coordinates: Vec<String> = points
             .iter()
             .map(|(x, y)| format!("{:.1},{:.1}", self.px(*x), self.py(*y)))
             .collect();
+        let look = match style {
+            LineStyle::Solid => "stroke-width=\"2\"",
+            LineStyle::Faded => "stroke-width=\"1.5\" stroke-dasharray=\"4 3\"",
+        };
         format!(
-            "<polyline points=\"{}\" stroke=\"{stroke}\" class=\"{class}\"/>",
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{stroke}\" {look}/>",
             coordinates.join(" ")
         )
     }
@@ -147,7 +158,7 @@ impl Frame {
     /// A filled circle at a data point with a hover tooltip.
     pub(crate) fn marker(&self, x: f64, y: f64, fill: &str, tooltip: &str) -> String {
         format!(
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{fill}\" class=\"marker\">\
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{fill}\" stroke=\"#fff\" stroke-width=\"1\">\
              <title>{}</title></circle>",
             self.px(x),
             self.py(y),
