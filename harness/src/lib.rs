@@ -9,3 +9,7 @@ pub mod report;
 pub use metrics::{
     CampaignInfo, DetectorMetrics, MetricsAccumulator, MetricsConfig, MetricsError, ScoredColumns,
 };
+pub use report::{
+    CostFigures, DetectorReport, Report, ReportError, ThresholdSource, render_html,
+    render_markdown, render_terminal_table, write_json,
+};

@@ -98,8 +98,17 @@ fn time_ticks(range: Range) -> Vec<(f64, String)> {
     let hours = Range::new(0.0, (range.max - range.min) / 3.6e9);
     nice_ticks(hours, 6)
         .into_iter()
-        .map(|h| (range.min + h * 3.6e9, format!("+{h} h")))
+        .map(|h| (range.min + h * 3.6e9, format!("+{} h", trimmed(h))))
         .collect()
+}
+
+/// A tick value without float noise or trailing zeros: 0.30000000000000004 -> "0.3".
+fn trimmed(value: f64) -> String {
+    let fixed = format!("{value:.3}");
+    fixed
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
 }
 
 fn detector_names(report: &Report) -> Vec<String> {
