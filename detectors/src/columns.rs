@@ -12,7 +12,9 @@ use arrow_schema::{DataType, TimeUnit};
 use breachlab_schema::events;
 
 use crate::DetectorError;
-use crate::keys::{API_KEY_SEED, IP_SEED, NO_KEY, PRINCIPAL_SEED, ROUTE_SEED, hash_bytes, hash_int};
+use crate::keys::{
+    API_KEY_SEED, IP_SEED, NO_KEY, PRINCIPAL_SEED, ROUTE_SEED, hash_bytes, hash_int,
+};
 
 /// The stand-in for a null `target_id`. A real id of `i64::MIN` would read as null.
 pub(crate) const NO_TARGET: i64 = i64::MIN;
@@ -80,7 +82,12 @@ impl ColumnBuffers {
         needs: Needs,
     ) -> Result<EventView<'a>, DetectorError> {
         if needs.ip || needs.actor {
-            hash_strings(column(batch, events::CLIENT_IP)?, events::CLIENT_IP, IP_SEED, &mut self.ip)?;
+            hash_strings(
+                column(batch, events::CLIENT_IP)?,
+                events::CLIENT_IP,
+                IP_SEED,
+                &mut self.ip,
+            )?;
         }
         if needs.actor {
             let principal = int64_column(batch, events::PRINCIPAL_ID)?;
@@ -93,7 +100,12 @@ impl ColumnBuffers {
             principal_or(principal, &self.api_key, &mut self.account);
         }
         if needs.route {
-            hash_strings(column(batch, events::ROUTE)?, events::ROUTE, ROUTE_SEED, &mut self.route)?;
+            hash_strings(
+                column(batch, events::ROUTE)?,
+                events::ROUTE,
+                ROUTE_SEED,
+                &mut self.route,
+            )?;
         }
         if needs.target {
             copy_targets(int64_column(batch, events::TARGET_ID)?, &mut self.target);
@@ -165,12 +177,26 @@ fn statuses(batch: &RecordBatch) -> Result<&[i16], DetectorError> {
 fn principal_or(principal: &arrow_array::Int64Array, fallback: &[u64], out: &mut Vec<u64>) {
     out.clear();
     match principal.nulls() {
-        None => out.extend(principal.values().iter().map(|&id| hash_int(PRINCIPAL_SEED, id))),
-        Some(nulls) => out.extend(principal.values().iter().zip(nulls.iter()).zip(fallback).map(
-            |((&id, valid), &fallback)| {
-                if valid { hash_int(PRINCIPAL_SEED, id) } else { fallback }
-            },
-        )),
+        None => out.extend(
+            principal
+                .values()
+                .iter()
+                .map(|&id| hash_int(PRINCIPAL_SEED, id)),
+        ),
+        Some(nulls) => out.extend(
+            principal
+                .values()
+                .iter()
+                .zip(nulls.iter())
+                .zip(fallback)
+                .map(|((&id, valid), &fallback)| {
+                    if valid {
+                        hash_int(PRINCIPAL_SEED, id)
+                    } else {
+                        fallback
+                    }
+                }),
+        ),
     }
 }
 

@@ -133,8 +133,14 @@ mod tests {
 
     #[test]
     fn key_spaces_differ_and_never_yield_no_key() {
-        assert_ne!(hash_int(PRINCIPAL_SEED, 42), hash_bytes(PRINCIPAL_SEED, b"42"));
-        assert_ne!(hash_bytes(IP_SEED, b"10.0.0.1"), hash_bytes(ROUTE_SEED, b"10.0.0.1"));
+        assert_ne!(
+            hash_int(PRINCIPAL_SEED, 42),
+            hash_bytes(PRINCIPAL_SEED, b"42")
+        );
+        assert_ne!(
+            hash_bytes(IP_SEED, b"10.0.0.1"),
+            hash_bytes(ROUTE_SEED, b"10.0.0.1")
+        );
         assert_ne!(hash_bytes(IP_SEED, b""), NO_KEY);
     }
 

@@ -15,6 +15,7 @@ mod keys;
 mod params;
 mod registry;
 mod scored;
+pub mod testing;
 
 pub use arrow_array::RecordBatch;
 pub use error::DetectorError;

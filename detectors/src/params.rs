@@ -290,8 +290,10 @@ impl Params {
                 .collect(),
         );
         for (name, value) in overrides.iter() {
-            let info = declared.iter().find(|info| info.name == name).ok_or_else(|| {
-                DetectorError::UnknownParam {
+            let info = declared
+                .iter()
+                .find(|info| info.name == name)
+                .ok_or_else(|| DetectorError::UnknownParam {
                     detector: detector.to_string(),
                     param: name.to_string(),
                     allowed: declared
@@ -299,8 +301,7 @@ impl Params {
                         .map(|info| info.name)
                         .collect::<Vec<_>>()
                         .join(", "),
-                }
-            })?;
+                })?;
             let expected = info.default.kind();
             let value = value
                 .coerce_to(expected)

@@ -23,11 +23,27 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     description: "Max (or capped sum) of fanout, sequential, not-found-ratio and route-volume, each scaled by its threshold",
     params: &[
         ParamInfo::threshold(1.0, "combined score at which an event is flagged"),
-        ParamInfo::string("mode", "max", "how signals combine: \"max\" or \"sum\" (each capped at 1)"),
+        ParamInfo::string(
+            "mode",
+            "max",
+            "how signals combine: \"max\" or \"sum\" (each capped at 1)",
+        ),
         ParamInfo::float("fanout_weight", 1.0, "weight of fanout (0 leaves it out)"),
-        ParamInfo::float("sequential_weight", 1.0, "weight of sequential (0 leaves it out)"),
-        ParamInfo::float("not_found_weight", 1.0, "weight of not-found-ratio (0 leaves it out)"),
-        ParamInfo::float("route_volume_weight", 1.0, "weight of route-volume (0 leaves it out)"),
+        ParamInfo::float(
+            "sequential_weight",
+            1.0,
+            "weight of sequential (0 leaves it out)",
+        ),
+        ParamInfo::float(
+            "not_found_weight",
+            1.0,
+            "weight of not-found-ratio (0 leaves it out)",
+        ),
+        ParamInfo::float(
+            "route_volume_weight",
+            1.0,
+            "weight of route-volume (0 leaves it out)",
+        ),
     ],
     constructor: build,
 };
@@ -36,9 +52,21 @@ type PartConstructor = fn(&Params) -> Result<Box<dyn Scorer>, DetectorError>;
 
 const PARTS: &[(&str, &DetectorInfo, PartConstructor)] = &[
     ("fanout_weight", &fanout::INFO, fanout::boxed_scorer),
-    ("sequential_weight", &sequential::INFO, sequential::boxed_scorer),
-    ("not_found_weight", &not_found_ratio::INFO, not_found_ratio::boxed_scorer),
-    ("route_volume_weight", &route_volume::INFO, route_volume::boxed_scorer),
+    (
+        "sequential_weight",
+        &sequential::INFO,
+        sequential::boxed_scorer,
+    ),
+    (
+        "not_found_weight",
+        &not_found_ratio::INFO,
+        not_found_ratio::boxed_scorer,
+    ),
+    (
+        "route_volume_weight",
+        &route_volume::INFO,
+        route_volume::boxed_scorer,
+    ),
 ];
 
 fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
@@ -56,15 +84,15 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
         let defaults = info.defaults();
         let threshold = ParamReader::new(info.name, &defaults).positive_float("threshold")?;
         parts.push(Part {
-            scale: weight / threshold,
+            threshold,
             weight,
             scorer: constructor(&defaults)?,
             scores: Vec::new(),
         });
     }
-    let needs = parts
-        .iter()
-        .fold(Needs::default(), |needs, part| needs.union(part.scorer.needs()));
+    let needs = parts.iter().fold(Needs::default(), |needs, part| {
+        needs.union(part.scorer.needs())
+    });
     ScoredDetector::boxed(INFO.name, params, Combined { mode, parts, needs })
 }
 
@@ -75,8 +103,8 @@ enum Mode {
 }
 
 struct Part {
-    /// Weight over the part's own threshold.
-    scale: f64,
+    /// The part's own default threshold, which its score is divided by.
+    threshold: f64,
     weight: f64,
     scorer: Box<dyn Scorer>,
     scores: Vec<f64>,
@@ -84,9 +112,10 @@ struct Part {
 
 impl Part {
     fn contribution(&self, score: f64, mode: Mode) -> f64 {
+        let normalised = score / self.threshold;
         match mode {
-            Mode::Max => score * self.scale,
-            Mode::Sum => (score * self.scale).min(self.weight),
+            Mode::Max => normalised * self.weight,
+            Mode::Sum => normalised.min(1.0) * self.weight,
         }
     }
 }

@@ -16,7 +16,7 @@
 
 use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
 
-use foldhash::fast::FixedState;
+use foldhash::quality::FixedState;
 
 use crate::columns::{EventView, NO_TARGET, Needs};
 use crate::keys::{KeyMap, NO_KEY, Sweeper, WindowClock};
@@ -29,9 +29,21 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     description: "Distinct target_ids per actor (principal, else IP) per tumbling window",
     params: &[
         ParamInfo::threshold(1.0, "share of the limit at which an event is flagged"),
-        ParamInfo::int("window_secs", 3600, "length of the tumbling window, in seconds"),
-        ParamInfo::int("limit", 100, "distinct targets per actor per window considered normal"),
-        ParamInfo::int("precision", 12, "HyperLogLog++ precision (4..=18) beyond the exact stage"),
+        ParamInfo::int(
+            "window_secs",
+            3600,
+            "length of the tumbling window, in seconds",
+        ),
+        ParamInfo::int(
+            "limit",
+            100,
+            "distinct targets per actor per window considered normal",
+        ),
+        ParamInfo::int(
+            "precision",
+            12,
+            "HyperLogLog++ precision (4..=18) beyond the exact stage",
+        ),
     ],
     constructor: build,
 };
@@ -41,6 +53,8 @@ const EXACT_TARGETS: usize = 128;
 /// The estimate is refreshed after `estimate / REFRESH_DIVISOR` insertions.
 const REFRESH_DIVISOR: f64 = 64.0;
 
+/// The sketch hashes with foldhash's quality variant: HyperLogLog reads the leading bits
+/// of the hash, and the fast variant's are biased for small integers (+14% at 10 000).
 type Sketch = HyperLogLogPlus<i64, FixedState>;
 
 fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
@@ -68,7 +82,7 @@ fn new_scorer(params: &Params) -> Result<Fanout, DetectorError> {
     })?;
     Ok(Fanout {
         clock: WindowClock::new(window),
-        per_limit: 1.0 / limit as f64,
+        limit: limit as f64,
         empty_sketch,
         actors: KeyMap::default(),
         sweeper: Sweeper::every(window),
@@ -104,8 +118,7 @@ impl SketchedTargets {
     fn insert(&mut self, target: i64) {
         self.sketch.insert(&target);
         self.insertions_since_estimate += 1;
-        if f64::from(self.insertions_since_estimate) >= (self.estimate / REFRESH_DIVISOR).max(1.0)
-        {
+        if f64::from(self.insertions_since_estimate) >= (self.estimate / REFRESH_DIVISOR).max(1.0) {
             self.estimate = self.sketch.count();
             self.insertions_since_estimate = 0;
         }
@@ -144,7 +157,7 @@ impl Targets {
 
 struct Fanout {
     clock: WindowClock,
-    per_limit: f64,
+    limit: f64,
     empty_sketch: Sketch,
     actors: KeyMap<Targets>,
     sweeper: Sweeper,
@@ -154,7 +167,7 @@ impl Fanout {
     fn score_event(&mut self, window: i64, actor: u64, target: i64) -> f64 {
         if target == NO_TARGET {
             return match self.actors.get(&actor) {
-                Some(targets) if targets.window == window => targets.distinct() * self.per_limit,
+                Some(targets) if targets.window == window => targets.distinct() / self.limit,
                 _ => 0.0,
             };
         }
@@ -166,7 +179,7 @@ impl Fanout {
             *targets = Targets::new(window);
         }
         targets.insert(target, &self.empty_sketch);
-        targets.distinct() * self.per_limit
+        targets.distinct() / self.limit
     }
 }
 

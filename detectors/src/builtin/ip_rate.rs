@@ -32,7 +32,7 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
     let limit = reader.int_in("limit", 1, u32::MAX.into())?;
     let scorer = IpRate {
         clock: WindowClock::new(window),
-        per_limit: 1.0 / limit as f64,
+        limit: limit as f64,
         counters: KeyMap::default(),
         sweeper: Sweeper::every(window),
     };
@@ -46,7 +46,7 @@ struct WindowCount {
 
 struct IpRate {
     clock: WindowClock,
-    per_limit: f64,
+    limit: f64,
     counters: KeyMap<WindowCount>,
     sweeper: Sweeper,
 }
@@ -78,7 +78,7 @@ impl Scorer for IpRate {
                 *counter = WindowCount { window, count: 0 };
             }
             counter.count = counter.count.saturating_add(1);
-            scores.push(f64::from(counter.count) * self.per_limit);
+            scores.push(f64::from(counter.count) / self.limit);
         }
     }
 }

@@ -23,8 +23,16 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     description: "Exponentially decayed share of 404 responses among an actor's recent requests",
     params: &[
         ParamInfo::threshold(0.5, "share of 404s at which an event is flagged"),
-        ParamInfo::int("half_life_secs", 600, "half-life of the decayed counts, in seconds"),
-        ParamInfo::float("min_count", 10.0, "decayed request count below which the score is 0"),
+        ParamInfo::int(
+            "half_life_secs",
+            600,
+            "half-life of the decayed counts, in seconds",
+        ),
+        ParamInfo::float(
+            "min_count",
+            10.0,
+            "decayed request count below which the score is 0",
+        ),
     ],
     constructor: build,
 };

@@ -25,8 +25,16 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     description: "Exact sliding-window request rate per principal (else API key) against a quota",
     params: &[
         ParamInfo::threshold(1.0, "share of the limit at which a request is flagged"),
-        ParamInfo::int("window_secs", 60, "length of the sliding window, in seconds"),
-        ParamInfo::int("limit", 300, "requests allowed per principal or API key per window"),
+        ParamInfo::int(
+            "window_secs",
+            60,
+            "length of the sliding window, in seconds",
+        ),
+        ParamInfo::int(
+            "limit",
+            300,
+            "requests allowed per principal or API key per window",
+        ),
     ],
     constructor: build,
 };
@@ -40,7 +48,7 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
     let limit = reader.int_in("limit", 1, 10_000_000)? as usize;
     let scorer = PrincipalRate {
         window,
-        per_limit: 1.0 / limit as f64,
+        limit: limit as f64,
         capacity: limit * MAX_SCORE,
         recent: KeyMap::default(),
         sweeper: Sweeper::every(window),
@@ -50,7 +58,7 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
 
 struct PrincipalRate {
     window: i64,
-    per_limit: f64,
+    limit: f64,
     capacity: usize,
     recent: KeyMap<VecDeque<i64>>,
     sweeper: Sweeper,
@@ -91,7 +99,7 @@ impl Scorer for PrincipalRate {
                 times.pop_front();
             }
             times.push_back(ts);
-            scores.push(times.len() as f64 * self.per_limit);
+            scores.push(times.len() as f64 / self.limit);
         }
     }
 }

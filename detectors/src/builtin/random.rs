@@ -19,7 +19,10 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     name: "random",
     description: "Baseline: uniform random score per event from (seed, event_id), ~1% flagged",
     params: &[
-        ParamInfo::threshold(0.99, "score at or above which an event is flagged (0.99: ~1%)"),
+        ParamInfo::threshold(
+            0.99,
+            "score at or above which an event is flagged (0.99: ~1%)",
+        ),
         ParamInfo::int("seed", 0, "seed of the per-event hash"),
     ],
     constructor: build,

@@ -22,8 +22,16 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     description: "Length of an actor's current run of ascending target_ids (ID walking)",
     params: &[
         ParamInfo::threshold(20.0, "run length at which an event is flagged"),
-        ParamInfo::int("max_gap", 4, "largest step between consecutive targets that extends a run"),
-        ParamInfo::int("max_idle_secs", 300, "pause after which a run restarts, in seconds"),
+        ParamInfo::int(
+            "max_gap",
+            4,
+            "largest step between consecutive targets that extends a run",
+        ),
+        ParamInfo::int(
+            "max_idle_secs",
+            300,
+            "pause after which a run restarts, in seconds",
+        ),
     ],
     constructor: build,
 };
