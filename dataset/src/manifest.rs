@@ -1,0 +1,92 @@
+//! `manifest.json`: what a dataset is (version, scenario, seed, scale, span) and every
+//! file in it with its rows and SHA-256, so anyone can check and regenerate it.
+
+use crate::error::DatasetError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub breachlab_version: String,
+    pub schema_version: u32,
+    pub scenario: ScenarioInfo,
+    pub seed: u64,
+    pub scale: f64,
+    pub shard: ShardInfo,
+    pub time_span: TimeSpan,
+    /// Rows per table: `events`, `truth`, `accounts`, `campaigns`.
+    pub row_counts: BTreeMap<String, u64>,
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub sha256: String,
+    pub text: String,
+}
+
+/// Which part of the whole this is: `index` of `count` (1 of 1 for a whole dataset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    pub index: u32,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeSpan {
+    /// RFC 3339, UTC.
+    pub start: String,
+    pub end: String,
+    pub start_us: i64,
+    pub end_us: i64,
+    pub days: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Relative to the dataset root, `/`-separated.
+    pub path: String,
+    /// `events`, `truth`, `accounts` or `campaigns`.
+    pub table: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl Manifest {
+    /// The manifest without its file list and row counts: what each Parquet file
+    /// carries in its key-value metadata (a file cannot hold its own hash).
+    pub fn header_json(&self) -> String {
+        let mut header = self.clone();
+        header.files.clear();
+        header.row_counts.clear();
+        serde_json::to_string(&header).expect("a manifest serialises")
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a manifest serialises") + "\n"
+    }
+
+    pub fn read(path: &Path) -> Result<Manifest, DatasetError> {
+        let text = std::fs::read_to_string(path).map_err(|e| DatasetError::io(path, e))?;
+        serde_json::from_str(&text)
+            .map_err(|e| DatasetError::invalid(path, format!("not a breachlab manifest: {e}")))
+    }
+
+    /// Files of one table, in manifest order (time order for events and truth).
+    pub fn files_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a FileEntry> + 'a {
+        self.files.iter().filter(move |f| f.table == table)
+    }
+
+    /// Recomputes `row_counts` from `files`; `campaigns` counts once even when shards
+    /// each carry the same campaigns file.
+    pub fn recount(&mut self) {
+        self.row_counts.clear();
+        for table in ["events", "truth", "accounts", "campaigns"] {
+            let rows = self.files_of(table).map(|f| f.rows).sum();
+            self.row_counts.insert(table.to_string(), rows);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Parquet settings and a file writer that hashes what it writes.
+//!
+//! Settings: zstd, statistics per column chunk, dictionary encoding for repeating
+//! strings (left off for the near-unique `path` and `event_id`), bounded row groups, a
+//! fixed `created_by`, and the manifest header in the key-value metadata.
+
+use crate::error::DatasetError;
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Key of the manifest header in every file's key-value metadata.
+pub const MANIFEST_KEY: &str = "breachlab.manifest";
+/// Rows per row group.
+pub const ROW_GROUP_ROWS: usize = 1 << 20;
+
+/// Writer properties shared by every table.
+pub fn properties(manifest_header: &str) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(1).expect("zstd level 1 exists"),
+        ))
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_dictionary_enabled(true)
+        .set_column_dictionary_enabled("path".into(), false)
+        .set_column_dictionary_enabled("event_id".into(), false)
+        .set_column_dictionary_enabled("ts".into(), false)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("breachlab {}", env!("CARGO_PKG_VERSION")))
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            MANIFEST_KEY.to_string(),
+            manifest_header.to_string(),
+        )]))
+        .build()
+}
+
+/// A `Write` that hashes everything passing through.
+struct HashingWriter {
+    inner: BufWriter<File>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// What a finished file holds.
+#[derive(Debug, Clone)]
+pub struct WrittenFile {
+    pub path: PathBuf,
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// One Parquet file being written.
+pub struct TableWriter {
+    path: PathBuf,
+    writer: ArrowWriter<HashingWriter>,
+    rows: u64,
+}
+
+impl TableWriter {
+    pub fn create(
+        path: &Path,
+        schema: SchemaRef,
+        props: WriterProperties,
+    ) -> Result<Self, DatasetError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| DatasetError::io(parent, e))?;
+        }
+        let file = File::create(path).map_err(|e| DatasetError::io(path, e))?;
+        let sink = HashingWriter {
+            inner: BufWriter::with_capacity(1 << 20, file),
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        let writer = ArrowWriter::try_new(sink, schema, Some(props))
+            .map_err(|e| DatasetError::parquet(path, e))?;
+        Ok(TableWriter {
+            path: path.to_path_buf(),
+            writer,
+            rows: 0,
+        })
+    }
+
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), DatasetError> {
+        self.rows += batch.num_rows() as u64;
+        self.writer.write(batch).map_err(|e| self.error(e))
+    }
+
+    pub fn finish(self) -> Result<WrittenFile, DatasetError> {
+        let TableWriter { path, writer, rows } = self;
+        let mut sink = writer
+            .into_inner()
+            .map_err(|e| DatasetError::parquet(&path, e))?;
+        sink.flush().map_err(|e| DatasetError::io(&path, e))?;
+        let file = sink
+            .inner
+            .into_inner()
+            .map_err(|e| DatasetError::io(&path, e.into_error()))?;
+        file.sync_all().map_err(|e| DatasetError::io(&path, e))?;
+        Ok(WrittenFile {
+            path,
+            rows,
+            bytes: sink.bytes,
+            sha256: crate::write::hex(&sink.hasher.finalize()),
+        })
+    }
+
+    fn error(&self, e: parquet::errors::ParquetError) -> DatasetError {
+        match e {
+            parquet::errors::ParquetError::External(inner) => {
+                match inner.downcast::<std::io::Error>() {
+                    Ok(io) => DatasetError::io(&self.path, *io),
+                    Err(other) => DatasetError::parquet(&self.path, other),
+                }
+            }
+            other => DatasetError::parquet(&self.path, other),
+        }
+    }
+}
+
+/// Writes one batch as a whole file.
+pub fn write_file(
+    path: &Path,
+    batch: &RecordBatch,
+    props: WriterProperties,
+) -> Result<WrittenFile, DatasetError> {
+    let mut writer = TableWriter::create(path, batch.schema(), props)?;
+    writer.write(batch)?;
+    writer.finish()
+}

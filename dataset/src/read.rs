@@ -1,0 +1,216 @@
+//! Reading a dataset: its manifest, and its tables as Arrow batches in time order.
+
+use crate::error::DatasetError;
+use crate::layout;
+use crate::manifest::Manifest;
+use arrow_array::RecordBatch;
+use breachlab_schema::SCHEMA_VERSION;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// An opened dataset.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub root: PathBuf,
+    pub manifest: Manifest,
+}
+
+impl Dataset {
+    /// Opens `root` by its manifest; checks the schema version.
+    pub fn open(root: &Path) -> Result<Dataset, DatasetError> {
+        if !root.is_dir() {
+            return Err(DatasetError::invalid(
+                root,
+                "no such dataset folder: give the --out folder of `breachlab generate`",
+            ));
+        }
+        let path = root.join(layout::MANIFEST);
+        if !path.exists() {
+            let hint = if root.join(layout::SHARDS).is_dir() {
+                "this is a sharded run: once every shard has finished, run `breachlab merge` on it"
+            } else {
+                "not a complete breachlab dataset (an interrupted run leaves none): generate it again"
+            };
+            return Err(DatasetError::invalid(&path, format!("missing: {hint}")));
+        }
+        let manifest = Manifest::read(&path)?;
+        if manifest.schema_version != SCHEMA_VERSION {
+            return Err(DatasetError::invalid(
+                &path,
+                format!(
+                    "schema_version {} but this breachlab reads {SCHEMA_VERSION}: use the breachlab version that wrote it ({})",
+                    manifest.schema_version, manifest.breachlab_version
+                ),
+            ));
+        }
+        Ok(Dataset {
+            root: root.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// Files of `table`, in time order.
+    pub fn files(&self, table: &str) -> Vec<PathBuf> {
+        self.manifest
+            .files_of(table)
+            .map(|f| self.root.join(&f.path))
+            .collect()
+    }
+
+    /// Batches of `table` in time order, `batch_rows` rows at most each, with only the
+    /// named columns (all when `columns` is empty).
+    pub fn batches(&self, table: &str, columns: &[&str], batch_rows: usize) -> TableBatches {
+        TableBatches {
+            files: self.files(table).into_iter().rev().collect(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            batch_rows,
+            current: None,
+        }
+    }
+
+    /// The whole `campaigns` table.
+    pub fn campaigns(&self) -> Result<Vec<RecordBatch>, DatasetError> {
+        self.batches("campaigns", &[], 1 << 16).collect()
+    }
+}
+
+/// Iterator over a table's batches across its files.
+pub struct TableBatches {
+    files: Vec<PathBuf>,
+    columns: Vec<String>,
+    batch_rows: usize,
+    current: Option<(
+        PathBuf,
+        parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    )>,
+}
+
+impl TableBatches {
+    fn open_next(&mut self) -> Result<bool, DatasetError> {
+        let Some(path) = self.files.pop() else {
+            return Ok(false);
+        };
+        let file = File::open(&path).map_err(|e| DatasetError::io(&path, e))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(|e| DatasetError::parquet(&path, corrupt(e)))?;
+        let builder = if self.columns.is_empty() {
+            builder
+        } else {
+            let schema = builder.parquet_schema();
+            let mut indices = Vec::new();
+            for name in &self.columns {
+                let index = schema
+                    .columns()
+                    .iter()
+                    .position(|c| c.name() == name)
+                    .ok_or_else(|| {
+                        DatasetError::invalid(&path, format!("has no column `{name}`"))
+                    })?;
+                indices.push(index);
+            }
+            let mask = ProjectionMask::leaves(schema, indices);
+            builder.with_projection(mask)
+        };
+        let reader = builder
+            .with_batch_size(self.batch_rows)
+            .build()
+            .map_err(|e| DatasetError::parquet(&path, e))?;
+        self.current = Some((path, reader));
+        Ok(true)
+    }
+}
+
+fn corrupt(e: parquet::errors::ParquetError) -> String {
+    format!(
+        "{e} (the file is truncated or not Parquet: regenerate the dataset, or check it with `breachlab verify`)"
+    )
+}
+
+impl Iterator for TableBatches {
+    type Item = Result<RecordBatch, DatasetError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some((path, reader)) = &mut self.current {
+                match reader.next() {
+                    Some(Ok(batch)) => return Some(Ok(batch)),
+                    Some(Err(e)) => return Some(Err(DatasetError::parquet(path.clone(), e))),
+                    None => self.current = None,
+                }
+            }
+            match self.open_next() {
+                Ok(true) => continue,
+                Ok(false) => return None,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// Merges the per-shard manifests of a sharded run into `manifest.json`, after checking
+/// that every shard of the same run is present.
+pub fn merge_shards(root: &Path) -> Result<Manifest, DatasetError> {
+    let dir = root.join(layout::SHARDS);
+    let entries = std::fs::read_dir(&dir).map_err(|e| DatasetError::io(&dir, e))?;
+    let mut shards = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| DatasetError::io(&dir, e))?.path();
+        if path.extension().is_some_and(|x| x == "json") {
+            shards.push(Manifest::read(&path)?);
+        }
+    }
+    shards.sort_by_key(|m| m.shard.index);
+    let first = shards
+        .first()
+        .cloned()
+        .ok_or_else(|| DatasetError::invalid(&dir, "no shard manifests found"))?;
+    let count = first.shard.count;
+    for (expected, m) in (1..=count).zip(shards.iter()) {
+        let same_run = m.scenario.sha256 == first.scenario.sha256
+            && m.seed == first.seed
+            && m.scale == first.scale
+            && m.shard.count == count;
+        if !same_run {
+            return Err(DatasetError::invalid(
+                &dir,
+                format!(
+                    "shard {} of {} comes from another run (scenario, seed, scale or shard count differ)",
+                    m.shard.index, m.shard.count
+                ),
+            ));
+        }
+        if m.shard.index != expected {
+            return Err(DatasetError::invalid(
+                &dir,
+                format!(
+                    "shard {expected} of {count} is missing: run it with --shard {expected}/{count}"
+                ),
+            ));
+        }
+    }
+    if shards.len() as u32 != count {
+        return Err(DatasetError::invalid(
+            &dir,
+            format!(
+                "{} of {count} shards present: run the missing ones first",
+                shards.len()
+            ),
+        ));
+    }
+    let mut merged = first.clone();
+    merged.shard = crate::manifest::ShardInfo { index: 1, count: 1 };
+    merged.files = Vec::new();
+    for m in &shards {
+        for f in &m.files {
+            if !merged.files.iter().any(|g| g.path == f.path) {
+                merged.files.push(f.clone());
+            }
+        }
+    }
+    merged.files.sort_by(|a, b| a.path.cmp(&b.path));
+    merged.recount();
+    crate::write::write_atomically(&root.join(layout::MANIFEST), merged.to_json().as_bytes())?;
+    Ok(merged)
+}

@@ -1,0 +1,477 @@
+//! `generate`: a plan written as a dataset.
+//!
+//! Work is cut into tasks that each own whole files: one per chunk of slices (its
+//! `events` and `truth` files) and one per `accounts` part. Tasks run on a pool of
+//! `threads` workers in any order; since file boundaries depend only on the plan, the
+//! bytes never depend on the thread count. A shard runs its contiguous share of the
+//! tasks. Everything is written under a temporary folder and moved into place at the
+//! end, the manifest last: an interrupted or failed run leaves no dataset that looks
+//! complete.
+
+use crate::error::DatasetError;
+use crate::layout;
+use crate::manifest::{FileEntry, Manifest, ScenarioInfo, ShardInfo, TimeSpan};
+use crate::parquet_io::{self, TableWriter, WrittenFile};
+use arrow_array::builder::{
+    Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use breachlab_generator::population::accounts_batch;
+use breachlab_generator::render::BatchBuilder;
+use breachlab_generator::stats::{self, CampaignStats};
+use breachlab_generator::{Chunk, LoadedScenario, Plan, Shard};
+use breachlab_schema::{SCHEMA_VERSION, campaigns_schema, events_schema, truth_schema};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Rows gathered before handing a batch to the Parquet writer.
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// What to generate and where.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub out: PathBuf,
+    pub seed: u64,
+    pub scale: f64,
+    pub threads: usize,
+    pub shard: Shard,
+    /// Replace an existing dataset in `out`.
+    pub force: bool,
+}
+
+/// Counters a caller can watch while `generate` runs, and a flag to stop it.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub slices_total: AtomicU64,
+    pub slices_done: AtomicU64,
+    pub events: AtomicU64,
+    pub cancel: AtomicBool,
+}
+
+/// What a finished run wrote.
+#[derive(Debug, Clone)]
+pub struct GenerateSummary {
+    pub manifest: Manifest,
+    pub events: u64,
+    pub files: usize,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// Generates the dataset of `scenario` described by `options`.
+pub fn generate(
+    scenario: &LoadedScenario,
+    options: &GenerateOptions,
+    progress: Arc<Progress>,
+) -> Result<GenerateSummary, DatasetError> {
+    let started = Instant::now();
+    let plan = Plan::new(scenario, options.seed, options.scale)
+        .map_err(|e| DatasetError::Refused(e.to_string()))?;
+    prepare_out(options)?;
+    let partial = options.out.join(format!(
+        "{}{}-of-{}",
+        layout::PARTIAL_PREFIX,
+        options.shard.index,
+        options.shard.count
+    ));
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial).map_err(|e| DatasetError::io(&partial, e))?;
+    }
+    let mut manifest = base_manifest(scenario, &plan, options);
+    let result = write_all(&plan, options, &partial, &manifest, &progress);
+    let files = match result {
+        Ok(files) => files,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+    };
+    manifest.files = files.iter().map(|f| entry(&partial, f)).collect();
+    manifest.recount();
+    publish(&partial, &options.out, &manifest, options.shard)?;
+    let bytes = manifest.files.iter().map(|f| f.bytes).sum();
+    Ok(GenerateSummary {
+        events: manifest.row_counts.get("events").copied().unwrap_or(0),
+        files: manifest.files.len(),
+        bytes,
+        manifest,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Refuses to overwrite a dataset without `force`; with it, removes only what a
+/// dataset owns.
+fn prepare_out(options: &GenerateOptions) -> Result<(), DatasetError> {
+    let out = &options.out;
+    std::fs::create_dir_all(out).map_err(|e| DatasetError::io(out, e))?;
+    let existing = if options.shard.is_whole() {
+        non_empty(out)?
+    } else {
+        out.join(layout::shard_manifest(
+            options.shard.index,
+            options.shard.count,
+        ))
+        .exists()
+    };
+    if existing && !options.force {
+        return Err(DatasetError::Refused(format!(
+            "{} already holds data: pass --force to replace the dataset there, or choose another --out",
+            out.display()
+        )));
+    }
+    if existing && options.shard.is_whole() {
+        for name in layout::OWNED {
+            remove_any(&out.join(name))?;
+        }
+    }
+    Ok(())
+}
+
+fn non_empty(dir: &Path) -> Result<bool, DatasetError> {
+    let mut entries = std::fs::read_dir(dir).map_err(|e| DatasetError::io(dir, e))?;
+    Ok(entries.next().is_some())
+}
+
+fn remove_any(path: &Path) -> Result<(), DatasetError> {
+    let result = if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else if path.exists() {
+        std::fs::remove_file(path)
+    } else {
+        Ok(())
+    };
+    result.map_err(|e| DatasetError::io(path, e))
+}
+
+fn base_manifest(scenario: &LoadedScenario, plan: &Plan, options: &GenerateOptions) -> Manifest {
+    let calendar = &plan.world.calendar;
+    Manifest {
+        breachlab_version: env!("CARGO_PKG_VERSION").to_string(),
+        schema_version: SCHEMA_VERSION,
+        scenario: ScenarioInfo {
+            name: plan.scenario.name.clone(),
+            sha256: scenario.text_sha256(),
+            text: scenario.text.clone(),
+        },
+        seed: options.seed,
+        scale: options.scale,
+        shard: ShardInfo {
+            index: options.shard.index,
+            count: options.shard.count,
+        },
+        time_span: TimeSpan {
+            start: rfc3339(calendar.start_us),
+            end: rfc3339(calendar.end_us()),
+            start_us: calendar.start_us,
+            end_us: calendar.end_us(),
+            days: calendar.span_days(),
+        },
+        row_counts: Default::default(),
+        files: Vec::new(),
+    }
+}
+
+/// A task owns whole files.
+enum Task {
+    Chunk(Chunk),
+    Accounts(usize, std::ops::Range<i64>),
+}
+
+fn write_all(
+    plan: &Plan,
+    options: &GenerateOptions,
+    partial: &Path,
+    manifest: &Manifest,
+    progress: &Progress,
+) -> Result<Vec<WrittenFile>, DatasetError> {
+    let chunks = plan.chunks();
+    let parts = plan.account_parts();
+    let chunk_range = options.shard.range(chunks.len());
+    let part_range = options.shard.range(parts.len());
+    let slices: u64 = chunks[chunk_range.clone()]
+        .iter()
+        .map(|c| c.end_slice - c.first_slice)
+        .sum();
+    progress
+        .slices_total
+        .store(slices + plan.world.calendar.slices, Ordering::Relaxed);
+    let mut tasks: Vec<Task> = chunks[chunk_range]
+        .iter()
+        .cloned()
+        .map(Task::Chunk)
+        .collect();
+    tasks.extend(part_range.map(|i| Task::Accounts(i, parts[i].clone())));
+    let header = manifest.header_json();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.max(1))
+        .build()
+        .map_err(|e| {
+            DatasetError::Refused(format!("cannot start {} threads: {e}", options.threads))
+        })?;
+    pool.install(|| {
+        let campaigns = write_campaigns(plan, partial, &header, progress)?;
+        let per_task: Vec<Vec<WrittenFile>> = tasks
+            .par_iter()
+            .map(|task| match task {
+                Task::Chunk(chunk) => write_chunk(plan, chunk, partial, &header, progress),
+                Task::Accounts(index, range) => {
+                    write_accounts(plan, *index, range.clone(), partial, &header)
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        let mut files: Vec<WrittenFile> = per_task.into_iter().flatten().collect();
+        files.push(campaigns);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    })
+}
+
+fn check_cancel(progress: &Progress, partial: &Path) -> Result<(), DatasetError> {
+    if progress.cancel.load(Ordering::Relaxed) {
+        Err(DatasetError::Interrupted(
+            partial.parent().unwrap_or(partial).to_path_buf(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn write_chunk(
+    plan: &Plan,
+    chunk: &Chunk,
+    partial: &Path,
+    header: &str,
+    progress: &Progress,
+) -> Result<Vec<WrittenFile>, DatasetError> {
+    let props = parquet_io::properties(header);
+    let mut events_file = TableWriter::create(
+        &partial.join(layout::chunk_file(
+            layout::EVENTS,
+            &chunk.date,
+            chunk.first_slice,
+        )),
+        Arc::new(events_schema()),
+        props.clone(),
+    )?;
+    let mut truth_file = TableWriter::create(
+        &partial.join(layout::chunk_file(
+            layout::TRUTH,
+            &chunk.date,
+            chunk.first_slice,
+        )),
+        Arc::new(truth_schema()),
+        props,
+    )?;
+    let mut builder = BatchBuilder::new(plan.world.seed, &plan.campaigns);
+    let mut events = Vec::new();
+    for slice in chunk.first_slice..chunk.end_slice {
+        check_cancel(progress, partial)?;
+        plan.slice_events(slice, &mut events);
+        builder.push_slice(slice, &events);
+        progress
+            .events
+            .fetch_add(events.len() as u64, Ordering::Relaxed);
+        progress.slices_done.fetch_add(1, Ordering::Relaxed);
+        if builder.rows() >= BATCH_ROWS {
+            let (e, t) = builder.finish();
+            events_file.write(&e)?;
+            truth_file.write(&t)?;
+        }
+    }
+    if builder.rows() > 0 {
+        let (e, t) = builder.finish();
+        events_file.write(&e)?;
+        truth_file.write(&t)?;
+    }
+    Ok(vec![events_file.finish()?, truth_file.finish()?])
+}
+
+fn write_accounts(
+    plan: &Plan,
+    index: usize,
+    range: std::ops::Range<i64>,
+    partial: &Path,
+    header: &str,
+) -> Result<Vec<WrittenFile>, DatasetError> {
+    let path = partial.join(layout::accounts_file(index));
+    let mut file = TableWriter::create(
+        &path,
+        Arc::new(breachlab_schema::accounts_schema()),
+        parquet_io::properties(header),
+    )?;
+    let step = 100_000;
+    let mut from = range.start;
+    while from < range.end {
+        let to = (from + step).min(range.end);
+        file.write(&accounts_batch(plan.world.seed, &plan.world.ids, from..to))?;
+        from = to;
+    }
+    Ok(vec![file.finish()?])
+}
+
+/// `campaigns.parquet`, from the campaign and cohort sources over the whole span (every
+/// shard computes the same file).
+fn write_campaigns(
+    plan: &Plan,
+    partial: &Path,
+    header: &str,
+    progress: &Progress,
+) -> Result<WrittenFile, DatasetError> {
+    let slices = plan.world.calendar.slices;
+    let totals = (0..slices)
+        .into_par_iter()
+        .try_fold(
+            || vec![CampaignStats::default(); plan.campaigns.len()],
+            |mut acc, slice| {
+                check_cancel(progress, partial)?;
+                let mut events = Vec::new();
+                plan.campaign_slice_events(slice, &mut events);
+                stats::add_events(&mut acc, &events);
+                progress.slices_done.fetch_add(1, Ordering::Relaxed);
+                Ok::<_, DatasetError>(acc)
+            },
+        )
+        .try_reduce(
+            || vec![CampaignStats::default(); plan.campaigns.len()],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.merge(y);
+                }
+                Ok(a)
+            },
+        )?;
+    let batch = campaigns_batch(plan, &totals);
+    parquet_io::write_file(
+        &partial.join(layout::CAMPAIGNS),
+        &batch,
+        parquet_io::properties(header),
+    )
+}
+
+fn campaigns_batch(plan: &Plan, totals: &[CampaignStats]) -> RecordBatch {
+    let mut id = Int32Builder::new();
+    let (mut name, mut kind, mut technique) = (
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+    );
+    let mut start = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+    let mut end = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+    let mut counts: [Int64Builder; 6] = Default::default();
+    let (mut owasp, mut oat, mut mitre) = (
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+    );
+    for (meta, s) in plan.campaigns.iter().zip(totals) {
+        id.append_value(meta.id);
+        name.append_value(&meta.name);
+        kind.append_value(meta.kind());
+        technique.append_value(meta.technique);
+        start.append_value(meta.start_us);
+        end.append_value(meta.end_us);
+        let values = [
+            s.events,
+            s.ips.len() as i64,
+            s.api_keys.len() as i64,
+            s.principals.len() as i64,
+            s.records_targeted,
+            s.records_exposed,
+        ];
+        for (builder, value) in counts.iter_mut().zip(values) {
+            builder.append_value(value);
+        }
+        owasp.append_option(meta.owasp_api.as_deref());
+        oat.append_option(meta.oat.as_deref());
+        mitre.append_option(meta.attack_technique.as_deref());
+    }
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(name.finish()),
+        Arc::new(kind.finish()),
+        Arc::new(technique.finish()),
+        Arc::new(start.finish()),
+        Arc::new(end.finish()),
+    ];
+    columns.extend(counts.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+    columns.extend([
+        Arc::new(owasp.finish()) as ArrayRef,
+        Arc::new(oat.finish()),
+        Arc::new(mitre.finish()),
+    ]);
+    RecordBatch::try_new(Arc::new(campaigns_schema()), columns)
+        .expect("columns match the campaigns schema")
+}
+
+fn entry(partial: &Path, file: &WrittenFile) -> FileEntry {
+    let relative = file.path.strip_prefix(partial).unwrap_or(&file.path);
+    let path = layout::manifest_path(relative);
+    let table = path
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(".parquet")
+        .to_string();
+    FileEntry {
+        path,
+        table,
+        rows: file.rows,
+        bytes: file.bytes,
+        sha256: file.sha256.clone(),
+    }
+}
+
+/// Moves every file into place, then writes the manifest (atomically, last).
+fn publish(
+    partial: &Path,
+    out: &Path,
+    manifest: &Manifest,
+    shard: Shard,
+) -> Result<(), DatasetError> {
+    for file in &manifest.files {
+        let from = partial.join(&file.path);
+        let to = out.join(&file.path);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| DatasetError::io(parent, e))?;
+        }
+        std::fs::rename(&from, &to).map_err(|e| DatasetError::io(&to, e))?;
+    }
+    let manifest_name = if shard.is_whole() {
+        PathBuf::from(layout::MANIFEST)
+    } else {
+        layout::shard_manifest(shard.index, shard.count)
+    };
+    let target = out.join(manifest_name);
+    write_atomically(&target, manifest.to_json().as_bytes())?;
+    std::fs::remove_dir_all(partial).map_err(|e| DatasetError::io(partial, e))
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DatasetError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| DatasetError::io(parent, e))?;
+    }
+    let temporary = path.with_extension("json.partial");
+    std::fs::write(&temporary, bytes).map_err(|e| DatasetError::io(&temporary, e))?;
+    std::fs::rename(&temporary, path).map_err(|e| DatasetError::io(path, e))
+}
+
+fn rfc3339(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let date = breachlab_generator::calendar::Calendar::date_string(days * 86_400_000_000);
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

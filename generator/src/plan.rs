@@ -1,0 +1,280 @@
+//! The plan: everything derived from (scenario, seed, scale) before any event exists.
+//!
+//! It fixes the sources, the campaign table, the time slices and how slices group into
+//! files, so that any thread or shard can generate any part and agree with the others.
+
+use crate::calendar::{Calendar, HOUR_US, SLICE_US};
+use crate::event::Event;
+use crate::population::IdSpace;
+use crate::scenario::{LoadedScenario, Scenario};
+use crate::sources::{self, Source, World, customers::Customers};
+
+/// Largest scaled population accepted.
+pub const MAX_SCALED_ACCOUNTS: f64 = 1e10;
+/// Largest expected event count accepted (about a week of work at 2M events/s).
+pub const MAX_EXPECTED_EVENTS: f64 = 1e12;
+
+/// A planted attack campaign or a benign look-alike cohort.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignMeta {
+    pub id: i32,
+    pub name: String,
+    pub is_attack: bool,
+    pub technique: &'static str,
+    pub start_us: i64,
+    pub end_us: i64,
+    pub owasp_api: Option<String>,
+    pub oat: Option<String>,
+    pub attack_technique: Option<String>,
+}
+
+impl CampaignMeta {
+    pub fn kind(&self) -> &'static str {
+        if self.is_attack { "attack" } else { "benign" }
+    }
+}
+
+/// A run of consecutive slices written to one file per table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub first_slice: u64,
+    pub end_slice: u64,
+    /// UTC date of the chunk, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// Shard K of N (1-based), as given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    /// Parses `K/N`.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (k, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("'{text}' is not K/N, e.g. 2/8"))?;
+        let index: u32 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{k}' in '{text}' is not a shard number"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{n}' in '{text}' is not a shard count"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!(
+                "shard '{text}': K must be between 1 and N, and N at least 1"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// This shard's contiguous share of `len` items.
+    pub fn range(&self, len: usize) -> std::ops::Range<usize> {
+        let bound = |k: u32| (len as u128 * u128::from(k) / u128::from(self.count)) as usize;
+        bound(self.index - 1)..bound(self.index)
+    }
+
+    pub fn is_whole(&self) -> bool {
+        self.count == 1
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(
+        "--scale {0} is not allowed: give a number above 0 (1 = the scenario's published volume)"
+    )]
+    Scale(f64),
+    #[error(
+        "scenario '{name}' at --scale {scale} has {accounts:.3e} accounts, over the limit of {limit:.0e}: lower --scale"
+    )]
+    TooManyAccounts {
+        name: String,
+        scale: f64,
+        accounts: f64,
+        limit: f64,
+    },
+    #[error(
+        "scenario '{name}' at --scale {scale} would generate about {events:.3e} events (over the limit of {limit:.0e}, days of work): lower --scale or split the span"
+    )]
+    TooManyEvents {
+        name: String,
+        scale: f64,
+        events: f64,
+        limit: f64,
+    },
+}
+
+/// The plan of one generation run.
+pub struct Plan {
+    pub world: World,
+    pub sources: Vec<Box<dyn Source>>,
+    pub campaigns: Vec<CampaignMeta>,
+    pub scenario: Scenario,
+}
+
+impl Plan {
+    pub fn new(loaded: &LoadedScenario, seed: u64, scale: f64) -> Result<Plan, PlanError> {
+        let scenario = loaded.scenario.clone();
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(PlanError::Scale(scale));
+        }
+        let accounts = scenario.population.accounts as f64 * scale;
+        if accounts > MAX_SCALED_ACCOUNTS {
+            return Err(PlanError::TooManyAccounts {
+                name: scenario.name.clone(),
+                scale,
+                accounts,
+                limit: MAX_SCALED_ACCOUNTS,
+            });
+        }
+        let start = scenario.start_time().expect("validated on load");
+        let world = World {
+            seed,
+            scale,
+            calendar: Calendar::new(start, scenario.days, scenario.utc_offset_hours),
+            ids: IdSpace::new(
+                seed,
+                accounts.round().max(1.0) as u64,
+                scenario.population.id_base,
+                scenario.population.id_density,
+            ),
+            traffic: scenario.traffic.clone(),
+        };
+        let expected = expected_benign_events(&world, &scenario);
+        if expected > MAX_EXPECTED_EVENTS {
+            return Err(PlanError::TooManyEvents {
+                name: scenario.name.clone(),
+                scale,
+                events: expected,
+                limit: MAX_EXPECTED_EVENTS,
+            });
+        }
+        let mut sources: Vec<Box<dyn Source>> = vec![Box::new(Customers::new(&world, 0))];
+        let mut campaigns = Vec::new();
+        for config in &scenario.campaigns {
+            let index = campaigns.len();
+            campaigns.push(sources::attacks::meta(index, config, &world));
+            sources.push(sources::attacks::build(
+                index,
+                config,
+                &world,
+                sources.len() as u64,
+            ));
+        }
+        let span_h = scenario.days * 24.0;
+        for config in &scenario.cohorts {
+            let index = campaigns.len();
+            campaigns.push(sources::cohorts::meta(index, config, &world, span_h));
+            sources.push(sources::cohorts::build(
+                index,
+                config,
+                &world,
+                sources.len() as u64,
+                span_h,
+            ));
+        }
+        Ok(Plan {
+            world,
+            sources,
+            campaigns,
+            scenario,
+        })
+    }
+
+    /// Every event of `slice`, sorted by time (ties broken by source and sequence).
+    pub fn slice_events(&self, slice: u64, events: &mut Vec<Event>) {
+        sources::generate_slice(&self.world, &self.sources, slice, events);
+    }
+
+    /// Events of `slice` from the campaign and cohort sources only (for their totals).
+    pub fn campaign_slice_events(&self, slice: u64, events: &mut Vec<Event>) {
+        sources::generate_slice(&self.world, &self.sources[1..], slice, events);
+    }
+
+    /// The span cut into file chunks of `output.file_hours`, never crossing a UTC date.
+    pub fn chunks(&self) -> Vec<Chunk> {
+        let calendar = &self.world.calendar;
+        let per_file = i64::from(self.scenario.output.file_hours) * HOUR_US;
+        let mut chunks: Vec<Chunk> = Vec::new();
+        for slice in 0..calendar.slices {
+            let start = calendar.slice_start(slice);
+            let date = Calendar::date_string(start);
+            let bucket = start.div_euclid(per_file);
+            let same = chunks.last().is_some_and(|c| {
+                c.date == date && calendar.slice_start(c.first_slice).div_euclid(per_file) == bucket
+            });
+            match chunks.last_mut() {
+                Some(last) if same => last.end_slice = slice + 1,
+                _ => chunks.push(Chunk {
+                    first_slice: slice,
+                    end_slice: slice + 1,
+                    date,
+                }),
+            }
+        }
+        chunks
+    }
+
+    /// Account ID ranges, one per `accounts` part file.
+    pub fn account_parts(&self) -> Vec<std::ops::Range<i64>> {
+        let ids = &self.world.ids;
+        let per_file = (self.scenario.output.accounts_per_file as f64 / ids.density)
+            .ceil()
+            .max(1.0) as i64;
+        (ids.id_base..ids.end())
+            .step_by(per_file as usize)
+            .map(|from| from..(from + per_file).min(ids.end()))
+            .collect()
+    }
+
+    pub fn slice_us() -> i64 {
+        SLICE_US
+    }
+}
+
+/// Customers' expected events over the span: sessions times their mean length.
+fn expected_benign_events(world: &World, scenario: &Scenario) -> f64 {
+    let sessions = world.ids.expected_accounts() as f64
+        * scenario.traffic.sessions_per_account_day
+        * scenario.days;
+    sessions * (2.0 + scenario.traffic.reads_per_session)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_items_without_gaps_or_overlap() {
+        for n in 1..=7u32 {
+            let mut next = 0;
+            for k in 1..=n {
+                let r = Shard { index: k, count: n }.range(20);
+                assert_eq!(r.start, next);
+                next = r.end;
+            }
+            assert_eq!(next, 20);
+        }
+    }
+
+    #[test]
+    fn shard_parse_rejects_bad_text() {
+        assert_eq!(Shard::parse("2/3"), Ok(Shard { index: 2, count: 3 }));
+        for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! Turns slices of [`Event`]s into Arrow record batches of the `events` and `truth`
+//! tables. Strings are built here, once per row, into reused buffers.
+
+use crate::event::{Event, Ident, Query, SearchTerm};
+use crate::plan::CampaignMeta;
+use crate::population;
+use arrow_array::builder::{
+    BooleanBuilder, Float32Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use breachlab_schema::{events_schema, truth_schema};
+use std::fmt::Write;
+use std::sync::Arc;
+
+/// Bits of an event id below the slice index: the rank of the event in its slice.
+pub const RANK_BITS: u32 = 32;
+
+/// `event_id` of the `rank`-th event of `slice`: unique and increasing with time,
+/// computable without knowing any other slice's count.
+pub fn event_id(slice: u64, rank: usize) -> i64 {
+    ((slice << RANK_BITS) | rank as u64) as i64
+}
+
+/// Accumulates rows of both tables.
+pub struct BatchBuilder<'p> {
+    seed: u64,
+    campaigns: &'p [CampaignMeta],
+    rows: usize,
+    text: String,
+    event_id: Int64Builder,
+    ts: TimestampMicrosecondBuilder,
+    client_ip: StringBuilder,
+    ip_asn: Int32Builder,
+    ip_kind: StringBuilder,
+    country: StringBuilder,
+    user_agent: StringBuilder,
+    client_kind: StringBuilder,
+    api_key_id: StringBuilder,
+    principal_id: Int64Builder,
+    session_id: Int64Builder,
+    method: StringBuilder,
+    route: StringBuilder,
+    path: StringBuilder,
+    target_id: Int64Builder,
+    status: Int16Builder,
+    latency_ms: Float32Builder,
+    response_bytes: Int32Builder,
+    records_returned: Int32Builder,
+    is_attack: BooleanBuilder,
+    campaign_id: Int32Builder,
+    actor_id: Int64Builder,
+    phase: StringBuilder,
+    owasp_api: StringBuilder,
+    oat: StringBuilder,
+    attack_technique: StringBuilder,
+    record_exposed: BooleanBuilder,
+    records_exposed: Int32Builder,
+}
+
+impl<'p> BatchBuilder<'p> {
+    pub fn new(seed: u64, campaigns: &'p [CampaignMeta]) -> Self {
+        BatchBuilder {
+            seed,
+            campaigns,
+            rows: 0,
+            text: String::with_capacity(256),
+            event_id: Int64Builder::new(),
+            ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            client_ip: StringBuilder::new(),
+            ip_asn: Int32Builder::new(),
+            ip_kind: StringBuilder::new(),
+            country: StringBuilder::new(),
+            user_agent: StringBuilder::new(),
+            client_kind: StringBuilder::new(),
+            api_key_id: StringBuilder::new(),
+            principal_id: Int64Builder::new(),
+            session_id: Int64Builder::new(),
+            method: StringBuilder::new(),
+            route: StringBuilder::new(),
+            path: StringBuilder::new(),
+            target_id: Int64Builder::new(),
+            status: Int16Builder::new(),
+            latency_ms: Float32Builder::new(),
+            response_bytes: Int32Builder::new(),
+            records_returned: Int32Builder::new(),
+            is_attack: BooleanBuilder::new(),
+            campaign_id: Int32Builder::new(),
+            actor_id: Int64Builder::new(),
+            phase: StringBuilder::new(),
+            owasp_api: StringBuilder::new(),
+            oat: StringBuilder::new(),
+            attack_technique: StringBuilder::new(),
+            record_exposed: BooleanBuilder::new(),
+            records_exposed: Int32Builder::new(),
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Appends the sorted events of one slice.
+    pub fn push_slice(&mut self, slice: u64, events: &[Event]) {
+        for (rank, event) in events.iter().enumerate() {
+            self.push_event(event_id(slice, rank), event);
+        }
+    }
+
+    fn push_event(&mut self, id: i64, e: &Event) {
+        self.rows += 1;
+        self.event_id.append_value(id);
+        self.ts.append_value(e.ts_us);
+        self.text.clear();
+        population::write_ipv4(e.peer.ip, &mut self.text);
+        self.client_ip.append_value(&self.text);
+        self.ip_asn.append_value(e.peer.asn);
+        self.ip_kind.append_value(e.peer.kind.as_str());
+        self.country
+            .append_value(population::country_code(population::Country(
+                e.peer.country,
+            )));
+        self.user_agent
+            .append_value(population::ua_text(e.user_agent));
+        self.client_kind.append_value(e.client_kind.as_str());
+        self.text.clear();
+        if e.api_key.write(&mut self.text) {
+            self.api_key_id.append_value(&self.text);
+        } else {
+            self.api_key_id.append_null();
+        }
+        self.principal_id.append_option(e.principal_id);
+        self.session_id.append_option(e.session_id);
+        self.method.append_value(e.route.method().as_str());
+        self.route.append_value(e.route.template());
+        self.text.clear();
+        write_path(self.seed, e, &mut self.text);
+        self.path.append_value(&self.text);
+        self.target_id.append_option(e.target_id);
+        self.status.append_value(e.status);
+        self.latency_ms.append_value(e.latency_ms);
+        self.response_bytes.append_value(e.response_bytes);
+        self.records_returned.append_value(e.records_returned);
+        self.push_truth(e);
+    }
+
+    fn push_truth(&mut self, e: &Event) {
+        let t = &e.truth;
+        let meta = t.campaign.and_then(|c| self.campaigns.get(usize::from(c)));
+        self.is_attack.append_value(t.is_attack);
+        self.campaign_id.append_option(meta.map(|m| m.id));
+        self.actor_id.append_value(t.actor_id);
+        self.phase.append_value(t.phase.as_str());
+        let labels = meta.filter(|_| t.is_attack);
+        self.owasp_api
+            .append_option(labels.and_then(|m| m.owasp_api.as_deref()));
+        self.oat
+            .append_option(labels.and_then(|m| m.oat.as_deref()));
+        self.attack_technique
+            .append_option(labels.and_then(|m| m.attack_technique.as_deref()));
+        self.record_exposed.append_value(t.records_exposed > 0);
+        self.records_exposed.append_value(t.records_exposed);
+    }
+
+    /// The accumulated rows as (`events`, `truth`) batches; the builder starts empty again.
+    pub fn finish(&mut self) -> (RecordBatch, RecordBatch) {
+        self.rows = 0;
+        let event_id: ArrayRef = Arc::new(self.event_id.finish());
+        let ts: ArrayRef = Arc::new(self.ts.finish());
+        let events: Vec<ArrayRef> = vec![
+            event_id.clone(),
+            ts.clone(),
+            Arc::new(self.client_ip.finish()),
+            Arc::new(self.ip_asn.finish()),
+            Arc::new(self.ip_kind.finish()),
+            Arc::new(self.country.finish()),
+            Arc::new(self.user_agent.finish()),
+            Arc::new(self.client_kind.finish()),
+            Arc::new(self.api_key_id.finish()),
+            Arc::new(self.principal_id.finish()),
+            Arc::new(self.session_id.finish()),
+            Arc::new(self.method.finish()),
+            Arc::new(self.route.finish()),
+            Arc::new(self.path.finish()),
+            Arc::new(self.target_id.finish()),
+            Arc::new(self.status.finish()),
+            Arc::new(self.latency_ms.finish()),
+            Arc::new(self.response_bytes.finish()),
+            Arc::new(self.records_returned.finish()),
+        ];
+        let truth: Vec<ArrayRef> = vec![
+            event_id,
+            ts,
+            Arc::new(self.is_attack.finish()),
+            Arc::new(self.campaign_id.finish()),
+            Arc::new(self.actor_id.finish()),
+            Arc::new(self.phase.finish()),
+            Arc::new(self.owasp_api.finish()),
+            Arc::new(self.oat.finish()),
+            Arc::new(self.attack_technique.finish()),
+            Arc::new(self.record_exposed.finish()),
+            Arc::new(self.records_exposed.finish()),
+        ];
+        let events = RecordBatch::try_new(Arc::new(events_schema()), events)
+            .expect("columns match the events schema");
+        let truth = RecordBatch::try_new(Arc::new(truth_schema()), truth)
+            .expect("columns match the truth schema");
+        (events, truth)
+    }
+}
+
+/// The concrete path of a request: the route template filled in, plus its query.
+pub fn write_path(seed: u64, e: &Event, out: &mut String) {
+    let template = e.route.template();
+    match (template.split_once("{id}"), e.target_id) {
+        (Some((head, tail)), Some(id)) => {
+            let _ = write!(out, "{head}{id}{tail}");
+        }
+        _ => out.push_str(template),
+    }
+    match e.query {
+        Query::None | Query::Batch { .. } => {}
+        Query::Page { page, size } => {
+            let _ = write!(out, "?page={page}&size={size}");
+        }
+        Query::Email(ident) => {
+            out.push_str("?email=");
+            let email = match ident {
+                Ident::Account(id) => population::email_of(seed, id),
+                Ident::Miss(n) => population::fake_email(seed, n),
+            };
+            percent_encode(&email, out);
+        }
+        Query::Phone(ident) => {
+            out.push_str("?phone=");
+            let phone = match ident {
+                Ident::Account(id) => population::phone_of(seed, id),
+                Ident::Miss(n) => population::fake_phone(seed, n),
+            };
+            percent_encode(&phone, out);
+        }
+        Query::Ids {
+            first,
+            stride,
+            count,
+        } => {
+            out.push_str("?ids=");
+            for i in 0..i64::from(count) {
+                if i > 0 {
+                    out.push_str("%2C");
+                }
+                let _ = write!(out, "{}", first + i * stride);
+            }
+        }
+        Query::Search { term, page, size } => {
+            out.push_str("?q=");
+            match term {
+                SearchTerm::NameOf(id) => {
+                    percent_encode(&population::account_record(seed, id).last_name, out)
+                }
+                SearchTerm::Wildcard => out.push_str("%2A"),
+            }
+            let _ = write!(out, "&page={page}&size={size}");
+        }
+    }
+}
+
+/// RFC 3986 percent-encoding of everything but unreserved characters.
+fn percent_encode(text: &str, out: &mut String) {
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+}

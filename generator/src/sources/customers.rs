@@ -1,0 +1,438 @@
+//! The benign customer population: sessions of app, web and SDK clients.
+//!
+//! Each slice draws its session count from a Poisson law whose mean follows the daily
+//! and weekly cycles; each session gets a header (start, client, account, its own seed)
+//! from the slice's stream and is then played out from its own stream. A slice also
+//! replays the headers of the slices just before it (sessions are bounded in length) and
+//! keeps only the events that fall inside it, so no slice depends on another's output.
+
+use super::{Emitter, Source, World};
+use crate::calendar::SLICE_US;
+use crate::event::{ApiKey, Event, Ident, Peer, Query, Route, SearchTerm, Truth};
+use crate::population::{self, IdSpace, UaTable};
+use crate::rng::{Stream, hash_words, slice_stream, unit, unit_stream};
+use crate::scenario::TrafficConfig;
+use breachlab_schema::{ClientKind, IpKind};
+use rand::RngExt;
+use rand_distr::{Distribution, Poisson, StandardNormal, Zipf};
+
+/// SDK vendors whose clients call the API for customers (each with its own key).
+const SDK_VENDORS: u64 = 12;
+
+/// Read endpoints a customer's session uses, with their weights.
+const READ_MIX: &[(Route, f64)] = &[
+    (Route::Account, 0.34),
+    (Route::Lines, 0.18),
+    (Route::Plan, 0.14),
+    (Route::Billing, 0.16),
+    (Route::Usage, 0.12),
+    (Route::Lookup, 0.02),
+    (Route::Search, 0.015),
+    (Route::Directory, 0.01),
+    (Route::PasswordReset, 0.005),
+];
+
+/// The customers source.
+pub struct Customers {
+    key: u64,
+    sessions_per_slice: f64,
+    human_share: f64,
+    app_share_of_human: f64,
+    zipf: Zipf<f64>,
+    rank_order: population::Permutation,
+    nat_addresses: u64,
+    corporate_addresses: u64,
+    lookback: u64,
+    max_session_us: i64,
+    read_cumulative: Vec<f64>,
+}
+
+/// Who starts a session, when, from what client.
+#[derive(Debug, Clone, Copy)]
+struct SessionHeader {
+    start_us: i64,
+    kind: ClientKind,
+    account: i64,
+    seed: u64,
+}
+
+impl Customers {
+    pub fn new(world: &World, key: u64) -> Self {
+        let t = &world.traffic;
+        let accounts = world.ids.expected_accounts().max(1) as f64;
+        let mix = &t.client_mix;
+        let total = mix.app + mix.web + mix.sdk;
+        let size = world.ids.size.max(1);
+        let mut cumulative = 0.0;
+        let read_total: f64 = READ_MIX.iter().map(|(_, w)| w).sum();
+        Customers {
+            key,
+            sessions_per_slice: accounts * t.sessions_per_account_day / 144.0,
+            human_share: (mix.app + mix.web) / total,
+            app_share_of_human: if mix.app + mix.web > 0.0 {
+                mix.app / (mix.app + mix.web)
+            } else {
+                0.0
+            },
+            zipf: Zipf::new(size as f64, t.zipf_exponent).expect("validated zipf exponent"),
+            rank_order: population::Permutation::new(size, hash_words(&[world.seed, key, 0x5A1F])),
+            nat_addresses: (accounts as u64 / u64::from(t.users_per_nat_ip)).max(1),
+            corporate_addresses: (accounts as u64 / 40).max(1),
+            lookback: (t.max_session_minutes * 60e6 / SLICE_US as f64).ceil() as u64,
+            max_session_us: (t.max_session_minutes * 60e6) as i64,
+            read_cumulative: READ_MIX
+                .iter()
+                .map(|(_, w)| {
+                    cumulative += w / read_total;
+                    cumulative
+                })
+                .collect(),
+        }
+    }
+
+    /// Expected sessions started in `slice` by humans and by automated clients.
+    fn intensities(&self, world: &World, slice: u64) -> (f64, f64) {
+        let t = &world.traffic;
+        let c = &world.calendar;
+        let mid = c.slice_mid(slice);
+        let weekly = c.weekly(mid, t.weekend_factor);
+        let human = self.sessions_per_slice
+            * self.human_share
+            * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local);
+        let bot = self.sessions_per_slice
+            * (1.0 - self.human_share)
+            * c.daily(mid, t.bot_peak_trough_ratio, t.peak_hour_local);
+        (human * weekly, bot * weekly)
+    }
+
+    /// Every session header of `slice`, in draw order.
+    fn headers(&self, world: &World, slice: u64) -> impl Iterator<Item = SessionHeader> + '_ {
+        let (human, bot) = self.intensities(world, slice);
+        let mut rng = slice_stream(world.seed, self.key, slice);
+        let humans = poisson(&mut rng, human);
+        let bots = poisson(&mut rng, bot);
+        let start = world.calendar.slice_start(slice);
+        let ids = world.ids;
+        (0..humans + bots).map(move |i| {
+            let start_us = start + rng.random_range(0..SLICE_US);
+            let kind = if i >= humans {
+                ClientKind::Sdk
+            } else if rng.random::<f64>() < self.app_share_of_human {
+                ClientKind::App
+            } else {
+                ClientKind::Web
+            };
+            let rank = self.zipf.sample(&mut rng) as u64 - 1;
+            let seed = rng.random::<u64>();
+            SessionHeader {
+                start_us,
+                kind,
+                account: self.account_of_rank(&ids, rank),
+                seed,
+            }
+        })
+    }
+
+    /// The account at activity rank `rank`: ranks are scattered over the ID space, and a
+    /// rank landing on an ID with no account moves to the next account.
+    fn account_of_rank(&self, ids: &IdSpace, rank: u64) -> i64 {
+        let id = ids.id_base + self.rank_order.apply(rank) as i64;
+        ids.next_existing(id)
+            .or_else(|| ids.next_existing(ids.id_base))
+            .unwrap_or(ids.id_base)
+    }
+
+    fn peer_for(&self, world: &World, header: &SessionHeader, rng: &mut Stream) -> Peer {
+        let t = &world.traffic;
+        let h = hash_words(&[world.seed, header.account as u64, 0x1F]);
+        let (kind, index) = match header.kind {
+            ClientKind::App if rng.random::<f64>() < t.mobile_carrier_share => {
+                (IpKind::MobileCarrier, h % self.nat_addresses)
+            }
+            ClientKind::Web if rng.random::<f64>() < t.corporate_share => {
+                (IpKind::Corporate, h % self.corporate_addresses)
+            }
+            ClientKind::Sdk => (
+                IpKind::Cloud,
+                1_000 + h % SDK_VENDORS * 8 + (rng.random::<u64>() % 8),
+            ),
+            _ => (IpKind::Residential, h),
+        };
+        peer(kind, index)
+    }
+
+    fn play(&self, world: &World, header: SessionHeader, out: &mut Emitter<'_>) {
+        let mut rng = unit_stream(header.seed);
+        let t = &world.traffic;
+        let peer = self.peer_for(world, &header, &mut rng);
+        let account_hash = hash_words(&[world.seed, header.account as u64, 0x0A]);
+        let user_agent = UaTable::for_client(header.kind).sample(unit(account_hash));
+        let api_key = match header.kind {
+            ClientKind::App => ApiKey::MobileApp,
+            ClientKind::Web => ApiKey::WebPortal,
+            _ => ApiKey::Sdk((account_hash % SDK_VENDORS) as u16),
+        };
+        let mut session = Session {
+            world,
+            header,
+            rng,
+            now: header.start_us,
+            end: header.start_us + self.max_session_us,
+            template: Event {
+                ts_us: header.start_us,
+                tie: 0,
+                peer,
+                user_agent,
+                client_kind: header.kind,
+                api_key,
+                principal_id: Some(header.account),
+                session_id: Some((header.seed >> 1) as i64),
+                route: Route::Login,
+                target_id: None,
+                query: Query::None,
+                status: 200,
+                latency_ms: 0.0,
+                response_bytes: 0,
+                records_returned: 0,
+                truth: Truth::benign(header.account),
+            },
+        };
+        let login = session.rng.random::<f64>() < t.login_share;
+        session.authenticate(login, out);
+        let reads = 1 + poisson(&mut session.rng, (t.reads_per_session - 1.0).max(0.0));
+        for _ in 0..reads {
+            if !session.think() {
+                break;
+            }
+            let route = self.pick_read(session.rng.random::<f64>());
+            session.read(route, out);
+        }
+    }
+
+    fn pick_read(&self, u: f64) -> Route {
+        let i = self
+            .read_cumulative
+            .iter()
+            .position(|c| u < *c)
+            .unwrap_or(READ_MIX.len() - 1);
+        READ_MIX[i].0
+    }
+}
+
+impl Source for Customers {
+    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        let first = slice.saturating_sub(self.lookback);
+        for earlier in first..=slice {
+            for header in self.headers(world, earlier) {
+                if header.start_us + self.max_session_us < out.from_us {
+                    continue;
+                }
+                self.play(world, header, out);
+            }
+        }
+    }
+}
+
+/// A session being played out.
+struct Session<'w> {
+    world: &'w World,
+    header: SessionHeader,
+    rng: Stream,
+    now: i64,
+    end: i64,
+    template: Event,
+}
+
+impl Session<'_> {
+    /// Advances by a Pareto think time; false once the session is over.
+    fn think(&mut self) -> bool {
+        let t = &self.world.traffic;
+        let u: f64 = self.rng.random::<f64>();
+        let pause_s =
+            t.think_time_s * (1.0 - u).powf(-1.0 / t.think_time_alpha) - t.think_time_s + 0.2;
+        self.now += (pause_s * 1e6) as i64;
+        self.now < self.end
+    }
+
+    fn authenticate(&mut self, full_login: bool, out: &mut Emitter<'_>) {
+        if full_login {
+            // A mistyped password now and then, then the retry.
+            if self.rng.random::<f64>() < 0.02 {
+                self.send(Route::Login, None, Query::None, 401, 0, out);
+                self.now += self.rng.random_range(3_000_000..12_000_000);
+            }
+            self.send(Route::Login, None, Query::None, 200, 0, out);
+        } else {
+            self.send(Route::Token, None, Query::None, 200, 0, out);
+        }
+    }
+
+    fn read(&mut self, route: Route, out: &mut Emitter<'_>) {
+        let account = self.header.account;
+        let world = self.world;
+        let s = &world.traffic.status;
+        let u: f64 = self.rng.random::<f64>();
+        let query = self.query_for(route);
+        if u < s.unauthorized {
+            // The access token expired: 401, refresh, retry.
+            self.send(route, Some(account), query, 401, 0, out);
+            self.now += self.rng.random_range(150_000..900_000);
+            self.send(Route::Token, None, Query::None, 200, 0, out);
+            self.now += self.rng.random_range(100_000..400_000);
+        } else if u < s.unauthorized + s.not_found {
+            let missing = self.missing_id();
+            self.send(Route::Account, Some(missing), Query::None, 404, 0, out);
+            return;
+        } else if u < s.unauthorized + s.not_found + s.rate_limited {
+            self.send(route, Some(account), query, 429, 0, out);
+            return;
+        } else if u < s.unauthorized + s.not_found + s.rate_limited + s.server_error {
+            let status = [500, 502, 503][self.rng.random_range(0..3)];
+            self.send(route, Some(account), query, status, 0, out);
+            return;
+        }
+        let (target, records) = self.answer(route);
+        self.send(route, target, query, 200, records, out);
+    }
+
+    /// The object and record count of a successful read of the customer's own data.
+    fn answer(&mut self, route: Route) -> (Option<i64>, i32) {
+        let account = self.header.account;
+        match route {
+            Route::Lines => (Some(account), lines_of(self.world.seed, account)),
+            Route::Usage => (Some(account), 20),
+            Route::Lookup => (Some(self.someone_else()), 1),
+            Route::Search => (None, self.rng.random_range(1..4)),
+            Route::Directory => (None, 20),
+            Route::PasswordReset => (None, 0),
+            _ => (Some(account), 1),
+        }
+    }
+
+    fn query_for(&mut self, route: Route) -> Query {
+        match route {
+            Route::Usage => Query::Page {
+                page: self.rng.random_range(1..4),
+                size: 20,
+            },
+            Route::Directory => Query::Page {
+                page: self.rng.random_range(1..4),
+                size: 20,
+            },
+            Route::Search => Query::Search {
+                term: SearchTerm::NameOf(self.header.account),
+                page: 1,
+                size: 20,
+            },
+            Route::Lookup => Query::Phone(Ident::Account(self.someone_else())),
+            _ => Query::None,
+        }
+    }
+
+    /// A friend's account, for a "send to a contact" lookup: fixed per session.
+    fn someone_else(&self) -> i64 {
+        let ids = &self.world.ids;
+        let h = hash_words(&[self.header.seed, 0xF1]);
+        ids.next_existing(ids.id_base + (h % ids.size.max(1)) as i64)
+            .unwrap_or(self.header.account)
+    }
+
+    /// An ID with no account behind it (a stale link or a typo).
+    fn missing_id(&mut self) -> i64 {
+        let ids = &self.world.ids;
+        for _ in 0..32 {
+            let id =
+                ids.id_base + self.rng.random_range(0..ids.size.max(1) + ids.size / 8 + 1) as i64;
+            if !ids.exists(id) {
+                return id;
+            }
+        }
+        ids.end()
+    }
+
+    fn send(
+        &mut self,
+        route: Route,
+        target: Option<i64>,
+        query: Query,
+        status: i16,
+        records: i32,
+        out: &mut Emitter<'_>,
+    ) {
+        self.now += 1;
+        let mut event = self.template;
+        event.ts_us = self.now;
+        event.route = route;
+        event.target_id = target;
+        event.query = query;
+        event.status = status;
+        event.records_returned = records;
+        event.principal_id = if route == Route::Login && status != 200 {
+            None
+        } else {
+            Some(self.header.account)
+        };
+        let (latency, bytes) =
+            response_shape(&mut self.rng, &self.world.traffic, route, status, records);
+        event.latency_ms = latency;
+        event.response_bytes = bytes;
+        out.emit(event);
+        self.now += (f64::from(latency) * 1000.0) as i64;
+    }
+}
+
+/// Latency (ms, quantised to 0.01 ms) and body size of a response.
+pub fn response_shape(
+    rng: &mut Stream,
+    traffic: &TrafficConfig,
+    route: Route,
+    status: i16,
+    records: i32,
+) -> (f32, i32) {
+    let z: f64 = StandardNormal.sample(rng);
+    let error_factor = if (400..500).contains(&status) {
+        0.4
+    } else {
+        1.0
+    };
+    let latency = route.median_latency_ms()
+        * traffic.latency_factor
+        * error_factor
+        * (traffic.latency_sigma * z).exp();
+    let latency = ((latency.clamp(0.5, 60_000.0) * 100.0).round() / 100.0) as f32;
+    let noise: f64 = StandardNormal.sample(rng);
+    let body = if status >= 300 {
+        110.0 + 30.0 * noise.abs()
+    } else if records == 0 {
+        380.0 + 120.0 * noise.abs()
+    } else {
+        160.0 + f64::from(records) * route.bytes_per_record() * (0.25 * noise).exp()
+    };
+    (latency, body.min(i32::MAX as f64) as i32)
+}
+
+/// Lines on an account (1-8, mostly 1-3), as the accounts table has it.
+pub fn lines_of(seed: u64, account: i64) -> i32 {
+    population::account_lines(seed, account)
+}
+
+/// A Poisson draw; 0 for a non-positive mean.
+pub fn poisson(rng: &mut Stream, mean: f64) -> u64 {
+    if mean <= 0.0 || !mean.is_finite() {
+        return 0;
+    }
+    Poisson::new(mean)
+        .map(|p| p.sample(rng) as u64)
+        .unwrap_or(0)
+}
+
+/// The peer at `index` of a pool.
+pub fn peer(kind: IpKind, index: u64) -> Peer {
+    let info = population::ip_of(kind, index);
+    Peer {
+        ip: info.ip,
+        asn: info.asn,
+        kind: info.kind,
+        country: info.country.0,
+    }
+}

@@ -1,0 +1,54 @@
+//! What every source shares: the world (seed, calendar, population) and the emitter
+//! that keeps only a slice's own events and numbers them for tie-breaking.
+
+use crate::calendar::Calendar;
+use crate::event::Event;
+use crate::population::IdSpace;
+use crate::scenario::TrafficConfig;
+
+/// Everything derived from (scenario, seed, scale) that sources read.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub seed: u64,
+    pub scale: f64,
+    pub calendar: Calendar,
+    pub ids: IdSpace,
+    pub traffic: TrafficConfig,
+}
+
+/// Receives a source's events for one slice.
+pub struct Emitter<'a> {
+    events: &'a mut Vec<Event>,
+    source_key: u64,
+    sequence: u64,
+    pub from_us: i64,
+    pub until_us: i64,
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(events: &'a mut Vec<Event>, source_key: u64, from_us: i64, until_us: i64) -> Self {
+        Emitter {
+            events,
+            source_key,
+            sequence: 0,
+            from_us,
+            until_us,
+        }
+    }
+
+    /// Whether `ts_us` falls in this slice.
+    pub fn accepts(&self, ts_us: i64) -> bool {
+        ts_us >= self.from_us && ts_us < self.until_us
+    }
+
+    /// Keeps `event` if it falls in this slice. Returns whether it was kept.
+    pub fn emit(&mut self, mut event: Event) -> bool {
+        if !self.accepts(event.ts_us) {
+            return false;
+        }
+        event.tie = (self.source_key << 40) | self.sequence;
+        self.sequence += 1;
+        self.events.push(event);
+        true
+    }
+}

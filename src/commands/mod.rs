@@ -1,0 +1,22 @@
+//! One module per subcommand.
+
+mod generate;
+mod scenarios;
+
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Generate(args) => generate::run(args),
+        Command::Scenarios(args) => scenarios::run(args),
+        Command::Merge(args) => {
+            let manifest = breachlab_dataset::read::merge_shards(&args.dir)?;
+            println!(
+                "merged {} files into {}",
+                manifest.files.len(),
+                args.dir.join("manifest.json").display()
+            );
+            Ok(())
+        }
+    }
+}
