@@ -9,65 +9,34 @@
 //! threshold flags. `mode = "sum"` adds the weighted signals, each capped at 1, so that
 //! several signals part of the way there flag together; raise `threshold` to 2 to demand
 //! two signals. A weight of 0 leaves a part out (and skips its work). The columns are
-//! read once and shared by all parts.
+//! read once and shared by all parts, and the three actor signals keep their states in
+//! one map entry per actor, so an event costs one actor lookup, not three.
 
+use std::iter::repeat;
+
+use super::actor::{ActorEvent, ActorScorer, ActorSignal};
+use super::fanout::{FanoutSignal, Targets};
+use super::not_found_ratio::{DecayedCounts, NotFoundSignal};
+use super::sequential::{Run, SequentialSignal};
+use super::{fanout, not_found_ratio, route_volume, sequential};
 use crate::columns::{EventView, Needs};
 use crate::params::ParamReader;
 use crate::scored::{ScoredDetector, Scorer};
 use crate::{Detector, DetectorError, DetectorInfo, ParamInfo, Params};
-
-use super::{fanout, not_found_ratio, route_volume, sequential};
 
 pub(crate) const INFO: DetectorInfo = DetectorInfo {
     name: "combined",
     description: "Max (or capped sum) of fanout, sequential, not-found-ratio and route-volume, each scaled by its threshold",
     params: &[
         ParamInfo::threshold(1.0, "combined score at which an event is flagged"),
-        ParamInfo::string(
-            "mode",
-            "max",
-            "how signals combine: \"max\" or \"sum\" (each capped at 1)",
-        ),
+        ParamInfo::string("mode", "max", "how signals combine: \"max\" or \"sum\" (each capped at 1)"),
         ParamInfo::float("fanout_weight", 1.0, "weight of fanout (0 leaves it out)"),
-        ParamInfo::float(
-            "sequential_weight",
-            1.0,
-            "weight of sequential (0 leaves it out)",
-        ),
-        ParamInfo::float(
-            "not_found_weight",
-            1.0,
-            "weight of not-found-ratio (0 leaves it out)",
-        ),
-        ParamInfo::float(
-            "route_volume_weight",
-            1.0,
-            "weight of route-volume (0 leaves it out)",
-        ),
+        ParamInfo::float("sequential_weight", 1.0, "weight of sequential (0 leaves it out)"),
+        ParamInfo::float("not_found_weight", 1.0, "weight of not-found-ratio (0 leaves it out)"),
+        ParamInfo::float("route_volume_weight", 1.0, "weight of route-volume (0 leaves it out)"),
     ],
     constructor: build,
 };
-
-type PartConstructor = fn(&Params) -> Result<Box<dyn Scorer>, DetectorError>;
-
-const PARTS: &[(&str, &DetectorInfo, PartConstructor)] = &[
-    ("fanout_weight", &fanout::INFO, fanout::boxed_scorer),
-    (
-        "sequential_weight",
-        &sequential::INFO,
-        sequential::boxed_scorer,
-    ),
-    (
-        "not_found_weight",
-        &not_found_ratio::INFO,
-        not_found_ratio::boxed_scorer,
-    ),
-    (
-        "route_volume_weight",
-        &route_volume::INFO,
-        route_volume::boxed_scorer,
-    ),
-];
 
 fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
     let reader = ParamReader::new(INFO.name, &params);
@@ -75,25 +44,48 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
         "sum" => Mode::Sum,
         _ => Mode::Max,
     };
-    let mut parts = Vec::new();
-    for &(weight_param, info, constructor) in PARTS {
-        let weight = reader.non_negative_float(weight_param)?;
-        if weight == 0.0 {
-            continue;
-        }
-        let defaults = info.defaults();
-        let threshold = ParamReader::new(info.name, &defaults).positive_float("threshold")?;
-        parts.push(Part {
-            threshold,
-            weight,
-            scorer: constructor(&defaults)?,
-            scores: Vec::new(),
-        });
+    let actor_parts = ActorParts {
+        mode,
+        fanout: part(&reader, "fanout_weight", &fanout::INFO, FanoutSignal::new)?,
+        sequential: part(&reader, "sequential_weight", &sequential::INFO, SequentialSignal::new)?,
+        not_found: part(&reader, "not_found_weight", &not_found_ratio::INFO, NotFoundSignal::new)?,
+    };
+    let actors = actor_parts.any().then(|| ActorScorer::new(actor_parts));
+    let route = part(&reader, "route_volume_weight", &route_volume::INFO, route_volume::boxed_scorer)?;
+    let needs = [
+        actors.as_ref().map(|actors| actors.needs()),
+        route.as_ref().map(|route| route.signal.needs()),
+    ]
+    .into_iter()
+    .flatten()
+    .fold(Needs::default(), Needs::union);
+    let combined = Combined {
+        mode,
+        actors,
+        route,
+        route_scores: Vec::new(),
+        needs,
+    };
+    ScoredDetector::boxed(INFO.name, params, combined)
+}
+
+/// The part weighted by `weight_param`, built with its own defaults; `None` at weight 0.
+fn part<S>(
+    reader: &ParamReader<'_>,
+    weight_param: &str,
+    info: &DetectorInfo,
+    constructor: fn(&Params) -> Result<S, DetectorError>,
+) -> Result<Option<Part<S>>, DetectorError> {
+    let weight = reader.non_negative_float(weight_param)?;
+    if weight == 0.0 {
+        return Ok(None);
     }
-    let needs = parts.iter().fold(Needs::default(), |needs, part| {
-        needs.union(part.scorer.needs())
-    });
-    ScoredDetector::boxed(INFO.name, params, Combined { mode, parts, needs })
+    let defaults = info.defaults();
+    Ok(Some(Part {
+        threshold: ParamReader::new(info.name, &defaults).positive_float("threshold")?,
+        weight,
+        signal: constructor(&defaults)?,
+    }))
 }
 
 #[derive(Clone, Copy)]
@@ -102,15 +94,23 @@ enum Mode {
     Sum,
 }
 
-struct Part {
+impl Mode {
+    fn combine(self, total: f64, contribution: f64) -> f64 {
+        match self {
+            Mode::Max => total.max(contribution),
+            Mode::Sum => total + contribution,
+        }
+    }
+}
+
+struct Part<S> {
     /// The part's own default threshold, which its score is divided by.
     threshold: f64,
     weight: f64,
-    scorer: Box<dyn Scorer>,
-    scores: Vec<f64>,
+    signal: S,
 }
 
-impl Part {
+impl<S> Part<S> {
     fn contribution(&self, score: f64, mode: Mode) -> f64 {
         let normalised = score / self.threshold;
         match mode {
@@ -120,9 +120,86 @@ impl Part {
     }
 }
 
+/// The actor signals in use, sharing one state per actor.
+struct ActorParts {
+    mode: Mode,
+    fanout: Option<Part<FanoutSignal>>,
+    sequential: Option<Part<SequentialSignal>>,
+    not_found: Option<Part<NotFoundSignal>>,
+}
+
+impl ActorParts {
+    fn any(&self) -> bool {
+        self.fanout.is_some() || self.sequential.is_some() || self.not_found.is_some()
+    }
+}
+
+#[derive(Default)]
+struct ActorStates {
+    fanout: Targets,
+    sequential: Run,
+    not_found: DecayedCounts,
+}
+
+impl ActorSignal for ActorParts {
+    type State = ActorStates;
+
+    fn needs(&self) -> Needs {
+        [
+            self.fanout.as_ref().map(|part| part.signal.needs()),
+            self.sequential.as_ref().map(|part| part.signal.needs()),
+            self.not_found.as_ref().map(|part| part.signal.needs()),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(Needs::default(), Needs::union)
+    }
+
+    fn sweep_interval(&self) -> i64 {
+        [
+            self.fanout.as_ref().map(|part| part.signal.sweep_interval()),
+            self.sequential.as_ref().map(|part| part.signal.sweep_interval()),
+            self.not_found.as_ref().map(|part| part.signal.sweep_interval()),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(i64::MAX)
+    }
+
+    fn observe(&mut self, states: &mut ActorStates, event: &ActorEvent) -> f64 {
+        let mode = self.mode;
+        let mut total = 0.0;
+        if let Some(part) = &mut self.fanout {
+            let score = part.signal.observe(&mut states.fanout, event);
+            total = mode.combine(total, part.contribution(score, mode));
+        }
+        if let Some(part) = &mut self.sequential {
+            let score = part.signal.observe(&mut states.sequential, event);
+            total = mode.combine(total, part.contribution(score, mode));
+        }
+        if let Some(part) = &mut self.not_found {
+            let score = part.signal.observe(&mut states.not_found, event);
+            total = mode.combine(total, part.contribution(score, mode));
+        }
+        total
+    }
+
+    fn is_stale(&self, states: &ActorStates, now: i64) -> bool {
+        let fanout = self.fanout.as_ref();
+        let sequential = self.sequential.as_ref();
+        let not_found = self.not_found.as_ref();
+        fanout.is_none_or(|part| part.signal.is_stale(&states.fanout, now))
+            && sequential.is_none_or(|part| part.signal.is_stale(&states.sequential, now))
+            && not_found.is_none_or(|part| part.signal.is_stale(&states.not_found, now))
+    }
+}
+
 struct Combined {
     mode: Mode,
-    parts: Vec<Part>,
+    actors: Option<ActorScorer<ActorParts>>,
+    route: Option<Part<Box<dyn Scorer>>>,
+    route_scores: Vec<f64>,
     needs: Needs,
 }
 
@@ -133,21 +210,22 @@ impl Scorer for Combined {
 
     fn score(&mut self, view: &EventView<'_>, scores: &mut Vec<f64>) {
         let start = scores.len();
-        scores.resize(start + view.rows, 0.0);
-        let combined = &mut scores[start..];
-        for part in &mut self.parts {
-            part.scores.clear();
-            part.scorer.score(view, &mut part.scores);
-            for (total, &score) in combined.iter_mut().zip(&part.scores) {
-                let contribution = part.contribution(score, self.mode);
-                *total = match self.mode {
-                    Mode::Max => total.max(contribution),
-                    Mode::Sum => *total + contribution,
-                };
-            }
+        match &mut self.actors {
+            Some(actors) => actors.score(view, scores),
+            None => scores.extend(repeat(0.0).take(view.rows)),
         }
-        if self.parts.iter().any(|part| part.scores.len() != view.rows) {
+        let Some(route) = &mut self.route else {
+            return;
+        };
+        self.route_scores.clear();
+        route.signal.score(view, &mut self.route_scores);
+        if self.route_scores.len() != view.rows {
             scores.truncate(start);
+            return;
+        }
+        let mode = self.mode;
+        for (total, &score) in scores[start..].iter_mut().zip(&self.route_scores) {
+            *total = mode.combine(*total, route.contribution(score, mode));
         }
     }
 }

@@ -7,21 +7,25 @@
 //! the default limit of 100 per hour is far above what a customer or a support session
 //! touches. Events without a target score the actor's current count.
 //!
-//! Memory is bounded per actor: the first 128 distinct targets are kept exactly (most
-//! actors never leave this stage, and decisions at the default limit are exact), beyond
-//! that a HyperLogLog++ sketch (precision 12, ~1.6% standard error, at most ~3 KiB) from
-//! the `hyperloglogplus` crate takes over. Its estimate costs a pass over the sketch, so
-//! it is refreshed after every `estimate / 64` insertions, bounding the lag to ~1.6%.
-//! Actors of past windows are swept once a window.
+//! Memory is bounded per actor. Counting is exact for an actor's first 128 distinct
+//! targets (decisions at the default limit are exact): the first four sit in the actor's
+//! own state, which is all most actors ever need, the next ones as (actor, target) hashes
+//! in one set shared by all actors and emptied when the window ends. Past 128, new
+//! targets go to a HyperLogLog++ sketch (precision 12: ~1.6% standard error, at most
+//! ~3 KiB) from the `hyperloglogplus` crate, and the count is 128 plus its estimate.
+//! The estimate costs a pass over the sketch, so it is refreshed after every
+//! `estimate / 64` insertions, bounding its lag to ~1.6%. Actors of past windows are
+//! swept once a window.
 
 use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
 
 use foldhash::quality::FixedState;
 
-use crate::columns::{EventView, NO_TARGET, Needs};
-use crate::keys::{KeyMap, NO_KEY, Sweeper, WindowClock};
+use super::actor::{ActorEvent, ActorScorer, ActorSignal};
+use crate::columns::{NO_TARGET, Needs};
+use crate::keys::{KeyMap, WindowClock, hash_int};
 use crate::params::ParamReader;
-use crate::scored::{ScoredDetector, Scorer};
+use crate::scored::ScoredDetector;
 use crate::{Detector, DetectorError, DetectorInfo, ParamInfo, Params};
 
 pub(crate) const INFO: DetectorInfo = DetectorInfo {
@@ -29,27 +33,17 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     description: "Distinct target_ids per actor (principal, else IP) per tumbling window",
     params: &[
         ParamInfo::threshold(1.0, "share of the limit at which an event is flagged"),
-        ParamInfo::int(
-            "window_secs",
-            3600,
-            "length of the tumbling window, in seconds",
-        ),
-        ParamInfo::int(
-            "limit",
-            100,
-            "distinct targets per actor per window considered normal",
-        ),
-        ParamInfo::int(
-            "precision",
-            12,
-            "HyperLogLog++ precision (4..=18) beyond the exact stage",
-        ),
+        ParamInfo::int("window_secs", 3600, "length of the tumbling window, in seconds"),
+        ParamInfo::int("limit", 100, "distinct targets per actor per window considered normal"),
+        ParamInfo::int("precision", 12, "HyperLogLog++ precision (4..=18) past 128 targets"),
     ],
     constructor: build,
 };
 
-/// Distinct targets an actor keeps exactly before switching to the sketch.
-const EXACT_TARGETS: usize = 128;
+/// Distinct targets an actor counts exactly before the sketch takes over.
+const EXACT_TARGETS: u32 = 128;
+/// Distinct targets kept in the actor's own state.
+const INLINE_TARGETS: usize = 4;
 /// The estimate is refreshed after `estimate / REFRESH_DIVISOR` insertions.
 const REFRESH_DIVISOR: f64 = 64.0;
 
@@ -58,42 +52,96 @@ const REFRESH_DIVISOR: f64 = 64.0;
 type Sketch = HyperLogLogPlus<i64, FixedState>;
 
 fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
-    let scorer = new_scorer(&params)?;
+    let scorer = ActorScorer::new(FanoutSignal::new(&params)?);
     ScoredDetector::boxed(INFO.name, params, scorer)
 }
 
-/// This detector's scoring loop, for the `combined` detector.
-pub(crate) fn boxed_scorer(params: &Params) -> Result<Box<dyn Scorer>, DetectorError> {
-    Ok(Box::new(new_scorer(params)?))
+pub(crate) struct FanoutSignal {
+    clock: WindowClock,
+    window_length: i64,
+    limit: f64,
+    empty_sketch: Sketch,
+    /// The window being counted; never goes back.
+    window: i64,
+    /// (actor, target) hashes of the exact stage beyond the inline targets, this window.
+    seen: KeyMap<()>,
 }
 
-fn new_scorer(params: &Params) -> Result<Fanout, DetectorError> {
-    let reader = ParamReader::new(INFO.name, params);
-    let window = reader.duration_micros("window_secs")?;
-    let limit = reader.int_in("limit", 1, i64::from(u32::MAX))?;
-    let precision = reader.int_in("precision", 4, 18)? as u8;
-    let empty_sketch = Sketch::new(precision, FixedState::with_seed(0)).map_err(|error| {
-        DetectorError::InvalidParam {
-            detector: INFO.name.to_string(),
-            param: "precision".to_string(),
-            allowed: "must be in 4..=18".to_string(),
-            found: format!("{precision} ({error:?})"),
+impl FanoutSignal {
+    pub fn new(params: &Params) -> Result<Self, DetectorError> {
+        let reader = ParamReader::new(INFO.name, params);
+        let window_length = reader.duration_micros("window_secs")?;
+        let limit = reader.int_in("limit", 1, i64::from(u32::MAX))?;
+        let precision = reader.int_in("precision", 4, 18)? as u8;
+        let empty_sketch = Sketch::new(precision, FixedState::with_seed(0)).map_err(|error| {
+            DetectorError::InvalidParam {
+                detector: INFO.name.to_string(),
+                param: "precision".to_string(),
+                allowed: "must be in 4..=18".to_string(),
+                found: format!("{precision} ({error:?})"),
+            }
+        })?;
+        Ok(FanoutSignal {
+            clock: WindowClock::new(window_length),
+            window_length,
+            limit: limit as f64,
+            empty_sketch,
+            window: i64::MIN,
+            seen: KeyMap::default(),
+        })
+    }
+
+    /// Moves to the window of `ts` (never back), forgetting the previous one's targets.
+    fn advance(&mut self, ts: i64) {
+        let window = self.clock.index(ts);
+        if window > self.window {
+            self.window = window;
+            self.seen.clear();
         }
-    })?;
-    Ok(Fanout {
-        clock: WindowClock::new(window),
-        limit: limit as f64,
-        empty_sketch,
-        actors: KeyMap::default(),
-        sweeper: Sweeper::every(window),
-    })
+    }
+
+    /// Inserts `target` into the actor's distinct set.
+    fn insert(&mut self, targets: &mut Targets, actor: u64, target: i64) {
+        let inline_len = (targets.exact as usize).min(INLINE_TARGETS);
+        if targets.inline[..inline_len].contains(&target) {
+            return;
+        }
+        if inline_len < INLINE_TARGETS {
+            targets.inline[inline_len] = target;
+            targets.exact += 1;
+            return;
+        }
+        let pair = hash_int(actor, target);
+        if targets.exact < EXACT_TARGETS {
+            if self.seen.insert(pair, ()).is_none() {
+                targets.exact += 1;
+            }
+        } else if !self.seen.contains_key(&pair) {
+            let empty_sketch = &self.empty_sketch;
+            targets
+                .sketch
+                .get_or_insert_with(|| Box::new(SketchedTargets::new(empty_sketch.clone())))
+                .insert(target);
+        }
+    }
 }
 
 /// The distinct targets of one actor in one window.
-struct Targets {
+#[derive(Default)]
+pub(crate) struct Targets {
     window: i64,
-    exact: Vec<i64>,
+    /// Distinct targets counted exactly (at most [`EXACT_TARGETS`]).
+    exact: u32,
+    inline: [i64; INLINE_TARGETS],
+    /// Targets past the exact stage.
     sketch: Option<Box<SketchedTargets>>,
+}
+
+impl Targets {
+    fn distinct(&self) -> f64 {
+        let sketched = self.sketch.as_ref().map_or(0.0, |sketch| sketch.estimate);
+        f64::from(self.exact) + sketched
+    }
 }
 
 struct SketchedTargets {
@@ -103,14 +151,10 @@ struct SketchedTargets {
 }
 
 impl SketchedTargets {
-    fn new(mut sketch: Sketch, exact: &[i64]) -> Self {
-        for target in exact {
-            sketch.insert(target);
-        }
-        let estimate = sketch.count();
+    fn new(sketch: Sketch) -> Self {
         SketchedTargets {
             sketch,
-            estimate,
+            estimate: 0.0,
             insertions_since_estimate: 0,
         }
     }
@@ -118,95 +162,44 @@ impl SketchedTargets {
     fn insert(&mut self, target: i64) {
         self.sketch.insert(&target);
         self.insertions_since_estimate += 1;
-        if f64::from(self.insertions_since_estimate) >= (self.estimate / REFRESH_DIVISOR).max(1.0) {
+        if f64::from(self.insertions_since_estimate) >= (self.estimate / REFRESH_DIVISOR).max(1.0)
+        {
             self.estimate = self.sketch.count();
             self.insertions_since_estimate = 0;
         }
     }
 }
 
-impl Targets {
-    fn new(window: i64) -> Self {
-        Targets {
-            window,
-            exact: Vec::new(),
-            sketch: None,
-        }
-    }
+impl ActorSignal for FanoutSignal {
+    type State = Targets;
 
-    fn distinct(&self) -> f64 {
-        match &self.sketch {
-            Some(sketched) => sketched.estimate,
-            None => self.exact.len() as f64,
-        }
-    }
-
-    fn insert(&mut self, target: i64, empty_sketch: &Sketch) {
-        if let Some(sketched) = &mut self.sketch {
-            sketched.insert(target);
-        } else if !self.exact.contains(&target) {
-            self.exact.push(target);
-            if self.exact.len() > EXACT_TARGETS {
-                let sketched = SketchedTargets::new(empty_sketch.clone(), &self.exact);
-                self.sketch = Some(Box::new(sketched));
-                self.exact = Vec::new();
-            }
-        }
-    }
-}
-
-struct Fanout {
-    clock: WindowClock,
-    limit: f64,
-    empty_sketch: Sketch,
-    actors: KeyMap<Targets>,
-    sweeper: Sweeper,
-}
-
-impl Fanout {
-    fn score_event(&mut self, window: i64, actor: u64, target: i64) -> f64 {
-        if target == NO_TARGET {
-            return match self.actors.get(&actor) {
-                Some(targets) if targets.window == window => targets.distinct() / self.limit,
-                _ => 0.0,
-            };
-        }
-        let targets = self
-            .actors
-            .entry(actor)
-            .or_insert_with(|| Targets::new(window));
-        if targets.window != window {
-            *targets = Targets::new(window);
-        }
-        targets.insert(target, &self.empty_sketch);
-        targets.distinct() / self.limit
-    }
-}
-
-impl Scorer for Fanout {
     fn needs(&self) -> Needs {
         Needs {
-            ts: true,
-            actor: true,
             target: true,
             ..Needs::default()
         }
     }
 
-    fn score(&mut self, view: &EventView<'_>, scores: &mut Vec<f64>) {
-        let events = view.ts.iter().zip(view.actor).zip(view.target);
-        for ((&ts, &actor), &target) in events {
-            let window = self.clock.index(ts);
-            if self.sweeper.due(ts) {
-                self.actors.retain(|_, targets| targets.window >= window);
-            }
-            let score = if actor == NO_KEY {
-                0.0
-            } else {
-                self.score_event(window, actor, target)
+    fn sweep_interval(&self) -> i64 {
+        self.window_length
+    }
+
+    fn observe(&mut self, targets: &mut Targets, event: &ActorEvent) -> f64 {
+        self.advance(event.ts);
+        if targets.window != self.window {
+            *targets = Targets {
+                window: self.window,
+                ..Targets::default()
             };
-            scores.push(score);
         }
+        if event.target != NO_TARGET {
+            self.insert(targets, event.actor, event.target);
+        }
+        targets.distinct() / self.limit
+    }
+
+    fn is_stale(&self, targets: &Targets, now: i64) -> bool {
+        targets.window < now.div_euclid(self.window_length).max(self.window)
     }
 }
 
@@ -214,30 +207,37 @@ impl Scorer for Fanout {
 mod tests {
     use super::*;
 
-    fn empty_sketch() -> Sketch {
-        Sketch::new(12, FixedState::with_seed(0)).unwrap()
+    fn signal() -> FanoutSignal {
+        FanoutSignal::new(&INFO.defaults()).unwrap()
+    }
+
+    fn observe_all(signal: &mut FanoutSignal, targets: impl IntoIterator<Item = i64>) -> f64 {
+        let mut state = Targets::default();
+        let mut score = 0.0;
+        for target in targets {
+            let event = ActorEvent { actor: 9, ts: 0, target, status: 200 };
+            score = signal.observe(&mut state, &event);
+        }
+        score * 100.0
     }
 
     #[test]
     fn small_sets_are_exact_and_repeats_do_not_count() {
-        let mut targets = Targets::new(0);
-        for target in [5, 6, 5, 7, 6, 5] {
-            targets.insert(target, &empty_sketch());
-        }
-        assert_eq!(targets.distinct(), 3.0);
+        let repeats = [5, 6, 5, 7, 6, 5, 8, 9, 10, 5, 9];
+        assert_eq!(observe_all(&mut signal(), repeats), 6.0);
+    }
+
+    #[test]
+    fn targets_seen_before_the_sketch_are_not_counted_again() {
+        let exact_then_repeats = (0..200).chain(0..128).chain(0..200);
+        let estimate = observe_all(&mut signal(), exact_then_repeats);
+        assert!((estimate - 200.0).abs() < 2.0, "estimate {estimate}");
     }
 
     #[test]
     fn large_sets_are_estimated_within_a_few_percent() {
-        let sketch = empty_sketch();
-        let mut targets = Targets::new(0);
-        for _repeat in 0..2 {
-            for target in 0..10_000 {
-                targets.insert(target * 7, &sketch);
-            }
-        }
-        assert!(targets.sketch.is_some());
-        let error = (targets.distinct() - 10_000.0).abs() / 10_000.0;
-        assert!(error < 0.05, "estimate {}", targets.distinct());
+        let twice = (0..10_000).chain(0..10_000).map(|target| target * 7);
+        let estimate = observe_all(&mut signal(), twice);
+        assert!((estimate - 10_000.0).abs() < 500.0, "estimate {estimate}");
     }
 }

@@ -1,5 +1,6 @@
 //! The built-in detectors, one module each.
 
+mod actor;
 mod combined;
 mod fanout;
 mod ip_rate;

@@ -12,10 +12,10 @@
 //! whose decayed count fell below 0.05 are swept every half-life; that drops a residue
 //! too small to change any score by more than a hair.
 
-use crate::columns::{EventView, Needs};
-use crate::keys::{KeyMap, NO_KEY, Sweeper};
+use super::actor::{ActorEvent, ActorScorer, ActorSignal};
+use crate::columns::Needs;
 use crate::params::ParamReader;
-use crate::scored::{ScoredDetector, Scorer};
+use crate::scored::ScoredDetector;
 use crate::{Detector, DetectorError, DetectorInfo, ParamInfo, Params};
 
 pub(crate) const INFO: DetectorInfo = DetectorInfo {
@@ -41,98 +41,76 @@ const NOT_FOUND: i16 = 404;
 const EVICTABLE_WEIGHT: f64 = 0.05;
 
 fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
-    let scorer = new_scorer(&params)?;
+    let scorer = ActorScorer::new(NotFoundSignal::new(&params)?);
     ScoredDetector::boxed(INFO.name, params, scorer)
 }
 
-/// This detector's scoring loop, for the `combined` detector.
-pub(crate) fn boxed_scorer(params: &Params) -> Result<Box<dyn Scorer>, DetectorError> {
-    Ok(Box::new(new_scorer(params)?))
+pub(crate) struct NotFoundSignal {
+    half_life: i64,
+    per_half_life: f64,
+    min_count: f64,
 }
 
-fn new_scorer(params: &Params) -> Result<NotFoundRatio, DetectorError> {
-    let reader = ParamReader::new(INFO.name, params);
-    let half_life = reader.duration_micros("half_life_secs")?;
-    let min_count = reader.non_negative_float("min_count")?;
-    Ok(NotFoundRatio {
-        per_half_life: 1.0 / half_life as f64,
-        min_count,
-        actors: KeyMap::default(),
-        sweeper: Sweeper::every(half_life),
-    })
+impl NotFoundSignal {
+    pub fn new(params: &Params) -> Result<Self, DetectorError> {
+        let reader = ParamReader::new(INFO.name, params);
+        let half_life = reader.duration_micros("half_life_secs")?;
+        Ok(NotFoundSignal {
+            half_life,
+            per_half_life: 1.0 / half_life as f64,
+            min_count: reader.non_negative_float("min_count")?,
+        })
+    }
+
+    /// The factor by which counts shrink from `since` to `now` (1 if time went back).
+    #[inline]
+    fn decay(&self, since: i64, now: i64) -> f64 {
+        if now <= since {
+            1.0
+        } else {
+            (-((now - since) as f64) * self.per_half_life).exp2()
+        }
+    }
 }
 
-struct DecayedCounts {
+#[derive(Default)]
+pub(crate) struct DecayedCounts {
     last_ts: i64,
     requests: f64,
     not_found: f64,
 }
 
-struct NotFoundRatio {
-    per_half_life: f64,
-    min_count: f64,
-    actors: KeyMap<DecayedCounts>,
-    sweeper: Sweeper,
-}
+impl ActorSignal for NotFoundSignal {
+    type State = DecayedCounts;
 
-/// The factor by which counts shrink from `since` to `now` (1 if time went back).
-#[inline]
-fn decay(per_half_life: f64, since: i64, now: i64) -> f64 {
-    if now <= since {
-        1.0
-    } else {
-        (-((now - since) as f64) * per_half_life).exp2()
-    }
-}
-
-impl NotFoundRatio {
-    fn sweep(&mut self, now: i64) {
-        let per_half_life = self.per_half_life;
-        self.actors.retain(|_, counts| {
-            counts.requests * decay(per_half_life, counts.last_ts, now) >= EVICTABLE_WEIGHT
-        });
-    }
-}
-
-impl Scorer for NotFoundRatio {
     fn needs(&self) -> Needs {
         Needs {
-            ts: true,
-            actor: true,
             status: true,
             ..Needs::default()
         }
     }
 
-    fn score(&mut self, view: &EventView<'_>, scores: &mut Vec<f64>) {
-        let events = view.ts.iter().zip(view.actor).zip(view.status);
-        for ((&ts, &actor), &status) in events {
-            if self.sweeper.due(ts) {
-                self.sweep(ts);
-            }
-            if actor == NO_KEY {
-                scores.push(0.0);
-                continue;
-            }
-            let counts = self.actors.entry(actor).or_insert(DecayedCounts {
-                last_ts: ts,
-                requests: 0.0,
-                not_found: 0.0,
-            });
-            if ts > counts.last_ts {
-                let factor = decay(self.per_half_life, counts.last_ts, ts);
-                counts.requests *= factor;
-                counts.not_found *= factor;
-                counts.last_ts = ts;
-            }
-            counts.requests += 1.0;
-            counts.not_found += f64::from(u8::from(status == NOT_FOUND));
-            let score = if counts.requests >= self.min_count {
-                counts.not_found / counts.requests
-            } else {
-                0.0
-            };
-            scores.push(score);
+    fn sweep_interval(&self) -> i64 {
+        self.half_life
+    }
+
+    fn observe(&mut self, counts: &mut DecayedCounts, event: &ActorEvent) -> f64 {
+        if event.ts > counts.last_ts {
+            let factor = self.decay(counts.last_ts, event.ts);
+            counts.requests *= factor;
+            counts.not_found *= factor;
+            counts.last_ts = event.ts;
         }
+        counts.requests += 1.0;
+        counts.not_found += f64::from(u8::from(event.status == NOT_FOUND));
+        if counts.requests >= self.min_count {
+            counts.not_found / counts.requests
+        } else {
+            0.0
+        }
+    }
+
+    fn is_stale(&self, counts: &DecayedCounts, now: i64) -> bool {
+        counts.requests * self.decay(counts.last_ts, now) < EVICTABLE_WEIGHT
     }
 }

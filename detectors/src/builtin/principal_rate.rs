@@ -9,8 +9,10 @@
 //! Defaults: 300 requests per 60 s (5 per second), well above an app or browser session
 //! and below a scraper; partner integrations may need a higher limit. Memory per key is
 //! bounded: once a key holds `4 × limit` timestamps the oldest is dropped, which only
-//! caps the score at 4 (the dropped one would have left the window first). Keys whose
-//! newest request left the window are swept once a window.
+//! caps the score at 4 (the dropped one would have left the window first). Up to four
+//! timestamps live in the key's map entry, enough for nearly every key, so only busy
+//! keys cost a heap buffer. Keys whose newest request left the window are swept once a
+//! window.
 
 use std::collections::VecDeque;
 
@@ -60,7 +62,7 @@ struct PrincipalRate {
     window: i64,
     limit: f64,
     capacity: usize,
-    recent: KeyMap<VecDeque<i64>>,
+    recent: KeyMap<Recent>,
     sweeper: Sweeper,
 }
 
@@ -68,7 +70,7 @@ impl PrincipalRate {
     fn sweep(&mut self, now: i64) {
         let oldest_kept = now.saturating_sub(self.window);
         self.recent
-            .retain(|_, times| times.back().is_some_and(|&newest| newest > oldest_kept));
+            .retain(|_, times| times.newest().is_some_and(|newest| newest > oldest_kept));
     }
 }
 
@@ -90,16 +92,93 @@ impl Scorer for PrincipalRate {
                 scores.push(0.0);
                 continue;
             }
-            let times = self.recent.entry(key).or_default();
             let oldest_kept = ts.saturating_sub(self.window);
-            while times.front().is_some_and(|&time| time <= oldest_kept) {
-                times.pop_front();
+            let count = self
+                .recent
+                .entry(key)
+                .or_default()
+                .record(ts, oldest_kept, self.capacity);
+            scores.push(count as f64 / self.limit);
+        }
+    }
+}
+
+const INLINE_TIMES: usize = 4;
+
+/// A key's request times within the window, oldest first.
+enum Recent {
+    Inline { times: [i64; INLINE_TIMES], len: usize },
+    Spilled(VecDeque<i64>),
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Recent::Inline {
+            times: [0; INLINE_TIMES],
+            len: 0,
+        }
+    }
+}
+
+impl Recent {
+    fn newest(&self) -> Option<i64> {
+        match self {
+            Recent::Inline { times, len } => times[..*len].last().copied(),
+            Recent::Spilled(times) => times.back().copied(),
+        }
+    }
+
+    /// Forgets times at or before `oldest_kept`, adds `ts` (dropping the oldest when
+    /// `capacity` is reached) and returns how many times are kept.
+    fn record(&mut self, ts: i64, oldest_kept: i64, capacity: usize) -> usize {
+        if let Recent::Inline { times, len } = self {
+            let expired = times[..*len].iter().take_while(|&&time| time <= oldest_kept).count();
+            let dropped = expired.max((*len + 1).saturating_sub(capacity));
+            times.copy_within(dropped..*len, 0);
+            *len -= dropped;
+            if *len < INLINE_TIMES {
+                times[*len] = ts;
+                *len += 1;
+                return *len;
             }
-            if times.len() >= self.capacity {
-                times.pop_front();
+            let mut spilled = VecDeque::with_capacity(2 * INLINE_TIMES);
+            spilled.extend(times.iter().copied());
+            *self = Recent::Spilled(spilled);
+        }
+        match self {
+            Recent::Spilled(times) => {
+                while times.front().is_some_and(|&time| time <= oldest_kept) {
+                    times.pop_front();
+                }
+                if times.len() >= capacity {
+                    times.pop_front();
+                }
+                times.push_back(ts);
+                times.len()
             }
-            times.push_back(ts);
-            scores.push(times.len() as f64 / self.limit);
+            Recent::Inline { len, .. } => *len,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_exact_across_the_inline_and_spilled_stages() {
+        let mut recent = Recent::default();
+        let counts: Vec<usize> = (0..10).map(|ts| recent.record(ts, ts - 6, 100)).collect();
+        assert_eq!(counts, [1, 2, 3, 4, 5, 6, 6, 6, 6, 6]);
+        assert_eq!(recent.newest(), Some(9));
+    }
+
+    #[test]
+    fn capacity_drops_the_oldest_in_both_stages() {
+        for capacity in [2, 6] {
+            let mut recent = Recent::default();
+            let last = (0..10).map(|ts| recent.record(ts, -1, capacity)).last();
+            assert_eq!(last, Some(capacity));
         }
     }
 }

@@ -11,10 +11,10 @@
 //! without a target score the actor's current run. Walks spread over many actors (one
 //! request per proxy IP) are invisible here. Idle runs are swept every `max_idle_secs`.
 
-use crate::columns::{EventView, NO_TARGET, Needs};
-use crate::keys::{KeyMap, NO_KEY, Sweeper};
+use super::actor::{ActorEvent, ActorScorer, ActorSignal};
+use crate::columns::{NO_TARGET, Needs};
 use crate::params::ParamReader;
-use crate::scored::{ScoredDetector, Scorer};
+use crate::scored::ScoredDetector;
 use crate::{Detector, DetectorError, DetectorInfo, ParamInfo, Params};
 
 pub(crate) const INFO: DetectorInfo = DetectorInfo {
@@ -37,109 +37,81 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
 };
 
 fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
-    let scorer = new_scorer(&params)?;
+    let scorer = ActorScorer::new(SequentialSignal::new(&params)?);
     ScoredDetector::boxed(INFO.name, params, scorer)
 }
 
-/// This detector's scoring loop, for the `combined` detector.
-pub(crate) fn boxed_scorer(params: &Params) -> Result<Box<dyn Scorer>, DetectorError> {
-    Ok(Box::new(new_scorer(params)?))
+pub(crate) struct SequentialSignal {
+    max_gap: u64,
+    max_idle: i64,
 }
 
-fn new_scorer(params: &Params) -> Result<Sequential, DetectorError> {
-    let reader = ParamReader::new(INFO.name, params);
-    let max_gap = reader.int_in("max_gap", 1, i64::MAX)? as u64;
-    let max_idle = reader.duration_micros("max_idle_secs")?;
-    Ok(Sequential {
-        max_gap,
-        max_idle,
-        runs: KeyMap::default(),
-        sweeper: Sweeper::every(max_idle),
-    })
+impl SequentialSignal {
+    pub fn new(params: &Params) -> Result<Self, DetectorError> {
+        let reader = ParamReader::new(INFO.name, params);
+        Ok(SequentialSignal {
+            max_gap: reader.int_in("max_gap", 1, i64::MAX)? as u64,
+            max_idle: reader.duration_micros("max_idle_secs")?,
+        })
+    }
+
+    fn is_idle(&self, run: &Run, now: i64) -> bool {
+        now.saturating_sub(run.last_ts) > self.max_idle
+    }
+
+    /// The run length after a request for `target` at `now`.
+    fn next_length(&self, run: &Run, target: i64, now: i64) -> u32 {
+        let ascends = target > run.last_target && target.abs_diff(run.last_target) <= self.max_gap;
+        if run.length == 0 || self.is_idle(run, now) {
+            1
+        } else if ascends {
+            run.length.saturating_add(1)
+        } else if target == run.last_target {
+            run.length
+        } else {
+            1
+        }
+    }
 }
 
-struct Run {
+/// An actor's current run; a length of 0 means no targeted request yet.
+#[derive(Default)]
+pub(crate) struct Run {
     last_target: i64,
     last_ts: i64,
     length: u32,
 }
 
-struct Sequential {
-    max_gap: u64,
-    max_idle: i64,
-    runs: KeyMap<Run>,
-    sweeper: Sweeper,
-}
+impl ActorSignal for SequentialSignal {
+    type State = Run;
 
-impl Run {
-    fn is_idle(&self, now: i64, max_idle: i64) -> bool {
-        now.saturating_sub(self.last_ts) > max_idle
-    }
-
-    /// The run length after a request for `target` at `now`.
-    fn next_length(&self, target: i64, now: i64, max_gap: u64, max_idle: i64) -> u32 {
-        let ascends = target > self.last_target && target.abs_diff(self.last_target) <= max_gap;
-        if self.is_idle(now, max_idle) {
-            1
-        } else if ascends {
-            self.length.saturating_add(1)
-        } else if target == self.last_target {
-            self.length
-        } else {
-            1
-        }
-    }
-}
-
-impl Sequential {
-    fn score_event(&mut self, ts: i64, actor: u64, target: i64) -> f64 {
-        let (max_gap, max_idle) = (self.max_gap, self.max_idle);
-        if target == NO_TARGET {
-            return match self.runs.get(&actor) {
-                Some(run) if !run.is_idle(ts, max_idle) => f64::from(run.length),
-                _ => 0.0,
-            };
-        }
-        let run = self.runs.entry(actor).or_insert(Run {
-            last_target: target,
-            last_ts: ts,
-            length: 0,
-        });
-        run.length = if run.length == 0 {
-            1
-        } else {
-            run.next_length(target, ts, max_gap, max_idle)
-        };
-        run.last_target = target;
-        run.last_ts = ts;
-        f64::from(run.length)
-    }
-}
-
-impl Scorer for Sequential {
     fn needs(&self) -> Needs {
         Needs {
-            ts: true,
-            actor: true,
             target: true,
             ..Needs::default()
         }
     }
 
-    fn score(&mut self, view: &EventView<'_>, scores: &mut Vec<f64>) {
-        let events = view.ts.iter().zip(view.actor).zip(view.target);
-        for ((&ts, &actor), &target) in events {
-            if self.sweeper.due(ts) {
-                let max_idle = self.max_idle;
-                self.runs
-                    .retain(|_, run| ts.saturating_sub(run.last_ts) <= max_idle);
-            }
-            let score = if actor == NO_KEY {
-                0.0
-            } else {
-                self.score_event(ts, actor, target)
+    fn sweep_interval(&self) -> i64 {
+        self.max_idle
+    }
+
+    fn observe(&mut self, run: &mut Run, event: &ActorEvent) -> f64 {
+        if event.target == NO_TARGET {
+            return match self.is_idle(run, event.ts) {
+                true => 0.0,
+                false => f64::from(run.length),
             };
-            scores.push(score);
         }
+        *run = Run {
+            length: self.next_length(run, event.target, event.ts),
+            last_target: event.target,
+            last_ts: event.ts,
+        };
+        f64::from(run.length)
+    }
+
+    fn is_stale(&self, run: &Run, now: i64) -> bool {
+        run.length == 0 || self.is_idle(run, now)
     }
 }
