@@ -265,7 +265,11 @@ fn write_chunk(
         Arc::new(truth_schema()),
         props,
     )?;
-    let mut builder = BatchBuilder::new(plan.world.seed, &plan.campaigns);
+    let mut builder = BatchBuilder::with_capacity(
+        plan.world.seed,
+        &plan.campaigns,
+        BATCH_ROWS + BATCH_ROWS / 4,
+    );
     let mut events = Vec::new();
     for slice in chunk.first_slice..chunk.end_slice {
         check_cancel(progress, partial)?;

@@ -26,6 +26,7 @@ pub fn event_id(slice: u64, rank: usize) -> i64 {
 pub struct BatchBuilder<'p> {
     seed: u64,
     campaigns: &'p [CampaignMeta],
+    capacity: usize,
     rows: usize,
     text: String,
     event_id: Int64Builder,
@@ -60,39 +61,46 @@ pub struct BatchBuilder<'p> {
 
 impl<'p> BatchBuilder<'p> {
     pub fn new(seed: u64, campaigns: &'p [CampaignMeta]) -> Self {
+        Self::with_capacity(seed, campaigns, 0)
+    }
+
+    /// A builder with room for `rows` rows before any reallocation.
+    pub fn with_capacity(seed: u64, campaigns: &'p [CampaignMeta], rows: usize) -> Self {
+        let text = |bytes_per_row: usize| StringBuilder::with_capacity(rows, rows * bytes_per_row);
         BatchBuilder {
             seed,
             campaigns,
+            capacity: rows,
             rows: 0,
             text: String::with_capacity(256),
-            event_id: Int64Builder::new(),
-            ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-            client_ip: StringBuilder::new(),
-            ip_asn: Int32Builder::new(),
-            ip_kind: StringBuilder::new(),
-            country: StringBuilder::new(),
-            user_agent: StringBuilder::new(),
-            client_kind: StringBuilder::new(),
-            api_key_id: StringBuilder::new(),
-            principal_id: Int64Builder::new(),
-            session_id: Int64Builder::new(),
-            method: StringBuilder::new(),
-            route: StringBuilder::new(),
-            path: StringBuilder::new(),
-            target_id: Int64Builder::new(),
-            status: Int16Builder::new(),
-            latency_ms: Float32Builder::new(),
-            response_bytes: Int32Builder::new(),
-            records_returned: Int32Builder::new(),
-            is_attack: BooleanBuilder::new(),
-            campaign_id: Int32Builder::new(),
-            actor_id: Int64Builder::new(),
-            phase: StringBuilder::new(),
-            owasp_api: StringBuilder::new(),
-            oat: StringBuilder::new(),
-            attack_technique: StringBuilder::new(),
-            record_exposed: BooleanBuilder::new(),
-            records_exposed: Int32Builder::new(),
+            event_id: Int64Builder::with_capacity(rows),
+            ts: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            client_ip: text(14),
+            ip_asn: Int32Builder::with_capacity(rows),
+            ip_kind: text(12),
+            country: text(2),
+            user_agent: text(110),
+            client_kind: text(4),
+            api_key_id: text(20),
+            principal_id: Int64Builder::with_capacity(rows),
+            session_id: Int64Builder::with_capacity(rows),
+            method: text(4),
+            route: text(20),
+            path: text(32),
+            target_id: Int64Builder::with_capacity(rows),
+            status: Int16Builder::with_capacity(rows),
+            latency_ms: Float32Builder::with_capacity(rows),
+            response_bytes: Int32Builder::with_capacity(rows),
+            records_returned: Int32Builder::with_capacity(rows),
+            is_attack: BooleanBuilder::with_capacity(rows),
+            campaign_id: Int32Builder::with_capacity(rows),
+            actor_id: Int64Builder::with_capacity(rows),
+            phase: text(6),
+            owasp_api: text(4),
+            oat: text(7),
+            attack_technique: text(8),
+            record_exposed: BooleanBuilder::with_capacity(rows),
+            records_exposed: Int32Builder::with_capacity(rows),
         }
     }
 
@@ -164,7 +172,11 @@ impl<'p> BatchBuilder<'p> {
 
     /// The accumulated rows as (`events`, `truth`) batches; the builder starts empty again.
     pub fn finish(&mut self) -> (RecordBatch, RecordBatch) {
-        self.rows = 0;
+        let fresh = Self::with_capacity(self.seed, self.campaigns, self.capacity);
+        std::mem::replace(self, fresh).build()
+    }
+
+    fn build(mut self) -> (RecordBatch, RecordBatch) {
         let event_id: ArrayRef = Arc::new(self.event_id.finish());
         let ts: ArrayRef = Arc::new(self.ts.finish());
         let events: Vec<ArrayRef> = vec![

@@ -35,5 +35,18 @@ pub fn generate_slice(
         );
         source.generate(world, slice, &mut out);
     }
-    events.sort_unstable_by_key(|e| (e.ts_us, e.tie));
+    sort_by_time(events);
+}
+
+/// Sorts by (timestamp, tie) through a permutation of small keys: events are large, so
+/// moving each once beats moving them around inside the sort.
+fn sort_by_time(events: &mut Vec<Event>) {
+    let mut keys: Vec<(i64, u64, u32)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.ts_us, e.tie, i as u32))
+        .collect();
+    keys.sort_unstable();
+    let sorted: Vec<Event> = keys.iter().map(|k| events[k.2 as usize]).collect();
+    *events = sorted;
 }
