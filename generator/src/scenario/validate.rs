@@ -20,7 +20,15 @@ impl Scenario {
         }
         self.start_time()?;
         let hours = self.days * 24.0;
-        within("days", self.days, 1.0 / 24.0, MAX_DAYS)?;
+        if !(self.days.is_finite() && self.days >= 1.0 / 24.0 && self.days <= MAX_DAYS) {
+            return Err(Issue::new(
+                "days",
+                format!(
+                    "is {}; allowed: 1 hour (0.0417) to {MAX_DAYS} days (ten years: longer spans cost days of generation and are usually a typo)",
+                    self.days
+                ),
+            ));
+        }
         if (hours - hours.round()).abs() > 1e-9 {
             return Err(Issue::new(
                 "days",
@@ -42,7 +50,7 @@ impl Scenario {
             }
         }
         for (i, c) in self.cohorts.iter().enumerate() {
-            c.validate(&format!("cohorts[{i}]"), hours)?;
+            c.validate(&format!("cohorts[{i}]"), hours, &self.population)?;
             if !names.insert(c.name.as_str()) {
                 return Err(Issue::new(
                     format!("cohorts[{i}].name"),
@@ -106,7 +114,10 @@ impl PopulationConfig {
         if self.accounts == 0 || self.accounts > MAX_ACCOUNTS {
             return Err(Issue::new(
                 "population.accounts",
-                format!("is {}; allowed: 1 to {MAX_ACCOUNTS}", self.accounts),
+                format!(
+                    "is {}; allowed: 1 to {MAX_ACCOUNTS} (more would not fit in memory or time; use --scale to shrink a scenario)",
+                    self.accounts
+                ),
             ));
         }
         if self.id_base < 1 || self.id_base > (1 << 50) {
@@ -123,7 +134,8 @@ impl PopulationConfig {
 
     /// IDs `id_base .. id_space_end()` exist or not at scale 1.
     pub fn id_space_end(&self) -> i64 {
-        self.id_base + (self.accounts as f64 / self.id_density).ceil() as i64
+        self.id_base
+            .saturating_add((self.accounts as f64 / self.id_density).ceil() as i64)
     }
 }
 
@@ -309,7 +321,9 @@ impl CampaignConfig {
                 }
                 let ids = self.planned_requests() * f64::from(*records_per_request);
                 let last = first as f64 + *stride as f64 * (ids - 1.0).max(0.0);
-                if last >= end as f64 * 1.05 || last < population.id_base as f64 {
+                // Random arrivals may carry a walk a little further than planned.
+                let slack = 0.05 * (end - population.id_base) as f64;
+                if last >= end as f64 + slack || last < population.id_base as f64 {
                     return Err(Issue::new(
                         format!("{at}.rate_per_s"),
                         format!(
@@ -320,7 +334,26 @@ impl CampaignConfig {
                 }
             }
             Technique::IdProbe { hit_rate, .. } => {
-                within(&format!("{at}.hit_rate"), *hit_rate, 1e-6, 1.0)?
+                within(&format!("{at}.hit_rate"), *hit_rate, 1e-6, 1.0)?;
+                if *hit_rate > population.id_density {
+                    return Err(Issue::new(
+                        format!("{at}.hit_rate"),
+                        format!(
+                            "is {hit_rate}, above population.id_density {}: probes cannot hit more often than IDs exist",
+                            population.id_density
+                        ),
+                    ));
+                }
+                let range = population.accounts as f64 / hit_rate;
+                if self.planned_requests() > range {
+                    return Err(Issue::new(
+                        format!("{at}.rate_per_s"),
+                        format!(
+                            "the probe sends {:.0} requests but a range with hit_rate {hit_rate} holds only {range:.0} IDs to probe without repeats: lower rate_per_s or duration_h, or raise population.accounts",
+                            self.planned_requests()
+                        ),
+                    ));
+                }
             }
             Technique::LookupOracle {
                 hit_rate,
@@ -328,6 +361,15 @@ impl CampaignConfig {
                 ..
             } => {
                 within(&format!("{at}.hit_rate"), *hit_rate, 0.0, 1.0)?;
+                if *hit_rate > population.id_density {
+                    return Err(Issue::new(
+                        format!("{at}.hit_rate"),
+                        format!(
+                            "is {hit_rate}, above population.id_density {}: the input list is drawn over the ID space, so at most that share can name an account",
+                            population.id_density
+                        ),
+                    ));
+                }
                 within(
                     &format!("{at}.ids_per_request"),
                     f64::from(*ids_per_request),
@@ -363,7 +405,7 @@ impl CampaignConfig {
                 &format!("{at}.records_per_request"),
                 f64::from(*records_per_request),
                 1.0,
-                1e6,
+                65535.0,
             )?,
         }
         Ok(())
@@ -396,7 +438,7 @@ impl Evasion {
 }
 
 impl CohortConfig {
-    fn validate(&self, at: &str, span_h: f64) -> Check {
+    fn validate(&self, at: &str, span_h: f64, population: &PopulationConfig) -> Check {
         if self.name.trim().is_empty() {
             return Err(Issue::new(format!("{at}.name"), "must not be empty"));
         }
@@ -410,10 +452,13 @@ impl CohortConfig {
                 window_hours,
                 ips,
             } => {
-                if *entitled_accounts == 0 {
+                if *entitled_accounts == 0 || *entitled_accounts > population.accounts {
                     return Err(Issue::new(
                         format!("{l}.entitled_accounts"),
-                        "must be at least 1",
+                        format!(
+                            "is {entitled_accounts}; allowed: 1 to population.accounts ({})",
+                            population.accounts
+                        ),
                     ));
                 }
                 within(
@@ -455,10 +500,12 @@ impl CohortConfig {
                 multiplier,
                 ramp_minutes,
                 signups_per_s,
+                lead_minutes,
             } => {
                 within(&format!("{l}.multiplier"), *multiplier, 1.0, 1000.0)?;
                 within(&format!("{l}.ramp_minutes"), *ramp_minutes, 0.0, 1440.0)?;
                 within(&format!("{l}.signups_per_s"), *signups_per_s, 0.0, 1e5)?;
+                within(&format!("{l}.lead_minutes"), *lead_minutes, 0.0, 1440.0)?;
             }
             Lookalike::PasswordResetWave {
                 recipients,

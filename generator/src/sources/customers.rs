@@ -49,11 +49,11 @@ pub struct Customers {
 
 /// Who starts a session, when, from what client.
 #[derive(Debug, Clone, Copy)]
-struct SessionHeader {
-    start_us: i64,
-    kind: ClientKind,
-    account: i64,
-    seed: u64,
+pub(crate) struct SessionHeader {
+    pub(crate) start_us: i64,
+    pub(crate) kind: ClientKind,
+    pub(crate) account: i64,
+    pub(crate) seed: u64,
 }
 
 impl Customers {
@@ -142,7 +142,9 @@ impl Customers {
             .unwrap_or(ids.id_base)
     }
 
-    fn peer_for(&self, world: &World, header: &SessionHeader, rng: &mut Stream) -> Peer {
+    /// The customer's usual network for this client: home broadband, the carrier's NAT,
+    /// the office, or the SDK vendor's cloud.
+    pub(crate) fn peer_for(&self, world: &World, header: &SessionHeader, rng: &mut Stream) -> Peer {
         let t = &world.traffic;
         let h = hash_words(&[world.seed, header.account as u64, 0x1F]);
         let (kind, index) = match header.kind {
@@ -163,8 +165,33 @@ impl Customers {
 
     fn play(&self, world: &World, header: SessionHeader, out: &mut Emitter<'_>) {
         let mut rng = unit_stream(header.seed);
-        let t = &world.traffic;
         let peer = self.peer_for(world, &header, &mut rng);
+        self.play_from(world, header, rng, peer, None, out);
+    }
+
+    /// Plays a customer's session from a given address, labelled with `campaign` (a
+    /// benign cohort that reuses customers' behaviour, such as a carrier NAT).
+    pub(crate) fn play_behind(
+        &self,
+        world: &World,
+        header: SessionHeader,
+        peer: Peer,
+        campaign: Option<u16>,
+        out: &mut Emitter<'_>,
+    ) {
+        self.play_from(world, header, unit_stream(header.seed), peer, campaign, out);
+    }
+
+    fn play_from(
+        &self,
+        world: &World,
+        header: SessionHeader,
+        rng: Stream,
+        peer: Peer,
+        campaign: Option<u16>,
+        out: &mut Emitter<'_>,
+    ) {
+        let t = &world.traffic;
         let account_hash = hash_words(&[world.seed, header.account as u64, 0x0A]);
         let user_agent = UaTable::for_client(header.kind).sample(unit(account_hash));
         let api_key = match header.kind {
@@ -194,7 +221,10 @@ impl Customers {
                 latency_ms: 0.0,
                 response_bytes: 0,
                 records_returned: 0,
-                truth: Truth::benign(header.account),
+                truth: Truth {
+                    campaign,
+                    ..Truth::benign(header.account)
+                },
             },
         };
         let login = session.rng.random::<f64>() < t.login_share;

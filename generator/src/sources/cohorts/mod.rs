@@ -1,40 +1,264 @@
-//! Benign look-alike cohorts: legitimate traffic that resembles an attack.
+//! Benign look-alike cohorts: legitimate traffic that resembles an attack, labelled as a
+//! benign cohort so a detector that flags it is charged with a false alert.
+//!
+//! One file per look-alike (REFERENCES.md section 5). Each is a [`Source`] active only
+//! inside its cohort's window; every slice is generated alone, from closed-form time
+//! arithmetic or per-slice counts fixed in the constructor, with randomness only from the
+//! slice's stream and per-unit streams. This module holds what they share: the window,
+//! the truth label and a [`Caller`] that sends one actor's requests in order.
 
+mod contact_sync;
+mod monitor;
+mod nat_gateway;
+mod partner_batch;
+mod password_reset_wave;
+mod viral_spike;
+
+use super::customers::response_shape;
 use super::{Emitter, Source, World};
-use crate::calendar::HOUR_US;
+use crate::calendar::{HOUR_US, SLICE_US};
+use crate::event::{Event, Query, Route, Truth};
 use crate::plan::CampaignMeta;
-use crate::scenario::CohortConfig;
+use crate::rng::Stream;
+use crate::scenario::{CohortConfig, Lookalike};
+use breachlab_schema::Phase;
+
+/// Actor ids of partners: this base plus the cohort index (outside any account ID).
+pub const PARTNER_ACTOR_BASE: i64 = 2_000_000_000_000;
+/// Actor ids of synthetic monitors: this base plus the cohort index.
+pub const MONITOR_ACTOR_BASE: i64 = 3_000_000_000_000;
 
 /// The campaign-table row of cohort `index` (indexes continue after the attacks).
 pub fn meta(index: usize, config: &CohortConfig, world: &World, span_h: f64) -> CampaignMeta {
-    let start_us = world.calendar.start_us + (config.start_h * HOUR_US as f64) as i64;
+    let window = Window::of(config, world, span_h);
     CampaignMeta {
         id: index as i32 + 1,
         name: config.name.clone(),
         is_attack: false,
         technique: config.lookalike.name(),
-        start_us,
-        end_us: start_us + (config.duration_h(span_h) * HOUR_US as f64) as i64,
+        start_us: window.start_us,
+        end_us: window.end_us,
         owasp_api: None,
         oat: None,
         attack_technique: None,
     }
 }
 
-/// The source of cohort `index`.
+/// The source of cohort `index`, drawing from streams keyed by `key`.
 pub fn build(
-    _index: usize,
-    _config: &CohortConfig,
-    _world: &World,
-    _key: u64,
-    _span_h: f64,
+    index: usize,
+    config: &CohortConfig,
+    world: &World,
+    key: u64,
+    span_h: f64,
 ) -> Box<dyn Source> {
-    Box::new(Pending)
+    let cohort = Cohort {
+        index: index as u16,
+        key,
+        window: Window::of(config, world, span_h),
+    };
+    match config.lookalike {
+        Lookalike::PartnerBatch {
+            entitled_accounts,
+            window_start_hour_local,
+            window_hours,
+            ips,
+        } => Box::new(partner_batch::PartnerBatch::new(
+            cohort,
+            world,
+            partner_batch::Params {
+                entitled_accounts,
+                window_start_hour_local,
+                window_hours,
+                ips,
+            },
+        )),
+        Lookalike::Monitor {
+            regions,
+            interval_s,
+            test_ids,
+        } => Box::new(monitor::Monitor::new(
+            cohort, world, regions, interval_s, test_ids,
+        )),
+        Lookalike::NatGateway {
+            ips,
+            users_per_ip,
+            sessions_per_user_day,
+        } => Box::new(nat_gateway::NatGateway::new(
+            cohort,
+            world,
+            ips,
+            users_per_ip,
+            sessions_per_user_day,
+        )),
+        Lookalike::ViralSpike {
+            multiplier,
+            ramp_minutes,
+            signups_per_s,
+            lead_minutes,
+        } => Box::new(viral_spike::ViralSpike::new(
+            cohort,
+            world,
+            viral_spike::Params {
+                multiplier,
+                ramp_minutes,
+                signups_per_s,
+                lead_minutes,
+            },
+        )),
+        Lookalike::PasswordResetWave {
+            recipients,
+            response_rate,
+            half_life_h,
+        } => Box::new(password_reset_wave::PasswordResetWave::new(
+            cohort,
+            world,
+            recipients,
+            response_rate,
+            half_life_h,
+        )),
+        Lookalike::ContactSync {
+            installs_per_day,
+            contacts_per_install,
+            hit_rate,
+        } => Box::new(contact_sync::ContactSync::new(
+            cohort,
+            world,
+            installs_per_day,
+            contacts_per_install,
+            hit_rate,
+        )),
+    }
 }
 
-/// Placeholder while look-alikes are being written.
-struct Pending;
+/// What every cohort source knows about itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cohort {
+    /// Index into the plan's campaign table.
+    pub index: u16,
+    /// Stream key of the source.
+    pub key: u64,
+    pub window: Window,
+}
 
-impl Source for Pending {
-    fn generate(&self, _world: &World, _slice: u64, _out: &mut Emitter<'_>) {}
+impl Cohort {
+    /// The truth label of every event of this cohort, for the legitimate `actor`.
+    pub fn truth(&self, actor: i64) -> Truth {
+        Truth {
+            campaign: Some(self.index),
+            is_attack: false,
+            actor_id: actor,
+            phase: Phase::None,
+            records_exposed: 0,
+        }
+    }
+}
+
+/// The instants a cohort is active: `start_us..end_us`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub start_us: i64,
+    pub end_us: i64,
+}
+
+impl Window {
+    fn of(config: &CohortConfig, world: &World, span_h: f64) -> Window {
+        let start_us = world.calendar.start_us + (config.start_h * HOUR_US as f64) as i64;
+        Window {
+            start_us,
+            end_us: start_us + (config.duration_h(span_h) * HOUR_US as f64) as i64,
+        }
+    }
+
+    pub fn contains(&self, ts_us: i64) -> bool {
+        ts_us >= self.start_us && ts_us < self.end_us
+    }
+
+    /// Whether `from..until` overlaps the window.
+    pub fn overlaps(&self, from_us: i64, until_us: i64) -> bool {
+        from_us < self.end_us && until_us > self.start_us
+    }
+
+    /// Seconds from the window's start to `ts_us`.
+    pub fn seconds_in(&self, ts_us: i64) -> f64 {
+        (ts_us - self.start_us) as f64 / 1e6
+    }
+}
+
+/// Runs `body` with `out` narrowed to the part of its slice inside `window`, so a
+/// cohort never emits outside its window (a unit started inside may run past the end).
+pub(crate) fn within_window(
+    window: &Window,
+    out: &mut Emitter<'_>,
+    body: impl FnOnce(&mut Emitter<'_>),
+) {
+    let (from, until) = (out.from_us, out.until_us);
+    out.from_us = from.max(window.start_us);
+    out.until_us = until.min(window.end_us);
+    if out.from_us < out.until_us {
+        body(out);
+    }
+    out.from_us = from;
+    out.until_us = until;
+}
+
+/// The existing account an arbitrary hash lands on.
+pub(crate) fn existing_account(world: &World, hash: u64) -> i64 {
+    let ids = &world.ids;
+    ids.next_existing(ids.id_base + (hash % ids.size.max(1)) as i64)
+        .or_else(|| ids.next_existing(ids.id_base))
+        .unwrap_or(ids.id_base)
+}
+
+/// One actor sending requests one after the other: each request waits for the previous
+/// response. The emitter drops what falls outside its slice.
+pub(crate) struct Caller<'w> {
+    pub world: &'w World,
+    pub rng: Stream,
+    pub now: i64,
+    pub template: Event,
+}
+
+impl Caller<'_> {
+    /// Sends one request and advances the clock by its latency.
+    pub fn send(
+        &mut self,
+        route: Route,
+        target: Option<i64>,
+        query: Query,
+        status: i16,
+        records: i32,
+        out: &mut Emitter<'_>,
+    ) {
+        self.now += 1;
+        let (latency, bytes) =
+            response_shape(&mut self.rng, &self.world.traffic, route, status, records);
+        let event = Event {
+            ts_us: self.now,
+            route,
+            target_id: target,
+            query,
+            status,
+            records_returned: records,
+            latency_ms: latency,
+            response_bytes: bytes,
+            ..self.template
+        };
+        out.emit(event);
+        self.now += (f64::from(latency) * 1000.0) as i64;
+    }
+
+    /// Waits between `low_s` and `high_s` seconds.
+    pub fn pause(&mut self, low_s: f64, high_s: f64) {
+        use rand::RngExt;
+        let seconds = self.rng.random_range(low_s..high_s);
+        self.now += (seconds * 1e6) as i64;
+    }
+}
+
+/// The slices `first..=last` whose units can still have events in the slice starting at
+/// `from_us`, for units lasting at most `longest_us`.
+pub(crate) fn lookback(slice: u64, longest_us: i64) -> std::ops::RangeInclusive<u64> {
+    let back = (longest_us as f64 / SLICE_US as f64).ceil() as u64;
+    slice.saturating_sub(back)..=slice
 }

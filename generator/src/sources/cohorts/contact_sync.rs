@@ -1,0 +1,136 @@
+//! Contact sync after an app install: the customer logs in on the new install, grants
+//! access to the address book, and the app uploads its `contacts_per_install` phone
+//! numbers to `POST /v1/contacts/match` in batches of 50; `hit_rate` of them belong to
+//! customers and come back as matches. Bulk phone lookups from one principal look like a
+//! lookup oracle; it is the customer's own address book, from their usual address.
+//!
+//! Installs per slice are a Poisson count following the human daily and weekly cycles;
+//! each install plays from its own stream, and a slice replays the slices just before
+//! it (an upload stops after its longest allowed duration).
+
+use super::{Caller, Cohort, existing_account, lookback, within_window};
+use crate::calendar::SLICE_US;
+use crate::event::{ApiKey, Event, Query, Route};
+use crate::population::UaTable;
+use crate::rng::{hash_words, slice_stream, unit, unit_stream};
+use crate::sources::customers::{Customers, SessionHeader, poisson};
+use crate::sources::{Emitter, Source, World};
+use breachlab_schema::ClientKind;
+use rand::RngExt;
+
+/// Phone numbers per upload request.
+const BATCH: u32 = 50;
+
+pub(crate) struct ContactSync {
+    cohort: Cohort,
+    customers: Customers,
+    installs_per_slice: f64,
+    contacts: u32,
+    hit_rate: f64,
+    longest_us: i64,
+}
+
+impl ContactSync {
+    pub fn new(
+        cohort: Cohort,
+        world: &World,
+        installs_per_day: f64,
+        contacts_per_install: u32,
+        hit_rate: f64,
+    ) -> Self {
+        let batches = i64::from(contacts_per_install.div_ceil(BATCH));
+        ContactSync {
+            cohort,
+            customers: Customers::new(world, cohort.key),
+            installs_per_slice: installs_per_day * world.scale / 144.0,
+            contacts: contacts_per_install,
+            hit_rate,
+            longest_us: (120 + 3 * batches) * 1_000_000,
+        }
+    }
+
+    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        let c = &world.calendar;
+        let t = &world.traffic;
+        let mid = c.slice_mid(slice);
+        let mean = self.installs_per_slice
+            * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
+            * c.weekly(mid, t.weekend_factor);
+        let mut rng = slice_stream(world.seed, self.cohort.key, slice);
+        let installs = poisson(&mut rng, mean);
+        let start = c.slice_start(slice);
+        for _ in 0..installs {
+            let start_us = start + rng.random_range(0..SLICE_US);
+            let seed = rng.random::<u64>();
+            if self.cohort.window.contains(start_us) && start_us + self.longest_us >= out.from_us {
+                self.sync(world, start_us, seed, out);
+            }
+        }
+    }
+
+    /// One install: login, then the address book in batches.
+    fn sync(&self, world: &World, start_us: i64, seed: u64, out: &mut Emitter<'_>) {
+        let mut rng = unit_stream(seed);
+        let account = existing_account(world, rng.random::<u64>());
+        let header = SessionHeader {
+            start_us,
+            kind: ClientKind::App,
+            account,
+            seed,
+        };
+        let address = self.customers.peer_for(world, &header, &mut rng);
+        let account_hash = hash_words(&[world.seed, account as u64, 0x0A]);
+        let mut caller = Caller {
+            world,
+            rng,
+            now: start_us,
+            template: Event {
+                ts_us: start_us,
+                tie: 0,
+                peer: address,
+                user_agent: UaTable::for_client(ClientKind::App).sample(unit(account_hash)),
+                client_kind: ClientKind::App,
+                api_key: ApiKey::MobileApp,
+                principal_id: Some(account),
+                session_id: Some((seed >> 1) as i64),
+                route: Route::Login,
+                target_id: None,
+                query: Query::None,
+                status: 200,
+                latency_ms: 0.0,
+                response_bytes: 0,
+                records_returned: 0,
+                truth: self.cohort.truth(account),
+            },
+        };
+        caller.send(Route::Login, None, Query::None, 200, 0, out);
+        caller.pause(5.0, 60.0);
+        let mut left = self.contacts;
+        while left > 0 && caller.now < start_us + self.longest_us {
+            let count = left.min(BATCH);
+            left -= count;
+            let hits = (0..count)
+                .filter(|_| caller.rng.random::<f64>() < self.hit_rate)
+                .count() as i32;
+            let query = Query::Batch {
+                count: count as u16,
+            };
+            caller.send(Route::ContactsMatch, None, query, 200, hits, out);
+            caller.pause(0.05, 0.8);
+        }
+    }
+}
+
+impl Source for ContactSync {
+    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        let window = self.cohort.window;
+        if !window.overlaps(out.from_us, out.until_us) {
+            return;
+        }
+        within_window(&window, out, |out| {
+            for earlier in lookback(slice, self.longest_us) {
+                self.play_slice(world, earlier, out);
+            }
+        });
+    }
+}

@@ -1,0 +1,114 @@
+//! A mobile carrier's NAT: a few addresses, each in front of many real customers who run
+//! ordinary app sessions (login or token refresh, reads of their own account with think
+//! times). One address with hundreds of principals looks like a token-rotating scraper;
+//! each principal still reads only its own account.
+//!
+//! Each address fronts `max(5, users_per_ip × scale)` customers, fixed per address by a
+//! hash. Sessions arrive per slice as a Poisson count following the human daily and
+//! weekly cycles, and are played by the customers' own session logic, only through the
+//! NAT address. Like the customers source, a slice replays the session headers of the
+//! slices just before it and keeps the events that fall inside it.
+
+use super::{Cohort, existing_account, lookback, within_window};
+use crate::calendar::SLICE_US;
+use crate::rng::{hash_words, slice_stream};
+use crate::sources::customers::{Customers, SessionHeader, peer, poisson};
+use crate::sources::{Emitter, Source, World};
+use breachlab_schema::{ClientKind, IpKind};
+use rand::RngExt;
+
+/// Fewest customers behind one address, whatever the scale.
+const MIN_USERS_PER_IP: u64 = 5;
+
+pub(crate) struct NatGateway {
+    cohort: Cohort,
+    sessions: Customers,
+    ips: u64,
+    users_per_ip: u64,
+    sessions_per_slice: f64,
+    max_session_us: i64,
+}
+
+impl NatGateway {
+    pub fn new(
+        cohort: Cohort,
+        world: &World,
+        ips: u32,
+        users_per_ip: u32,
+        sessions_per_user_day: f64,
+    ) -> Self {
+        let users = ((f64::from(users_per_ip) * world.scale).round() as u64).max(MIN_USERS_PER_IP);
+        NatGateway {
+            cohort,
+            sessions: Customers::new(world, cohort.key),
+            ips: u64::from(ips),
+            users_per_ip: users,
+            sessions_per_slice: (u64::from(ips) * users) as f64 * sessions_per_user_day / 144.0,
+            max_session_us: (world.traffic.max_session_minutes * 60e6) as i64,
+        }
+    }
+
+    /// The customer `user` behind address `address`.
+    fn customer(&self, world: &World, address: u64, user: u64) -> i64 {
+        existing_account(
+            world,
+            hash_words(&[world.seed, self.cohort.key, address, user]),
+        )
+    }
+
+    /// The NAT address's index in the mobile-carrier pool: the addresses customers'
+    /// own carrier sessions use, so the cohort shares them with ordinary traffic.
+    fn address_peer(&self, address: u64) -> crate::event::Peer {
+        peer(IpKind::MobileCarrier, address)
+    }
+
+    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        let c = &world.calendar;
+        let mid = c.slice_mid(slice);
+        let t = &world.traffic;
+        let mean = self.sessions_per_slice
+            * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
+            * c.weekly(mid, t.weekend_factor);
+        let mut rng = slice_stream(world.seed, self.cohort.key, slice);
+        let count = poisson(&mut rng, mean);
+        let start = c.slice_start(slice);
+        for _ in 0..count {
+            let start_us = start + rng.random_range(0..SLICE_US);
+            let address = rng.random_range(0..self.ips);
+            let user = rng.random_range(0..self.users_per_ip);
+            let seed = rng.random::<u64>();
+            if start_us + self.max_session_us < out.from_us
+                || !self.cohort.window.contains(start_us)
+            {
+                continue;
+            }
+            let header = SessionHeader {
+                start_us,
+                kind: ClientKind::App,
+                account: self.customer(world, address, user),
+                seed,
+            };
+            self.sessions.play_behind(
+                world,
+                header,
+                self.address_peer(address),
+                Some(self.cohort.index),
+                out,
+            );
+        }
+    }
+}
+
+impl Source for NatGateway {
+    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        let window = self.cohort.window;
+        if !window.overlaps(out.from_us, out.until_us) {
+            return;
+        }
+        within_window(&window, out, |out| {
+            for earlier in lookback(slice, self.max_session_us) {
+                self.play_slice(world, earlier, out);
+            }
+        });
+    }
+}

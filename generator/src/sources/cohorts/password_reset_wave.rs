@@ -1,0 +1,165 @@
+//! A mass password-reset campaign: the operator emails `recipients × scale` customers at
+//! the window's start and `response_rate` of them respond, their arrivals decaying
+//! exponentially with `half_life_h`. Each responder asks for a reset, opens the mail,
+//! sets a new password through the link and logs in, from their usual address and
+//! client. Links that expired or were already used give extra 400 and 401 answers, then
+//! a new request. A burst of resets and logins with 4xx looks like an account-takeover
+//! wave; it is customers following an email.
+//!
+//! Responders per slice are a Poisson count with the exponential law's mass over the
+//! slice; instants inside it follow the truncated exponential. Each responder plays
+//! from its own stream; a slice replays the slices just before it.
+
+use super::{Caller, Cohort, existing_account, lookback, within_window};
+use crate::event::{ApiKey, Event, Query, Route};
+use crate::population::UaTable;
+use crate::rng::{Stream, hash_words, slice_stream, unit, unit_stream};
+use crate::sources::customers::{Customers, SessionHeader, poisson};
+use crate::sources::{Emitter, Source, World};
+use breachlab_schema::ClientKind;
+use rand::RngExt;
+
+/// Longest a responder's visit lasts (it stops there).
+const LONGEST_US: i64 = 30 * 60 * 1_000_000;
+/// Share of responders whose link has expired or was already used.
+const STALE_LINK: f64 = 0.15;
+/// Share of responders on the app rather than the web.
+const APP_SHARE: f64 = 0.6;
+
+pub(crate) struct PasswordResetWave {
+    cohort: Cohort,
+    customers: Customers,
+    responders: f64,
+    /// Decay rate per second: ln 2 / half-life.
+    decay_per_s: f64,
+}
+
+impl PasswordResetWave {
+    pub fn new(
+        cohort: Cohort,
+        world: &World,
+        recipients: u64,
+        response_rate: f64,
+        half_life_h: f64,
+    ) -> Self {
+        PasswordResetWave {
+            cohort,
+            customers: Customers::new(world, cohort.key),
+            responders: recipients as f64 * world.scale * response_rate,
+            decay_per_s: std::f64::consts::LN_2 / (half_life_h * 3600.0),
+        }
+    }
+
+    /// Share of all responders arriving `a..b` seconds after the send.
+    fn mass(&self, a: f64, b: f64) -> f64 {
+        (-self.decay_per_s * a).exp() - (-self.decay_per_s * b).exp()
+    }
+
+    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        let window = self.cohort.window;
+        let from = world.calendar.slice_start(slice).max(window.start_us);
+        let until = world.calendar.slice_start(slice + 1).min(window.end_us);
+        if until <= from {
+            return;
+        }
+        let (a, b) = (window.seconds_in(from), window.seconds_in(until));
+        let mut rng = slice_stream(world.seed, self.cohort.key, slice);
+        let count = poisson(&mut rng, self.responders * self.mass(a, b));
+        for _ in 0..count {
+            let start_us = window.start_us + (self.arrival(a, b, &mut rng) * 1e6) as i64;
+            let seed = rng.random::<u64>();
+            if start_us + LONGEST_US >= out.from_us {
+                self.respond(world, start_us.max(from), seed, out);
+            }
+        }
+    }
+
+    /// Seconds after the send, within `a..b`, of one arrival (inverse of the truncated
+    /// exponential's distribution function).
+    fn arrival(&self, a: f64, b: f64, rng: &mut Stream) -> f64 {
+        let u: f64 = rng.random();
+        let span = 1.0 - (-self.decay_per_s * (b - a)).exp();
+        (a - (1.0 - u * span).ln() / self.decay_per_s).min(b)
+    }
+
+    /// One customer follows the email.
+    fn respond(&self, world: &World, start_us: i64, seed: u64, out: &mut Emitter<'_>) {
+        let mut rng = unit_stream(seed);
+        let account = existing_account(world, rng.random::<u64>());
+        let kind = if rng.random::<f64>() < APP_SHARE {
+            ClientKind::App
+        } else {
+            ClientKind::Web
+        };
+        let header = SessionHeader {
+            start_us,
+            kind,
+            account,
+            seed,
+        };
+        let address = self.customers.peer_for(world, &header, &mut rng);
+        let account_hash = hash_words(&[world.seed, account as u64, 0x0A]);
+        let mut caller = Caller {
+            world,
+            rng,
+            now: start_us,
+            template: Event {
+                ts_us: start_us,
+                tie: 0,
+                peer: address,
+                user_agent: UaTable::for_client(kind).sample(unit(account_hash)),
+                client_kind: kind,
+                api_key: if kind == ClientKind::App {
+                    ApiKey::MobileApp
+                } else {
+                    ApiKey::WebPortal
+                },
+                principal_id: None,
+                session_id: Some((seed >> 1) as i64),
+                route: Route::PasswordReset,
+                target_id: None,
+                query: Query::None,
+                status: 200,
+                latency_ms: 0.0,
+                response_bytes: 0,
+                records_returned: 0,
+                truth: self.cohort.truth(account),
+            },
+        };
+        caller.send(Route::PasswordReset, None, Query::None, 200, 0, out);
+        caller.pause(20.0, 480.0);
+        if caller.rng.random::<f64>() < STALE_LINK {
+            let status = if caller.rng.random::<bool>() {
+                400
+            } else {
+                401
+            };
+            caller.send(Route::PasswordReset, None, Query::None, status, 0, out);
+            caller.pause(5.0, 60.0);
+            caller.send(Route::PasswordReset, None, Query::None, 200, 0, out);
+            caller.pause(20.0, 300.0);
+        }
+        caller.send(Route::PasswordReset, None, Query::None, 200, 0, out);
+        caller.pause(3.0, 30.0);
+        caller.template.principal_id = Some(account);
+        caller.send(Route::Login, None, Query::None, 200, 0, out);
+        caller.pause(1.0, 15.0);
+        if caller.now < start_us + LONGEST_US {
+            caller.send(Route::Account, Some(account), Query::None, 200, 1, out);
+        }
+    }
+}
+
+impl Source for PasswordResetWave {
+    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        let window = self.cohort.window;
+        if !window.overlaps(out.from_us, out.until_us) {
+            return;
+        }
+        within_window(&window, out, |out| {
+            for earlier in lookback(slice, LONGEST_US) {
+                self.play_slice(world, earlier, out);
+            }
+        });
+    }
+}

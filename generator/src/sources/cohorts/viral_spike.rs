@@ -1,0 +1,221 @@
+//! A viral spike: sign-ups (`POST /v1/accounts`, 201) and the new customers' first login
+//! and reads step up `multiplier`× within `ramp_minutes`, from many residential and
+//! mobile addresses with the app's and browsers' own user agents. A sudden flood of
+//! account creation looks like OAT-019; it is real people.
+//!
+//! The window opens with `lead_minutes` at the normal level (peak / multiplier), ramps
+//! linearly to the peak, `signups_per_s × scale`, and holds it to the window's end. Sign-
+//! ups per slice are Poisson counts drawn in the constructor from each slice's own stream
+//! (the slice draws the same count again), so prefix sums give every new account its ID:
+//! new accounts take IDs after the population's ID space, from
+//! `id end + cohort index × 10^9`, ascending in sign-up order.
+
+use super::{Caller, Cohort, lookback, within_window};
+use crate::event::{ApiKey, Event, Query, Route};
+use crate::population::UaTable;
+use crate::rng::{Stream, slice_stream, unit_stream};
+use crate::sources::customers::{peer, poisson};
+use crate::sources::{Emitter, Source, World};
+use breachlab_schema::{ClientKind, IpKind};
+use rand::RngExt;
+
+/// Sub-steps per slice when integrating the rate (exact on its linear pieces).
+const STEPS: u32 = 60;
+/// Longest a new customer's first session lasts (it stops there).
+const LONGEST_US: i64 = 8 * 60 * 1_000_000;
+/// Share of sign-ups from a phone on a carrier network, and made in the app.
+const MOBILE_SHARE: f64 = 0.4;
+const APP_SHARE: f64 = 0.75;
+/// Share of sign-up forms rejected once (a weak password, a typo) before succeeding.
+const REJECTED: f64 = 0.04;
+/// Distance between the ID ranges of two spike cohorts.
+const IDS_PER_COHORT: i64 = 1_000_000_000;
+
+/// The look-alike's parameters as written in the scenario.
+pub(crate) struct Params {
+    pub multiplier: f64,
+    pub ramp_minutes: f64,
+    pub signups_per_s: f64,
+    pub lead_minutes: f64,
+}
+
+pub(crate) struct ViralSpike {
+    cohort: Cohort,
+    peak_per_s: f64,
+    multiplier: f64,
+    lead_s: f64,
+    ramp_s: f64,
+    first_slice: u64,
+    /// Sign-ups before each slice of the window (from `first_slice`), and after the last.
+    signups_before: Vec<u64>,
+    first_new_id: i64,
+    nat_addresses: u64,
+}
+
+impl ViralSpike {
+    pub fn new(cohort: Cohort, world: &World, params: Params) -> Self {
+        let window = cohort.window;
+        let duration_s = window.seconds_in(window.end_us);
+        let accounts = world.ids.expected_accounts().max(1);
+        let mut spike = ViralSpike {
+            cohort,
+            peak_per_s: params.signups_per_s * world.scale,
+            multiplier: params.multiplier,
+            lead_s: (params.lead_minutes * 60.0).min(duration_s),
+            ramp_s: params.ramp_minutes * 60.0,
+            first_slice: world.calendar.slice_of(window.start_us),
+            signups_before: vec![0],
+            first_new_id: world.ids.end() + i64::from(cohort.index) * IDS_PER_COHORT,
+            nat_addresses: (accounts / u64::from(world.traffic.users_per_nat_ip)).max(1),
+        };
+        let last_slice = world.calendar.slice_of(window.end_us - 1);
+        let mut total = 0;
+        for slice in spike.first_slice..=last_slice {
+            total += spike.signups_in(world, slice).0;
+            spike.signups_before.push(total);
+        }
+        spike
+    }
+
+    /// Sign-ups per second `seconds` after the window opens.
+    fn rate(&self, seconds: f64) -> f64 {
+        let base = self.peak_per_s / self.multiplier;
+        let into_ramp = seconds - self.lead_s;
+        if into_ramp < 0.0 {
+            base
+        } else if into_ramp < self.ramp_s {
+            base + (self.peak_per_s - base) * into_ramp / self.ramp_s
+        } else {
+            self.peak_per_s
+        }
+    }
+
+    /// The slice's sign-up count and its stream, positioned after the count.
+    fn signups_in(&self, world: &World, slice: u64) -> (u64, Stream) {
+        let window = self.cohort.window;
+        let from = world.calendar.slice_start(slice).max(window.start_us);
+        let until = world.calendar.slice_start(slice + 1).min(window.end_us);
+        let mut expected = 0.0;
+        if until > from {
+            let step = (until - from) as f64 / 1e6 / f64::from(STEPS);
+            for i in 0..STEPS {
+                let mid = window.seconds_in(from) + (f64::from(i) + 0.5) * step;
+                expected += self.rate(mid) * step;
+            }
+        }
+        let mut rng = slice_stream(world.seed, self.cohort.key, slice);
+        (poisson(&mut rng, expected), rng)
+    }
+
+    /// A sign-up instant in the slice, drawn with density proportional to the rate.
+    fn signup_time(&self, world: &World, slice: u64, rng: &mut Stream) -> i64 {
+        let window = self.cohort.window;
+        let from = world.calendar.slice_start(slice).max(window.start_us);
+        let until = world.calendar.slice_start(slice + 1).min(window.end_us);
+        loop {
+            let ts = rng.random_range(from..until.max(from + 1));
+            if rng.random::<f64>() * self.peak_per_s <= self.rate(window.seconds_in(ts)) {
+                return ts;
+            }
+        }
+    }
+
+    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        if slice < self.first_slice {
+            return;
+        }
+        let Some(&before) = self.signups_before.get((slice - self.first_slice) as usize) else {
+            return;
+        };
+        let (count, mut rng) = self.signups_in(world, slice);
+        for n in 0..count {
+            let start_us = self.signup_time(world, slice, &mut rng);
+            let seed = rng.random::<u64>();
+            if start_us + LONGEST_US < out.from_us {
+                continue;
+            }
+            let account = self.first_new_id + (before + n) as i64;
+            self.play(world, start_us, account, seed, out);
+        }
+    }
+
+    /// A new customer signs up, logs in for the first time and looks around.
+    fn play(&self, world: &World, start_us: i64, account: i64, seed: u64, out: &mut Emitter<'_>) {
+        let mut rng = unit_stream(seed);
+        let mobile = rng.random::<f64>() < MOBILE_SHARE;
+        let kind = if mobile || rng.random::<f64>() < APP_SHARE {
+            ClientKind::App
+        } else {
+            ClientKind::Web
+        };
+        let address = if mobile {
+            peer(
+                IpKind::MobileCarrier,
+                rng.random_range(0..self.nat_addresses),
+            )
+        } else {
+            peer(IpKind::Residential, rng.random::<u64>())
+        };
+        let user_agent = UaTable::for_client(kind).sample(rng.random::<f64>());
+        let mut caller = Caller {
+            world,
+            rng,
+            now: start_us,
+            template: Event {
+                ts_us: start_us,
+                tie: 0,
+                peer: address,
+                user_agent,
+                client_kind: kind,
+                api_key: if kind == ClientKind::App {
+                    ApiKey::MobileApp
+                } else {
+                    ApiKey::WebPortal
+                },
+                principal_id: None,
+                session_id: Some((seed >> 1) as i64),
+                route: Route::Signup,
+                target_id: None,
+                query: Query::None,
+                status: 201,
+                latency_ms: 0.0,
+                response_bytes: 0,
+                records_returned: 0,
+                truth: self.cohort.truth(account),
+            },
+        };
+        if caller.rng.random::<f64>() < REJECTED {
+            caller.send(Route::Signup, None, Query::None, 400, 0, out);
+            caller.pause(5.0, 40.0);
+        }
+        caller.send(Route::Signup, None, Query::None, 201, 1, out);
+        caller.pause(2.0, 30.0);
+        caller.template.principal_id = Some(account);
+        caller.send(Route::Login, None, Query::None, 200, 0, out);
+        let reads = caller.rng.random_range(1..4);
+        for route in [Route::Account, Route::Plan, Route::Lines]
+            .into_iter()
+            .take(reads)
+        {
+            caller.pause(1.0, 20.0);
+            if caller.now > start_us + LONGEST_US {
+                break;
+            }
+            caller.send(route, Some(account), Query::None, 200, 1, out);
+        }
+    }
+}
+
+impl Source for ViralSpike {
+    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        let window = self.cohort.window;
+        if !window.overlaps(out.from_us, out.until_us) {
+            return;
+        }
+        within_window(&window, out, |out| {
+            for earlier in lookback(slice, LONGEST_US) {
+                self.play_slice(world, earlier, out);
+            }
+        });
+    }
+}
