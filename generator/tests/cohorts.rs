@@ -217,12 +217,11 @@ fn viral_spike_steps_signups_up_by_the_multiplier() {
 [[cohorts]]
 name = "spike"
 start_h = 10
-duration_h = 3
+duration_h = 4
 [cohorts.lookalike]
 kind = "viral_spike"
 multiplier = 10
 ramp_minutes = 10
-lead_minutes = 60
 signups_per_s = 0.5
 "#,
     );
@@ -233,9 +232,10 @@ signups_per_s = 0.5
         .iter()
         .filter(|e| e.route == Route::Signup && e.status == 201)
         .collect();
+    // A 4-hour window: an hour at the normal level, a 10-minute ramp, then the peak.
     let minute = |e: &Event| (e.ts_us - start) as f64 / 60e6;
     let lead = signups.iter().filter(|e| minute(e) < 60.0).count() as f64 / 60.0;
-    let hold = signups.iter().filter(|e| minute(e) >= 70.0).count() as f64 / 110.0;
+    let hold = signups.iter().filter(|e| minute(e) >= 70.0).count() as f64 / 170.0;
     let ratio = hold / lead;
     assert!((8.0..12.5).contains(&ratio), "step ratio {ratio}");
     let home: Vec<&&Event> = signups

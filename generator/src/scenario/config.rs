@@ -343,10 +343,6 @@ pub enum Lookalike {
         /// New accounts per second at the peak, at scale 1.
         #[serde(default = "defaults::signups")]
         signups_per_s: f64,
-        /// Minutes at the normal level (peak / multiplier) at the window's start, before
-        /// the ramp: the baseline the step is measured against (cut to the window).
-        #[serde(default = "defaults::lead_minutes")]
-        lead_minutes: f64,
     },
     /// Bursts on password reset and login after an email send, with extra 4xx.
     PasswordResetWave {
@@ -508,9 +504,6 @@ mod defaults {
     }
     pub fn signups() -> f64 {
         2.0
-    }
-    pub fn lead_minutes() -> f64 {
-        60.0
     }
     pub fn response_rate() -> f64 {
         0.3

@@ -500,12 +500,10 @@ impl CohortConfig {
                 multiplier,
                 ramp_minutes,
                 signups_per_s,
-                lead_minutes,
             } => {
                 within(&format!("{l}.multiplier"), *multiplier, 1.0, 1000.0)?;
                 within(&format!("{l}.ramp_minutes"), *ramp_minutes, 0.0, 1440.0)?;
                 within(&format!("{l}.signups_per_s"), *signups_per_s, 0.0, 1e5)?;
-                within(&format!("{l}.lead_minutes"), *lead_minutes, 0.0, 1440.0)?;
             }
             Lookalike::PasswordResetWave {
                 recipients,

@@ -95,7 +95,6 @@ pub fn build(
             multiplier,
             ramp_minutes,
             signups_per_s,
-            lead_minutes,
         } => Box::new(viral_spike::ViralSpike::new(
             cohort,
             world,
@@ -103,7 +102,6 @@ pub fn build(
                 multiplier,
                 ramp_minutes,
                 signups_per_s,
-                lead_minutes,
             },
         )),
         Lookalike::PasswordResetWave {

@@ -3,8 +3,9 @@
 //! mobile addresses with the app's and browsers' own user agents. A sudden flood of
 //! account creation looks like OAT-019; it is real people.
 //!
-//! The window opens with `lead_minutes` at the normal level (peak / multiplier), ramps
-//! linearly to the peak, `signups_per_s × scale`, and holds it to the window's end. Sign-
+//! The window opens with a lead at the normal level (peak / multiplier): a quarter of the
+//! window, at most an hour, the baseline the step stands out from. It then ramps linearly
+//! to the peak, `signups_per_s × scale`, and holds it to the window's end. Sign-
 //! ups per slice are Poisson counts drawn in the constructor from each slice's own stream
 //! (the slice draws the same count again), so prefix sums give every new account its ID:
 //! new accounts take IDs after the population's ID space, from
@@ -36,8 +37,10 @@ pub(crate) struct Params {
     pub multiplier: f64,
     pub ramp_minutes: f64,
     pub signups_per_s: f64,
-    pub lead_minutes: f64,
 }
+
+/// Longest lead at the normal level before the ramp.
+const MAX_LEAD_S: f64 = 3600.0;
 
 pub(crate) struct ViralSpike {
     cohort: Cohort,
@@ -61,7 +64,7 @@ impl ViralSpike {
             cohort,
             peak_per_s: params.signups_per_s * world.scale,
             multiplier: params.multiplier,
-            lead_s: (params.lead_minutes * 60.0).min(duration_s),
+            lead_s: (duration_s / 4.0).min(MAX_LEAD_S),
             ramp_s: params.ramp_minutes * 60.0,
             first_slice: world.calendar.slice_of(window.start_us),
             signups_before: vec![0],
