@@ -74,7 +74,7 @@ accounts = 50_000
 /// that the change is the one you meant, paste the printed digest here, and say so in
 /// the commit message: every published dataset of the old version no longer regenerates.
 const GOLDEN_EVENTS_SHA256: &str =
-    "a829acbd87c8a5a881ce2491b2e948b537a4b80645082ee3d9f3239f1fe58f2e";
+    "c9d37d868d230a714f3b364b57ffc2c68c5fe2adb56c73a4c2d30bef40a49085";
 
 fn scenario(text: &str) -> LoadedScenario {
     LoadedScenario::parse("test-scenario.toml", text).expect("test scenario is valid")

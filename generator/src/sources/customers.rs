@@ -76,7 +76,7 @@ impl Customers {
             },
             zipf: Zipf::new(size as f64, t.zipf_exponent).expect("validated zipf exponent"),
             rank_order: population::Permutation::new(size, hash_words(&[world.seed, key, 0x5A1F])),
-            nat_addresses: (accounts as u64 / u64::from(t.users_per_nat_ip)).max(1),
+            nat_addresses: nat_addresses(accounts, t, mix.app / total),
             corporate_addresses: (accounts as u64 / 40).max(1),
             lookback: (t.max_session_minutes * 60e6 / SLICE_US as f64).ceil() as u64,
             max_session_us: (t.max_session_minutes * 60e6) as i64,
@@ -301,7 +301,10 @@ impl Session<'_> {
         let account = self.header.account;
         let world = self.world;
         let s = &world.traffic.status;
-        let u: f64 = self.rng.random::<f64>();
+        // The status mix is a share of all requests, but only reads draw from it: one
+        // request in (reads + 1) is the session's login or token refresh.
+        let reads = world.traffic.reads_per_session;
+        let u: f64 = self.rng.random::<f64>() * reads / (reads + 1.0);
         let query = self.query_for(route);
         if u < s.unauthorized {
             // The access token expired: 401, refresh, retry.
@@ -439,6 +442,16 @@ pub fn response_shape(
         160.0 + f64::from(records) * route.bytes_per_record() * (0.25 * noise).exp()
     };
     (latency, body.min(i32::MAX as f64) as i32)
+}
+
+/// Carrier NAT addresses in front of the customers: sized so that one address fronts
+/// about `users_per_nat_ip` customers' sessions a day, as a carrier-grade NAT does. (Sized
+/// by accounts instead, most accounts being rarely active, an address would show a few
+/// dozen customers a week.)
+fn nat_addresses(accounts: f64, t: &TrafficConfig, app_share: f64) -> u64 {
+    let carrier_sessions_per_day =
+        accounts * t.sessions_per_account_day * app_share * t.mobile_carrier_share;
+    ((carrier_sessions_per_day / f64::from(t.users_per_nat_ip)).ceil() as u64).max(1)
 }
 
 /// Lines on an account (1-8, mostly 1-3), as the accounts table has it.
