@@ -44,10 +44,15 @@ pub enum ScenarioError {
 impl ScenarioError {
     pub(super) fn parse(origin: &str, text: &str, error: &toml::de::Error) -> Self {
         let line = error.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+        let message = error.message().trim();
+        let message = match error.span().and_then(|_| field_at(text, line)) {
+            Some(field) => format!("field `{field}`: {message}"),
+            None => message.to_string(),
+        };
         ScenarioError::Parse {
             origin: origin.to_string(),
             line,
-            message: error.message().trim().to_string(),
+            message,
         }
     }
 
@@ -70,11 +75,45 @@ impl ScenarioError {
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
-    text[..byte.min(text.len())]
-        .bytes()
-        .filter(|b| *b == b'\n')
+    text.as_bytes()[..byte.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
         .count()
         + 1
+}
+
+/// The dotted path of what line `line` (1-based) defines: `table.key` for a key, the
+/// table for a header. Lets a parse error such as a wrong type name its field.
+fn field_at(text: &str, line: usize) -> Option<String> {
+    let mut table = String::new();
+    let mut array_counts: std::collections::HashMap<String, usize> = Default::default();
+    for raw in text.lines().take(line) {
+        let trimmed = raw.trim();
+        if let Some(name) = trimmed
+            .strip_prefix("[[")
+            .and_then(|l| l.split("]]").next())
+        {
+            let name = name.trim().to_string();
+            let n = array_counts.entry(name.clone()).or_insert(0);
+            table = format!("{name}[{n}]");
+            *n += 1;
+        } else if let Some(name) = trimmed.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            table = qualify(name.trim(), &array_counts);
+        }
+    }
+    let target = text.lines().nth(line.checked_sub(1)?)?.trim();
+    if target.starts_with('[') {
+        return (!table.is_empty()).then_some(table);
+    }
+    let key = target.split_once('=')?.0.trim().trim_matches('"');
+    if key.is_empty() || key.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(if table.is_empty() {
+        key.to_string()
+    } else {
+        format!("{table}.{key}")
+    })
 }
 
 /// Finds the line of a dotted field path such as `campaigns[1].attack.stride` by walking
@@ -148,5 +187,23 @@ mod tests {
     #[test]
     fn missing_key_points_at_its_table() {
         assert_eq!(locate(TEXT, "campaigns[0].duration_h"), 4);
+    }
+
+    #[test]
+    fn names_the_field_a_line_defines() {
+        assert_eq!(field_at(TEXT, 3).as_deref(), Some("population.accounts"));
+        assert_eq!(
+            field_at(TEXT, 8).as_deref(),
+            Some("campaigns[1].rate_per_s")
+        );
+        assert_eq!(field_at(TEXT, 9).as_deref(), Some("campaigns[1].attack"));
+        assert_eq!(field_at(TEXT, 1).as_deref(), Some("name"));
+        assert_eq!(field_at(TEXT, 99), None);
+    }
+
+    #[test]
+    fn line_of_a_byte_inside_a_multibyte_character_does_not_panic() {
+        assert_eq!(line_of("é\né", 1), 1);
+        assert_eq!(line_of("é\né", 4), 2);
     }
 }

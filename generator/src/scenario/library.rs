@@ -20,7 +20,18 @@ macro_rules! library {
     };
 }
 
-library!["default", "benign-only"];
+library![
+    "default",
+    "benign-only",
+    "tmobile-2023",
+    "optus-2022",
+    "dell-2024",
+    "trello-2024",
+    "authy-2024",
+    "twitter-2019",
+    "venmo-2019",
+    "panera-2018",
+];
 
 /// The library entry called `name`, if any.
 pub fn find(name: &str) -> Option<&'static LibraryEntry> {

@@ -9,11 +9,13 @@
 mod config;
 mod error;
 mod library;
+mod totals;
 mod validate;
 
 pub use config::*;
 pub use error::ScenarioError;
 pub use library::{DEFAULT_SCENARIO, LIBRARY, LibraryEntry};
+pub use totals::{CampaignPlan, planned_totals, total_records_exposed};
 
 use sha2::{Digest, Sha256};
 use std::path::Path;

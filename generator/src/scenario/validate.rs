@@ -292,6 +292,8 @@ impl CampaignConfig {
     }
 
     fn validate_technique(&self, at: &str, population: &PopulationConfig) -> Check {
+        // Rate problems belong to the campaign's own `rate_per_s`, beside `attack`.
+        let rate_field = format!("{}.rate_per_s", at.strip_suffix(".attack").unwrap_or(at));
         match &self.attack {
             Technique::SequentialWalk {
                 start_id,
@@ -325,7 +327,7 @@ impl CampaignConfig {
                 let slack = 0.05 * (end - population.id_base) as f64;
                 if last >= end as f64 + slack || last < population.id_base as f64 {
                     return Err(Issue::new(
-                        format!("{at}.rate_per_s"),
+                        rate_field,
                         format!(
                             "the walk would reach ID {last:.0}, past the population's IDs {}..{end}: lower rate_per_s or duration_h, or raise population.accounts",
                             population.id_base
@@ -347,7 +349,7 @@ impl CampaignConfig {
                 let range = population.accounts as f64 / hit_rate;
                 if self.planned_requests() > range {
                     return Err(Issue::new(
-                        format!("{at}.rate_per_s"),
+                        rate_field,
                         format!(
                             "the probe sends {:.0} requests but a range with hit_rate {hit_rate} holds only {range:.0} IDs to probe without repeats: lower rate_per_s or duration_h, or raise population.accounts",
                             self.planned_requests()
