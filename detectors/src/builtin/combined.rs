@@ -163,7 +163,7 @@ impl ActorSignal for ActorParts {
         ]
         .into_iter()
         .flatten()
-        .min()
+        .max()
         .unwrap_or(i64::MAX)
     }
 

@@ -9,7 +9,7 @@
 //! count reaches `min_count` (10), so that one typo is not a 100% ratio; a client making
 //! one request a minute reaches it. The score is the decayed 404 share; the default
 //! threshold flags actors with at least half their recent requests not found. Actors
-//! whose decayed count fell below 0.05 are swept every half-life; that drops a residue
+//! whose decayed count fell below 0.05 are swept every four half-lives; that drops a residue
 //! too small to change any score by more than a hair.
 
 use super::actor::{ActorEvent, ActorScorer, ActorSignal};
@@ -39,6 +39,8 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
 
 const NOT_FOUND: i16 = 404;
 const EVICTABLE_WEIGHT: f64 = 0.05;
+/// Half-lives between sweeps: each costs an `exp2` per actor.
+const SWEEP_HALF_LIVES: i64 = 4;
 
 fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
     let scorer = ActorScorer::new(NotFoundSignal::new(&params)?);
@@ -91,7 +93,7 @@ impl ActorSignal for NotFoundSignal {
     }
 
     fn sweep_interval(&self) -> i64 {
-        self.half_life
+        self.half_life.saturating_mul(SWEEP_HALF_LIVES)
     }
 
     fn observe(&mut self, counts: &mut DecayedCounts, event: &ActorEvent) -> f64 {
