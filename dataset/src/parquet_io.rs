@@ -1,8 +1,9 @@
 //! Parquet settings and a file writer that hashes what it writes.
 //!
-//! Settings: zstd, statistics per column chunk, dictionary encoding for repeating
-//! strings (left off for the near-unique `path` and `event_id`), bounded row groups, a
-//! fixed `created_by`, and the manifest header in the key-value metadata.
+//! Settings: zstd, statistics per column chunk (except on `path` and `user_agent`, whose
+//! min/max prune nothing and cost a string comparison per row), dictionary encoding for
+//! repeating strings (left off for the near-unique `path`, `event_id` and `ts`), bounded
+//! row groups, a fixed `created_by`, and the manifest header in the key-value metadata.
 
 use crate::error::DatasetError;
 use arrow_array::RecordBatch;
@@ -32,6 +33,8 @@ pub fn properties(manifest_header: &str) -> WriterProperties {
         .set_column_dictionary_enabled("path".into(), false)
         .set_column_dictionary_enabled("event_id".into(), false)
         .set_column_dictionary_enabled("ts".into(), false)
+        .set_column_statistics_enabled("path".into(), EnabledStatistics::None)
+        .set_column_statistics_enabled("user_agent".into(), EnabledStatistics::None)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_created_by(format!("breachlab {}", env!("CARGO_PKG_VERSION")))
         .set_key_value_metadata(Some(vec![KeyValue::new(
@@ -103,14 +106,14 @@ impl TableWriter {
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), DatasetError> {
         self.rows += batch.num_rows() as u64;
-        self.writer.write(batch).map_err(|e| self.error(e))
+        self.writer
+            .write(batch)
+            .map_err(|e| writer_error(&self.path, e))
     }
 
     pub fn finish(self) -> Result<WrittenFile, DatasetError> {
         let TableWriter { path, writer, rows } = self;
-        let mut sink = writer
-            .into_inner()
-            .map_err(|e| DatasetError::parquet(&path, e))?;
+        let mut sink = writer.into_inner().map_err(|e| writer_error(&path, e))?;
         sink.flush().map_err(|e| DatasetError::io(&path, e))?;
         let file = sink
             .inner
@@ -124,17 +127,17 @@ impl TableWriter {
             sha256: crate::write::hex(&sink.hasher.finalize()),
         })
     }
+}
 
-    fn error(&self, e: parquet::errors::ParquetError) -> DatasetError {
-        match e {
-            parquet::errors::ParquetError::External(inner) => {
-                match inner.downcast::<std::io::Error>() {
-                    Ok(io) => DatasetError::io(&self.path, *io),
-                    Err(other) => DatasetError::parquet(&self.path, other),
-                }
-            }
-            other => DatasetError::parquet(&self.path, other),
-        }
+/// A writer error as an I/O error when it is one (disk full, file-size limit), so that
+/// callers can tell the user what to fix.
+fn writer_error(path: &Path, e: parquet::errors::ParquetError) -> DatasetError {
+    match e {
+        parquet::errors::ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
+            Ok(io) => DatasetError::io(path, *io),
+            Err(other) => DatasetError::parquet(path, other),
+        },
+        other => DatasetError::parquet(path, other),
     }
 }
 
