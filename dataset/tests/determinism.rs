@@ -74,7 +74,7 @@ accounts = 50_000
 /// that the change is the one you meant, paste the printed digest here, and say so in
 /// the commit message: every published dataset of the old version no longer regenerates.
 const GOLDEN_EVENTS_SHA256: &str =
-    "c9d37d868d230a714f3b364b57ffc2c68c5fe2adb56c73a4c2d30bef40a49085";
+    "a8efcead6d9ab062118fdf7c99d9e460c127f58fd5cc6fa9035db81885048100";
 
 fn scenario(text: &str) -> LoadedScenario {
     LoadedScenario::parse("test-scenario.toml", text).expect("test scenario is valid")
@@ -407,8 +407,10 @@ fn every_parquet_file_has_the_header_zstd_statistics_and_dictionaries() {
                     path.display(),
                     column.compression()
                 );
+                // path and user_agent carry none on purpose: their min/max prune nothing.
+                let wants_statistics = name != "path" && name != "user_agent";
                 assert!(
-                    column.statistics().is_some(),
+                    !wants_statistics || column.statistics().is_some(),
                     "{}: {name} has no statistics",
                     path.display()
                 );
