@@ -10,9 +10,9 @@
 //! several signals part of the way there flag together; raise `threshold` to 2 to demand
 //! two signals. A weight of 0 leaves a part out (and skips its work). The columns are
 //! read once and shared by all parts, and the three actor signals keep their states in
-//! one map entry per actor, so an event costs one actor lookup, not three.
-
-use std::iter::repeat;
+//! one map entry per actor, so an event costs one actor lookup, not three. That entry is
+//! swept when every part finds it stale, checked at the longest of the parts' sweep
+//! intervals (sweeps cost a pass over all actors).
 
 use super::actor::{ActorEvent, ActorScorer, ActorSignal};
 use super::fanout::{FanoutSignal, Targets};
@@ -29,11 +29,27 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     description: "Max (or capped sum) of fanout, sequential, not-found-ratio and route-volume, each scaled by its threshold",
     params: &[
         ParamInfo::threshold(1.0, "combined score at which an event is flagged"),
-        ParamInfo::string("mode", "max", "how signals combine: \"max\" or \"sum\" (each capped at 1)"),
+        ParamInfo::string(
+            "mode",
+            "max",
+            "how signals combine: \"max\" or \"sum\" (each capped at 1)",
+        ),
         ParamInfo::float("fanout_weight", 1.0, "weight of fanout (0 leaves it out)"),
-        ParamInfo::float("sequential_weight", 1.0, "weight of sequential (0 leaves it out)"),
-        ParamInfo::float("not_found_weight", 1.0, "weight of not-found-ratio (0 leaves it out)"),
-        ParamInfo::float("route_volume_weight", 1.0, "weight of route-volume (0 leaves it out)"),
+        ParamInfo::float(
+            "sequential_weight",
+            1.0,
+            "weight of sequential (0 leaves it out)",
+        ),
+        ParamInfo::float(
+            "not_found_weight",
+            1.0,
+            "weight of not-found-ratio (0 leaves it out)",
+        ),
+        ParamInfo::float(
+            "route_volume_weight",
+            1.0,
+            "weight of route-volume (0 leaves it out)",
+        ),
     ],
     constructor: build,
 };
@@ -47,11 +63,26 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
     let actor_parts = ActorParts {
         mode,
         fanout: part(&reader, "fanout_weight", &fanout::INFO, FanoutSignal::new)?,
-        sequential: part(&reader, "sequential_weight", &sequential::INFO, SequentialSignal::new)?,
-        not_found: part(&reader, "not_found_weight", &not_found_ratio::INFO, NotFoundSignal::new)?,
+        sequential: part(
+            &reader,
+            "sequential_weight",
+            &sequential::INFO,
+            SequentialSignal::new,
+        )?,
+        not_found: part(
+            &reader,
+            "not_found_weight",
+            &not_found_ratio::INFO,
+            NotFoundSignal::new,
+        )?,
     };
     let actors = actor_parts.any().then(|| ActorScorer::new(actor_parts));
-    let route = part(&reader, "route_volume_weight", &route_volume::INFO, route_volume::boxed_scorer)?;
+    let route = part(
+        &reader,
+        "route_volume_weight",
+        &route_volume::INFO,
+        route_volume::boxed_scorer,
+    )?;
     let needs = [
         actors.as_ref().map(|actors| actors.needs()),
         route.as_ref().map(|route| route.signal.needs()),
@@ -157,9 +188,15 @@ impl ActorSignal for ActorParts {
 
     fn sweep_interval(&self) -> i64 {
         [
-            self.fanout.as_ref().map(|part| part.signal.sweep_interval()),
-            self.sequential.as_ref().map(|part| part.signal.sweep_interval()),
-            self.not_found.as_ref().map(|part| part.signal.sweep_interval()),
+            self.fanout
+                .as_ref()
+                .map(|part| part.signal.sweep_interval()),
+            self.sequential
+                .as_ref()
+                .map(|part| part.signal.sweep_interval()),
+            self.not_found
+                .as_ref()
+                .map(|part| part.signal.sweep_interval()),
         ]
         .into_iter()
         .flatten()
@@ -212,7 +249,7 @@ impl Scorer for Combined {
         let start = scores.len();
         match &mut self.actors {
             Some(actors) => actors.score(view, scores),
-            None => scores.extend(repeat(0.0).take(view.rows)),
+            None => scores.resize(start + view.rows, 0.0),
         }
         let Some(route) = &mut self.route else {
             return;

@@ -33,9 +33,21 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     description: "Distinct target_ids per actor (principal, else IP) per tumbling window",
     params: &[
         ParamInfo::threshold(1.0, "share of the limit at which an event is flagged"),
-        ParamInfo::int("window_secs", 3600, "length of the tumbling window, in seconds"),
-        ParamInfo::int("limit", 100, "distinct targets per actor per window considered normal"),
-        ParamInfo::int("precision", 12, "HyperLogLog++ precision (4..=18) past 128 targets"),
+        ParamInfo::int(
+            "window_secs",
+            3600,
+            "length of the tumbling window, in seconds",
+        ),
+        ParamInfo::int(
+            "limit",
+            100,
+            "distinct targets per actor per window considered normal",
+        ),
+        ParamInfo::int(
+            "precision",
+            12,
+            "HyperLogLog++ precision (4..=18) past 128 targets",
+        ),
     ],
     constructor: build,
 };
@@ -162,8 +174,7 @@ impl SketchedTargets {
     fn insert(&mut self, target: i64) {
         self.sketch.insert(&target);
         self.insertions_since_estimate += 1;
-        if f64::from(self.insertions_since_estimate) >= (self.estimate / REFRESH_DIVISOR).max(1.0)
-        {
+        if f64::from(self.insertions_since_estimate) >= (self.estimate / REFRESH_DIVISOR).max(1.0) {
             self.estimate = self.sketch.count();
             self.insertions_since_estimate = 0;
         }
@@ -215,7 +226,12 @@ mod tests {
         let mut state = Targets::default();
         let mut score = 0.0;
         for target in targets {
-            let event = ActorEvent { actor: 9, ts: 0, target, status: 200 };
+            let event = ActorEvent {
+                actor: 9,
+                ts: 0,
+                target,
+                status: 200,
+            };
             score = signal.observe(&mut state, &event);
         }
         score * 100.0

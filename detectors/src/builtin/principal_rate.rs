@@ -107,7 +107,10 @@ const INLINE_TIMES: usize = 4;
 
 /// A key's request times within the window, oldest first.
 enum Recent {
-    Inline { times: [i64; INLINE_TIMES], len: usize },
+    Inline {
+        times: [i64; INLINE_TIMES],
+        len: usize,
+    },
     Spilled(VecDeque<i64>),
 }
 
@@ -132,7 +135,10 @@ impl Recent {
     /// `capacity` is reached) and returns how many times are kept.
     fn record(&mut self, ts: i64, oldest_kept: i64, capacity: usize) -> usize {
         if let Recent::Inline { times, len } = self {
-            let expired = times[..*len].iter().take_while(|&&time| time <= oldest_kept).count();
+            let expired = times[..*len]
+                .iter()
+                .take_while(|&&time| time <= oldest_kept)
+                .count();
             let dropped = expired.max((*len + 1).saturating_sub(capacity));
             times.copy_within(dropped..*len, 0);
             *len -= dropped;
