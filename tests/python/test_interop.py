@@ -111,8 +111,8 @@ def test_every_file_matches_its_manifest_sha256(root, manifest):
 
 def test_every_file_carries_the_manifest_header(root, manifest):
     for entry in manifest["files"]:
-        metadata = pq.ParquetFile(root / entry["path"]).schema_arrow.metadata
-        header = json.loads(metadata[b"breachlab.manifest"])
+        key_value = pq.ParquetFile(root / entry["path"]).metadata.metadata
+        header = json.loads(key_value[b"breachlab.manifest"])
         assert header["seed"] == manifest["seed"]
         assert header["scenario"]["sha256"] == manifest["scenario"]["sha256"]
 
