@@ -22,6 +22,12 @@ pub enum Command {
     Scenarios(ScenariosArgs),
     /// Merge the per-shard manifests of a sharded run into manifest.json.
     Merge(MergeArgs),
+    /// Score detectors on a dataset (or on several seeds of a scenario) and write a report.
+    Bench(BenchArgs),
+    /// Generate the default scenario, run every built-in detector, print the leaderboard.
+    Demo(DemoArgs),
+    /// List the built-in detectors with their parameters and defaults.
+    Detectors,
 }
 
 #[derive(Debug, Args)]
@@ -68,4 +74,58 @@ pub enum ScenariosAction {
 pub struct MergeArgs {
     /// The folder every shard wrote into.
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The dataset to score (a `breachlab generate` output folder).
+    #[arg(long, conflicts_with = "scenario", required_unless_present = "scenario")]
+    pub dataset: Option<PathBuf>,
+    /// Instead of --dataset: a library scenario name or TOML path, generated (or reused
+    /// from --cache) for each of --seeds.
+    #[arg(long, requires = "seeds")]
+    pub scenario: Option<String>,
+    /// Seeds for --scenario: `1..5` (inclusive), `1,4,9` or `3`.
+    #[arg(long, value_name = "SEEDS")]
+    pub seeds: Option<String>,
+    /// Scale of the datasets generated for --scenario and --calibrate (default: the
+    /// dataset's own scale, or 1).
+    #[arg(long)]
+    pub scale: Option<f64>,
+    /// `all`, or a comma-separated list of detector names.
+    #[arg(long, default_value = "all")]
+    pub detectors: String,
+    /// A detector parameter, `det.name=value` (repeatable); `det.threshold=x` fixes a threshold.
+    #[arg(long = "param", value_name = "DET.NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Parameters from a TOML file with one `[detectors.NAME]` table per detector;
+    /// --param wins over it.
+    #[arg(long, value_name = "FILE.toml")]
+    pub params_file: Option<PathBuf>,
+    /// Report folder (default: DATASET/report, or breachlab-report for --scenario).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Replace an existing report in --report.
+    #[arg(long)]
+    pub force: bool,
+    /// Pick each threshold on the same scenario generated with this seed, to meet
+    /// --alarm-budget false alarms per day on its benign traffic.
+    #[arg(long, value_name = "SEED")]
+    pub calibrate: Option<u64>,
+    /// False alarms per day allowed by --calibrate: `5` or `5/day`.
+    #[arg(long, default_value = "5/day", value_name = "N/day")]
+    pub alarm_budget: String,
+    /// Folder of generated datasets kept for reuse (--scenario, --calibrate).
+    #[arg(long, default_value = "breachlab-cache")]
+    pub cache: PathBuf,
+    /// Rows per batch handed to the detectors (never changes the results).
+    #[arg(long, default_value_t = 65_536)]
+    pub batch_rows: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder the demo owns: its dataset and report go in DIR/dataset and DIR/report.
+    #[arg(long, default_value = "breachlab-demo")]
+    pub out: PathBuf,
 }

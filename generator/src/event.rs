@@ -65,6 +65,19 @@ impl Route {
         }
     }
 
+    /// The template split around `{id}`: the part before, and the part after if the
+    /// route addresses one object.
+    pub const fn template_parts(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Route::Account => ("/v1/accounts/", Some("")),
+            Route::Lines => ("/v1/accounts/", Some("/lines")),
+            Route::Plan => ("/v1/accounts/", Some("/plan")),
+            Route::Billing => ("/v1/accounts/", Some("/billing")),
+            Route::Usage => ("/v1/accounts/", Some("/usage")),
+            other => (other.template(), None),
+        }
+    }
+
     pub const fn method(self) -> Method {
         match self {
             Route::Login
@@ -241,5 +254,21 @@ impl ApiKey {
             ApiKey::Monitor => out.push_str("key_synthetic_monitor"),
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_parts_rebuild_every_template() {
+        for route in Route::ALL {
+            let rebuilt = match route.template_parts() {
+                (head, Some(tail)) => format!("{head}{{id}}{tail}"),
+                (whole, None) => whole.to_string(),
+            };
+            assert_eq!(rebuilt, route.template(), "{route:?}");
+        }
     }
 }

@@ -223,12 +223,13 @@ impl<'p> BatchBuilder<'p> {
 
 /// The concrete path of a request: the route template filled in, plus its query.
 pub fn write_path(seed: u64, e: &Event, out: &mut String) {
-    let template = e.route.template();
-    match (template.split_once("{id}"), e.target_id) {
-        (Some((head, tail)), Some(id)) => {
-            let _ = write!(out, "{head}{id}{tail}");
+    match (e.route.template_parts(), e.target_id) {
+        ((head, Some(tail)), Some(id)) => {
+            out.push_str(head);
+            let _ = write!(out, "{id}");
+            out.push_str(tail);
         }
-        _ => out.push_str(template),
+        _ => out.push_str(e.route.template()),
     }
     match e.query {
         Query::None | Query::Batch { .. } => {}

@@ -1,10 +1,12 @@
 //! breachlab's harness: scores detectors on a dataset by what matters for a breach.
 //!
 //! - [`metrics`]: pure, streaming metrics over plain columns (no I/O);
-//! - [`report`]: the `report.json` contract and the Markdown, terminal and HTML views.
+//! - [`report`]: the `report.json` contract and the Markdown, terminal and HTML views;
+//! - [`runner`]: reads a dataset once and scores every detector on it (the only I/O).
 
 pub mod metrics;
 pub mod report;
+pub mod runner;
 
 pub use metrics::{
     CampaignInfo, DetectorMetrics, MetricsAccumulator, MetricsConfig, MetricsError, ScoredColumns,

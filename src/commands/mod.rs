@@ -1,5 +1,8 @@
 //! One module per subcommand.
 
+mod bench;
+mod demo;
+mod detectors;
 mod generate;
 mod scenarios;
 
@@ -9,6 +12,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Generate(args) => generate::run(args),
         Command::Scenarios(args) => scenarios::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Detectors => detectors::run(),
         Command::Merge(args) => {
             let manifest = breachlab_dataset::read::merge_shards(&args.dir)?;
             println!(

@@ -1,0 +1,45 @@
+//! Errors of a run: each names the file or detector at fault and what to do about it.
+
+use breachlab_dataset::DatasetError;
+use breachlab_detectors::DetectorError;
+use std::path::PathBuf;
+
+/// A run that could not produce a report at all (a failure of one detector is not one:
+/// see [`SourceError`](super::SourceError)).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    #[error(transparent)]
+    Detector(#[from] DetectorError),
+    /// The dataset's files disagree with each other or with the manifest.
+    #[error("{path}: {message}")]
+    Inconsistent { path: PathBuf, message: String },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Refused(String),
+    #[error("detector `{name}`: calibration failed: {message}")]
+    Calibration { name: String, message: String },
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl RunError {
+    pub(crate) fn inconsistent(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        RunError::Inconsistent {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        RunError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! The runner: replays a dataset through detectors and scores them. The only part of
+//! the harness that reads files; metrics stay pure.
+//!
+//! - [`DetectorSpec`] says how to build a [`ScoreSource`] (a built-in detector, or
+//!   anything else: an external process, an alert file) and whether its threshold is fixed;
+//! - [`calibrate`] picks thresholds on a calibration dataset from a false-alarm budget;
+//! - [`score_dataset`] runs one pass and returns a [`RunOutcome`] per dataset;
+//! - [`BenchReport`] is what `breachlab bench` publishes, written by [`write_report_dir`]
+//!   without ever leaving a half-written report behind;
+//! - [`summarize_seeds`] turns several runs into means with 95% intervals.
+
+mod cache;
+mod check;
+mod error;
+mod memory;
+mod output;
+mod pass;
+mod seeds;
+mod source;
+mod truth;
+
+pub use cache::{DatasetKey, cached_dataset_dir, dataset_matches};
+pub use check::check_dataset;
+pub use error::RunError;
+pub use memory::peak_rss_bytes;
+pub use output::{BenchReport, FailedDetector, REPORT_FILES, write_report_dir};
+pub use seeds::{SeedMetric, SeedSummary, SeededRun, SeedsSection, summarize_seeds};
+pub use source::{BuiltinSource, DetectorSpec, ScoreSource, SourceError, ThresholdChoice};
+pub use truth::{TRUTH_COLUMNS, TruthColumns, read_campaigns};
+
+use crate::metrics::{
+    BenignScoreCollector, DEFAULT_ALARM_GAP_US, DEFAULT_CONTAINMENT_DELAYS_S, DetectorMetrics,
+    MetricsAccumulator, MetricsConfig, ThresholdCalibration, calibrate_threshold,
+};
+use crate::report::{CostFigures, DetectorReport, Report, ThresholdSource};
+use breachlab_dataset::Dataset;
+use pass::{Lane, Sink, run_pass};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+/// Rows per batch handed to the detectors unless told otherwise.
+pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
+
+/// Settings of a pass.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Rows per batch (results never depend on it; speed does).
+    pub batch_rows: usize,
+    /// Threads scoring a batch at once, each with its share of the detectors.
+    pub workers: usize,
+    pub alarm_gap_us: i64,
+    pub containment_delays_s: Vec<i64>,
+    /// Set to stop the pass at the next batch with [`RunError::Interrupted`].
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            batch_rows: DEFAULT_BATCH_ROWS,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            alarm_gap_us: DEFAULT_ALARM_GAP_US,
+            containment_delays_s: DEFAULT_CONTAINMENT_DELAYS_S.to_vec(),
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+/// One detector's result on one dataset.
+#[derive(Debug, Clone)]
+pub struct DetectorRun {
+    pub name: String,
+    pub params: serde_json::Value,
+    pub threshold: ThresholdChoice,
+    /// Metrics and cost, or why this detector produced none.
+    pub result: Result<(DetectorMetrics, CostFigures), SourceError>,
+}
+
+/// Everything one pass over one dataset produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The manifest summary that goes into `report.json`.
+    pub dataset: serde_json::Value,
+    pub detectors: Vec<DetectorRun>,
+    pub events: u64,
+    pub wall_seconds: f64,
+    pub peak_memory_bytes: Option<u64>,
+}
+
+impl RunOutcome {
+    /// The report of this run: detectors that failed are listed apart with their error.
+    pub fn to_report(&self) -> BenchReport {
+        let mut detectors = Vec::new();
+        let mut failed = Vec::new();
+        for run in &self.detectors {
+            match &run.result {
+                Ok((metrics, cost)) => detectors.push(DetectorReport::new(
+                    &run.name,
+                    run.params.clone(),
+                    run.threshold.source,
+                    metrics,
+                    *cost,
+                )),
+                Err(error) => failed.push(FailedDetector {
+                    name: run.name.clone(),
+                    params: run.params.clone(),
+                    error: error.to_string(),
+                }),
+            }
+        }
+        BenchReport {
+            report: Report::new(self.dataset.clone(), detectors),
+            failed_detectors: failed,
+            seeds: None,
+        }
+    }
+}
+
+/// The manifest without its file list and scenario text: what a report says about the data.
+pub fn dataset_summary(dataset: &Dataset) -> serde_json::Value {
+    let manifest = &dataset.manifest;
+    serde_json::json!({
+        "path": dataset.root.display().to_string(),
+        "breachlab_version": manifest.breachlab_version,
+        "schema_version": manifest.schema_version,
+        "scenario": { "name": manifest.scenario.name, "sha256": manifest.scenario.sha256 },
+        "seed": manifest.seed,
+        "scale": manifest.scale,
+        "time_span": manifest.time_span,
+        "row_counts": manifest.row_counts,
+    })
+}
+
+/// The default threshold of each spec, or the user's.
+fn default_choice(spec: &DetectorSpec, source: &dyn ScoreSource) -> ThresholdChoice {
+    match spec.fixed_threshold {
+        Some(threshold) => ThresholdChoice {
+            threshold,
+            source: ThresholdSource::Param,
+        },
+        None => ThresholdChoice {
+            threshold: source.default_threshold(),
+            source: ThresholdSource::Default,
+        },
+    }
+}
+
+/// Scores every spec on `dataset`. `calibrated[i]`, when given, replaces spec `i`'s
+/// threshold. Fails only when the dataset is unusable or the run is interrupted.
+pub fn score_dataset(
+    dataset: &Dataset,
+    specs: &[DetectorSpec],
+    calibrated: &[Option<f64>],
+    options: &RunOptions,
+) -> Result<RunOutcome, RunError> {
+    check_dataset(dataset)?;
+    let campaigns = read_campaigns(dataset)?;
+    let span_days = dataset.manifest.time_span.days;
+    let mut lanes = Vec::new();
+    let mut runs = Vec::new();
+    for (index, spec) in specs.iter().enumerate() {
+        let source = match spec.instantiate() {
+            Ok(source) => source,
+            Err(error) => {
+                runs.push((spec.name.clone(), None, Err(error)));
+                continue;
+            }
+        };
+        let choice = match calibrated.get(index).copied().flatten() {
+            Some(threshold) => ThresholdChoice {
+                threshold,
+                source: ThresholdSource::Calibrated,
+            },
+            None => default_choice(spec, source.as_ref()),
+        };
+        let config = MetricsConfig {
+            threshold: choice.threshold,
+            alarm_gap_us: options.alarm_gap_us,
+            containment_delays_s: options.containment_delays_s.clone(),
+            span_days,
+        };
+        let accumulator = MetricsAccumulator::new(&campaigns, config);
+        runs.push((spec.name.clone(), Some(choice), Ok(lanes.len())));
+        lanes.push(Lane::new(source, Sink::Metrics(Box::new(accumulator))));
+    }
+    let stats = run_pass(dataset, &mut lanes, options)?;
+    let peak_memory_bytes = peak_rss_bytes();
+    let end_to_end = per_second(stats.events, stats.wall.as_secs_f64());
+    let mut lanes: Vec<Option<Lane>> = lanes.into_iter().map(Some).collect();
+    let detectors = runs
+        .into_iter()
+        .map(|(name, choice, lane_index)| {
+            let choice = choice.unwrap_or(ThresholdChoice {
+                threshold: f64::NAN,
+                source: ThresholdSource::Default,
+            });
+            let lane = lane_index.map(|i| lanes[i].take().expect("each lane is taken once"));
+            finish_run(
+                name,
+                choice,
+                lane,
+                stats.events,
+                end_to_end,
+                peak_memory_bytes,
+            )
+        })
+        .collect();
+    Ok(RunOutcome {
+        dataset: dataset_summary(dataset),
+        detectors,
+        events: stats.events,
+        wall_seconds: stats.wall.as_secs_f64(),
+        peak_memory_bytes,
+    })
+}
+
+fn finish_run(
+    name: String,
+    threshold: ThresholdChoice,
+    lane: Result<Lane, SourceError>,
+    events: u64,
+    end_to_end_events_per_s: Option<f64>,
+    peak_memory_bytes: Option<u64>,
+) -> DetectorRun {
+    let lane = match lane {
+        Ok(lane) => lane,
+        Err(error) => {
+            return DetectorRun {
+                name,
+                params: serde_json::Value::Null,
+                threshold,
+                result: Err(error),
+            };
+        }
+    };
+    let params = lane.source.params();
+    let result = match (lane.failure, lane.sink) {
+        (Some(error), _) => Err(error),
+        (None, Sink::Metrics(accumulator)) => Ok((
+            accumulator.finish(),
+            CostFigures {
+                events_per_s: per_second(events, lane.busy.as_secs_f64()),
+                end_to_end_events_per_s,
+                peak_memory_bytes,
+            },
+        )),
+        (None, Sink::Benign(_)) => Err(SourceError::new(
+            "internal: a calibration lane in a scoring pass",
+        )),
+    };
+    DetectorRun {
+        name,
+        params,
+        threshold,
+        result,
+    }
+}
+
+fn per_second(events: u64, seconds: f64) -> Option<f64> {
+    (seconds > 0.0).then(|| events as f64 / seconds)
+}
+
+/// Calibrates each spec on `dataset` (a seed other than the test one): the lowest
+/// threshold whose false alarms on benign traffic stay within `budget_per_day`. A spec
+/// with a fixed threshold is not calibrated (`Ok(None)`); one that fails gets its error.
+pub fn calibrate(
+    dataset: &Dataset,
+    specs: &[DetectorSpec],
+    budget_per_day: f64,
+    options: &RunOptions,
+) -> Result<Vec<Result<Option<ThresholdCalibration>, SourceError>>, RunError> {
+    check_dataset(dataset)?;
+    let mut lanes = Vec::new();
+    let mut slots: Vec<Result<Option<usize>, SourceError>> = Vec::new();
+    for spec in specs {
+        if spec.fixed_threshold.is_some() {
+            slots.push(Ok(None));
+            continue;
+        }
+        match spec.instantiate() {
+            Ok(source) => {
+                slots.push(Ok(Some(lanes.len())));
+                lanes.push(Lane::new(
+                    source,
+                    Sink::Benign(BenignScoreCollector::default()),
+                ));
+            }
+            Err(error) => slots.push(Err(error)),
+        }
+    }
+    run_pass(dataset, &mut lanes, options)?;
+    let span_days = dataset.manifest.time_span.days;
+    let mut lanes: Vec<Option<Lane>> = lanes.into_iter().map(Some).collect();
+    Ok(slots
+        .into_iter()
+        .map(|slot| {
+            let Some(index) = slot? else {
+                return Ok(None);
+            };
+            let lane = lanes[index].take().expect("each lane is taken once");
+            if let Some(error) = lane.failure {
+                return Err(error);
+            }
+            let Sink::Benign(collector) = lane.sink else {
+                return Err(SourceError::new(
+                    "internal: a scoring lane in a calibration pass",
+                ));
+            };
+            calibrate_threshold(
+                collector.samples(),
+                budget_per_day,
+                options.alarm_gap_us,
+                span_days,
+            )
+            .map(Some)
+            .map_err(|e| SourceError::new(format!("calibration: {e}")))
+        })
+        .collect())
+}

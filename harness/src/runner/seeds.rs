@@ -1,0 +1,218 @@
+//! Several seeds of one scenario: each headline metric as its per-seed values and their
+//! mean with a 95% interval, so a difference between detectors can be told from noise.
+
+use super::BenchReport;
+use crate::metrics::{MeanInterval, mean_with_interval};
+use crate::report::DetectorReport;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One seed's report.
+#[derive(Debug, Clone)]
+pub struct SeededRun {
+    pub seed: u64,
+    pub report: BenchReport,
+}
+
+/// One metric over the seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedMetric {
+    /// One per seed, in `seeds` order; `null` where the detector failed or the value is
+    /// undefined (e.g. no campaign detected).
+    pub values: Vec<Option<f64>>,
+    /// Over the defined values; `null` when there is none.
+    pub summary: Option<MeanInterval>,
+}
+
+/// One detector over the seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedSummary {
+    pub name: String,
+    /// Seeds on which the detector failed (no metrics).
+    pub failed_seeds: Vec<u64>,
+    /// Keyed by metric path in `detectors[]` (`event.f1`, `campaign_recall`, ...).
+    pub metrics: BTreeMap<String, SeedMetric>,
+}
+
+/// The `seeds` section of `report.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedsSection {
+    pub seeds: Vec<u64>,
+    pub detectors: Vec<SeedSummary>,
+}
+
+type Extract = fn(&DetectorReport) -> Option<f64>;
+
+/// The metrics summarised across seeds, by their key in `detectors[]`.
+const METRICS: [(&str, Extract); 14] = [
+    ("event.precision", |d| Some(d.event.precision)),
+    ("event.recall", |d| Some(d.event.recall)),
+    ("event.f1", |d| Some(d.event.f1)),
+    ("event.average_precision", |d| {
+        Some(d.event.average_precision)
+    }),
+    ("actor.precision", |d| Some(d.actor.precision)),
+    ("actor.recall", |d| Some(d.actor.recall)),
+    ("campaign_recall", |d| Some(d.campaign_recall)),
+    ("campaigns_detected", |d| Some(d.campaigns_detected as f64)),
+    ("median_time_to_detect_s", |d| d.median_time_to_detect_s),
+    ("records_exposed_before_detection_total", |d| {
+        Some(d.records_exposed_before_detection_total as f64)
+    }),
+    ("alarm_precision", |d| Some(d.alarm_precision)),
+    ("false_alarms_per_day", |d| d.false_alarms_per_day),
+    ("events_per_s", |d| d.events_per_s),
+    ("end_to_end_events_per_s", |d| d.end_to_end_events_per_s),
+];
+
+/// Summarises `runs` per detector, detectors in the order they first appear.
+pub fn summarize_seeds(runs: &[SeededRun]) -> SeedsSection {
+    let mut names: Vec<String> = Vec::new();
+    for run in runs {
+        let all = run.report.report.detectors.iter().map(|d| &d.name);
+        let failed = run.report.failed_detectors.iter().map(|f| &f.name);
+        for name in all.chain(failed) {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    let detectors = names
+        .into_iter()
+        .map(|name| summarize_detector(&name, runs))
+        .collect();
+    SeedsSection {
+        seeds: runs.iter().map(|r| r.seed).collect(),
+        detectors,
+    }
+}
+
+fn summarize_detector(name: &str, runs: &[SeededRun]) -> SeedSummary {
+    let per_seed: Vec<Option<&DetectorReport>> = runs
+        .iter()
+        .map(|run| run.report.report.detectors.iter().find(|d| d.name == name))
+        .collect();
+    let failed_seeds = runs
+        .iter()
+        .zip(&per_seed)
+        .filter(|(_, report)| report.is_none())
+        .map(|(run, _)| run.seed)
+        .collect();
+    let metrics = METRICS
+        .iter()
+        .map(|(key, extract)| {
+            let values: Vec<Option<f64>> = per_seed
+                .iter()
+                .map(|report| report.and_then(extract).filter(|v| v.is_finite()))
+                .collect();
+            let defined: Vec<f64> = values.iter().flatten().copied().collect();
+            let summary = mean_with_interval(&defined);
+            (key.to_string(), SeedMetric { values, summary })
+        })
+        .collect();
+    SeedSummary {
+        name: name.to_string(),
+        failed_seeds,
+        metrics,
+    }
+}
+
+/// Columns of the across-seeds table: header and metric key.
+const TABLE: [(&str, &str); 9] = [
+    ("P", "event.precision"),
+    ("R", "event.recall"),
+    ("F1", "event.f1"),
+    ("AP", "event.average_precision"),
+    ("Campaign recall", "campaign_recall"),
+    ("Median time to detect (s)", "median_time_to_detect_s"),
+    (
+        "Records exposed before detection",
+        "records_exposed_before_detection_total",
+    ),
+    ("False alarms/day", "false_alarms_per_day"),
+    ("Events/s", "events_per_s"),
+];
+
+fn cell(metric: Option<&SeedMetric>, key: &str) -> String {
+    let Some(summary) = metric.and_then(|m| m.summary) else {
+        return "-".to_string();
+    };
+    let digits =
+        if key.starts_with("event.") || key.ends_with("recall") || key.ends_with("precision") {
+            3
+        } else {
+            1
+        };
+    let large = summary.mean.abs() >= 10_000.0;
+    let format = |v: f64| {
+        if large {
+            format!("{v:.3e}")
+        } else {
+            format!("{v:.digits$}")
+        }
+    };
+    match summary.half_width {
+        Some(half_width) => format!("{} ± {}", format(summary.mean), format(half_width)),
+        None => format(summary.mean),
+    }
+}
+
+impl SeedsSection {
+    /// One row per detector, each cell `mean ± half-width`; Markdown or aligned text.
+    pub fn render_table(&self, markdown: bool) -> String {
+        let mut rows: Vec<Vec<String>> = vec![
+            std::iter::once("Detector".to_string())
+                .chain(TABLE.iter().map(|(h, _)| h.to_string()))
+                .collect(),
+        ];
+        for detector in &self.detectors {
+            let mut row = vec![detector.name.clone()];
+            row.extend(
+                TABLE
+                    .iter()
+                    .map(|(_, key)| cell(detector.metrics.get(*key), key)),
+            );
+            rows.push(row);
+        }
+        if markdown {
+            let mut out = String::new();
+            for (index, row) in rows.iter().enumerate() {
+                out.push_str(&format!("| {} |\n", row.join(" | ").replace('\n', " ")));
+                if index == 0 {
+                    let rule: Vec<&str> = (0..row.len())
+                        .map(|i| if i == 0 { "---" } else { "---:" })
+                        .collect();
+                    out.push_str(&format!("| {} |\n", rule.join(" | ")));
+                }
+            }
+            return out;
+        }
+        let widths: Vec<usize> = (0..rows[0].len())
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::new();
+        for (index, row) in rows.iter().enumerate() {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(c, (text, width))| {
+                    let pad = " ".repeat(width - text.chars().count());
+                    if c == 0 {
+                        format!("{text}{pad}")
+                    } else {
+                        format!("{pad}{text}")
+                    }
+                })
+                .collect();
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+            if index == 0 {
+                let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+                out.push_str(&rule.join("  "));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,142 @@
+//! Decoding the label tables into the plain columns the metrics take: `truth` batches
+//! into [`TruthColumns`] and `campaigns.parquet` into [`CampaignInfo`]s.
+
+use super::RunError;
+use crate::metrics::CampaignInfo;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use breachlab_dataset::Dataset;
+use breachlab_schema::{campaigns as c, truth as t};
+use std::path::Path;
+
+/// The truth columns scoring needs, in the order [`TruthColumns::decode`] reads them.
+pub const TRUTH_COLUMNS: [&str; 6] = [
+    t::EVENT_ID,
+    t::TS,
+    t::IS_ATTACK,
+    t::CAMPAIGN_ID,
+    t::ACTOR_ID,
+    t::RECORDS_EXPOSED,
+];
+
+/// One truth batch as plain vectors.
+#[derive(Debug, Default)]
+pub struct TruthColumns {
+    pub event_id: Vec<i64>,
+    pub ts_us: Vec<i64>,
+    pub is_attack: Vec<bool>,
+    pub campaign_id: Vec<Option<i32>>,
+    pub actor_id: Vec<i64>,
+    pub records_exposed: Vec<i32>,
+}
+
+fn column<'a>(batch: &'a RecordBatch, name: &str, origin: &Path) -> Result<&'a ArrayRef, RunError> {
+    batch
+        .column_by_name(name)
+        .ok_or_else(|| RunError::inconsistent(origin, format!("has no column `{name}`")))
+}
+
+fn wrong_type(origin: &Path, name: &str, array: &ArrayRef) -> RunError {
+    RunError::inconsistent(
+        origin,
+        format!(
+            "column `{name}` has type {}, not the breachlab schema's: regenerate the dataset",
+            array.data_type()
+        ),
+    )
+}
+
+fn timestamps(batch: &RecordBatch, name: &str, origin: &Path) -> Result<Vec<i64>, RunError> {
+    let array = column(batch, name, origin)?;
+    if let Some(values) = array.as_primitive_opt::<TimestampMicrosecondType>() {
+        return Ok(values.values().to_vec());
+    }
+    if let Some(values) = array.as_primitive_opt::<Int64Type>() {
+        return Ok(values.values().to_vec());
+    }
+    Err(wrong_type(origin, name, array))
+}
+
+fn int64s(batch: &RecordBatch, name: &str, origin: &Path) -> Result<Vec<i64>, RunError> {
+    let array = column(batch, name, origin)?;
+    let values = array
+        .as_primitive_opt::<Int64Type>()
+        .ok_or_else(|| wrong_type(origin, name, array))?;
+    Ok(values.values().to_vec())
+}
+
+fn strings(batch: &RecordBatch, name: &str, origin: &Path) -> Result<Vec<String>, RunError> {
+    let array = column(batch, name, origin)?;
+    let values = array
+        .as_string_opt::<i32>()
+        .ok_or_else(|| wrong_type(origin, name, array))?;
+    Ok(values
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect())
+}
+
+impl TruthColumns {
+    /// Decodes a batch read with [`TRUTH_COLUMNS`]; `origin` names the table in errors.
+    pub fn decode(batch: &RecordBatch, origin: &Path) -> Result<Self, RunError> {
+        let is_attack = column(batch, t::IS_ATTACK, origin)?;
+        let is_attack = is_attack
+            .as_boolean_opt()
+            .ok_or_else(|| wrong_type(origin, t::IS_ATTACK, is_attack))?;
+        let campaign_id = column(batch, t::CAMPAIGN_ID, origin)?;
+        let campaign_id = campaign_id
+            .as_primitive_opt::<Int32Type>()
+            .ok_or_else(|| wrong_type(origin, t::CAMPAIGN_ID, campaign_id))?;
+        let records = column(batch, t::RECORDS_EXPOSED, origin)?;
+        let records = records
+            .as_primitive_opt::<Int32Type>()
+            .ok_or_else(|| wrong_type(origin, t::RECORDS_EXPOSED, records))?;
+        Ok(TruthColumns {
+            event_id: int64s(batch, t::EVENT_ID, origin)?,
+            ts_us: timestamps(batch, t::TS, origin)?,
+            is_attack: (0..is_attack.len())
+                .map(|row| is_attack.is_valid(row) && is_attack.value(row))
+                .collect(),
+            campaign_id: campaign_id.iter().collect(),
+            actor_id: int64s(batch, t::ACTOR_ID, origin)?,
+            records_exposed: records.values().to_vec(),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.event_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.event_id.is_empty()
+    }
+}
+
+/// Every campaign and cohort of the dataset, from `campaigns.parquet`.
+pub fn read_campaigns(dataset: &Dataset) -> Result<Vec<CampaignInfo>, RunError> {
+    let origin = dataset.root.join(breachlab_dataset::layout::CAMPAIGNS);
+    let mut campaigns = Vec::new();
+    for batch in dataset.campaigns()? {
+        let id = column(&batch, c::CAMPAIGN_ID, &origin)?;
+        let ids = id
+            .as_primitive_opt::<Int32Type>()
+            .ok_or_else(|| wrong_type(&origin, c::CAMPAIGN_ID, id))?;
+        let names = strings(&batch, c::NAME, &origin)?;
+        let kinds = strings(&batch, c::KIND, &origin)?;
+        let techniques = strings(&batch, c::TECHNIQUE, &origin)?;
+        let starts = timestamps(&batch, c::START, &origin)?;
+        let ends = timestamps(&batch, c::END, &origin)?;
+        for row in 0..batch.num_rows() {
+            campaigns.push(CampaignInfo {
+                campaign_id: ids.value(row),
+                name: names[row].clone(),
+                is_attack: kinds[row] == "attack",
+                start_us: starts[row],
+                end_us: ends[row],
+                technique: techniques[row].clone(),
+            });
+        }
+    }
+    Ok(campaigns)
+}

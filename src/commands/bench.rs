@@ -1,0 +1,380 @@
+//! `breachlab bench`: scores detectors on a dataset, or on several seeds of a scenario,
+//! prints the leaderboard and writes `report.json`, `report.md` and `report.html`.
+
+use super::generate::generate_with_progress;
+use crate::cli::BenchArgs;
+use crate::interrupt::{self, Interrupted};
+use anyhow::{Context, anyhow, bail};
+use breachlab_dataset::{Dataset, GenerateOptions};
+use breachlab_detectors::{Params, registry};
+use breachlab_generator::{LoadedScenario, Shard};
+use breachlab_harness::runner::{
+    self, BenchReport, DatasetKey, DetectorSpec, RunError, RunOptions, SeededRun,
+};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let mut specs = builtin_specs(&args)?;
+    specs.extend(super::external::specs(&args)?);
+    run_specs(&args, specs)
+}
+
+/// Runs `specs` as `args` say; other detector kinds (external processes) join `specs`.
+pub fn run_specs(args: &BenchArgs, specs: Vec<DetectorSpec>) -> anyhow::Result<()> {
+    if specs.is_empty() {
+        bail!("no detector to run: name some with --detectors");
+    }
+    let budget = parse_budget(&args.alarm_budget)?;
+    let options = run_options(args.batch_rows);
+    let report = match (&args.dataset, &args.scenario) {
+        (Some(dir), _) => bench_dataset(args, dir, &specs, budget, &options)?,
+        (None, Some(scenario)) => bench_seeds(args, scenario, &specs, budget, &options)?,
+        (None, None) => bail!("give --dataset DIR, or --scenario NAME with --seeds"),
+    };
+    let dir = report_dir(args);
+    publish(&report, &dir, args.force)
+}
+
+/// Prints the leaderboard, writes the report, and fails when a detector failed.
+pub fn publish(report: &BenchReport, dir: &Path, force: bool) -> anyhow::Result<()> {
+    print!("{}", report.terminal_table());
+    runner::write_report_dir(report, dir, force).map_err(run_error)?;
+    println!("report: {}", dir.join("report.json").display());
+    if !report.failed_detectors.is_empty() {
+        let names: Vec<&str> = report
+            .failed_detectors
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        bail!(
+            "{} detector(s) failed: {} (the others are in the report)",
+            names.len(),
+            names.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Default options with a cancel flag raised by Ctrl-C.
+pub fn run_options(batch_rows: usize) -> RunOptions {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    interrupt::on_interrupt(move || flag.store(true, Ordering::SeqCst));
+    RunOptions {
+        batch_rows,
+        cancel,
+        ..RunOptions::default()
+    }
+}
+
+/// A run error as a CLI error; an interruption exits with 130.
+pub fn run_error(error: RunError) -> anyhow::Error {
+    match error {
+        RunError::Interrupted => {
+            anyhow::Error::new(Interrupted).context("bench stopped; no report was written")
+        }
+        other => anyhow::Error::new(other),
+    }
+}
+
+fn report_dir(args: &BenchArgs) -> PathBuf {
+    match (&args.report, &args.dataset) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(dataset)) => dataset.join("report"),
+        (None, None) => PathBuf::from("breachlab-report"),
+    }
+}
+
+/// `5` or `5/day`.
+fn parse_budget(text: &str) -> anyhow::Result<f64> {
+    let number = text.trim().strip_suffix("/day").unwrap_or(text.trim());
+    match number.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
+        _ => bail!("--alarm-budget `{text}`: expected false alarms per day, e.g. `5` or `5/day`"),
+    }
+}
+
+/// `1..5` (inclusive), `1,4,9` or `3`.
+fn parse_seeds(text: &str) -> anyhow::Result<Vec<u64>> {
+    let invalid = || anyhow!("--seeds `{text}`: expected `1..5`, `1,4,9` or `3`");
+    let seeds: Vec<u64> = if let Some((from, to)) = text.split_once("..") {
+        let from: u64 = from.trim().parse().map_err(|_| invalid())?;
+        let to: u64 = to
+            .trim()
+            .trim_start_matches('=')
+            .parse()
+            .map_err(|_| invalid())?;
+        if to < from {
+            return Err(invalid());
+        }
+        (from..=to).collect()
+    } else {
+        text.split(',')
+            .map(|s| s.trim().parse().map_err(|_| invalid()))
+            .collect::<anyhow::Result<_>>()?
+    };
+    if seeds.is_empty() || seeds.len() > 1000 {
+        return Err(invalid());
+    }
+    let mut unique = seeds.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    if unique.len() != seeds.len() {
+        bail!("--seeds `{text}` repeats a seed");
+    }
+    Ok(seeds)
+}
+
+/// The built-in detectors `--detectors` names, with `--params-file` and `--param` applied.
+pub fn builtin_specs(args: &BenchArgs) -> anyhow::Result<Vec<DetectorSpec>> {
+    let known: Vec<&str> = registry().iter().map(|info| info.name).collect();
+    let names: Vec<String> = if args.detectors.trim() == "all" {
+        known.iter().map(|n| n.to_string()).collect()
+    } else {
+        args.detectors
+            .split(',')
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect()
+    };
+    for name in &names {
+        if !known.contains(&name.as_str()) {
+            bail!(
+                "--detectors: unknown detector `{name}`; known detectors: {} (see `breachlab detectors`)",
+                known.join(", ")
+            );
+        }
+    }
+    let overrides = collect_overrides(args, &names)?;
+    names
+        .iter()
+        .map(|name| {
+            let params = overrides.get(name).cloned().unwrap_or_default();
+            DetectorSpec::builtin(name, &params).map_err(run_error)
+        })
+        .collect()
+}
+
+/// Per-detector overrides from the params file, then from `--param` (which wins).
+fn collect_overrides(
+    args: &BenchArgs,
+    selected: &[String],
+) -> anyhow::Result<BTreeMap<String, Params>> {
+    let mut overrides: BTreeMap<String, Params> = BTreeMap::new();
+    if let Some(path) = &args.params_file {
+        for (detector, params) in read_params_file(path)? {
+            let entry = overrides.entry(detector).or_default();
+            for (name, value) in params.iter() {
+                entry.insert(name, value.clone());
+            }
+        }
+    }
+    for assignment in &args.params {
+        let (detector, rest) = assignment.split_once('.').filter(|(d, r)| {
+            !d.is_empty() && !d.contains('=') && r.contains('=')
+        }).ok_or_else(|| {
+            anyhow!("--param `{assignment}`: expected `detector.name=value`, e.g. `ip-rate.limit=300`")
+        })?;
+        let (name, value) =
+            Params::parse_assignment(rest).with_context(|| format!("--param `{assignment}`"))?;
+        overrides
+            .entry(detector.to_string())
+            .or_default()
+            .insert(name, value);
+    }
+    for detector in overrides.keys() {
+        if !selected.contains(detector) {
+            bail!(
+                "parameters given for detector `{detector}`, which is not among --detectors ({})",
+                selected.join(", ")
+            );
+        }
+    }
+    Ok(overrides)
+}
+
+/// `[detectors.NAME]` tables of a TOML file.
+fn read_params_file(path: &Path) -> anyhow::Result<Vec<(String, Params)>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--params-file {}", path.display()))?;
+    let table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{}: not valid TOML", path.display()))?;
+    let mut out = Vec::new();
+    for (key, value) in &table {
+        let toml::Value::Table(detectors) = value else {
+            bail!(
+                "{}: top-level key `{key}`: expected `[detectors.NAME]` tables",
+                path.display()
+            );
+        };
+        if key != "detectors" {
+            bail!(
+                "{}: unknown table `[{key}]`: expected `[detectors.NAME]` tables",
+                path.display()
+            );
+        }
+        for (detector, params) in detectors {
+            let toml::Value::Table(params) = params else {
+                bail!(
+                    "{}: `detectors.{detector}` must be a table of parameters",
+                    path.display()
+                );
+            };
+            let params = Params::from_toml(params)
+                .with_context(|| format!("{}: [detectors.{detector}]", path.display()))?;
+            out.push((detector.clone(), params));
+        }
+    }
+    Ok(out)
+}
+
+fn open_dataset(dir: &Path) -> anyhow::Result<Dataset> {
+    Ok(Dataset::open(dir)?)
+}
+
+fn bench_dataset(
+    args: &BenchArgs,
+    dir: &Path,
+    specs: &[DetectorSpec],
+    budget: f64,
+    options: &RunOptions,
+) -> anyhow::Result<BenchReport> {
+    let dataset = open_dataset(dir)?;
+    let calibrated = match args.calibrate {
+        Some(seed) => {
+            if seed == dataset.manifest.seed {
+                bail!(
+                    "--calibrate {seed} is the seed of the dataset being scored: choose another seed, thresholds must not be tuned on the test data"
+                );
+            }
+            let scenario = LoadedScenario::parse(
+                &dataset.manifest.scenario.name,
+                &dataset.manifest.scenario.text,
+            )?;
+            let scale = args.scale.unwrap_or(dataset.manifest.scale);
+            calibrate(args, &scenario, seed, scale, specs, budget, options)?
+        }
+        None => vec![None; specs.len()],
+    };
+    let outcome =
+        runner::score_dataset(&dataset, specs, &calibrated, options).map_err(run_error)?;
+    Ok(outcome.to_report())
+}
+
+fn bench_seeds(
+    args: &BenchArgs,
+    scenario_name: &str,
+    specs: &[DetectorSpec],
+    budget: f64,
+    options: &RunOptions,
+) -> anyhow::Result<BenchReport> {
+    let seeds = parse_seeds(args.seeds.as_deref().unwrap_or_default())?;
+    let scenario = LoadedScenario::load(scenario_name)?;
+    let scale = args.scale.unwrap_or(1.0);
+    let calibrated = match args.calibrate {
+        Some(seed) if seeds.contains(&seed) => bail!(
+            "--calibrate {seed} is also among --seeds: thresholds must not be tuned on a test seed"
+        ),
+        Some(seed) => calibrate(args, &scenario, seed, scale, specs, budget, options)?,
+        None => vec![None; specs.len()],
+    };
+    let mut runs = Vec::new();
+    for &seed in &seeds {
+        let dataset = cached_dataset(&scenario, seed, scale, &args.cache)?;
+        eprintln!("scoring seed {seed}: {}", dataset.root.display());
+        let outcome =
+            runner::score_dataset(&dataset, specs, &calibrated, options).map_err(run_error)?;
+        runs.push(SeededRun {
+            seed,
+            report: outcome.to_report(),
+        });
+    }
+    let section = runner::summarize_seeds(&runs);
+    let mut report = runs.swap_remove(0).report;
+    report.seeds = Some(section);
+    Ok(report)
+}
+
+/// Thresholds from the calibration seed; a detector whose calibration fails stops the run.
+fn calibrate(
+    args: &BenchArgs,
+    scenario: &LoadedScenario,
+    seed: u64,
+    scale: f64,
+    specs: &[DetectorSpec],
+    budget: f64,
+    options: &RunOptions,
+) -> anyhow::Result<Vec<Option<f64>>> {
+    let dataset = cached_dataset(scenario, seed, scale, &args.cache)?;
+    eprintln!(
+        "calibrating thresholds for {budget} false alarms/day on seed {seed}: {}",
+        dataset.root.display()
+    );
+    let results = runner::calibrate(&dataset, specs, budget, options).map_err(run_error)?;
+    specs
+        .iter()
+        .zip(results)
+        .map(|(spec, result)| match result {
+            Ok(calibration) => Ok(calibration.map(|c| c.threshold)),
+            Err(error) => Err(anyhow::Error::new(RunError::Calibration {
+                name: spec.name.clone(),
+                message: error.to_string(),
+            })),
+        })
+        .collect()
+}
+
+/// The dataset of (scenario, seed, scale) under `cache`, generated when missing.
+pub fn cached_dataset(
+    scenario: &LoadedScenario,
+    seed: u64,
+    scale: f64,
+    cache: &Path,
+) -> anyhow::Result<Dataset> {
+    let key = DatasetKey {
+        scenario_name: scenario.scenario.name.clone(),
+        scenario_sha256: scenario.text_sha256(),
+        seed,
+        scale,
+    };
+    let dir = runner::cached_dataset_dir(cache, &key);
+    if !runner::dataset_matches(&dir, &key) {
+        eprintln!("generating {} (seed {seed}, scale {scale})", dir.display());
+        let options = GenerateOptions {
+            out: dir.clone(),
+            seed,
+            scale,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            shard: Shard::WHOLE,
+            force: true,
+        };
+        generate_with_progress(scenario, &options)?;
+    }
+    open_dataset(&dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_accept_ranges_lists_and_single_values() {
+        assert_eq!(parse_seeds("1..3").unwrap(), vec![1, 2, 3]);
+        assert_eq!(parse_seeds("4, 9").unwrap(), vec![4, 9]);
+        assert_eq!(parse_seeds("7").unwrap(), vec![7]);
+        assert!(parse_seeds("3..1").is_err());
+        assert!(parse_seeds("1,1").is_err());
+        assert!(parse_seeds("x").is_err());
+    }
+
+    #[test]
+    fn budgets_accept_a_per_day_suffix() {
+        assert_eq!(parse_budget("5/day").unwrap(), 5.0);
+        assert_eq!(parse_budget("0.5").unwrap(), 0.5);
+        assert!(parse_budget("-1").is_err());
+        assert!(parse_budget("many").is_err());
+    }
+}
