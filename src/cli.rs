@@ -28,6 +28,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the built-in detectors with their parameters and defaults.
     Detectors,
+    /// Check a dataset against its manifest (and, with --regenerate, against a fresh run).
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -128,4 +130,14 @@ pub struct DemoArgs {
     /// Folder the demo owns: its dataset and report go in DIR/dataset and DIR/report.
     #[arg(long, default_value = "breachlab-demo")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The dataset folder (holding manifest.json).
+    pub dir: PathBuf,
+    /// Also regenerate the dataset from its manifest's scenario, seed and scale in a
+    /// temporary folder and compare every file's bytes.
+    #[arg(long)]
+    pub regenerate: bool,
 }

@@ -4,7 +4,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-static FLAGS: OnceLock<std::sync::Mutex<Vec<Arc<dyn Fn() + Send + Sync>>>> = OnceLock::new();
+/// What to run when a signal arrives.
+type Actions = std::sync::Mutex<Vec<Arc<dyn Fn() + Send + Sync>>>;
+
+static FLAGS: OnceLock<Actions> = OnceLock::new();
 static SEEN: AtomicBool = AtomicBool::new(false);
 
 /// The error of a job stopped by a signal (exit code 130).

@@ -14,9 +14,11 @@ pub mod layout;
 pub mod manifest;
 pub mod parquet_io;
 pub mod read;
+pub mod verify;
 pub mod write;
 
 pub use error::DatasetError;
 pub use manifest::{FileEntry, Manifest};
 pub use read::Dataset;
+pub use verify::{Finding, VerifyReport, regenerate, verify};
 pub use write::{GenerateOptions, GenerateSummary, Progress, generate};

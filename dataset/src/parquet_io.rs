@@ -133,10 +133,12 @@ impl TableWriter {
 /// callers can tell the user what to fix.
 fn writer_error(path: &Path, e: parquet::errors::ParquetError) -> DatasetError {
     match e {
-        parquet::errors::ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
-            Ok(io) => DatasetError::io(path, *io),
-            Err(other) => DatasetError::parquet(path, other),
-        },
+        parquet::errors::ParquetError::External(inner) => {
+            match inner.downcast::<std::io::Error>() {
+                Ok(io) => DatasetError::io(path, *io),
+                Err(other) => DatasetError::parquet(path, other),
+            }
+        }
         other => DatasetError::parquet(path, other),
     }
 }

@@ -191,11 +191,16 @@ pub fn merge_shards(root: &Path) -> Result<Manifest, DatasetError> {
         }
     }
     if shards.len() as u32 != count {
+        let missing: Vec<String> = (1..=count)
+            .filter(|k| !shards.iter().any(|m| m.shard.index == *k))
+            .map(|k| format!("--shard {k}/{count}"))
+            .collect();
         return Err(DatasetError::invalid(
             &dir,
             format!(
-                "{} of {count} shards present: run the missing ones first",
-                shards.len()
+                "{} of {count} shards present: run the missing ones first ({})",
+                shards.len(),
+                missing.join(", ")
             ),
         ));
     }
@@ -204,8 +209,14 @@ pub fn merge_shards(root: &Path) -> Result<Manifest, DatasetError> {
     merged.files = Vec::new();
     for m in &shards {
         for f in &m.files {
-            if !merged.files.iter().any(|g| g.path == f.path) {
-                merged.files.push(f.clone());
+            match merged.files.iter_mut().find(|g| g.path == f.path) {
+                None => merged.files.push(f.clone()),
+                // Every shard writes `campaigns.parquet`; in a shared folder the last one
+                // to finish wins, so list the one on disk.
+                Some(g) if g.sha256 != f.sha256 && on_disk_sha256(root, &f.path)? == f.sha256 => {
+                    *g = f.clone()
+                }
+                Some(_) => {}
             }
         }
     }
@@ -213,4 +224,11 @@ pub fn merge_shards(root: &Path) -> Result<Manifest, DatasetError> {
     merged.recount();
     crate::write::write_atomically(&root.join(layout::MANIFEST), merged.to_json().as_bytes())?;
     Ok(merged)
+}
+
+fn on_disk_sha256(root: &Path, relative: &str) -> Result<String, DatasetError> {
+    let path = root.join(relative);
+    crate::verify::hash_file(&path)
+        .map(|(_, sha)| sha)
+        .map_err(|e| DatasetError::io(&path, e))
 }

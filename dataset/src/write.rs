@@ -91,7 +91,10 @@ pub fn generate(
     };
     manifest.files = files.iter().map(|f| entry(&partial, f)).collect();
     manifest.recount();
-    publish(&partial, &options.out, &manifest, options.shard)?;
+    if let Err(e) = publish(&partial, &options.out, &manifest, options.shard) {
+        unpublish(&partial, &options.out, &manifest);
+        return Err(e);
+    }
     let bytes = manifest.files.iter().map(|f| f.bytes).sum();
     Ok(GenerateSummary {
         events: manifest.row_counts.get("events").copied().unwrap_or(0),
@@ -102,13 +105,14 @@ pub fn generate(
     })
 }
 
-/// Refuses to overwrite a dataset without `force`; with it, removes only what a
-/// dataset owns.
+/// Refuses to overwrite a dataset without `force`. Nothing is removed here: a forced run
+/// replaces the old dataset only once the new one is complete (see [`publish`]), so an
+/// interrupted run leaves the old one in place.
 fn prepare_out(options: &GenerateOptions) -> Result<(), DatasetError> {
     let out = &options.out;
     std::fs::create_dir_all(out).map_err(|e| DatasetError::io(out, e))?;
     let existing = if options.shard.is_whole() {
-        non_empty(out)?
+        holds_data(out)?
     } else {
         out.join(layout::shard_manifest(
             options.shard.index,
@@ -122,17 +126,23 @@ fn prepare_out(options: &GenerateOptions) -> Result<(), DatasetError> {
             out.display()
         )));
     }
-    if existing && options.shard.is_whole() {
-        for name in layout::OWNED {
-            remove_any(&out.join(name))?;
-        }
-    }
     Ok(())
 }
 
-fn non_empty(dir: &Path) -> Result<bool, DatasetError> {
-    let mut entries = std::fs::read_dir(dir).map_err(|e| DatasetError::io(dir, e))?;
-    Ok(entries.next().is_some())
+/// Whether `dir` holds anything besides temporary folders of earlier runs.
+fn holds_data(dir: &Path) -> Result<bool, DatasetError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| DatasetError::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| DatasetError::io(dir, e))?;
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(layout::PARTIAL_PREFIX)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn remove_any(path: &Path) -> Result<(), DatasetError> {
@@ -218,7 +228,7 @@ fn write_all(
             .map(|task| match task {
                 Task::Chunk(chunk) => write_chunk(plan, chunk, partial, &header, progress),
                 Task::Accounts(index, range) => {
-                    write_accounts(plan, *index, range.clone(), partial, &header)
+                    write_accounts(plan, *index, range.clone(), partial, &header, progress)
                 }
             })
             .collect::<Result<_, _>>()?;
@@ -299,6 +309,7 @@ fn write_accounts(
     range: std::ops::Range<i64>,
     partial: &Path,
     header: &str,
+    progress: &Progress,
 ) -> Result<Vec<WrittenFile>, DatasetError> {
     let path = partial.join(layout::accounts_file(index));
     let mut file = TableWriter::create(
@@ -309,6 +320,7 @@ fn write_accounts(
     let step = 100_000;
     let mut from = range.start;
     while from < range.end {
+        check_cancel(progress, partial)?;
         let to = (from + step).min(range.end);
         file.write(&accounts_batch(plan.world.seed, &plan.world.ids, from..to))?;
         from = to;
@@ -435,6 +447,11 @@ fn publish(
     manifest: &Manifest,
     shard: Shard,
 ) -> Result<(), DatasetError> {
+    if shard.is_whole() {
+        for name in layout::OWNED {
+            remove_any(&out.join(name))?;
+        }
+    }
     for file in &manifest.files {
         let from = partial.join(&file.path);
         let to = out.join(&file.path);
@@ -453,14 +470,28 @@ fn publish(
     std::fs::remove_dir_all(partial).map_err(|e| DatasetError::io(partial, e))
 }
 
+/// After a failed [`publish`]: removes what it moved into `out` and the temporary folder,
+/// so that no partial dataset is left behind.
+fn unpublish(partial: &Path, out: &Path, manifest: &Manifest) {
+    for file in &manifest.files {
+        let _ = std::fs::remove_file(out.join(&file.path));
+    }
+    let _ = std::fs::remove_dir_all(partial);
+}
+
 /// Writes `bytes` to `path` through a temporary file and a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DatasetError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| DatasetError::io(parent, e))?;
     }
     let temporary = path.with_extension("json.partial");
-    std::fs::write(&temporary, bytes).map_err(|e| DatasetError::io(&temporary, e))?;
-    std::fs::rename(&temporary, path).map_err(|e| DatasetError::io(path, e))
+    let written = std::fs::write(&temporary, bytes)
+        .map_err(|e| DatasetError::io(&temporary, e))
+        .and_then(|()| std::fs::rename(&temporary, path).map_err(|e| DatasetError::io(path, e)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 fn rfc3339(us: i64) -> String {

@@ -53,10 +53,36 @@ pub fn generate_with_progress(
     }
     match result {
         Err(DatasetError::Interrupted(_)) => Err(anyhow::Error::new(Interrupted).context(format!(
-            "generate stopped; nothing was left in {}",
+            "generate was interrupted: no new dataset was written to {} and the temporary files were removed",
             options.out.display()
         ))),
+        Err(error @ (DatasetError::Io { .. } | DatasetError::Parquet { .. })) => {
+            let hint = disk_hint(&error);
+            Err(anyhow::anyhow!("{error}").context(format!(
+                "generate failed while writing{hint}: no new dataset was written to {} and the temporary files were removed",
+                options.out.display()
+            )))
+        }
         other => Ok(other?),
+    }
+}
+
+/// Names the likely cause of a write error a user can fix.
+fn disk_hint(error: &DatasetError) -> &'static str {
+    let DatasetError::Io { source, .. } = error else {
+        return "";
+    };
+    match source.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            " (the disk is full: free space or choose another --out)"
+        }
+        std::io::ErrorKind::FileTooLarge => {
+            " (a file reached the file-size limit: raise `ulimit -f` or lower --scale)"
+        }
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            " (no permission to write there: choose another --out)"
+        }
+        _ => "",
     }
 }
 

@@ -5,6 +5,7 @@ mod demo;
 mod detectors;
 mod generate;
 mod scenarios;
+mod verify;
 
 use crate::cli::{Cli, Command};
 
@@ -15,6 +16,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Detectors => detectors::run(),
+        Command::Verify(args) => verify::run(args),
         Command::Merge(args) => {
             let manifest = breachlab_dataset::read::merge_shards(&args.dir)?;
             println!(

@@ -1,0 +1,477 @@
+//! `verify`: is this dataset the one its manifest describes?
+//!
+//! Datasets get copied, shared and cited for years; a flipped byte or a lost file must be
+//! found before anyone trusts a result computed on them. [`verify`] checks every listed
+//! file (present, size, SHA-256, rows in the Parquet footer, Arrow schema, the manifest
+//! header in the key-value metadata), the manifest's own consistency, and that no
+//! unlisted Parquet file hides in the tree. [`regenerate`] goes further: it writes the
+//! dataset again from the manifest's scenario text, seed, scale and shard and compares
+//! the bytes. Every problem is collected, not just the first.
+
+use crate::error::DatasetError;
+use crate::layout;
+use crate::manifest::{FileEntry, Manifest, ShardInfo};
+use crate::parquet_io::MANIFEST_KEY;
+use crate::write::{GenerateOptions, Progress, generate, hex};
+use arrow_schema::Schema;
+use breachlab_generator::{LoadedScenario, Shard};
+use breachlab_schema::SCHEMA_VERSION;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Component, Path};
+use std::sync::Arc;
+
+/// One problem, tied to the file (or manifest field) it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// A path relative to the dataset root, `/`-separated, e.g. `manifest.json`.
+    pub path: String,
+    pub problem: String,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.problem)
+    }
+}
+
+fn finding(path: impl Into<String>, problem: impl Into<String>) -> Finding {
+    Finding {
+        path: path.into(),
+        problem: problem.into(),
+    }
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone)]
+pub struct VerifyReport {
+    pub manifest: Manifest,
+    pub findings: Vec<Finding>,
+    /// Files as they are on disk, for [`regenerate`]: path → (SHA-256, the shard that
+    /// wrote it according to its key-value metadata).
+    pub on_disk: BTreeMap<String, DiskFile>,
+}
+
+/// What one listed file holds on disk.
+#[derive(Debug, Clone)]
+pub struct DiskFile {
+    pub sha256: String,
+    pub written_by: Option<ShardKey>,
+}
+
+/// A shard as (index, count).
+pub type ShardKey = (u32, u32);
+
+fn shard_key(shard: ShardInfo) -> ShardKey {
+    (shard.index, shard.count)
+}
+
+impl VerifyReport {
+    pub fn is_ok(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// Checks the dataset at `root` against its `manifest.json`. An `Err` means the dataset
+/// cannot be checked at all (no folder, no readable manifest); everything else is a
+/// [`Finding`].
+pub fn verify(root: &Path) -> Result<VerifyReport, DatasetError> {
+    let manifest = read_manifest(root)?;
+    let mut findings = check_manifest(&manifest);
+    let header = expected_header(&manifest);
+    let mut on_disk = BTreeMap::new();
+    for entry in &manifest.files {
+        let (file_findings, disk) = check_file(root, entry, &header);
+        findings.extend(file_findings);
+        if let Some(disk) = disk {
+            on_disk.insert(entry.path.clone(), disk);
+        }
+    }
+    findings.extend(unlisted_files(root, &manifest)?);
+    Ok(VerifyReport {
+        manifest,
+        findings,
+        on_disk,
+    })
+}
+
+fn read_manifest(root: &Path) -> Result<Manifest, DatasetError> {
+    if !root.is_dir() {
+        return Err(DatasetError::invalid(
+            root,
+            "no such dataset folder: give the --out folder of `breachlab generate`",
+        ));
+    }
+    let path = root.join(layout::MANIFEST);
+    if !path.exists() {
+        let hint = if root.join(layout::SHARDS).is_dir() {
+            "this is a sharded run: once every shard has finished, run `breachlab merge` on it"
+        } else {
+            "not a complete breachlab dataset (an interrupted run leaves none): generate it again"
+        };
+        return Err(DatasetError::invalid(&path, format!("missing: {hint}")));
+    }
+    Manifest::read(&path)
+}
+
+/// Checks the manifest against itself and this breachlab.
+fn check_manifest(manifest: &Manifest) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if manifest.schema_version != SCHEMA_VERSION {
+        findings.push(finding(
+            layout::MANIFEST,
+            format!(
+                "schema_version is {} but this breachlab writes and reads {SCHEMA_VERSION}: check it with the breachlab version that wrote it ({})",
+                manifest.schema_version, manifest.breachlab_version
+            ),
+        ));
+    }
+    let text_sha = hex(&Sha256::digest(manifest.scenario.text.as_bytes()));
+    if text_sha != manifest.scenario.sha256 {
+        findings.push(finding(
+            layout::MANIFEST,
+            format!(
+                "scenario.sha256 is {} but scenario.text hashes to {text_sha}: the scenario text was edited",
+                manifest.scenario.sha256
+            ),
+        ));
+    }
+    let mut recounted = manifest.clone();
+    recounted.recount();
+    for (table, rows) in &recounted.row_counts {
+        let stated = manifest.row_counts.get(table).copied();
+        if stated != Some(*rows) {
+            findings.push(finding(
+                layout::MANIFEST,
+                format!(
+                    "row_counts.{table} is {} but the files listed for {table} hold {rows} rows",
+                    stated.map_or("missing".to_string(), |n| n.to_string())
+                ),
+            ));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for entry in &manifest.files {
+        if !seen.insert(entry.path.as_str()) {
+            findings.push(finding(&entry.path, "listed twice in manifest.json files"));
+        }
+    }
+    findings
+}
+
+/// The manifest header each file should carry, as JSON, without the shard (the files of
+/// a merged dataset carry the shard that wrote them).
+fn expected_header(manifest: &Manifest) -> serde_json::Value {
+    let mut header: serde_json::Value =
+        serde_json::from_str(&manifest.header_json()).expect("a manifest header is JSON");
+    if let Some(object) = header.as_object_mut() {
+        object.remove("shard");
+    }
+    header
+}
+
+fn table_schema(table: &str) -> Option<Schema> {
+    match table {
+        "events" => Some(breachlab_schema::events_schema()),
+        "truth" => Some(breachlab_schema::truth_schema()),
+        "accounts" => Some(breachlab_schema::accounts_schema()),
+        "campaigns" => Some(breachlab_schema::campaigns_schema()),
+        _ => None,
+    }
+}
+
+/// A manifest path that stays inside the dataset folder: relative, no `..`.
+fn is_inside(path: &str) -> bool {
+    let path = Path::new(path);
+    !path.as_os_str().is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+fn check_file(
+    root: &Path,
+    entry: &FileEntry,
+    header: &serde_json::Value,
+) -> (Vec<Finding>, Option<DiskFile>) {
+    let mut findings = Vec::new();
+    let at = |problem: String| finding(&entry.path, problem);
+    if !is_inside(&entry.path) {
+        findings.push(at(
+            "path leaves the dataset folder (absolute or with ..): not checked".to_string(),
+        ));
+        return (findings, None);
+    }
+    let path = root.join(&entry.path);
+    let (bytes, sha256) = match hash_file(&path) {
+        Ok(hashed) => hashed,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            findings.push(at("missing: listed in manifest.json but not on disk".into()));
+            return (findings, None);
+        }
+        Err(e) => {
+            findings.push(at(format!("cannot be read: {e}")));
+            return (findings, None);
+        }
+    };
+    if bytes != entry.bytes {
+        findings.push(at(format!(
+            "size is {bytes} bytes, manifest.json says {}",
+            entry.bytes
+        )));
+    }
+    if sha256 != entry.sha256 {
+        findings.push(at(format!(
+            "SHA-256 is {sha256}, manifest.json says {}: the file changed since it was written",
+            entry.sha256
+        )));
+    }
+    let written_by = match check_parquet(&path, entry, header) {
+        Ok((problems, shard)) => {
+            findings.extend(problems.into_iter().map(at));
+            shard
+        }
+        Err(problem) => {
+            findings.push(at(problem));
+            None
+        }
+    };
+    (findings, Some(DiskFile { sha256, written_by }))
+}
+
+/// Size and SHA-256 (hex) of a file, streamed.
+pub(crate) fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        bytes += n as u64;
+    }
+    Ok((bytes, hex(&hasher.finalize())))
+}
+
+/// Checks the footer: rows, Arrow schema and manifest header. `Err` when the file is not
+/// readable Parquet at all.
+fn check_parquet(
+    path: &Path,
+    entry: &FileEntry,
+    header: &serde_json::Value,
+) -> Result<(Vec<String>, Option<ShardKey>), String> {
+    let file = File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| format!("not readable Parquet (truncated or corrupt): {e}"))?;
+    let mut problems = Vec::new();
+    let metadata = reader.metadata().file_metadata();
+    let rows = metadata.num_rows();
+    if u64::try_from(rows).ok() != Some(entry.rows) {
+        problems.push(format!(
+            "holds {rows} rows (Parquet footer), manifest.json says {}",
+            entry.rows
+        ));
+    }
+    match table_schema(&entry.table) {
+        Some(expected) if reader.schema().fields() != expected.fields() => problems.push(format!(
+            "its columns are not the {} schema: found [{}]",
+            entry.table,
+            column_list(reader.schema())
+        )),
+        Some(_) => {}
+        None => problems.push(format!(
+            "table '{}' in manifest.json is not one of events, truth, accounts, campaigns",
+            entry.table
+        )),
+    }
+    let embedded = metadata
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|k| k.key == MANIFEST_KEY))
+        .and_then(|k| k.value.clone());
+    let Some(embedded) = embedded else {
+        problems.push(format!("has no `{MANIFEST_KEY}` key-value metadata"));
+        return Ok((problems, None));
+    };
+    let Ok(mut embedded) = serde_json::from_str::<serde_json::Value>(&embedded) else {
+        problems.push(format!("its `{MANIFEST_KEY}` metadata is not JSON"));
+        return Ok((problems, None));
+    };
+    let shard = embedded
+        .get("shard")
+        .and_then(|s| serde_json::from_value::<ShardInfo>(s.clone()).ok())
+        .map(shard_key);
+    if let Some(object) = embedded.as_object_mut() {
+        object.remove("shard");
+    }
+    let differing = differing_keys(&embedded, header);
+    if !differing.is_empty() {
+        problems.push(format!(
+            "its `{MANIFEST_KEY}` metadata differs from manifest.json in: {}",
+            differing.join(", ")
+        ));
+    }
+    Ok((problems, shard))
+}
+
+fn column_list(schema: &Schema) -> String {
+    schema
+        .fields()
+        .iter()
+        .map(|f| format!("{} {}", f.name(), f.data_type()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Top-level keys whose values differ between two JSON objects.
+fn differing_keys(found: &serde_json::Value, expected: &serde_json::Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let found = found.as_object().unwrap_or(&empty);
+    let expected = expected.as_object().unwrap_or(&empty);
+    let keys: BTreeSet<&String> = found.keys().chain(expected.keys()).collect();
+    keys.into_iter()
+        .filter(|k| found.get(*k) != expected.get(*k))
+        .cloned()
+        .collect()
+}
+
+/// Parquet files in the tree that the manifest does not list, and leftover temporary
+/// folders of interrupted runs. Symbolic links are not followed.
+fn unlisted_files(root: &Path, manifest: &Manifest) -> Result<Vec<Finding>, DatasetError> {
+    let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    let mut findings = Vec::new();
+    let mut walk = walkdir::WalkDir::new(root).min_depth(1).into_iter();
+    while let Some(item) = walk.next() {
+        let item = item.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_path_buf();
+            DatasetError::invalid(path, format!("cannot list the dataset folder: {e}"))
+        })?;
+        let relative = layout::manifest_path(item.path().strip_prefix(root).unwrap_or(item.path()));
+        let name = item.file_name().to_string_lossy();
+        if item.file_type().is_dir() && name.starts_with(layout::PARTIAL_PREFIX) {
+            findings.push(finding(
+                relative,
+                "temporary folder of an interrupted or still running `generate`: remove it once no generate runs",
+            ));
+            walk.skip_current_dir();
+        } else if item.file_type().is_file()
+            && name.ends_with(".parquet")
+            && !listed.contains(relative.as_str())
+        {
+            findings.push(finding(
+                relative,
+                "Parquet file not listed in manifest.json: readers of the folder would pick it up; remove it",
+            ));
+        }
+    }
+    Ok(findings)
+}
+
+/// Regenerates the dataset of `report.manifest` from its own scenario text, seed, scale
+/// and shards into a temporary folder under `scratch`, and compares every file's bytes
+/// (SHA-256) with what is on disk. The temporary folder is removed whatever happens.
+pub fn regenerate(
+    report: &VerifyReport,
+    scratch: &Path,
+    threads: usize,
+    progress: Arc<Progress>,
+) -> Result<Vec<Finding>, DatasetError> {
+    let manifest = &report.manifest;
+    let scenario = LoadedScenario::parse("manifest.json scenario.text", &manifest.scenario.text)
+        .map_err(|e| {
+            DatasetError::Refused(format!(
+                "cannot regenerate: the manifest's scenario no longer loads: {e}"
+            ))
+        })?;
+    let temporary = tempfile::Builder::new()
+        .prefix(".breachlab-verify-")
+        .tempdir_in(scratch)
+        .map_err(|e| DatasetError::io(scratch, e))?;
+    let mut regenerated: HashMap<ShardKey, BTreeMap<String, String>> = HashMap::new();
+    for (index, count) in shards_of(report) {
+        let options = GenerateOptions {
+            out: temporary.path().join(format!("shard-{index}-of-{count}")),
+            seed: manifest.seed,
+            scale: manifest.scale,
+            threads,
+            shard: Shard { index, count },
+            force: false,
+        };
+        let summary = generate(&scenario, &options, progress.clone())?;
+        let files = summary
+            .manifest
+            .files
+            .into_iter()
+            .map(|f| (f.path, f.sha256))
+            .collect();
+        regenerated.insert((index, count), files);
+    }
+    let findings = compare(report, &regenerated);
+    temporary
+        .close()
+        .map_err(|e| DatasetError::io(scratch, e))?;
+    Ok(findings)
+}
+
+/// The shards whose runs wrote the files: one for a whole dataset, N for a merged one.
+fn shards_of(report: &VerifyReport) -> BTreeSet<ShardKey> {
+    let mut shards: BTreeSet<ShardKey> = report
+        .on_disk
+        .values()
+        .filter_map(|d| d.written_by)
+        .collect();
+    if shards.is_empty() {
+        shards.insert(shard_key(report.manifest.shard));
+    }
+    shards
+}
+
+fn compare(
+    report: &VerifyReport,
+    regenerated: &HashMap<ShardKey, BTreeMap<String, String>>,
+) -> Vec<Finding> {
+    let manifest = &report.manifest;
+    let version_note = if manifest.breachlab_version == env!("CARGO_PKG_VERSION") {
+        String::new()
+    } else {
+        format!(
+            " (written by breachlab {}, regenerated by {}: regenerate with the version that wrote it)",
+            manifest.breachlab_version,
+            env!("CARGO_PKG_VERSION")
+        )
+    };
+    let mut findings = Vec::new();
+    for entry in &manifest.files {
+        let Some(disk) = report.on_disk.get(&entry.path) else {
+            continue;
+        };
+        let shard = disk.written_by.unwrap_or(shard_key(manifest.shard));
+        match regenerated.get(&shard).and_then(|files| files.get(&entry.path)) {
+            None => findings.push(finding(
+                &entry.path,
+                format!("regenerating the dataset does not produce this file{version_note}"),
+            )),
+            Some(sha) if *sha != disk.sha256 => findings.push(finding(
+                &entry.path,
+                format!(
+                    "bytes differ from the regenerated file (SHA-256 {} on disk, {sha} regenerated){version_note}",
+                    disk.sha256
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    let produced: BTreeSet<&String> = regenerated.values().flat_map(|f| f.keys()).collect();
+    for path in produced {
+        if !listed.contains(path.as_str()) {
+            findings.push(finding(
+                path.as_str(),
+                format!("regenerating the dataset produces this file but manifest.json does not list it{version_note}"),
+            ));
+        }
+    }
+    findings
+}
