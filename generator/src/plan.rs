@@ -153,7 +153,7 @@ impl Plan {
             ),
             traffic: scenario.traffic.clone(),
         };
-        let expected = expected_benign_events(&world, &scenario);
+        let expected = expected_events(&world, &scenario);
         if expected > MAX_EXPECTED_EVENTS {
             return Err(PlanError::TooManyEvents {
                 name: scenario.name.clone(),
@@ -245,12 +245,17 @@ impl Plan {
     }
 }
 
-/// Customers' expected events over the span: sessions times their mean length.
-fn expected_benign_events(world: &World, scenario: &Scenario) -> f64 {
+/// Expected events over the span: customers' sessions times their mean length, plus
+/// every campaign's requests (a stuffing campaign's reads after each success included).
+fn expected_events(world: &World, scenario: &Scenario) -> f64 {
     let sessions = world.ids.expected_accounts() as f64
         * scenario.traffic.sessions_per_account_day
         * scenario.days;
-    sessions * (2.0 + scenario.traffic.reads_per_session)
+    let campaigns: f64 = crate::scenario::planned_totals(scenario, world.scale)
+        .iter()
+        .map(|c| c.requests)
+        .sum();
+    sessions * (2.0 + scenario.traffic.reads_per_session) + campaigns
 }
 
 #[cfg(test)]
@@ -267,6 +272,31 @@ mod tests {
                 next = r.end;
             }
             assert_eq!(next, 20);
+        }
+    }
+
+    #[test]
+    fn a_campaign_too_large_to_generate_is_refused_before_any_work() {
+        let text = r#"
+            name = "flood"
+            start = "2026-01-01T00:00:00Z"
+            days = 3000
+            [population]
+            accounts = 1000
+            [[campaigns]]
+            name = "stuffing"
+            start_h = 0
+            duration_h = 72000
+            rate_per_s = 1000000
+            [campaigns.attack]
+            technique = "credential_stuffing"
+            success_rate = 0.01
+        "#;
+        let loaded = LoadedScenario::parse("flood.toml", text).expect("valid scenario");
+        match Plan::new(&loaded, 1, 1.0) {
+            Err(PlanError::TooManyEvents { events, .. }) => assert!(events > 2e14, "{events}"),
+            Err(other) => panic!("wrong error: {other}"),
+            Ok(_) => panic!("a 2.6e14-request campaign was accepted"),
         }
     }
 
