@@ -1,9 +1,13 @@
 //! breachlab's harness: scores detectors on a dataset by what matters for a breach.
 //!
 //! - [`metrics`]: pure, streaming metrics over plain columns (no I/O);
+//! - [`alerts`]: alert files (per event or per entity interval) scored as a detector;
+//! - [`external`]: detectors written in any language, run as child processes;
 //! - [`report`]: the `report.json` contract and the Markdown, terminal and HTML views;
 //! - [`runner`]: reads a dataset once and scores every detector on it (the only I/O).
 
+pub mod alerts;
+pub mod external;
 pub mod metrics;
 pub mod report;
 pub mod runner;

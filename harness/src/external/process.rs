@@ -1,0 +1,144 @@
+//! The child process of an external detector.
+//!
+//! Each child runs `sh -c COMMAND` in a process group of its own, so that a kill reaches
+//! everything the command started (the shell and the interpreter it launched), and a
+//! terminal's Ctrl-C does not reach it behind the harness's back. Every live child is
+//! listed in a registry so that [`kill_running_detectors`] (called on SIGINT/SIGTERM) can
+//! end them all; every other path (success, error, timeout, drop) kills and reaps its own.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Process-group ids of the children not yet reaped.
+static RUNNING: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// Kills every external detector still running (their whole process groups). Safe to call
+/// from a signal-handling thread; the owners still reap them.
+pub fn kill_running_detectors() {
+    let groups = RUNNING
+        .lock()
+        .map(|running| running.clone())
+        .unwrap_or_default();
+    for group in groups {
+        kill_group(group);
+    }
+}
+
+fn kill_group(group: i32) {
+    // SAFETY: kill(2) has no memory effects; a negative pid names a process group.
+    unsafe {
+        libc::kill(-group, libc::SIGKILL);
+    }
+}
+
+/// A running child with its three pipes taken out once by the caller.
+pub(crate) struct DetectorProcess {
+    child: Child,
+    group: i32,
+    status: Option<ExitStatus>,
+}
+
+impl DetectorProcess {
+    pub fn spawn(command: &str) -> io::Result<Self> {
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()?;
+        let group = child.id() as i32;
+        if let Ok(mut running) = RUNNING.lock() {
+            running.insert(group);
+        }
+        Ok(DetectorProcess {
+            child,
+            group,
+            status: None,
+        })
+    }
+
+    pub fn take_pipes(&mut self) -> (ChildStdin, ChildStdout, ChildStderr) {
+        let pipes = (
+            self.child.stdin.take(),
+            self.child.stdout.take(),
+            self.child.stderr.take(),
+        );
+        match pipes {
+            (Some(stdin), Some(stdout), Some(stderr)) => (stdin, stdout, stderr),
+            _ => unreachable!("pipes are requested at spawn and taken once"),
+        }
+    }
+
+    /// The exit status if the child ends within `timeout`.
+    pub fn wait_for(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.status {
+                return Some(status);
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.reaped(status);
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Kills the whole group (if not reaped yet) and reaps the child.
+    pub fn kill(&mut self) {
+        if self.status.is_some() {
+            return;
+        }
+        kill_group(self.group);
+        let _ = self.child.kill();
+        if let Ok(status) = self.child.wait() {
+            self.reaped(status);
+        }
+    }
+
+    fn reaped(&mut self, status: ExitStatus) {
+        self.status = Some(status);
+        if let Ok(mut running) = RUNNING.lock() {
+            running.remove(&self.group);
+        }
+    }
+}
+
+impl Drop for DetectorProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// "exited with code 3", "was killed by signal 11 (SIGSEGV)".
+pub(crate) fn describe_status(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(code) = status.code() {
+        return format!("exited with code {code}");
+    }
+    match status.signal() {
+        Some(signal) => format!("was killed by signal {signal}{}", signal_name(signal)),
+        None => format!("ended with {status}"),
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGSEGV => " (SIGSEGV)",
+        libc::SIGABRT => " (SIGABRT)",
+        libc::SIGKILL => " (SIGKILL)",
+        libc::SIGTERM => " (SIGTERM)",
+        libc::SIGBUS => " (SIGBUS)",
+        libc::SIGINT => " (SIGINT)",
+        _ => "",
+    }
+}
