@@ -28,6 +28,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the built-in detectors with their parameters and defaults.
     Detectors,
+    /// Score an alert file made anywhere on the dataset it was made on.
+    Score(ScoreArgs),
     /// Check a dataset against its manifest (and, with --regenerate, against a fresh run).
     Verify(VerifyArgs),
 }
@@ -123,6 +125,19 @@ pub struct BenchArgs {
     /// Rows per batch handed to the detectors (never changes the results).
     #[arg(long, default_value_t = 65_536)]
     pub batch_rows: usize,
+    /// An external detector: the command line that starts it (repeatable); see
+    /// docs/detector-protocol.md.
+    #[arg(long = "detector-cmd", value_name = "COMMAND")]
+    pub detector_cmds: Vec<String>,
+    /// Name of the --detector-cmd just before it (default: from the detector's hello).
+    #[arg(long = "detector-name", value_name = "NAME")]
+    pub detector_names: Vec<String>,
+    /// Seconds an external detector may take to answer before it is killed.
+    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    pub detector_timeout: f64,
+    /// An alert file (.csv, .jsonl, .parquet) scored beside the detectors (repeatable).
+    #[arg(long = "alerts", value_name = "FILE")]
+    pub alerts: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +145,25 @@ pub struct DemoArgs {
     /// Folder the demo owns: its dataset and report go in DIR/dataset and DIR/report.
     #[arg(long, default_value = "breachlab-demo")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The dataset the alerts were made on.
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// The alert file: .csv, .jsonl/.ndjson/.json or .parquet.
+    #[arg(long)]
+    pub alerts: PathBuf,
+    /// Name in the report (default: the file name without extension).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Report folder (default: DATASET/report-NAME).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Replace an existing report in --report.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,8 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let mut specs = builtin_specs(&args)?;
-    specs.extend(super::external::specs(&args)?);
+    let specs = builtin_specs(&args)?;
     run_specs(&args, specs)
 }
 

@@ -3,8 +3,10 @@
 mod bench;
 mod demo;
 mod detectors;
+mod external;
 mod generate;
 mod scenarios;
+mod score;
 mod verify;
 
 use crate::cli::{Cli, Command};
@@ -16,6 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Detectors => detectors::run(),
+        Command::Score(args) => score::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Merge(args) => {
             let manifest = breachlab_dataset::read::merge_shards(&args.dir)?;
