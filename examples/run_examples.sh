@@ -11,7 +11,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 out="${1:-$root/target/examples}"
-breachlab="${BREACHLAB:-cargo run --quiet --release --}"
+breachlab="${BREACHLAB_BIN:-${BREACHLAB:-cargo run --quiet --release --}}"
 mkdir -p "$out"
 cd "$root"
 

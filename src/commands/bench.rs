@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let specs = builtin_specs(&args)?;
+    let mut specs = builtin_specs(&args)?;
+    specs.extend(super::external::specs(&args)?);
     run_specs(&args, specs)
 }
 
