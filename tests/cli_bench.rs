@@ -1,0 +1,229 @@
+//! `breachlab bench`, `detectors` and their errors, through the built binary on a small
+//! generated dataset.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn breachlab(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_breachlab"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn generate(cwd: &Path, out: &str) {
+    let output = breachlab(
+        &["generate", "--scale", "0.02", "--seed", "1", "--out", out],
+        cwd,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn bench_writes_a_report_with_the_contract_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), "ds");
+    let output = breachlab(
+        &[
+            "bench",
+            "--dataset",
+            "ds",
+            "--detectors",
+            "null,random,ip-rate",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("ip-rate"), "{table}");
+    let report_dir = dir.path().join("ds/report");
+    for name in ["report.json", "report.md", "report.html"] {
+        assert!(report_dir.join(name).is_file(), "{name} missing");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report_dir.join("report.json")).unwrap())
+            .unwrap();
+    for key in ["breachlab_version", "dataset", "detectors"] {
+        assert!(report.get(key).is_some(), "top-level `{key}` missing");
+    }
+    let detectors = report["detectors"].as_array().unwrap();
+    assert_eq!(detectors.len(), 3);
+    let keys = [
+        "name",
+        "params",
+        "threshold",
+        "event",
+        "actor",
+        "campaign_recall",
+        "alarm_precision",
+        "false_alarms_per_day",
+        "campaigns",
+        "cohorts",
+        "events_per_s",
+        "peak_memory_bytes",
+    ];
+    for detector in detectors {
+        for key in keys {
+            assert!(
+                detector.get(key).is_some(),
+                "`{key}` missing in {}",
+                detector["name"]
+            );
+        }
+        for key in [
+            "tp",
+            "fp",
+            "fn",
+            "tn",
+            "precision",
+            "recall",
+            "f1",
+            "average_precision",
+        ] {
+            assert!(detector["event"].get(key).is_some(), "event.{key} missing");
+        }
+    }
+    let null = &detectors[0];
+    assert_eq!(null["name"], "null");
+    assert_eq!(
+        null["event"]["tp"].as_u64().unwrap() + null["event"]["fp"].as_u64().unwrap(),
+        0
+    );
+    let random = &detectors[1];
+    let flagged = random["event"]["tp"].as_u64().unwrap() + random["event"]["fp"].as_u64().unwrap();
+    let total = report["dataset"]["row_counts"]["events"].as_u64().unwrap();
+    let share = flagged as f64 / total as f64;
+    assert!(
+        (0.005..0.02).contains(&share),
+        "random flagged {share} of events, expected ~1%"
+    );
+
+    let again = breachlab(
+        &["bench", "--dataset", "ds", "--detectors", "null"],
+        dir.path(),
+    );
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    let forced = breachlab(
+        &["bench", "--dataset", "ds", "--detectors", "null", "--force"],
+        dir.path(),
+    );
+    assert!(forced.status.success(), "{}", stderr(&forced));
+}
+
+#[test]
+fn bench_over_seeds_reports_means_and_intervals() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = breachlab(
+        &[
+            "bench",
+            "--scenario",
+            "default",
+            "--seeds",
+            "1..2",
+            "--scale",
+            "0.02",
+            "--detectors",
+            "null,sequential",
+            "--cache",
+            "cache",
+            "--report",
+            "rep",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("rep/report.json")).unwrap())
+            .unwrap();
+    let seeds = &report["seeds"];
+    assert_eq!(seeds["seeds"], serde_json::json!([1, 2]));
+    let f1 = &seeds["detectors"][1]["metrics"]["event.f1"];
+    assert_eq!(f1["values"].as_array().unwrap().len(), 2);
+    assert_eq!(f1["summary"]["n"], 2);
+}
+
+#[test]
+fn bad_input_gives_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = breachlab(&["bench", "--dataset", "nowhere"], dir.path());
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("nowhere"), "{}", stderr(&missing));
+
+    generate(dir.path(), "ds");
+    let unknown = breachlab(
+        &["bench", "--dataset", "ds", "--detectors", "nope"],
+        dir.path(),
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("unknown detector `nope`"),
+        "{}",
+        stderr(&unknown)
+    );
+
+    let param = breachlab(
+        &["bench", "--dataset", "ds", "--param", "ip-rate.nope=1"],
+        dir.path(),
+    );
+    assert!(!param.status.success());
+    assert!(stderr(&param).contains("nope"), "{}", stderr(&param));
+
+    let manifest_path = dir.path().join("ds/manifest.json");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    let first_events = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["table"] == "events")
+        .unwrap()["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = dir.path().join("ds").join(&first_events);
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    let truncated = breachlab(
+        &["bench", "--dataset", "ds", "--detectors", "null"],
+        dir.path(),
+    );
+    assert!(!truncated.status.success());
+    let message = stderr(&truncated);
+    assert!(
+        message.contains(&first_events) && message.contains("truncated"),
+        "{message}"
+    );
+    assert!(!dir.path().join("ds/report/report.json").exists());
+
+    std::fs::write(&file, &bytes).unwrap();
+    let mut edited = manifest.clone();
+    let count = edited["row_counts"]["events"].as_u64().unwrap();
+    edited["row_counts"]["events"] = serde_json::json!(count + 5);
+    std::fs::write(&manifest_path, edited.to_string()).unwrap();
+    let mismatch = breachlab(
+        &["bench", "--dataset", "ds", "--detectors", "null"],
+        dir.path(),
+    );
+    assert!(!mismatch.status.success());
+    assert!(
+        stderr(&mismatch).contains("row_counts.events"),
+        "{}",
+        stderr(&mismatch)
+    );
+}
+
+#[test]
+fn detectors_lists_every_parameter_with_its_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = breachlab(&["detectors"], dir.path());
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("--param ip-rate.limit="), "{text}");
+    assert!(text.contains("route-volume"), "{text}");
+}
