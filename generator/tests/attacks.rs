@@ -665,3 +665,44 @@ technique = "sequential_walk"
     );
     assert!(found.iter().any(|f| f.starts_with("api_key")), "{found:?}");
 }
+
+/// `start_id` is written for scale 1: at a small scale the walk must still start inside
+/// the (smaller) population and expose records, not walk IDs that no longer exist.
+#[test]
+fn a_walk_scaled_down_stays_inside_the_population() {
+    let loaded = LoadedScenario::default_scenario();
+    let walker = loaded
+        .scenario
+        .campaigns
+        .iter()
+        .position(|c| c.attack.name() == "sequential_walk")
+        .expect("the default scenario has a sequential walk");
+    let plan = Plan::new(&loaded, 1, 0.05).expect("plan");
+    let ids = plan.world.ids;
+    let mut events = Vec::new();
+    let (mut requests, mut exposed) = (0, 0);
+    for slice in 0..plan.world.calendar.slices {
+        plan.campaign_slice_events(slice, &mut events);
+        for e in events
+            .iter()
+            .filter(|e| e.truth.campaign == Some(walker as u16))
+        {
+            requests += 1;
+            exposed += e.truth.records_exposed;
+            let target = e.target_id.expect("a walk addresses an object");
+            assert!(
+                ids.contains(target),
+                "walked to {target}, outside {}..{}",
+                ids.id_base,
+                ids.end()
+            );
+        }
+    }
+    assert!(requests > 100, "{requests} requests");
+    let hit_share = f64::from(exposed) / f64::from(requests);
+    assert!(
+        (hit_share - ids.density).abs() < 0.1,
+        "hit share {hit_share}, ID density {}",
+        ids.density
+    );
+}

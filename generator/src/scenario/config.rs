@@ -139,7 +139,8 @@ pub struct CampaignConfig {
 pub enum Technique {
     /// Walks object IDs upward from `start_id` by `stride`.
     SequentialWalk {
-        /// First ID (default: the lowest ID of the population).
+        /// First ID at scale 1 (default: the lowest ID of the population). At another
+        /// scale its offset from `population.id_base` is scaled like the population.
         #[serde(default)]
         start_id: Option<i64>,
         #[serde(default = "defaults::one_i64")]

@@ -121,7 +121,7 @@ pub fn build(index: usize, config: &CampaignConfig, world: &World, key: u64) -> 
             technique: sequential_walk::SequentialWalk::new(
                 world,
                 key,
-                start_id.unwrap_or(world.ids.id_base),
+                scaled_start_id(world, *start_id),
                 *stride,
                 *authenticated,
                 *records_per_request,
@@ -362,5 +362,16 @@ impl Shuffle {
     pub fn draw(&self, m: u64) -> (u64, bool) {
         let size = self.permutation.size();
         (self.permutation.apply(m % size), m < size)
+    }
+}
+
+/// The walk's first ID at this run's scale: the population's ID space shrinks or grows
+/// with `--scale`, so the start's offset from the lowest ID scales with it and the walk
+/// stays inside the population.
+fn scaled_start_id(world: &World, start_id: Option<i64>) -> i64 {
+    let base = world.ids.id_base;
+    match start_id {
+        Some(id) => base + ((id - base) as f64 * world.scale).round() as i64,
+        None => base,
     }
 }
