@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every example end to end into one report beside the built-in detectors:
 # generates a small dataset (default scenario, seed 1, scale 0.05), then
-#   breachlab bench  with the built-ins, examples/ip_rate.py, examples/isolation_forest.py
+#   breachlab bench  with the built-ins, examples/ip_rate.py, examples/isolation_forest.py,
+#                    examples/zeros.py (the protocol's own cost)
 #                    and examples/alerts.csv (a block rule's export, made by make_alerts.py
 #                    on this very dataset), and
 #   breachlab score  on examples/alerts.csv alone.
@@ -19,6 +20,7 @@ $breachlab generate --scale 0.05 --seed 1 --out "$out/dataset" --force
 $breachlab bench --dataset "$out/dataset" --report "$out/report" --force \
     --detector-cmd "python3 $here/ip_rate.py" \
     --detector-cmd "python3 $here/isolation_forest.py" \
+    --detector-cmd "python3 $here/zeros.py" \
     --alerts "$here/alerts.csv"
 $breachlab score --dataset "$out/dataset" --alerts "$here/alerts.csv" \
     --name block-rule --report "$out/report-alerts" --force
@@ -27,7 +29,7 @@ python3 - "$out/report/report.json" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
 names = {d["name"] for d in report["detectors"]}
-expected = {"ip-rate", "null", "ip-rate.py", "isolation-forest.py", "alerts"}
+expected = {"ip-rate", "null", "ip-rate.py", "isolation-forest.py", "zeros.py", "alerts"}
 missing = expected - names
 if missing:
     sys.exit(f"missing from the report: {sorted(missing)} (have {sorted(names)})")
