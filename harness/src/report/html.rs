@@ -4,7 +4,7 @@
 //! readable offline. Every piece of text from the report is escaped.
 
 use super::format::{MISSING, duration, escape_html, fraction, grouped, utc};
-use super::plot::{Frame, LineStyle, Range, colour, legend, nice_ticks};
+use super::plot::{Frame, LineStyle, Range, colour, legend, legend_height, nice_ticks};
 use super::table::{SUMMARY_HEADERS, summary_cells};
 use super::{CampaignReport, DetectorReport, Report};
 use crate::metrics::ExposureCurve;
@@ -130,18 +130,20 @@ fn timeline_section(report: &Report) -> String {
         utc(range.min as i64)
     );
     let rows = campaigns.len() as f64;
+    let names = detector_names(report);
+    let top = legend_height(&names, 220.0, 1100.0 - 20.0) + 6.0;
     let frame = Frame {
         width: 1100.0,
-        height: 60.0 + 28.0 * rows + 40.0,
+        height: top + 30.0 + 28.0 * rows + 40.0,
         left: 220.0,
         right: 20.0,
-        top: 30.0,
+        top,
         bottom: 40.0,
         x: range,
         y: Range::new(0.0, rows),
     };
     out.push_str(&frame.open("Campaign timeline with first detections"));
-    out.push_str(&legend(&detector_names(report), frame.left));
+    out.push_str(&legend(&names, frame.left, frame.width - frame.right));
     out.push_str(&frame.x_axis(&time_ticks(range), "time since first campaign start"));
     for (row, campaign) in campaigns.iter().enumerate() {
         out.push_str(&timeline_row(report, &frame, row, campaign));
@@ -295,12 +297,14 @@ fn exposure_curve(
 }
 
 fn precision_recall_section(report: &Report) -> String {
+    let names = detector_names(report);
+    let top = legend_height(&names, 60.0, 560.0 - 20.0) + 6.0;
     let frame = Frame {
         width: 560.0,
-        height: 460.0,
+        height: 430.0 + top,
         left: 60.0,
         right: 20.0,
-        top: 30.0,
+        top,
         bottom: 40.0,
         x: Range::new(0.0, 1.0),
         y: Range::new(0.0, 1.0),
@@ -313,7 +317,7 @@ fn precision_recall_section(report: &Report) -> String {
          threshold (thinned for plotting). Dot: the threshold used.</p>",
     );
     out.push_str(&frame.open("Precision-recall curves"));
-    out.push_str(&legend(&detector_names(report), frame.left));
+    out.push_str(&legend(&names, frame.left, frame.width - frame.right));
     out.push_str(&frame.x_axis(&ticks, "recall"));
     out.push_str(&frame.y_axis(&ticks, "precision"));
     for (index, detector) in report.detectors.iter().enumerate() {

@@ -4,9 +4,11 @@
 use super::format::escape_html;
 use std::fmt::Write;
 
-/// Colours for detectors, distinguishable and readable on white.
-pub(crate) const PALETTE: [&str; 8] = [
+/// Colours for detectors, distinguishable and readable on white; a leaderboard of the
+/// built-ins plus a few external detectors fits without repeating one.
+pub(crate) const PALETTE: [&str; 12] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+    "#bcbd22", "#000000", "#393b79", "#e7ba52",
 ];
 
 pub(crate) fn colour(index: usize) -> &'static str {
@@ -186,19 +188,50 @@ pub(crate) fn nice_ticks(range: Range, count: usize) -> Vec<f64> {
 }
 
 /// Legend entries (colour swatch and name) laid out in a row at the top of a plot.
-pub(crate) fn legend(names: &[String], left: f64) -> String {
+const LEGEND_ROW: f64 = 18.0;
+
+/// Where each legend entry goes: left to right, wrapping to a new row before `right_edge`.
+fn legend_positions(names: &[String], left: f64, right_edge: f64) -> Vec<(f64, f64)> {
+    let (mut x, mut y) = (left, 6.0);
+    names
+        .iter()
+        .map(|name| {
+            let width = 16.0 + 8.0 * name.chars().count().min(40) as f64 + 20.0;
+            if x > left && x + width > right_edge {
+                x = left;
+                y += LEGEND_ROW;
+            }
+            let at = (x, y);
+            x += width;
+            at
+        })
+        .collect()
+}
+
+/// Height the legend takes at the top of a plot, margin included.
+pub(crate) fn legend_height(names: &[String], left: f64, right_edge: f64) -> f64 {
+    let last_row = legend_positions(names, left, right_edge)
+        .last()
+        .map_or(6.0, |p| p.1);
+    last_row + LEGEND_ROW + 6.0
+}
+
+pub(crate) fn legend(names: &[String], left: f64, right_edge: f64) -> String {
     let mut out = String::new();
-    let mut x = left;
-    for (index, name) in names.iter().enumerate() {
+    for (index, (name, (x, y))) in names
+        .iter()
+        .zip(legend_positions(names, left, right_edge))
+        .enumerate()
+    {
         let _ = write!(
             out,
-            "<rect x=\"{x:.1}\" y=\"6\" width=\"12\" height=\"12\" fill=\"{}\"/>\
-             <text x=\"{:.1}\" y=\"16\">{}</text>",
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
             colour(index),
             x + 16.0,
+            y + 10.0,
             escape_html(name)
         );
-        x += 16.0 + 8.0 * name.chars().count().min(40) as f64 + 20.0;
     }
     out
 }
