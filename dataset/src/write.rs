@@ -16,6 +16,7 @@ use arrow_array::builder::{
     Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
+use breachlab_generator::event::Event;
 use breachlab_generator::population::accounts_batch;
 use breachlab_generator::render::BatchBuilder;
 use breachlab_generator::stats::{self, CampaignStats};
@@ -29,6 +30,9 @@ use std::time::Instant;
 
 /// Rows gathered before handing a batch to the Parquet writer.
 const BATCH_ROWS: usize = 64 * 1024;
+/// Slices generated together: sessions spanning slices are played once per run rather
+/// than once per slice they could reach. Output does not depend on it.
+const RUN_SLICES: usize = 12;
 
 /// What to generate and where.
 #[derive(Debug, Clone)]
@@ -205,9 +209,13 @@ fn write_all(
         .iter()
         .map(|c| c.end_slice - c.first_slice)
         .sum();
+    // A whole run sees every campaign event while writing its chunks; a shard sees only
+    // its own, so it first totals the campaigns over the whole span.
+    let whole = options.shard.is_whole();
+    let totals_pass_slices = if whole { 0 } else { plan.world.calendar.slices };
     progress
         .slices_total
-        .store(slices + plan.world.calendar.slices, Ordering::Relaxed);
+        .store(slices + totals_pass_slices, Ordering::Relaxed);
     let mut tasks: Vec<Task> = chunks[chunk_range]
         .iter()
         .cloned()
@@ -222,17 +230,28 @@ fn write_all(
             DatasetError::Refused(format!("cannot start {} threads: {e}", options.threads))
         })?;
     pool.install(|| {
-        let campaigns = write_campaigns(plan, partial, &header, progress)?;
-        let per_task: Vec<Vec<WrittenFile>> = tasks
+        let span_totals = if whole {
+            None
+        } else {
+            Some(campaign_totals(plan, partial, progress)?)
+        };
+        let per_task: Vec<(Vec<WrittenFile>, Vec<CampaignStats>)> = tasks
             .par_iter()
             .map(|task| match task {
                 Task::Chunk(chunk) => write_chunk(plan, chunk, partial, &header, progress),
                 Task::Accounts(index, range) => {
                     write_accounts(plan, *index, range.clone(), partial, &header, progress)
+                        .map(|files| (files, Vec::new()))
                 }
             })
             .collect::<Result<_, _>>()?;
-        let mut files: Vec<WrittenFile> = per_task.into_iter().flatten().collect();
+        let mut totals = vec![CampaignStats::default(); plan.campaigns.len()];
+        let mut files = Vec::new();
+        for (task_files, task_totals) in per_task {
+            files.extend(task_files);
+            merge_totals(&mut totals, task_totals);
+        }
+        let campaigns = write_campaigns(plan, span_totals.unwrap_or(totals), partial, &header)?;
         files.push(campaigns);
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
@@ -255,7 +274,7 @@ fn write_chunk(
     partial: &Path,
     header: &str,
     progress: &Progress,
-) -> Result<Vec<WrittenFile>, DatasetError> {
+) -> Result<(Vec<WrittenFile>, Vec<CampaignStats>), DatasetError> {
     let props = parquet_io::properties(header);
     let mut events_file = TableWriter::create(
         &partial.join(layout::chunk_file(
@@ -280,27 +299,34 @@ fn write_chunk(
         &plan.campaigns,
         BATCH_ROWS + BATCH_ROWS / 4,
     );
-    let mut events = Vec::new();
-    for slice in chunk.first_slice..chunk.end_slice {
+    let mut totals = vec![CampaignStats::default(); plan.campaigns.len()];
+    let mut run: Vec<Vec<Event>> = vec![Vec::new(); RUN_SLICES];
+    let mut first = chunk.first_slice;
+    while first < chunk.end_slice {
         check_cancel(progress, partial)?;
-        plan.slice_events(slice, &mut events);
-        builder.push_slice(slice, &events);
-        progress
-            .events
-            .fetch_add(events.len() as u64, Ordering::Relaxed);
-        progress.slices_done.fetch_add(1, Ordering::Relaxed);
-        if builder.rows() >= BATCH_ROWS {
-            let (e, t) = builder.finish();
-            events_file.write(&e)?;
-            truth_file.write(&t)?;
+        let len = (chunk.end_slice - first).min(RUN_SLICES as u64) as usize;
+        plan.run_events(first, &mut run[..len]);
+        for (slice, events) in (first..).zip(&run[..len]) {
+            builder.push_slice(slice, events);
+            stats::add_events(&mut totals, events);
+            progress
+                .events
+                .fetch_add(events.len() as u64, Ordering::Relaxed);
+            progress.slices_done.fetch_add(1, Ordering::Relaxed);
+            if builder.rows() >= BATCH_ROWS {
+                let (e, t) = builder.finish();
+                events_file.write(&e)?;
+                truth_file.write(&t)?;
+            }
         }
+        first += len as u64;
     }
     if builder.rows() > 0 {
         let (e, t) = builder.finish();
         events_file.write(&e)?;
         truth_file.write(&t)?;
     }
-    Ok(vec![events_file.finish()?, truth_file.finish()?])
+    Ok((vec![events_file.finish()?, truth_file.finish()?], totals))
 }
 
 fn write_accounts(
@@ -328,16 +354,15 @@ fn write_accounts(
     Ok(vec![file.finish()?])
 }
 
-/// `campaigns.parquet`, from the campaign and cohort sources over the whole span (every
-/// shard computes the same file).
-fn write_campaigns(
+/// Totals of every campaign and cohort over the whole span, from the campaign and cohort
+/// sources alone (what a shard needs: every shard writes the same `campaigns.parquet`).
+fn campaign_totals(
     plan: &Plan,
     partial: &Path,
-    header: &str,
     progress: &Progress,
-) -> Result<WrittenFile, DatasetError> {
+) -> Result<Vec<CampaignStats>, DatasetError> {
     let slices = plan.world.calendar.slices;
-    let totals = (0..slices)
+    (0..slices)
         .into_par_iter()
         .try_fold(
             || vec![CampaignStats::default(); plan.campaigns.len()],
@@ -353,12 +378,25 @@ fn write_campaigns(
         .try_reduce(
             || vec![CampaignStats::default(); plan.campaigns.len()],
             |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    x.merge(y);
-                }
+                merge_totals(&mut a, b);
                 Ok(a)
             },
-        )?;
+        )
+}
+
+fn merge_totals(into: &mut [CampaignStats], from: Vec<CampaignStats>) {
+    for (x, y) in into.iter_mut().zip(from) {
+        x.merge(y);
+    }
+}
+
+/// `campaigns.parquet`, from the totals of the whole span.
+fn write_campaigns(
+    plan: &Plan,
+    totals: Vec<CampaignStats>,
+    partial: &Path,
+    header: &str,
+) -> Result<WrittenFile, DatasetError> {
     let batch = campaigns_batch(plan, &totals);
     parquet_io::write_file(
         &partial.join(layout::CAMPAIGNS),

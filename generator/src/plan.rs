@@ -199,6 +199,13 @@ impl Plan {
         sources::generate_slice(&self.world, &self.sources, slice, events);
     }
 
+    /// Every event of the consecutive slices `first..first + slices.len()`, slice
+    /// `first + i` into `slices[i]`, each exactly as [`Plan::slice_events`] gives it but
+    /// cheaper: sessions spanning slices are played once.
+    pub fn run_events(&self, first: u64, slices: &mut [Vec<Event>]) {
+        sources::generate_run(&self.world, &self.sources, first, slices);
+    }
+
     /// Events of `slice` from the campaign and cohort sources only (for their totals).
     pub fn campaign_slice_events(&self, slice: u64, events: &mut Vec<Event>) {
         sources::generate_slice(&self.world, &self.sources[1..], slice, events);

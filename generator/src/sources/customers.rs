@@ -6,7 +6,7 @@
 //! replays the headers of the slices just before it (sessions are bounded in length) and
 //! keeps only the events that fall inside it, so no slice depends on another's output.
 
-use super::{Emitter, Source, World};
+use super::{Emitter, Sink, Source, World};
 use crate::calendar::SLICE_US;
 use crate::event::{ApiKey, Event, Ident, Peer, Query, Route, SearchTerm, Truth};
 use crate::population::{self, IdSpace, UaTable};
@@ -163,7 +163,7 @@ impl Customers {
         peer(kind, index)
     }
 
-    fn play(&self, world: &World, header: SessionHeader, out: &mut Emitter<'_>) {
+    fn play(&self, world: &World, header: SessionHeader, out: &mut impl Sink) {
         let mut rng = unit_stream(header.seed);
         let peer = self.peer_for(world, &header, &mut rng);
         self.play_from(world, header, rng, peer, None, out);
@@ -189,7 +189,7 @@ impl Customers {
         rng: Stream,
         peer: Peer,
         campaign: Option<u16>,
-        out: &mut Emitter<'_>,
+        out: &mut impl Sink,
     ) {
         let t = &world.traffic;
         let account_hash = hash_words(&[world.seed, header.account as u64, 0x0A]);
@@ -251,14 +251,49 @@ impl Customers {
 
 impl Source for Customers {
     fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let first = slice.saturating_sub(self.lookback);
-        for earlier in first..=slice {
+        self.generate_run(world, slice, std::slice::from_mut(out));
+    }
+
+    /// Plays every session that can reach the run once, routing each event to its slice.
+    /// A slice keeps a session's events only if the session started at most
+    /// `max_session_minutes` before the slice, as generating that slice alone would.
+    fn generate_run(&self, world: &World, first: u64, outs: &mut [Emitter<'_>]) {
+        let Some(run_from_us) = outs.first().map(|out| out.from_us) else {
+            return;
+        };
+        let last = first + outs.len() as u64 - 1;
+        for earlier in first.saturating_sub(self.lookback)..=last {
             for header in self.headers(world, earlier) {
-                if header.start_us + self.max_session_us < out.from_us {
+                if header.start_us + self.max_session_us < run_from_us {
                     continue;
                 }
-                self.play(world, header, out);
+                let mut sink = RunSink {
+                    outs: &mut *outs,
+                    reach_us: header.start_us + self.max_session_us,
+                };
+                self.play(world, header, &mut sink);
             }
+        }
+    }
+}
+
+/// Routes one session's events to the slices of a run.
+struct RunSink<'r, 'e> {
+    outs: &'r mut [Emitter<'e>],
+    /// Slices starting after this instant never see the session.
+    reach_us: i64,
+}
+
+impl Sink for RunSink<'_, '_> {
+    fn emit(&mut self, event: Event) -> bool {
+        let run_from_us = self.outs[0].from_us;
+        if event.ts_us < run_from_us {
+            return false;
+        }
+        let index = ((event.ts_us - run_from_us) / SLICE_US) as usize;
+        match self.outs.get_mut(index) {
+            Some(out) if out.from_us <= self.reach_us => out.emit(event),
+            _ => false,
         }
     }
 }
@@ -284,7 +319,7 @@ impl Session<'_> {
         self.now < self.end
     }
 
-    fn authenticate(&mut self, full_login: bool, out: &mut Emitter<'_>) {
+    fn authenticate(&mut self, full_login: bool, out: &mut impl Sink) {
         if full_login {
             // A mistyped password now and then, then the retry.
             if self.rng.random::<f64>() < 0.02 {
@@ -297,7 +332,7 @@ impl Session<'_> {
         }
     }
 
-    fn read(&mut self, route: Route, out: &mut Emitter<'_>) {
+    fn read(&mut self, route: Route, out: &mut impl Sink) {
         let account = self.header.account;
         let world = self.world;
         let s = &world.traffic.status;
@@ -390,7 +425,7 @@ impl Session<'_> {
         query: Query,
         status: i16,
         records: i32,
-        out: &mut Emitter<'_>,
+        out: &mut impl Sink,
     ) {
         self.now += 1;
         let mut event = self.template;

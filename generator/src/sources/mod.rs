@@ -8,7 +8,7 @@ pub mod cohorts;
 pub mod customers;
 mod shared;
 
-pub use shared::{Emitter, World};
+pub use shared::{Emitter, Sink, World};
 
 use crate::event::Event;
 
@@ -16,6 +16,15 @@ use crate::event::Event;
 pub trait Source: Send + Sync {
     /// Emits every event of `slice` whose timestamp falls inside it.
     fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>);
+
+    /// Emits the events of the consecutive slices `first..first + outs.len()`, slice
+    /// `first + i` into `outs[i]`, exactly as [`Source::generate`] would one by one. A
+    /// source whose units of work span slices overrides it to play each unit once.
+    fn generate_run(&self, world: &World, first: u64, outs: &mut [Emitter<'_>]) {
+        for (slice, out) in (first..).zip(outs.iter_mut()) {
+            self.generate(world, slice, out);
+        }
+    }
 }
 
 /// Collects a slice's events from every source, in a deterministic order.
@@ -25,17 +34,37 @@ pub fn generate_slice(
     slice: u64,
     events: &mut Vec<Event>,
 ) {
-    events.clear();
-    for (key, source) in sources.iter().enumerate() {
-        let mut out = Emitter::new(
-            events,
-            key as u64,
-            world.calendar.slice_start(slice),
-            world.calendar.slice_start(slice + 1),
-        );
-        source.generate(world, slice, &mut out);
+    generate_run(world, sources, slice, std::slice::from_mut(events));
+}
+
+/// Collects the events of the consecutive slices `first..first + slices.len()` from every
+/// source, each slice sorted as [`generate_slice`] sorts it.
+pub fn generate_run(
+    world: &World,
+    sources: &[Box<dyn Source>],
+    first: u64,
+    slices: &mut [Vec<Event>],
+) {
+    for events in slices.iter_mut() {
+        events.clear();
     }
-    sort_by_time(events);
+    for (key, source) in sources.iter().enumerate() {
+        let mut outs: Vec<Emitter<'_>> = (first..)
+            .zip(slices.iter_mut())
+            .map(|(slice, events)| {
+                Emitter::new(
+                    events,
+                    key as u64,
+                    world.calendar.slice_start(slice),
+                    world.calendar.slice_start(slice + 1),
+                )
+            })
+            .collect();
+        source.generate_run(world, first, &mut outs);
+    }
+    for events in slices.iter_mut() {
+        sort_by_time(events);
+    }
 }
 
 /// Sorts by (timestamp, tie) through a permutation of small keys: events are large, so

@@ -42,7 +42,19 @@ impl<'a> Emitter<'a> {
     }
 
     /// Keeps `event` if it falls in this slice. Returns whether it was kept.
-    pub fn emit(&mut self, mut event: Event) -> bool {
+    pub fn emit(&mut self, event: Event) -> bool {
+        Sink::emit(self, event)
+    }
+}
+
+/// Where a source puts the events it generates.
+pub trait Sink {
+    /// Keeps `event` if it belongs here. Returns whether it was kept.
+    fn emit(&mut self, event: Event) -> bool;
+}
+
+impl Sink for Emitter<'_> {
+    fn emit(&mut self, mut event: Event) -> bool {
         if !self.accepts(event.ts_us) {
             return false;
         }
