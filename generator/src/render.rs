@@ -268,9 +268,7 @@ pub fn write_path(seed: u64, e: &Event, out: &mut String) {
         Query::Search { term, page, size } => {
             out.push_str("?q=");
             match term {
-                SearchTerm::NameOf(id) => {
-                    percent_encode(&population::account_record(seed, id).last_name, out)
-                }
+                SearchTerm::NameOf(id) => percent_encode(&population::last_name_of(seed, id), out),
                 SearchTerm::Wildcard => out.push_str("%2A"),
             }
             let _ = write!(out, "&page={page}&size={size}");

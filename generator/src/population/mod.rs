@@ -18,6 +18,6 @@ pub use ids::IdSpace;
 pub use network::{Country, IpInfo, country_code, ip_of, pool_cidr, pool_size, write_ipv4};
 pub use pii::{
     AccountRecord, account_for_email, account_for_phone, account_lines, account_number_of,
-    account_record, accounts_batch, email_of, fake_email, fake_phone, phone_of,
+    account_record, accounts_batch, email_of, fake_email, fake_phone, last_name_of, phone_of,
 };
 pub use user_agents::{UaTable, ua_count, ua_text};

@@ -170,6 +170,12 @@ pub fn email_of(seed: u64, account_id: i64) -> String {
     email_address(seed, account_id, &first_name, &last_name)
 }
 
+/// The account holder's last name, equal to [`account_record`]'s, at the cost of two
+/// name draws.
+pub fn last_name_of(seed: u64, account_id: i64) -> String {
+    draw_names(&mut account_rng(seed, account_id)).1
+}
+
 /// The account's phone, equal to [`account_record`]'s: pure arithmetic, no RNG.
 pub fn phone_of(seed: u64, account_id: i64) -> String {
     let slot = phone_permutation(seed).apply(2 * residue(account_id, PHONE_ID_WINDOW));
@@ -529,6 +535,7 @@ mod tests {
             let record = account_record(SEED, id);
             assert_eq!(email_of(SEED, id), record.email);
             assert_eq!(phone_of(SEED, id), record.phone);
+            assert_eq!(last_name_of(SEED, id), record.last_name);
             assert_eq!(account_number_of(SEED, id), record.account_number);
             assert_eq!(account_lines(SEED, id), i32::from(record.lines));
         }
