@@ -7,7 +7,7 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Schema, TimeUnit};
 use breachlab_dataset::parquet_io::MANIFEST_KEY;
 use breachlab_dataset::read::merge_shards;
@@ -74,7 +74,7 @@ accounts = 50_000
 /// that the change is the one you meant, paste the printed digest here, and say so in
 /// the commit message: every published dataset of the old version no longer regenerates.
 const GOLDEN_EVENTS_SHA256: &str =
-    "a8efcead6d9ab062118fdf7c99d9e460c127f58fd5cc6fa9035db81885048100";
+    "17dfac9db3281c5cbcb9a8bfb923fd807ee36c021438070089865d2652cf5c05";
 
 fn scenario(text: &str) -> LoadedScenario {
     LoadedScenario::parse("test-scenario.toml", text).expect("test scenario is valid")
