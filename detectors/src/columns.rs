@@ -48,6 +48,24 @@ impl Needs {
             status: self.status || other.status,
         }
     }
+
+    /// The `events` columns these needs read, each once, in schema order.
+    pub fn column_names(self) -> Vec<&'static str> {
+        let wanted = [
+            (events::EVENT_ID, self.event_id),
+            (events::TS, self.ts),
+            (events::CLIENT_IP, self.ip || self.actor),
+            (events::API_KEY_ID, self.account),
+            (events::PRINCIPAL_ID, self.actor || self.account),
+            (events::ROUTE, self.route),
+            (events::TARGET_ID, self.target),
+            (events::STATUS, self.status),
+        ];
+        wanted
+            .into_iter()
+            .filter_map(|(name, needed)| needed.then_some(name))
+            .collect()
+    }
 }
 
 /// The needed columns of one batch; columns not needed are empty slices.

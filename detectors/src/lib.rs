@@ -29,6 +29,12 @@ pub trait Detector: Send {
     fn params(&self) -> &Params;
     /// Score at or above which an event is flagged.
     fn default_threshold(&self) -> f64;
+    /// The `events` columns [`score_batch`](Self::score_batch) reads, so a runner can
+    /// decode only those; `None` (the default) means it may read any column. A batch
+    /// handed to the detector holds at least these columns, looked up by name.
+    fn columns(&self) -> Option<Vec<&'static str>> {
+        None
+    }
     /// Appends exactly one score per row of `batch` to `scores`; state carries over calls.
     fn score_batch(
         &mut self,

@@ -54,6 +54,10 @@ impl<S: Scorer> Detector for ScoredDetector<S> {
         self.threshold
     }
 
+    fn columns(&self) -> Option<Vec<&'static str>> {
+        Some(self.scorer.needs().column_names())
+    }
+
     fn score_batch(
         &mut self,
         batch: &RecordBatch,

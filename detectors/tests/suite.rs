@@ -241,6 +241,18 @@ mod contract {
         assert!(fresh_scores(name, &projected) == fresh_scores(name, &batch));
     }
 
+    pub fn declares_exactly_the_columns_it_reads(name: &str) {
+        let batch = synthetic_batch();
+        let mut needed = needed_columns(name, &batch);
+        needed.sort();
+        let declared = detector(name, &[])
+            .columns()
+            .unwrap_or_else(|| panic!("{name} declares no columns"));
+        let mut declared: Vec<String> = declared.iter().map(|c| c.to_string()).collect();
+        declared.sort();
+        assert_eq!(declared, needed, "{name}");
+    }
+
     pub fn names_a_column_of_the_wrong_type(name: &str) {
         let batch = synthetic_batch();
         let booleans: ArrayRef = Arc::new(BooleanArray::from(vec![true; batch.num_rows()]));
@@ -311,6 +323,8 @@ macro_rules! detector_suite {
                 fn rejects_a_parameter_of_the_wrong_type() { super::contract::rejects_a_parameter_of_the_wrong_type(NAME) }
                 #[test]
                 fn names_a_missing_column_and_needs_no_other() { super::contract::names_a_missing_column_and_needs_no_other(NAME) }
+                #[test]
+                fn declares_exactly_the_columns_it_reads() { super::contract::declares_exactly_the_columns_it_reads(NAME) }
                 #[test]
                 fn names_a_column_of_the_wrong_type() { super::contract::names_a_column_of_the_wrong_type(NAME) }
                 #[test]

@@ -7,11 +7,12 @@ use super::actors::ActorTable;
 use super::alarms::AlarmCounter;
 use super::campaigns::{CampaignTracker, quantile_linear};
 use super::cohorts::CohortTracker;
-use super::ranking::{PR_CURVE_MAX_POINTS, ScoreHistogram};
+use super::ranking::{PR_CURVE_MAX_POINTS, RankedScores, ScoreHistogram};
 use super::{
     CampaignInfo, DetectorMetrics, EventMetrics, MetricsConfig, MetricsError, ScoredColumns,
     f1_score, ratio,
 };
+use foldhash::fast::FixedState;
 use std::collections::HashMap;
 
 /// Where a campaign id leads.
@@ -55,7 +56,7 @@ struct Event {
 pub struct MetricsAccumulator {
     config: MetricsConfig,
     delays_s: Vec<i64>,
-    roles: HashMap<i32, CampaignRole>,
+    roles: HashMap<i32, CampaignRole, FixedState>,
     attack_campaigns: Vec<CampaignTracker>,
     cohorts: Vec<CohortTracker>,
     confusion: Confusion,
@@ -71,7 +72,7 @@ impl MetricsAccumulator {
     /// A fresh accumulator. When two campaigns share an id, the first one wins.
     pub fn new(campaigns: &[CampaignInfo], config: MetricsConfig) -> Self {
         let delays_s = config.normalized_delays_s();
-        let mut roles = HashMap::new();
+        let mut roles = HashMap::default();
         let mut attack_campaigns = Vec::new();
         let mut cohorts = Vec::new();
         for campaign in campaigns {
@@ -159,7 +160,7 @@ impl MetricsAccumulator {
         }
     }
 
-    fn event_metrics(&self) -> EventMetrics {
+    fn event_metrics(&self, ranked: &RankedScores) -> EventMetrics {
         let Confusion { tp, fp, fn_, tn } = self.confusion;
         let precision = ratio(tp, tp + fp);
         let recall = ratio(tp, tp + fn_);
@@ -171,7 +172,7 @@ impl MetricsAccumulator {
             precision,
             recall,
             f1: f1_score(precision, recall),
-            average_precision: self.histogram.average_precision(),
+            average_precision: ranked.average_precision(),
         }
     }
 
@@ -182,6 +183,7 @@ impl MetricsAccumulator {
         }
         let Confusion { tp, fp, fn_, tn } = self.confusion;
         let benign_events = fp + tn;
+        let ranked = self.histogram.ranked();
         let (campaigns, exposure_curves): (Vec<_>, Vec<_>) = self
             .attack_campaigns
             .iter()
@@ -199,9 +201,9 @@ impl MetricsAccumulator {
             flagged_events: tp + fp,
             attack_events: tp + fn_,
             benign_events,
-            event: self.event_metrics(),
-            pr_curve: self.histogram.pr_curve(PR_CURVE_MAX_POINTS),
-            upper_bound: self.histogram.best_f1(),
+            event: self.event_metrics(&ranked),
+            pr_curve: ranked.pr_curve(PR_CURVE_MAX_POINTS),
+            upper_bound: ranked.best_f1(),
             actor: self.actors.metrics(),
             alarms: self.alarms.finish(self.config.span_days, benign_events),
             attack_campaigns,

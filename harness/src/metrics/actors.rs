@@ -3,6 +3,7 @@
 
 use super::alarms::OpenAlarm;
 use super::{ActorMetrics, ratio};
+use foldhash::fast::FixedState;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default)]
@@ -14,7 +15,7 @@ pub(crate) struct ActorState {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ActorTable {
-    actors: HashMap<i64, ActorState>,
+    actors: HashMap<i64, ActorState, FixedState>,
 }
 
 impl ActorTable {

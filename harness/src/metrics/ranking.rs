@@ -1,8 +1,10 @@
 //! Threshold-free ranking metrics: average precision, the precision-recall curve and the
 //! best-F1 upper bound.
 //!
-//! Method (exact, no binning): a map from each distinct score value to its count of attack
-//! and benign events. Walking it from the highest score down gives the exact confusion
+//! Method (exact, no binning): a hash map from each distinct score value to its count of
+//! attack and benign events (a hash map because a sorted map costs a cache miss per level
+//! per event once it outgrows the cache; it is sorted once, at the end). Walking it from
+//! the highest score down gives the exact confusion
 //! counts at every distinct threshold, with equal scores grouped as one step, as
 //! scikit-learn's `average_precision_score` does. Memory grows with the number of
 //! *distinct* scores, not events: detectors with coarse or rounded scores stay tiny, a
@@ -10,13 +12,14 @@
 //! NaN scores count as negative infinity; -0.0 counts as 0.0.
 
 use super::{PrPoint, UpperBound, f1_score, ratio};
-use std::collections::BTreeMap;
+use foldhash::fast::FixedState;
+use std::collections::HashMap;
 
 /// At most this many points of the precision-recall curve are kept for plotting.
 pub const PR_CURVE_MAX_POINTS: usize = 200;
 
 /// A score as an unsigned key whose integer order is the numeric order of the score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct ScoreKey(u64);
 
 impl ScoreKey {
@@ -56,15 +59,8 @@ struct LabelCounts {
 /// Exact counts of attack and benign events per distinct score.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ScoreHistogram {
-    counts: BTreeMap<ScoreKey, LabelCounts>,
+    counts: HashMap<ScoreKey, LabelCounts, FixedState>,
     attack_total: u64,
-}
-
-/// Confusion counts when flagging every score at or above `threshold`.
-struct Step {
-    threshold: f64,
-    true_positives: u64,
-    false_positives: u64,
 }
 
 impl ScoreHistogram {
@@ -78,11 +74,40 @@ impl ScoreHistogram {
         }
     }
 
+    /// The distinct scores from the highest down, for the metrics.
+    pub(crate) fn ranked(&self) -> RankedScores {
+        let mut counts: Vec<(ScoreKey, LabelCounts)> = self
+            .counts
+            .iter()
+            .map(|(key, counts)| (*key, *counts))
+            .collect();
+        counts.sort_unstable_by_key(|(key, _)| std::cmp::Reverse(*key));
+        RankedScores {
+            counts,
+            attack_total: self.attack_total,
+        }
+    }
+}
+
+/// Counts per distinct score, highest score first.
+pub(crate) struct RankedScores {
+    counts: Vec<(ScoreKey, LabelCounts)>,
+    attack_total: u64,
+}
+
+/// Confusion counts when flagging every score at or above `threshold`.
+struct Step {
+    threshold: f64,
+    true_positives: u64,
+    false_positives: u64,
+}
+
+impl RankedScores {
     /// One step per distinct score, from the highest down.
     fn steps(&self) -> impl Iterator<Item = Step> + '_ {
         let mut true_positives = 0;
         let mut false_positives = 0;
-        self.counts.iter().rev().map(move |(key, counts)| {
+        self.counts.iter().map(move |(key, counts)| {
             true_positives += counts.attack;
             false_positives += counts.benign;
             Step {

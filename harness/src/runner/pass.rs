@@ -2,7 +2,8 @@
 //! handed to every source; `truth` batches are read in lockstep (same files, same row
 //! order) and fed to each source's sink with its scores. Sources share nothing, so each
 //! batch is scored by several worker threads at once; a source that fails is set aside
-//! with its error and the others go on.
+//! with its error and the others go on. Only the events columns the sources declare are
+//! decoded, on a reader thread that stays one batch ahead of the scoring.
 
 use super::truth::{TRUTH_COLUMNS, TruthColumns};
 use super::{RunError, RunOptions, ScoreSource, SourceError};
@@ -113,39 +114,34 @@ pub(crate) struct PassStats {
 
 /// Scores every lane over `dataset`. Errors only for problems of the dataset or an
 /// interruption; a lane's own failure stays in the lane.
+///
+/// A reader thread decodes the next events and truth batches while the lanes score the
+/// current one; it reads only the events columns the lanes declare.
 pub(crate) fn run_pass(
     dataset: &Dataset,
     lanes: &mut [Lane],
     options: &RunOptions,
 ) -> Result<PassStats, RunError> {
     let started = Instant::now();
-    let batch_rows = options.batch_rows.max(1);
-    let events_origin = dataset.root.join(breachlab_dataset::layout::EVENTS);
-    let truth_origin = dataset.root.join(breachlab_dataset::layout::TRUTH);
-    let mut events = dataset.batches("events", &[], batch_rows);
-    let mut truth = dataset.batches("truth", &TRUTH_COLUMNS, batch_rows);
-    let mut rows: u64 = 0;
-    loop {
+    let columns = events_columns(lanes);
+    let rows = std::thread::scope(|scope| {
+        let (sender, batches) = std::sync::mpsc::sync_channel(READ_AHEAD_BATCHES);
+        let reader_options = options.clone();
+        scope.spawn(move || read_batches(dataset, &columns, &reader_options, sender));
+        let mut rows: u64 = 0;
+        for batch in batches {
+            if options.cancel.load(Ordering::SeqCst) {
+                return Err(RunError::Interrupted);
+            }
+            let (event_batch, truth_columns) = batch?;
+            score_batch_on_all(lanes, &event_batch, &truth_columns, options.workers);
+            rows += event_batch.num_rows() as u64;
+        }
         if options.cancel.load(Ordering::SeqCst) {
             return Err(RunError::Interrupted);
         }
-        let (event_batch, truth_batch) = match (events.next(), truth.next()) {
-            (None, None) => break,
-            (Some(event_batch), Some(truth_batch)) => (event_batch?, truth_batch?),
-            (Some(_), None) | (None, Some(_)) => {
-                return Err(RunError::inconsistent(
-                    &truth_origin,
-                    format!(
-                        "truth and events end at different rows (after {rows} rows): regenerate the dataset"
-                    ),
-                ));
-            }
-        };
-        let truth_columns = TruthColumns::decode(&truth_batch, &truth_origin)?;
-        check_lockstep(&event_batch, &truth_columns, &events_origin, rows)?;
-        score_batch_on_all(lanes, &event_batch, &truth_columns, options.workers);
-        rows += event_batch.num_rows() as u64;
-    }
+        Ok(rows)
+    })?;
     for lane in lanes.iter_mut() {
         lane.finish();
     }
@@ -163,6 +159,80 @@ pub(crate) fn run_pass(
         events: rows,
         wall: started.elapsed(),
     })
+}
+
+/// Decoded batches waiting for the lanes: one being scored, this many ready behind it.
+const READ_AHEAD_BATCHES: usize = 1;
+
+/// The events columns to decode: the union of what the lanes declare plus `event_id`
+/// (the lockstep check), or every column (empty list) when any lane may read any.
+fn events_columns(lanes: &[Lane]) -> Vec<&'static str> {
+    let mut columns = vec![e::EVENT_ID];
+    for lane in lanes {
+        match lane.source.columns() {
+            Some(declared) => columns.extend(declared),
+            None => return Vec::new(),
+        }
+    }
+    columns.sort_unstable();
+    columns.dedup();
+    columns
+}
+
+type DecodedBatch = Result<(RecordBatch, TruthColumns), RunError>;
+
+/// Reads events and truth in lockstep and sends each checked pair, or the first error,
+/// until the stream ends, the receiver goes away or the run is cancelled.
+fn read_batches(
+    dataset: &Dataset,
+    columns: &[&str],
+    options: &RunOptions,
+    sender: std::sync::mpsc::SyncSender<DecodedBatch>,
+) {
+    let batch_rows = options.batch_rows.max(1);
+    let events_origin = dataset.root.join(breachlab_dataset::layout::EVENTS);
+    let truth_origin = dataset.root.join(breachlab_dataset::layout::TRUTH);
+    let mut events = dataset.batches("events", columns, batch_rows);
+    let mut truth = dataset.batches("truth", &TRUTH_COLUMNS, batch_rows);
+    let mut rows: u64 = 0;
+    while !options.cancel.load(Ordering::SeqCst) {
+        let decoded = match (events.next(), truth.next()) {
+            (None, None) => return,
+            (Some(event_batch), Some(truth_batch)) => decode_pair(
+                event_batch,
+                truth_batch,
+                &events_origin,
+                &truth_origin,
+                rows,
+            ),
+            (Some(_), None) | (None, Some(_)) => Err(RunError::inconsistent(
+                &truth_origin,
+                format!(
+                    "truth and events end at different rows (after {rows} rows): regenerate the dataset"
+                ),
+            )),
+        };
+        let failed = decoded.is_err();
+        if let Ok((event_batch, _)) = &decoded {
+            rows += event_batch.num_rows() as u64;
+        }
+        if sender.send(decoded).is_err() || failed {
+            return;
+        }
+    }
+}
+
+fn decode_pair(
+    event_batch: Result<RecordBatch, breachlab_dataset::DatasetError>,
+    truth_batch: Result<RecordBatch, breachlab_dataset::DatasetError>,
+    events_origin: &Path,
+    truth_origin: &Path,
+    rows_before: u64,
+) -> DecodedBatch {
+    let event_batch = event_batch?;
+    let truth_columns = TruthColumns::decode(&truth_batch?, truth_origin)?;
+    check_lockstep(&event_batch, &truth_columns, events_origin, rows_before)?;
+    Ok((event_batch, truth_columns))
 }
 
 /// The truth batch must describe exactly the events of the events batch.
@@ -210,7 +280,8 @@ fn check_lockstep(
     Ok(())
 }
 
-/// Scores one batch with every lane, spreading lanes over `workers` threads.
+/// Scores one batch with every lane on `workers` threads, each taking the next lane not
+/// yet taken, so one slow lane does not hold back a fixed share of the others.
 fn score_batch_on_all(
     lanes: &mut [Lane],
     events: &RecordBatch,
@@ -224,14 +295,73 @@ fn score_batch_on_all(
         }
         return;
     }
-    let per_worker = lanes.len().div_ceil(workers);
+    let pending = std::sync::Mutex::new(lanes.iter_mut());
+    let next_lane = || pending.lock().unwrap_or_else(|e| e.into_inner()).next();
     std::thread::scope(|scope| {
-        for group in lanes.chunks_mut(per_worker) {
-            scope.spawn(move || {
-                for lane in group {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some(lane) = next_lane() {
                     lane.process(events, truth);
                 }
             });
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::BuiltinSource;
+    use breachlab_detectors::Params;
+
+    struct ReadsAnything;
+
+    impl ScoreSource for ReadsAnything {
+        fn name(&self) -> &str {
+            "reads-anything"
+        }
+        fn params(&self) -> serde_json::Value {
+            serde_json::Value::Null
+        }
+        fn default_threshold(&self) -> f64 {
+            1.0
+        }
+        fn score_batch(
+            &mut self,
+            batch: &RecordBatch,
+            scores: &mut Vec<f64>,
+        ) -> Result<(), SourceError> {
+            scores.resize(scores.len() + batch.num_rows(), 0.0);
+            Ok(())
+        }
+    }
+
+    fn lane(source: Box<dyn ScoreSource>) -> Lane {
+        Lane::new(source, Sink::Benign(BenignScoreCollector::default()))
+    }
+
+    fn builtin(name: &str) -> Lane {
+        let detector = breachlab_detectors::build(name, &Params::default()).unwrap();
+        lane(Box::new(BuiltinSource::new(detector)))
+    }
+
+    #[test]
+    fn decodes_the_union_of_declared_columns_and_the_event_id() {
+        let lanes = [builtin("null"), builtin("ip-rate"), builtin("sequential")];
+        let mut expected = vec![e::EVENT_ID, e::TS, e::CLIENT_IP];
+        for lane in &lanes {
+            expected.extend(lane.source.columns().unwrap());
+        }
+        expected.sort_unstable();
+        expected.dedup();
+        assert_eq!(events_columns(&lanes), expected);
+        assert!(!expected.contains(&e::PATH));
+        assert_eq!(events_columns(&[builtin("null")]), vec![e::EVENT_ID]);
+    }
+
+    #[test]
+    fn decodes_every_column_when_a_source_declares_none() {
+        let lanes = [builtin("ip-rate"), lane(Box::new(ReadsAnything))];
+        assert!(events_columns(&lanes).is_empty());
+    }
 }

@@ -43,6 +43,11 @@ pub trait ScoreSource: Send {
     fn params(&self) -> serde_json::Value;
     /// Score at or above which an event is flagged, unless the user or calibration sets one.
     fn default_threshold(&self) -> f64;
+    /// The `events` columns [`score_batch`](Self::score_batch) reads; `None` (the
+    /// default) asks for every column, as an external detector is promised.
+    fn columns(&self) -> Option<Vec<&'static str>> {
+        None
+    }
     /// Appends exactly one score per row of `batch` to `scores`.
     fn score_batch(
         &mut self,
@@ -77,6 +82,10 @@ impl ScoreSource for BuiltinSource {
 
     fn default_threshold(&self) -> f64 {
         self.detector.default_threshold()
+    }
+
+    fn columns(&self) -> Option<Vec<&'static str>> {
+        self.detector.columns()
     }
 
     fn score_batch(
