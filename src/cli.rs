@@ -85,7 +85,11 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// The dataset to score (a `breachlab generate` output folder).
-    #[arg(long, conflicts_with = "scenario", required_unless_present = "scenario")]
+    #[arg(
+        long,
+        conflicts_with = "scenario",
+        required_unless_present = "scenario"
+    )]
     pub dataset: Option<PathBuf>,
     /// Instead of --dataset: a library scenario name or TOML path, generated (or reused
     /// from --cache) for each of --seeds.

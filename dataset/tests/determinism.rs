@@ -5,9 +5,9 @@
 //!
 //! Small scenarios keep each test to seconds in a debug build.
 
+use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
-use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Schema, TimeUnit};
 use breachlab_dataset::parquet_io::MANIFEST_KEY;
 use breachlab_dataset::read::merge_shards;
