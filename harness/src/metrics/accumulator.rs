@@ -106,34 +106,47 @@ impl MetricsAccumulator {
 
     /// Adds one batch. Batches must follow each other in time; on mismatched column
     /// lengths nothing of the batch is taken.
+    ///
+    /// Each kind of state (scores, actors, campaigns) takes the whole batch in its own
+    /// loop, in event order: the loops' map lookups are independent, so their cache
+    /// misses overlap, and no state sees events in another order than one by one would.
     pub fn push(&mut self, columns: &ScoredColumns<'_>) -> Result<(), MetricsError> {
         let len = columns.checked_len()?;
-        for row in 0..len {
-            let score = columns.score[row];
-            let event = Event {
-                ts_us: columns.ts_us[row],
-                flagged: score >= self.config.threshold,
-                is_attack: columns.is_attack[row],
-                campaign_id: columns.campaign_id[row],
-                actor_id: columns.actor_id[row],
-                records_exposed: columns.records_exposed[row],
-            };
-            self.histogram.add(score, event.is_attack);
-            self.observe(&event);
+        let events: Vec<Event> = (0..len).map(|row| self.event(columns, row)).collect();
+        for (&score, &is_attack) in columns.score.iter().zip(columns.is_attack) {
+            self.histogram.add(score, is_attack);
+        }
+        for event in &events {
+            self.observe_order_and_confusion(event);
+        }
+        for event in &events {
+            self.observe_actor(event);
+        }
+        for event in &events {
+            if let Some(campaign_id) = event.campaign_id {
+                self.observe_campaign(campaign_id, event);
+            }
         }
         Ok(())
     }
 
-    fn observe(&mut self, event: &Event) {
+    fn event(&self, columns: &ScoredColumns<'_>, row: usize) -> Event {
+        Event {
+            ts_us: columns.ts_us[row],
+            flagged: columns.score[row] >= self.config.threshold,
+            is_attack: columns.is_attack[row],
+            campaign_id: columns.campaign_id[row],
+            actor_id: columns.actor_id[row],
+            records_exposed: columns.records_exposed[row],
+        }
+    }
+
+    fn observe_order_and_confusion(&mut self, event: &Event) {
         if self.last_ts_us.is_some_and(|last| event.ts_us < last) {
             self.out_of_order_events += 1;
         }
         self.last_ts_us = Some(self.last_ts_us.map_or(event.ts_us, |l| l.max(event.ts_us)));
         self.confusion.add(event.flagged, event.is_attack);
-        self.observe_actor(event);
-        if let Some(campaign_id) = event.campaign_id {
-            self.observe_campaign(campaign_id, event);
-        }
     }
 
     fn observe_actor(&mut self, event: &Event) {
