@@ -30,9 +30,18 @@ use std::time::Instant;
 
 /// Rows gathered before handing a batch to the Parquet writer.
 const BATCH_ROWS: usize = 64 * 1024;
-/// Slices generated together: sessions spanning slices are played once per run rather
-/// than once per slice they could reach. Output does not depend on it.
+/// Slices generated together at most: sessions spanning slices are played once per run
+/// rather than once per slice they could reach. Output does not depend on it.
 const RUN_SLICES: usize = 12;
+/// Events a run may hold in memory on average: runs get shorter as the traffic rate
+/// grows, so memory stays bounded whatever the scale.
+const RUN_EVENTS: f64 = 150_000.0;
+
+/// Slices per run for this plan's traffic rate.
+fn run_slices(plan: &Plan) -> usize {
+    let per_slice = plan.expected_events_per_slice().max(1.0);
+    ((RUN_EVENTS / per_slice) as usize).clamp(1, RUN_SLICES)
+}
 
 /// What to generate and where.
 #[derive(Debug, Clone)]
@@ -300,11 +309,12 @@ fn write_chunk(
         BATCH_ROWS + BATCH_ROWS / 4,
     );
     let mut totals = vec![CampaignStats::default(); plan.campaigns.len()];
-    let mut run: Vec<Vec<Event>> = vec![Vec::new(); RUN_SLICES];
+    let run_len = run_slices(plan);
+    let mut run: Vec<Vec<Event>> = vec![Vec::new(); run_len];
     let mut first = chunk.first_slice;
     while first < chunk.end_slice {
         check_cancel(progress, partial)?;
-        let len = (chunk.end_slice - first).min(RUN_SLICES as u64) as usize;
+        let len = (chunk.end_slice - first).min(run_len as u64) as usize;
         plan.run_events(first, &mut run[..len]);
         for (slice, events) in (first..).zip(&run[..len]) {
             builder.push_slice(slice, events);

@@ -123,6 +123,8 @@ pub struct Plan {
     pub sources: Vec<Box<dyn Source>>,
     pub campaigns: Vec<CampaignMeta>,
     pub scenario: Scenario,
+    /// Events expected over the span (customers' and campaigns'), for sizing work.
+    pub expected_events: f64,
 }
 
 impl Plan {
@@ -191,7 +193,13 @@ impl Plan {
             sources,
             campaigns,
             scenario,
+            expected_events: expected,
         })
+    }
+
+    /// Events expected in one time slice on average.
+    pub fn expected_events_per_slice(&self) -> f64 {
+        self.expected_events / self.world.calendar.slices.max(1) as f64
     }
 
     /// Every event of `slice`, sorted by time (ties broken by source and sequence).
