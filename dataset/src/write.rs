@@ -244,22 +244,25 @@ fn write_all(
         } else {
             Some(campaign_totals(plan, partial, progress)?)
         };
-        let per_task: Vec<(Vec<WrittenFile>, Vec<CampaignStats>)> = tasks
+        // Merged as tasks finish, so campaign totals of finished chunks do not pile up.
+        let no_totals = || vec![CampaignStats::default(); plan.campaigns.len()];
+        let (mut files, totals) = tasks
             .par_iter()
             .map(|task| match task {
                 Task::Chunk(chunk) => write_chunk(plan, chunk, partial, &header, progress),
                 Task::Accounts(index, range) => {
                     write_accounts(plan, *index, range.clone(), partial, &header, progress)
-                        .map(|files| (files, Vec::new()))
+                        .map(|files| (files, no_totals()))
                 }
             })
-            .collect::<Result<_, _>>()?;
-        let mut totals = vec![CampaignStats::default(); plan.campaigns.len()];
-        let mut files = Vec::new();
-        for (task_files, task_totals) in per_task {
-            files.extend(task_files);
-            merge_totals(&mut totals, task_totals);
-        }
+            .try_reduce(
+                || (Vec::new(), no_totals()),
+                |(mut files, mut totals), (more_files, more_totals)| {
+                    files.extend(more_files);
+                    merge_totals(&mut totals, more_totals);
+                    Ok((files, totals))
+                },
+            )?;
         let campaigns = write_campaigns(plan, span_totals.unwrap_or(totals), partial, &header)?;
         files.push(campaigns);
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -317,17 +320,19 @@ fn write_chunk(
         let len = (chunk.end_slice - first).min(run_len as u64) as usize;
         plan.run_events(first, &mut run[..len]);
         for (slice, events) in (first..).zip(&run[..len]) {
-            builder.push_slice(slice, events);
+            for (part, rows) in events.chunks(BATCH_ROWS).enumerate() {
+                builder.push_slice_part(slice, part * BATCH_ROWS, rows);
+                if builder.rows() >= BATCH_ROWS {
+                    let (e, t) = builder.finish();
+                    events_file.write(&e)?;
+                    truth_file.write(&t)?;
+                }
+            }
             stats::add_events(&mut totals, events);
             progress
                 .events
                 .fetch_add(events.len() as u64, Ordering::Relaxed);
             progress.slices_done.fetch_add(1, Ordering::Relaxed);
-            if builder.rows() >= BATCH_ROWS {
-                let (e, t) = builder.finish();
-                events_file.write(&e)?;
-                truth_file.write(&t)?;
-            }
         }
         first += len as u64;
     }

@@ -110,7 +110,13 @@ impl<'p> BatchBuilder<'p> {
 
     /// Appends the sorted events of one slice.
     pub fn push_slice(&mut self, slice: u64, events: &[Event]) {
-        for (rank, event) in events.iter().enumerate() {
+        self.push_slice_part(slice, 0, events);
+    }
+
+    /// Appends part of a slice's sorted events, the first of which has rank `first_rank`
+    /// in its slice (so a large slice can be written in bounded batches).
+    pub fn push_slice_part(&mut self, slice: u64, first_rank: usize, events: &[Event]) {
+        for (rank, event) in (first_rank..).zip(events) {
             self.push_event(event_id(slice, rank), event);
         }
     }
