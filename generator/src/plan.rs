@@ -3,7 +3,7 @@
 //! It fixes the sources, the campaign table, the time slices and how slices group into
 //! files, so that any thread or shard can generate any part and agree with the others.
 
-use crate::calendar::{Calendar, HOUR_US, SLICE_US};
+use crate::calendar::{Calendar, HOUR_US};
 use crate::event::Event;
 use crate::population::IdSpace;
 use crate::scenario::{LoadedScenario, Scenario};
@@ -253,10 +253,6 @@ impl Plan {
             .step_by(per_file as usize)
             .map(|from| from..(from + per_file).min(ids.end()))
             .collect()
-    }
-
-    pub fn slice_us() -> i64 {
-        SLICE_US
     }
 }
 

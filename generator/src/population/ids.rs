@@ -81,6 +81,15 @@ impl IdSpace {
         (from.max(self.id_base)..self.end()).find(|&id| self.hash_is_under_threshold(id))
     }
 
+    /// The account at `position` (taken modulo the space's size) or the next one after
+    /// it, wrapping to the start of the space: how a hash or a rank picks an account.
+    pub fn existing_at(&self, position: u64) -> i64 {
+        let id = self.id_base + (position % self.size.max(1)) as i64;
+        self.next_existing(id)
+            .or_else(|| self.next_existing(self.id_base))
+            .unwrap_or(self.id_base)
+    }
+
     /// Every existing ID of `range` (clipped to the space), ascending.
     pub fn existing_in(&self, range: std::ops::Range<i64>) -> impl Iterator<Item = i64> + '_ {
         let start = range.start.max(self.id_base);
@@ -133,6 +142,33 @@ mod tests {
         assert!(space.exists(500));
         assert!(space.exists(599));
         assert!(!space.exists(600));
+    }
+
+    #[test]
+    fn existing_at_picks_the_next_account_and_wraps_past_the_end() {
+        let space = IdSpace::new(9, 10_000, -5_000, 0.2);
+        let first = space.next_existing(space.id_base).unwrap();
+        let last = (space.id_base..space.end())
+            .rev()
+            .find(|&id| space.exists(id))
+            .unwrap();
+        assert_eq!(space.existing_at(0), first);
+        assert_eq!(space.existing_at((last - space.id_base) as u64), last);
+        let past_last = (last - space.id_base + 1) as u64;
+        if past_last < space.size {
+            assert_eq!(
+                space.existing_at(past_last),
+                first,
+                "wraps to the first account"
+            );
+        }
+        assert_eq!(
+            space.existing_at(space.size + (first - space.id_base) as u64),
+            first
+        );
+        for position in (0..space.size).step_by(97) {
+            assert!(space.exists(space.existing_at(position)));
+        }
     }
 
     #[test]

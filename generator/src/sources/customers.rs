@@ -136,10 +136,7 @@ impl Customers {
     /// The account at activity rank `rank`: ranks are scattered over the ID space, and a
     /// rank landing on an ID with no account moves to the next account.
     fn account_of_rank(&self, ids: &IdSpace, rank: u64) -> i64 {
-        let id = ids.id_base + self.rank_order.apply(rank) as i64;
-        ids.next_existing(id)
-            .or_else(|| ids.next_existing(ids.id_base))
-            .unwrap_or(ids.id_base)
+        ids.existing_at(self.rank_order.apply(rank))
     }
 
     /// The customer's usual network for this client: home broadband, the carrier's NAT,
@@ -367,7 +364,10 @@ impl Session<'_> {
     fn answer(&mut self, route: Route) -> (Option<i64>, i32) {
         let account = self.header.account;
         match route {
-            Route::Lines => (Some(account), lines_of(self.world.seed, account)),
+            Route::Lines => (
+                Some(account),
+                population::account_lines(self.world.seed, account),
+            ),
             Route::Usage => (Some(account), 20),
             Route::Lookup => (Some(self.someone_else()), 1),
             Route::Search => (None, self.rng.random_range(1..4)),
@@ -487,11 +487,6 @@ fn nat_addresses(accounts: f64, t: &TrafficConfig, app_share: f64) -> u64 {
     let carrier_sessions_per_day =
         accounts * t.sessions_per_account_day * app_share * t.mobile_carrier_share;
     ((carrier_sessions_per_day / f64::from(t.users_per_nat_ip)).ceil() as u64).max(1)
-}
-
-/// Lines on an account (1-8, mostly 1-3), as the accounts table has it.
-pub fn lines_of(seed: u64, account: i64) -> i32 {
-    population::account_lines(seed, account)
 }
 
 /// A Poisson draw; 0 for a non-positive mean.

@@ -8,7 +8,7 @@
 //! `i` is request `i + reads * S(i)`; the reads of a success follow its login directly.
 //! BOLA targets are a keyed shuffle of the ID space, so no account is read twice.
 
-use super::{Request, Shuffle, Step, existing_account};
+use super::{Request, Shuffle, Step};
 use crate::event::{Query, Route};
 use crate::rng::{Stream, hash_words, unit};
 use crate::sources::World;
@@ -77,7 +77,9 @@ impl CredentialStuffing {
     }
 
     fn taken_over(&self, world: &World, account: u64) -> i64 {
-        existing_account(&world.ids, hash_words(&[self.key, account, 0x7A4E]))
+        world
+            .ids
+            .existing_at(hash_words(&[self.key, account, 0x7A4E]))
     }
 }
 

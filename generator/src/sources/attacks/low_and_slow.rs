@@ -7,7 +7,7 @@
 //! ID space) through token `n mod tokens`; each ID is read once.
 
 use super::pool::mimic_client;
-use super::{Request, Shuffle, Step, existing_account, session_of};
+use super::{Request, Shuffle, Step, session_of};
 use crate::event::{Query, Route};
 use crate::population;
 use crate::rng::{Stream, hash_words, unit};
@@ -40,7 +40,7 @@ impl LowAndSlow {
         LowAndSlow {
             key,
             tokens: (0..u64::from(tokens.max(1)))
-                .map(|t| existing_account(ids, hash_words(&[key, t, 0x70CE])))
+                .map(|t| ids.existing_at(hash_words(&[key, t, 0x70CE])))
                 .collect(),
             shuffle: (order == Order::Shuffled)
                 .then(|| Shuffle::new(ids.size, hash_words(&[key, 0x5105]))),

@@ -333,16 +333,8 @@ impl Context {
 /// hash: they look like any customer's.
 pub(crate) fn attacker_accounts(ids: &IdSpace, key: u64, count: u32) -> Vec<i64> {
     (0..u64::from(count.max(1)))
-        .map(|i| existing_account(ids, hash_words(&[key, i, 0xACC7])))
+        .map(|i| ids.existing_at(hash_words(&[key, i, 0xACC7])))
         .collect()
-}
-
-/// The first existing account at or after a hashed position in the ID space.
-pub(crate) fn existing_account(ids: &IdSpace, hash: u64) -> i64 {
-    let id = ids.id_base + (hash % ids.size.max(1)) as i64;
-    ids.next_existing(id)
-        .or_else(|| ids.next_existing(ids.id_base))
-        .unwrap_or(ids.id_base)
 }
 
 /// A keyed shuffle of `0..size` visited in order: the `m`-th draw and whether it is the

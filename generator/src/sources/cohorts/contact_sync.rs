@@ -8,11 +8,10 @@
 //! each install plays from its own stream, and a slice replays the slices just before
 //! it (an upload stops after its longest allowed duration).
 
-use super::{Caller, Cohort, existing_account, lookback, within_window};
+use super::{Caller, Cohort, client_template, customer_user_agent, lookback, within_window};
 use crate::calendar::SLICE_US;
-use crate::event::{ApiKey, Event, Query, Route};
-use crate::population::UaTable;
-use crate::rng::{hash_words, slice_stream, unit, unit_stream};
+use crate::event::{Query, Route};
+use crate::rng::{slice_stream, unit_stream};
 use crate::sources::customers::{Customers, SessionHeader, poisson};
 use crate::sources::{Emitter, Source, World};
 use breachlab_schema::ClientKind;
@@ -71,7 +70,7 @@ impl ContactSync {
     /// One install: login, then the address book in batches.
     fn sync(&self, world: &World, start_us: i64, seed: u64, out: &mut Emitter<'_>) {
         let mut rng = unit_stream(seed);
-        let account = existing_account(world, rng.random::<u64>());
+        let account = world.ids.existing_at(rng.random::<u64>());
         let header = SessionHeader {
             start_us,
             kind: ClientKind::App,
@@ -79,29 +78,18 @@ impl ContactSync {
             seed,
         };
         let address = self.customers.peer_for(world, &header, &mut rng);
-        let account_hash = hash_words(&[world.seed, account as u64, 0x0A]);
         let mut caller = Caller {
             world,
             rng,
             now: start_us,
-            template: Event {
-                ts_us: start_us,
-                tie: 0,
-                peer: address,
-                user_agent: UaTable::for_client(ClientKind::App).sample(unit(account_hash)),
-                client_kind: ClientKind::App,
-                api_key: ApiKey::MobileApp,
-                principal_id: Some(account),
-                session_id: Some((seed >> 1) as i64),
-                route: Route::Login,
-                target_id: None,
-                query: Query::None,
-                status: 200,
-                latency_ms: 0.0,
-                response_bytes: 0,
-                records_returned: 0,
-                truth: self.cohort.truth(account),
-            },
+            template: client_template(
+                address,
+                ClientKind::App,
+                customer_user_agent(world, ClientKind::App, account),
+                Some(account),
+                seed,
+                self.cohort.truth(account),
+            ),
         };
         caller.send(Route::Login, None, Query::None, 200, 0, out);
         caller.pause(5.0, 60.0);

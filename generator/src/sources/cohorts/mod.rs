@@ -17,11 +17,13 @@ mod viral_spike;
 use super::customers::response_shape;
 use super::{Emitter, Source, World};
 use crate::calendar::{HOUR_US, SLICE_US};
-use crate::event::{Event, Query, Route, Truth};
+use crate::event::{ApiKey, Event, Peer, Query, Route, Truth};
 use crate::plan::CampaignMeta;
+use crate::population::UaTable;
 use crate::rng::Stream;
+use crate::rng::{hash_words, unit};
 use crate::scenario::{CohortConfig, Lookalike};
-use breachlab_schema::Phase;
+use breachlab_schema::{ClientKind, Phase};
 
 /// Actor ids of partners: this base plus the cohort index (outside any account ID).
 pub const PARTNER_ACTOR_BASE: i64 = 2_000_000_000_000;
@@ -200,12 +202,44 @@ pub(crate) fn within_window(
     out.until_us = until;
 }
 
-/// The existing account an arbitrary hash lands on.
-pub(crate) fn existing_account(world: &World, hash: u64) -> i64 {
-    let ids = &world.ids;
-    ids.next_existing(ids.id_base + (hash % ids.size.max(1)) as i64)
-        .or_else(|| ids.next_existing(ids.id_base))
-        .unwrap_or(ids.id_base)
+/// The request a customer's app or web client starts every call from: its address, user
+/// agent, API key and session. [`Caller::send`] fills in the rest.
+pub(crate) fn client_template(
+    peer: Peer,
+    kind: ClientKind,
+    user_agent: u16,
+    principal_id: Option<i64>,
+    session_seed: u64,
+    truth: Truth,
+) -> Event {
+    Event {
+        ts_us: 0,
+        tie: 0,
+        peer,
+        user_agent,
+        client_kind: kind,
+        api_key: if kind == ClientKind::App {
+            ApiKey::MobileApp
+        } else {
+            ApiKey::WebPortal
+        },
+        principal_id,
+        session_id: Some((session_seed >> 1) as i64),
+        route: Route::Login,
+        target_id: None,
+        query: Query::None,
+        status: 200,
+        latency_ms: 0.0,
+        response_bytes: 0,
+        records_returned: 0,
+        truth,
+    }
+}
+
+/// The user agent a customer's device shows for `kind`: fixed per account, as a person
+/// keeps their phone.
+pub(crate) fn customer_user_agent(world: &World, kind: ClientKind, account: i64) -> u16 {
+    UaTable::for_client(kind).sample(unit(hash_words(&[world.seed, account as u64, 0x0A])))
 }
 
 /// One actor sending requests one after the other: each request waits for the previous

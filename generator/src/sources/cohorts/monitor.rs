@@ -10,7 +10,7 @@
 //! authenticates with its API key only (`principal_id` null); its truth actor is
 //! `MONITOR_ACTOR_BASE + cohort index`.
 
-use super::{Caller, Cohort, MONITOR_ACTOR_BASE, existing_account, within_window};
+use super::{Caller, Cohort, MONITOR_ACTOR_BASE, within_window};
 use crate::event::{ApiKey, Event, Peer, Query, Route};
 use crate::population::UaTable;
 use crate::rng::{hash_words, unit, unit_stream};
@@ -65,7 +65,11 @@ impl Monitor {
             interval_us,
             jitter_us: (interval_s * 0.02).min(2.0) * 1e6,
             test_ids: (0..u64::from(test_ids))
-                .map(|t| existing_account(world, hash_words(&[world.seed, cohort.key, 0x7E57, t])))
+                .map(|t| {
+                    world
+                        .ids
+                        .existing_at(hash_words(&[world.seed, cohort.key, 0x7E57, t]))
+                })
                 .collect(),
         }
     }

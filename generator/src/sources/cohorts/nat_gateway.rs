@@ -9,7 +9,7 @@
 //! NAT address. Like the customers source, a slice replays the session headers of the
 //! slices just before it and keeps the events that fall inside it.
 
-use super::{Cohort, existing_account, lookback, within_window};
+use super::{Cohort, lookback, within_window};
 use crate::calendar::SLICE_US;
 use crate::rng::{hash_words, slice_stream};
 use crate::sources::customers::{Customers, SessionHeader, peer, poisson};
@@ -50,10 +50,9 @@ impl NatGateway {
 
     /// The customer `user` behind address `address`.
     fn customer(&self, world: &World, address: u64, user: u64) -> i64 {
-        existing_account(
-            world,
-            hash_words(&[world.seed, self.cohort.key, address, user]),
-        )
+        world
+            .ids
+            .existing_at(hash_words(&[world.seed, self.cohort.key, address, user]))
     }
 
     /// The NAT address's index in the mobile-carrier pool: the addresses customers'

@@ -10,10 +10,9 @@
 //! slice; instants inside it follow the truncated exponential. Each responder plays
 //! from its own stream; a slice replays the slices just before it.
 
-use super::{Caller, Cohort, existing_account, lookback, within_window};
-use crate::event::{ApiKey, Event, Query, Route};
-use crate::population::UaTable;
-use crate::rng::{Stream, hash_words, slice_stream, unit, unit_stream};
+use super::{Caller, Cohort, client_template, customer_user_agent, lookback, within_window};
+use crate::event::{Query, Route};
+use crate::rng::{Stream, slice_stream, unit_stream};
 use crate::sources::customers::{Customers, SessionHeader, poisson};
 use crate::sources::{Emitter, Source, World};
 use breachlab_schema::ClientKind;
@@ -85,7 +84,7 @@ impl PasswordResetWave {
     /// One customer follows the email.
     fn respond(&self, world: &World, start_us: i64, seed: u64, out: &mut Emitter<'_>) {
         let mut rng = unit_stream(seed);
-        let account = existing_account(world, rng.random::<u64>());
+        let account = world.ids.existing_at(rng.random::<u64>());
         let kind = if rng.random::<f64>() < APP_SHARE {
             ClientKind::App
         } else {
@@ -98,33 +97,18 @@ impl PasswordResetWave {
             seed,
         };
         let address = self.customers.peer_for(world, &header, &mut rng);
-        let account_hash = hash_words(&[world.seed, account as u64, 0x0A]);
         let mut caller = Caller {
             world,
             rng,
             now: start_us,
-            template: Event {
-                ts_us: start_us,
-                tie: 0,
-                peer: address,
-                user_agent: UaTable::for_client(kind).sample(unit(account_hash)),
-                client_kind: kind,
-                api_key: if kind == ClientKind::App {
-                    ApiKey::MobileApp
-                } else {
-                    ApiKey::WebPortal
-                },
-                principal_id: None,
-                session_id: Some((seed >> 1) as i64),
-                route: Route::PasswordReset,
-                target_id: None,
-                query: Query::None,
-                status: 200,
-                latency_ms: 0.0,
-                response_bytes: 0,
-                records_returned: 0,
-                truth: self.cohort.truth(account),
-            },
+            template: client_template(
+                address,
+                kind,
+                customer_user_agent(world, kind, account),
+                None,
+                seed,
+                self.cohort.truth(account),
+            ),
         };
         caller.send(Route::PasswordReset, None, Query::None, 200, 0, out);
         caller.pause(20.0, 480.0);

@@ -11,8 +11,8 @@
 //! new accounts take IDs after the population's ID space, from
 //! `id end + cohort index × 10^9`, ascending in sign-up order.
 
-use super::{Caller, Cohort, lookback, within_window};
-use crate::event::{ApiKey, Event, Query, Route};
+use super::{Caller, Cohort, client_template, lookback, within_window};
+use crate::event::{Query, Route};
 use crate::population::UaTable;
 use crate::rng::{Stream, slice_stream, unit_stream};
 use crate::sources::customers::{peer, poisson};
@@ -164,28 +164,14 @@ impl ViralSpike {
             world,
             rng,
             now: start_us,
-            template: Event {
-                ts_us: start_us,
-                tie: 0,
-                peer: address,
+            template: client_template(
+                address,
+                kind,
                 user_agent,
-                client_kind: kind,
-                api_key: if kind == ClientKind::App {
-                    ApiKey::MobileApp
-                } else {
-                    ApiKey::WebPortal
-                },
-                principal_id: None,
-                session_id: Some((seed >> 1) as i64),
-                route: Route::Signup,
-                target_id: None,
-                query: Query::None,
-                status: 201,
-                latency_ms: 0.0,
-                response_bytes: 0,
-                records_returned: 0,
-                truth: self.cohort.truth(account),
-            },
+                None,
+                seed,
+                self.cohort.truth(account),
+            ),
         };
         if caller.rng.random::<f64>() < REJECTED {
             caller.send(Route::Signup, None, Query::None, 400, 0, out);
