@@ -1,8 +1,9 @@
 //! Parquet settings and a file writer that hashes what it writes.
 //!
-//! Settings: zstd, statistics per column chunk (except on `path` and `user_agent`, whose
-//! min/max prune nothing and cost a string comparison per row), dictionary encoding for
-//! repeating strings (left off for the near-unique `path`, `event_id` and `ts`), delta
+//! Settings: zstd, statistics per column chunk (except on `path`, `user_agent` and the
+//! accounts' names, street, city, email and phone, whose min/max prune nothing and cost a
+//! string comparison per row), dictionary encoding for repeating strings (left off for the
+//! near-unique `path`, `event_id` and `ts` and the accounts' unique identifiers), delta
 //! encoding for the increasing `event_id` and `ts` (about a tenth of the bytes to
 //! compress, files ~7% smaller; every mainstream reader decodes it, Spark from 3.3),
 //! bounded row groups, a fixed `created_by`, and the manifest header in the key-value
@@ -40,6 +41,17 @@ pub fn properties(manifest_header: &str) -> WriterProperties {
         .set_column_encoding("ts".into(), Encoding::DELTA_BINARY_PACKED)
         .set_column_statistics_enabled("path".into(), EnabledStatistics::None)
         .set_column_statistics_enabled("user_agent".into(), EnabledStatistics::None)
+        .set_column_dictionary_enabled("account_id".into(), false)
+        .set_column_dictionary_enabled("account_number".into(), false)
+        .set_column_dictionary_enabled("street".into(), false)
+        .set_column_dictionary_enabled("email".into(), false)
+        .set_column_dictionary_enabled("phone".into(), false)
+        .set_column_statistics_enabled("first_name".into(), EnabledStatistics::None)
+        .set_column_statistics_enabled("last_name".into(), EnabledStatistics::None)
+        .set_column_statistics_enabled("street".into(), EnabledStatistics::None)
+        .set_column_statistics_enabled("city".into(), EnabledStatistics::None)
+        .set_column_statistics_enabled("email".into(), EnabledStatistics::None)
+        .set_column_statistics_enabled("phone".into(), EnabledStatistics::None)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_created_by(format!("breachlab {}", env!("CARGO_PKG_VERSION")))
         .set_key_value_metadata(Some(vec![KeyValue::new(

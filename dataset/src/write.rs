@@ -203,6 +203,29 @@ enum Task {
     Accounts(usize, std::ops::Range<i64>),
 }
 
+/// Generating and writing one account costs about as much as one event.
+const ACCOUNT_COST_IN_EVENTS: f64 = 1.0;
+
+impl Task {
+    /// Expected work, in events.
+    fn cost(&self, plan: &Plan) -> f64 {
+        match self {
+            Task::Chunk(chunk) => (chunk.first_slice..chunk.end_slice)
+                .map(|slice| plan.expected_slice_events(slice))
+                .sum(),
+            Task::Accounts(_, range) => {
+                (range.end - range.start) as f64 * plan.world.ids.density * ACCOUNT_COST_IN_EVENTS
+            }
+        }
+    }
+}
+
+/// Tasks largest first: workers take them in this order, so the last ones to start are
+/// small and the workers finish close together.
+fn largest_first(plan: &Plan, tasks: &mut [Task]) {
+    tasks.sort_by(|a, b| b.cost(plan).total_cmp(&a.cost(plan)));
+}
+
 fn write_all(
     plan: &Plan,
     options: &GenerateOptions,
@@ -231,6 +254,7 @@ fn write_all(
         .map(Task::Chunk)
         .collect();
     tasks.extend(part_range.map(|i| Task::Accounts(i, parts[i].clone())));
+    largest_first(plan, &mut tasks);
     let header = manifest.header_json();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.max(1))
@@ -247,11 +271,12 @@ fn write_all(
         // Merged as tasks finish, so campaign totals of finished chunks do not pile up.
         let no_totals = || vec![CampaignStats::default(); plan.campaigns.len()];
         let (mut files, totals) = tasks
-            .par_iter()
+            .into_iter()
+            .par_bridge()
             .map(|task| match task {
-                Task::Chunk(chunk) => write_chunk(plan, chunk, partial, &header, progress),
+                Task::Chunk(chunk) => write_chunk(plan, &chunk, partial, &header, progress),
                 Task::Accounts(index, range) => {
-                    write_accounts(plan, *index, range.clone(), partial, &header, progress)
+                    write_accounts(plan, index, range, partial, &header, progress)
                         .map(|files| (files, no_totals()))
                 }
             })

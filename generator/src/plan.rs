@@ -202,6 +202,17 @@ impl Plan {
         self.expected_events / self.world.calendar.slices.max(1) as f64
     }
 
+    /// Customers' events expected in `slice`: the mean rate shaped by the daily and weekly
+    /// cycles. A cost estimate for scheduling work, not a count.
+    pub fn expected_slice_events(&self, slice: u64) -> f64 {
+        let t = &self.world.traffic;
+        let c = &self.world.calendar;
+        let mid = c.slice_mid(slice);
+        self.expected_events_per_slice()
+            * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
+            * c.weekly(mid, t.weekend_factor)
+    }
+
     /// Every event of `slice`, sorted by time (ties broken by source and sequence).
     pub fn slice_events(&self, slice: u64, events: &mut Vec<Event>) {
         sources::generate_slice(&self.world, &self.sources, slice, events);

@@ -21,11 +21,11 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 use arrow_array::builder::{Date32Builder, Int16Builder, Int64Builder, StringBuilder};
 use fake::Fake;
-use fake::faker::address::en::{BuildingNumber, CityName, PostCode, StateAbbr, StreetName};
 use fake::faker::name::en::{FirstName, LastName};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::address::{Address, draw_address};
 use super::hash::{Feistel, below, derive_key, keyed_hash};
 use super::ids::IdSpace;
 
@@ -133,47 +133,122 @@ const AGE_BRACKETS: [(i32, i32, u32); 7] = [
 
 /// The full record of one account. Pure: depends only on `seed` and `account_id`.
 pub fn account_record(seed: u64, account_id: i64) -> AccountRecord {
-    let mut rng = account_rng(seed, account_id);
-    let (first_name, last_name) = draw_names(&mut rng);
-    let street = format!(
-        "{} {}",
-        BuildingNumber().fake_with_rng::<String, _>(&mut rng),
-        StreetName().fake_with_rng::<String, _>(&mut rng)
-    );
-    let city: String = CityName().fake_with_rng(&mut rng);
-    let state: &str = StateAbbr().fake_with_rng(&mut rng);
-    let postal_code: String = PostCode().fake_with_rng(&mut rng);
-    let date_of_birth = draw_date_of_birth(&mut rng);
-    let plan = PLANS[weighted_index(&PLANS.map(|(_, w)| w), rng.random::<u64>())].0;
-    let created = draw_created(&mut rng, date_of_birth);
-    AccountRecord {
-        account_id,
-        account_number: account_number_of(seed, account_id),
-        email: email_address(seed, account_id, &first_name, &last_name),
-        phone: phone_of(seed, account_id),
-        first_name,
-        last_name,
-        street,
-        city,
-        state: state.to_owned(),
-        postal_code,
-        date_of_birth,
-        lines: account_lines(seed, account_id) as i16,
-        plan: plan.to_owned(),
-        created,
+    AccountKeys::new(seed).draw(account_id).to_record()
+}
+
+/// What every account of one seed shares, derived once: a batch of records then costs
+/// one ChaCha stream and three permutations per account, and no key derivation.
+struct AccountKeys {
+    record_seed: [u8; 32],
+    email: Feistel,
+    phone: Feistel,
+    account_number: Feistel,
+    email_domain_key: u64,
+    lines_key: u64,
+}
+
+impl AccountKeys {
+    fn new(seed: u64) -> Self {
+        AccountKeys {
+            record_seed: chacha_seed(derive_key(seed, RECORD_PURPOSE)),
+            email: email_permutation(seed),
+            phone: phone_permutation(seed),
+            account_number: account_number_permutation(seed),
+            email_domain_key: derive_key(seed, EMAIL_DOMAIN_PURPOSE),
+            lines_key: derive_key(seed, LINES_PURPOSE),
+        }
+    }
+
+    fn draw(&self, account_id: i64) -> AccountDraw {
+        let mut rng = ChaCha8Rng::from_seed(self.record_seed);
+        rng.set_stream(account_id as u64);
+        let (first_name, last_name) = draw_names(&mut rng);
+        let address = draw_address(&mut rng);
+        let date_of_birth = draw_date_of_birth(&mut rng);
+        let plan = PLANS[weighted_index(&PLANS.map(|(_, w)| w), rng.random::<u64>())].0;
+        let created = draw_created(&mut rng, date_of_birth);
+        AccountDraw {
+            account_id,
+            account_number: ACCOUNT_NUMBER_FIRST
+                + self
+                    .account_number
+                    .apply(residue(account_id, self.account_number.domain())),
+            first_name,
+            last_name,
+            address,
+            email_number: self.email.apply(2 * residue(account_id, EMAIL_ID_WINDOW)),
+            email_domain: weighted_domain(keyed_hash(self.email_domain_key, account_id as u64)),
+            phone_slot: self.phone.apply(2 * residue(account_id, PHONE_ID_WINDOW)),
+            date_of_birth,
+            lines: lines_of_hash(keyed_hash(self.lines_key, account_id as u64)) as i16,
+            plan,
+            created,
+        }
+    }
+}
+
+/// One account as drawn: numbers and words, no text built yet.
+struct AccountDraw {
+    account_id: i64,
+    account_number: u64,
+    first_name: &'static str,
+    last_name: &'static str,
+    address: Address,
+    email_number: u64,
+    email_domain: &'static str,
+    phone_slot: u64,
+    date_of_birth: i32,
+    lines: i16,
+    plan: &'static str,
+    created: i32,
+}
+
+impl AccountDraw {
+    fn to_record(&self) -> AccountRecord {
+        let text = |write: &dyn Fn(&mut String) -> std::fmt::Result| {
+            let mut out = String::new();
+            write(&mut out).expect("writing to a String cannot fail");
+            out
+        };
+        AccountRecord {
+            account_id: self.account_id,
+            account_number: self.account_number.to_string(),
+            first_name: self.first_name.to_owned(),
+            last_name: self.last_name.to_owned(),
+            street: text(&|s| self.address.write_street(s)),
+            city: text(&|s| self.address.write_city(s)),
+            state: self.address.state.to_owned(),
+            postal_code: text(&|s| self.address.write_postal_code(s)),
+            email: text(&|s| self.write_email(s)),
+            phone: text(&|s| write_phone(s, self.phone_slot)),
+            date_of_birth: self.date_of_birth,
+            lines: self.lines,
+            plan: self.plan.to_owned(),
+            created: self.created,
+        }
+    }
+
+    fn write_email(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        write_email(
+            out,
+            self.first_name,
+            self.last_name,
+            self.email_number,
+            self.email_domain,
+        )
     }
 }
 
 /// The account's email, equal to [`account_record`]'s, at the cost of two name draws.
 pub fn email_of(seed: u64, account_id: i64) -> String {
     let (first_name, last_name) = draw_names(&mut account_rng(seed, account_id));
-    email_address(seed, account_id, &first_name, &last_name)
+    email_address(seed, account_id, first_name, last_name)
 }
 
 /// The account holder's last name, equal to [`account_record`]'s, at the cost of two
 /// name draws.
 pub fn last_name_of(seed: u64, account_id: i64) -> String {
-    draw_names(&mut account_rng(seed, account_id)).1
+    draw_names(&mut account_rng(seed, account_id)).1.to_owned()
 }
 
 /// The account's phone, equal to [`account_record`]'s: pure arithmetic, no RNG.
@@ -185,19 +260,29 @@ pub fn phone_of(seed: u64, account_id: i64) -> String {
 /// Lines on the account (1 ..= 8, mostly 1 ..= 3), equal to [`account_record`]'s:
 /// a single keyed hash, cheap enough per request.
 pub fn account_lines(seed: u64, account_id: i64) -> i32 {
-    let hash = keyed_hash(derive_key(seed, LINES_PURPOSE), account_id as u64);
+    lines_of_hash(keyed_hash(
+        derive_key(seed, LINES_PURPOSE),
+        account_id as u64,
+    ))
+}
+
+fn lines_of_hash(hash: u64) -> i32 {
     1 + weighted_index(&LINE_WEIGHTS, hash) as i32
 }
 
 /// The account's nine-digit number, equal to [`account_record`]'s.
 pub fn account_number_of(seed: u64, account_id: i64) -> String {
-    let permutation = Feistel::new(
+    let permutation = account_number_permutation(seed);
+    let index = residue(account_id, permutation.domain());
+    (ACCOUNT_NUMBER_FIRST + permutation.apply(index)).to_string()
+}
+
+fn account_number_permutation(seed: u64) -> Feistel {
+    Feistel::new(
         derive_key(seed, ACCOUNT_NUMBER_PURPOSE),
         ACCOUNT_NUMBER_SIDE,
         ACCOUNT_NUMBER_SIDE,
-    );
-    let index = residue(account_id, permutation.domain());
-    (ACCOUNT_NUMBER_FIRST + permutation.apply(index)).to_string()
+    )
 }
 
 /// The existing account of `ids` whose phone is `phone`, if any.
@@ -224,7 +309,7 @@ pub fn fake_email(seed: u64, n: u64) -> String {
     let (first_name, last_name) = draw_names(&mut rng);
     let number = email_permutation(seed).apply(2 * (n % EMAIL_ID_WINDOW) + 1);
     let domain = email_domain(seed, u64::MAX - n);
-    format_email(&first_name, &last_name, number, domain)
+    format_email(first_name, last_name, number, domain)
 }
 
 /// The `n`-th phone that belongs to no account: same fictional block, never a customer's.
@@ -234,9 +319,10 @@ pub fn fake_phone(seed: u64, n: u64) -> String {
 
 /// The `accounts` table rows of every existing id of `range` (clipped to `ids`), ascending.
 pub fn accounts_batch(seed: u64, ids: &IdSpace, range: Range<i64>) -> RecordBatch {
+    let keys = AccountKeys::new(seed);
     let mut columns = AccountColumns::default();
     for account_id in ids.existing_in(range) {
-        columns.push(&account_record(seed, account_id));
+        columns.push(&keys.draw(account_id));
     }
     columns.finish()
 }
@@ -246,19 +332,24 @@ fn account_rng(seed: u64, account_id: i64) -> ChaCha8Rng {
 }
 
 fn stream_rng(key: u64, stream: u64) -> ChaCha8Rng {
-    let mut chacha_key = [0u8; 32];
-    for (word, chunk) in chacha_key.chunks_exact_mut(8).enumerate() {
-        chunk.copy_from_slice(&keyed_hash(key, word as u64).to_le_bytes());
-    }
-    let mut rng = ChaCha8Rng::from_seed(chacha_key);
+    let mut rng = ChaCha8Rng::from_seed(chacha_seed(key));
     rng.set_stream(stream);
     rng
 }
 
-fn draw_names(rng: &mut ChaCha8Rng) -> (String, String) {
-    let first: &str = FirstName().fake_with_rng(rng);
-    let last: &str = LastName().fake_with_rng(rng);
-    (first.to_owned(), last.to_owned())
+fn chacha_seed(key: u64) -> [u8; 32] {
+    let mut chacha_key = [0u8; 32];
+    for (word, chunk) in chacha_key.chunks_exact_mut(8).enumerate() {
+        chunk.copy_from_slice(&keyed_hash(key, word as u64).to_le_bytes());
+    }
+    chacha_key
+}
+
+fn draw_names(rng: &mut ChaCha8Rng) -> (&'static str, &'static str) {
+    (
+        FirstName().fake_with_rng(rng),
+        LastName().fake_with_rng(rng),
+    )
 }
 
 fn draw_date_of_birth(rng: &mut ChaCha8Rng) -> i32 {
@@ -323,23 +414,38 @@ fn email_address(seed: u64, account_id: i64, first_name: &str, last_name: &str) 
 }
 
 fn email_domain(seed: u64, value: u64) -> &'static str {
-    let hash = keyed_hash(derive_key(seed, EMAIL_DOMAIN_PURPOSE), value);
+    weighted_domain(keyed_hash(derive_key(seed, EMAIL_DOMAIN_PURPOSE), value))
+}
+
+fn weighted_domain(hash: u64) -> &'static str {
     EMAIL_DOMAINS[weighted_index(&EMAIL_DOMAINS.map(|(_, w)| w as u32), hash)].0
 }
 
-/// `first.last.NNNNNNNNNN@domain`, the names reduced to lowercase ASCII letters and digits.
 fn format_email(first_name: &str, last_name: &str, number: u64, domain: &str) -> String {
     let mut email = String::with_capacity(first_name.len() + last_name.len() + 32);
-    push_mailbox_word(&mut email, first_name);
-    email.push('.');
-    push_mailbox_word(&mut email, last_name);
-    write!(email, ".{number:010}@{domain}").expect("writing to a String cannot fail");
+    write_email(&mut email, first_name, last_name, number, domain)
+        .expect("writing to a String cannot fail");
     email
 }
 
-fn push_mailbox_word(out: &mut String, word: &str) {
-    let kept = word.chars().filter(char::is_ascii_alphanumeric);
-    out.extend(kept.map(|c| c.to_ascii_lowercase()));
+/// `first.last.NNNNNNNNNN@domain`, the names reduced to lowercase ASCII letters and digits.
+fn write_email(
+    out: &mut impl std::fmt::Write,
+    first_name: &str,
+    last_name: &str,
+    number: u64,
+    domain: &str,
+) -> std::fmt::Result {
+    write_mailbox_word(out, first_name)?;
+    out.write_char('.')?;
+    write_mailbox_word(out, last_name)?;
+    write!(out, ".{number:010}@{domain}")
+}
+
+fn write_mailbox_word(out: &mut impl std::fmt::Write, word: &str) -> std::fmt::Result {
+    word.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .try_for_each(|c| out.write_char(c.to_ascii_lowercase()))
 }
 
 /// The ten-digit number of an email made by [`format_email`].
@@ -353,12 +459,18 @@ fn parse_email_number(email: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// `+1-AAA-555-01LL xEEEEE` for slot `(area index * 100 + LL) * 100_000 + EEEEE`.
 fn format_phone(slot: u64) -> String {
+    let mut phone = String::with_capacity(24);
+    write_phone(&mut phone, slot).expect("writing to a String cannot fail");
+    phone
+}
+
+/// `+1-AAA-555-01LL xEEEEE` for slot `(area index * 100 + LL) * 100_000 + EEEEE`.
+fn write_phone(out: &mut impl std::fmt::Write, slot: u64) -> std::fmt::Result {
     let extension = slot % PHONE_EXTENSIONS;
     let line = slot / PHONE_EXTENSIONS % PHONE_LINES;
     let area_code = AREA_CODES[(slot / PHONE_EXTENSIONS / PHONE_LINES) as usize];
-    format!("+1-{area_code}-555-01{line:02} x{extension:05}")
+    write!(out, "+1-{area_code}-555-01{line:02} x{extension:05}")
 }
 
 /// The slot of a phone made by [`format_phone`].
@@ -397,21 +509,33 @@ struct AccountColumns {
 }
 
 impl AccountColumns {
-    fn push(&mut self, record: &AccountRecord) {
-        self.account_id.append_value(record.account_id);
-        self.account_number.append_value(&record.account_number);
-        self.first_name.append_value(&record.first_name);
-        self.last_name.append_value(&record.last_name);
-        self.street.append_value(&record.street);
-        self.city.append_value(&record.city);
-        self.state.append_value(&record.state);
-        self.postal_code.append_value(&record.postal_code);
-        self.email.append_value(&record.email);
-        self.phone.append_value(&record.phone);
-        self.date_of_birth.append_value(record.date_of_birth);
-        self.lines.append_value(record.lines);
-        self.plan.append_value(&record.plan);
-        self.created.append_value(record.created);
+    fn push(&mut self, draw: &AccountDraw) {
+        self.write(draw)
+            .expect("writing to a string column cannot fail");
+    }
+
+    fn write(&mut self, d: &AccountDraw) -> std::fmt::Result {
+        self.account_id.append_value(d.account_id);
+        write!(self.account_number, "{}", d.account_number)?;
+        self.account_number.append_value("");
+        self.first_name.append_value(d.first_name);
+        self.last_name.append_value(d.last_name);
+        d.address.write_street(&mut self.street)?;
+        self.street.append_value("");
+        d.address.write_city(&mut self.city)?;
+        self.city.append_value("");
+        self.state.append_value(d.address.state);
+        d.address.write_postal_code(&mut self.postal_code)?;
+        self.postal_code.append_value("");
+        d.write_email(&mut self.email)?;
+        self.email.append_value("");
+        write_phone(&mut self.phone, d.phone_slot)?;
+        self.phone.append_value("");
+        self.date_of_birth.append_value(d.date_of_birth);
+        self.lines.append_value(d.lines);
+        self.plan.append_value(d.plan);
+        self.created.append_value(d.created);
+        Ok(())
     }
 
     fn finish(mut self) -> RecordBatch {
@@ -646,7 +770,7 @@ mod tests {
     /// this test, read the printed digest and paste it into `GOLDEN`.
     #[test]
     fn golden_digest_of_100_records() {
-        const GOLDEN: u64 = 0x5b94_6cfe_79ba_8ed0;
+        const GOLDEN: u64 = 0xd9de_0902_f059_ea5f;
         let digest = (0..100).fold(0xcbf2_9ce4_8422_2325, |state, id| {
             fnv1a(
                 pipe_separated(&account_record(7, id * 1_013)).as_bytes(),
