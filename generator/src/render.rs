@@ -232,16 +232,14 @@ pub fn write_path(seed: u64, e: &Event, out: &mut String) {
     match (e.route.template_parts(), e.target_id) {
         ((head, Some(tail)), Some(id)) => {
             out.push_str(head);
-            let _ = write!(out, "{id}");
+            out.push_str(itoa::Buffer::new().format(id));
             out.push_str(tail);
         }
         _ => out.push_str(e.route.template()),
     }
     match e.query {
         Query::None | Query::Batch { .. } => {}
-        Query::Page { page, size } => {
-            let _ = write!(out, "?page={page}&size={size}");
-        }
+        Query::Page { page, size } => push_page(out, "?page=", page, size),
         Query::Email(ident) => {
             out.push_str("?email=");
             let email = match ident {
@@ -268,7 +266,7 @@ pub fn write_path(seed: u64, e: &Event, out: &mut String) {
                 if i > 0 {
                     out.push_str("%2C");
                 }
-                let _ = write!(out, "{}", first + i * stride);
+                out.push_str(itoa::Buffer::new().format(first + i * stride));
             }
         }
         Query::Search { term, page, size } => {
@@ -277,9 +275,18 @@ pub fn write_path(seed: u64, e: &Event, out: &mut String) {
                 SearchTerm::NameOf(id) => percent_encode(&population::last_name_of(seed, id), out),
                 SearchTerm::Wildcard => out.push_str("%2A"),
             }
-            let _ = write!(out, "&page={page}&size={size}");
+            push_page(out, "&page=", page, size);
         }
     }
+}
+
+/// `{lead}{page}&size={size}`
+fn push_page(out: &mut String, lead: &str, page: impl itoa::Integer, size: impl itoa::Integer) {
+    let mut digits = itoa::Buffer::new();
+    out.push_str(lead);
+    out.push_str(digits.format(page));
+    out.push_str("&size=");
+    out.push_str(digits.format(size));
 }
 
 /// RFC 3986 percent-encoding of everything but unreserved characters.

@@ -68,14 +68,56 @@ pub fn generate_run(
 }
 
 /// Sorts by (timestamp, tie) through a permutation of small keys: events are large, so
-/// moving each once beats moving them around inside the sort.
-fn sort_by_time(events: &mut Vec<Event>) {
+/// each is moved once, in place, along the cycles of the permutation (no second buffer to
+/// allocate and fault in for every slice).
+fn sort_by_time(events: &mut [Event]) {
     let mut keys: Vec<(i64, u64, u32)> = events
         .iter()
         .enumerate()
         .map(|(i, e)| (e.ts_us, e.tie, i as u32))
         .collect();
     keys.sort_unstable();
-    let sorted: Vec<Event> = keys.iter().map(|k| events[k.2 as usize]).collect();
-    *events = sorted;
+    let mut source_of: Vec<u32> = keys.into_iter().map(|k| k.2).collect();
+    apply_gather(events, &mut source_of);
+}
+
+/// Rearranges `items` so that position `i` holds what `items[source_of[i]]` held.
+/// `source_of` must be a permutation; it is consumed (overwritten) on the way.
+fn apply_gather<T: Copy>(items: &mut [T], source_of: &mut [u32]) {
+    const DONE: u32 = u32::MAX;
+    for start in 0..items.len() {
+        if source_of[start] == DONE {
+            continue;
+        }
+        let held = items[start];
+        let mut at = start;
+        loop {
+            let from = source_of[at] as usize;
+            source_of[at] = DONE;
+            if from == start {
+                items[at] = held;
+                break;
+            }
+            items[at] = items[from];
+            at = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_gather;
+
+    #[test]
+    fn gather_moves_every_item_to_its_place() {
+        let items: Vec<u32> = (0..50).map(|i| i * 7 + 3).collect();
+        // A permutation with fixed points, a 2-cycle and one long cycle.
+        let mut source_of: Vec<u32> = (0..50).collect();
+        source_of.swap(3, 9);
+        source_of[10..50].rotate_left(13);
+        let expected: Vec<u32> = source_of.iter().map(|&s| items[s as usize]).collect();
+        let mut moved = items.clone();
+        apply_gather(&mut moved, &mut source_of.clone());
+        assert_eq!(moved, expected);
+    }
 }
