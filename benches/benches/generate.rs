@@ -1,22 +1,23 @@
 //! Generation throughput in events/s, stage by stage: slices of the plan to in-memory
-//! events, events to Arrow batches, and the whole `generate` to zstd Parquet with one and
-//! two threads. The default scenario at `--scale 2` gives about 1-2 million events.
+//! events, events to Arrow batches, Arrow batches to zstd Parquet in memory (the writer's
+//! share alone, `events` and `truth`), and the whole `generate` with one and two threads. The default scenario at `--scale 2` gives about 1-2 million events.
 //!
 //! Run: `cargo bench -p breachlab-benches --bench generate`.
 
-use breachlab_dataset::{GenerateOptions, Progress, generate};
+use arrow_array::RecordBatch;
+use breachlab_dataset::{
+    BATCH_ROWS, GenerateOptions, Progress, batch_builder, generate, parquet_io,
+};
 use breachlab_generator::event::Event;
-use breachlab_generator::render::BatchBuilder;
 use breachlab_generator::{LoadedScenario, Plan, Shard};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use parquet::arrow::ArrowWriter;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
 const SEED: u64 = 1;
 const SCALE: f64 = 2.0;
-/// Rows per Arrow batch, as the writer gathers them.
-const BATCH_ROWS: usize = 64 * 1024;
 
 fn all_slices(plan: &Plan) -> Vec<Vec<Event>> {
     (0..plan.world.calendar.slices)
@@ -26,6 +27,20 @@ fn all_slices(plan: &Plan) -> Vec<Vec<Event>> {
             events
         })
         .collect()
+}
+
+/// Every event of the plan as (`events`, `truth`) batches of the writer's size.
+fn rendered(plan: &Plan, slices: &[Vec<Event>]) -> Vec<(RecordBatch, RecordBatch)> {
+    let mut builder = batch_builder(plan);
+    let mut batches = Vec::new();
+    for (slice, events) in slices.iter().enumerate() {
+        builder.push_slice(slice as u64, events);
+        if builder.rows() >= BATCH_ROWS {
+            batches.push(builder.finish());
+        }
+    }
+    batches.push(builder.finish());
+    batches
 }
 
 fn generation(c: &mut Criterion) {
@@ -54,7 +69,7 @@ fn generation(c: &mut Criterion) {
 
     group.bench_function("events_to_arrow", |b| {
         b.iter(|| {
-            let mut builder = BatchBuilder::new(plan.world.seed, &plan.campaigns);
+            let mut builder = batch_builder(&plan);
             let mut rows = 0;
             for (slice, events) in slices.iter().enumerate() {
                 builder.push_slice(slice as u64, events);
@@ -63,6 +78,25 @@ fn generation(c: &mut Criterion) {
                 }
             }
             rows + builder.finish().0.num_rows()
+        })
+    });
+
+    group.bench_function("arrow_to_parquet", |b| {
+        let batches = rendered(&plan, &slices);
+        let props = parquet_io::properties("");
+        b.iter(|| {
+            let mut events =
+                ArrowWriter::try_new(Vec::new(), batches[0].0.schema(), Some(props.clone()))
+                    .expect("an events writer");
+            let mut truth =
+                ArrowWriter::try_new(Vec::new(), batches[0].1.schema(), Some(props.clone()))
+                    .expect("a truth writer");
+            for (e, t) in &batches {
+                events.write(e).expect("events batch written");
+                truth.write(t).expect("truth batch written");
+            }
+            events.into_inner().expect("events closed").len()
+                + truth.into_inner().expect("truth closed").len()
         })
     });
 

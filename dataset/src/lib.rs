@@ -21,4 +21,4 @@ pub use error::DatasetError;
 pub use manifest::{FileEntry, Manifest};
 pub use read::Dataset;
 pub use verify::{Finding, VerifyReport, regenerate, verify};
-pub use write::{GenerateOptions, GenerateSummary, Progress, generate};
+pub use write::{BATCH_ROWS, GenerateOptions, GenerateSummary, Progress, batch_builder, generate};

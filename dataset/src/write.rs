@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Rows gathered before handing a batch to the Parquet writer.
-const BATCH_ROWS: usize = 64 * 1024;
+pub const BATCH_ROWS: usize = 64 * 1024;
 /// Slices generated together at most: sessions spanning slices are played once per run
 /// rather than once per slice they could reach. Output does not depend on it.
 const RUN_SLICES: usize = 12;
@@ -331,11 +331,7 @@ fn write_chunk(
         Arc::new(truth_schema()),
         props,
     )?;
-    let mut builder = BatchBuilder::with_capacity(
-        plan.world.seed,
-        &plan.campaigns,
-        BATCH_ROWS + BATCH_ROWS / 4,
-    );
+    let mut builder = batch_builder(plan);
     let mut totals = vec![CampaignStats::default(); plan.campaigns.len()];
     let run_len = run_slices(plan);
     let mut run: Vec<Vec<Event>> = vec![Vec::new(); run_len];
@@ -367,6 +363,16 @@ fn write_chunk(
         truth_file.write(&t)?;
     }
     Ok((vec![events_file.finish()?, truth_file.finish()?], totals))
+}
+
+/// The builder `generate` renders with: room for a batch and a slice's overshoot, so
+/// rendering never grows (and copies) a buffer.
+pub fn batch_builder(plan: &Plan) -> BatchBuilder<'_> {
+    BatchBuilder::with_capacity(
+        plan.world.seed,
+        &plan.campaigns,
+        BATCH_ROWS + BATCH_ROWS / 4,
+    )
 }
 
 fn write_accounts(

@@ -239,20 +239,15 @@ pub enum ApiKey {
 
 impl ApiKey {
     /// Appends the key's id to `out`; `false` for [`ApiKey::None`].
-    pub fn write(self, out: &mut String) -> bool {
-        use std::fmt::Write;
-        match self {
+    pub fn write(self, out: &mut impl std::fmt::Write) -> bool {
+        let _ = match self {
             ApiKey::None => return false,
-            ApiKey::MobileApp => out.push_str("key_app_mobile_7f3a"),
-            ApiKey::WebPortal => out.push_str("key_web_portal_19c2"),
-            ApiKey::Sdk(n) => {
-                let _ = write!(out, "key_sdk_{n:04}");
-            }
-            ApiKey::Partner(n) => {
-                let _ = write!(out, "key_partner_{n:04}");
-            }
-            ApiKey::Monitor => out.push_str("key_synthetic_monitor"),
-        }
+            ApiKey::MobileApp => out.write_str("key_app_mobile_7f3a"),
+            ApiKey::WebPortal => out.write_str("key_web_portal_19c2"),
+            ApiKey::Sdk(n) => write!(out, "key_sdk_{n:04}"),
+            ApiKey::Partner(n) => write!(out, "key_partner_{n:04}"),
+            ApiKey::Monitor => out.write_str("key_synthetic_monitor"),
+        };
         true
     }
 }

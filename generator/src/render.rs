@@ -28,7 +28,6 @@ pub struct BatchBuilder<'p> {
     campaigns: &'p [CampaignMeta],
     capacity: usize,
     rows: usize,
-    text: String,
     event_id: Int64Builder,
     ts: TimestampMicrosecondBuilder,
     client_ip: StringBuilder,
@@ -72,7 +71,6 @@ impl<'p> BatchBuilder<'p> {
             campaigns,
             capacity: rows,
             rows: 0,
-            text: String::with_capacity(256),
             event_id: Int64Builder::with_capacity(rows),
             ts: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
             client_ip: text(14),
@@ -125,9 +123,8 @@ impl<'p> BatchBuilder<'p> {
         self.rows += 1;
         self.event_id.append_value(id);
         self.ts.append_value(e.ts_us);
-        self.text.clear();
-        population::write_ipv4(e.peer.ip, &mut self.text);
-        self.client_ip.append_value(&self.text);
+        population::write_ipv4(e.peer.ip, &mut self.client_ip);
+        self.client_ip.append_value("");
         self.ip_asn.append_value(e.peer.asn);
         self.ip_kind.append_value(e.peer.kind.as_str());
         self.country
@@ -137,9 +134,8 @@ impl<'p> BatchBuilder<'p> {
         self.user_agent
             .append_value(population::ua_text(e.user_agent));
         self.client_kind.append_value(e.client_kind.as_str());
-        self.text.clear();
-        if e.api_key.write(&mut self.text) {
-            self.api_key_id.append_value(&self.text);
+        if e.api_key.write(&mut self.api_key_id) {
+            self.api_key_id.append_value("");
         } else {
             self.api_key_id.append_null();
         }
@@ -147,9 +143,8 @@ impl<'p> BatchBuilder<'p> {
         self.session_id.append_option(e.session_id);
         self.method.append_value(e.route.method().as_str());
         self.route.append_value(e.route.template());
-        self.text.clear();
-        write_path(self.seed, e, &mut self.text);
-        self.path.append_value(&self.text);
+        write_path(self.seed, e, &mut self.path);
+        self.path.append_value("");
         self.target_id.append_option(e.target_id);
         self.status.append_value(e.status);
         self.latency_ms.append_value(e.latency_ms);
@@ -228,20 +223,20 @@ impl<'p> BatchBuilder<'p> {
 }
 
 /// The concrete path of a request: the route template filled in, plus its query.
-pub fn write_path(seed: u64, e: &Event, out: &mut String) {
+pub fn write_path(seed: u64, e: &Event, out: &mut impl Write) {
     match (e.route.template_parts(), e.target_id) {
         ((head, Some(tail)), Some(id)) => {
-            out.push_str(head);
-            out.push_str(itoa::Buffer::new().format(id));
-            out.push_str(tail);
+            put(out, head);
+            put(out, itoa::Buffer::new().format(id));
+            put(out, tail);
         }
-        _ => out.push_str(e.route.template()),
+        _ => put(out, e.route.template()),
     }
     match e.query {
         Query::None | Query::Batch { .. } => {}
         Query::Page { page, size } => push_page(out, "?page=", page, size),
         Query::Email(ident) => {
-            out.push_str("?email=");
+            put(out, "?email=");
             let email = match ident {
                 Ident::Account(id) => population::email_of(seed, id),
                 Ident::Miss(n) => population::fake_email(seed, n),
@@ -249,7 +244,7 @@ pub fn write_path(seed: u64, e: &Event, out: &mut String) {
             percent_encode(&email, out);
         }
         Query::Phone(ident) => {
-            out.push_str("?phone=");
+            put(out, "?phone=");
             let phone = match ident {
                 Ident::Account(id) => population::phone_of(seed, id),
                 Ident::Miss(n) => population::fake_phone(seed, n),
@@ -261,19 +256,19 @@ pub fn write_path(seed: u64, e: &Event, out: &mut String) {
             stride,
             count,
         } => {
-            out.push_str("?ids=");
+            put(out, "?ids=");
             for i in 0..i64::from(count) {
                 if i > 0 {
-                    out.push_str("%2C");
+                    put(out, "%2C");
                 }
-                out.push_str(itoa::Buffer::new().format(first + i * stride));
+                put(out, itoa::Buffer::new().format(first + i * stride));
             }
         }
         Query::Search { term, page, size } => {
-            out.push_str("?q=");
+            put(out, "?q=");
             match term {
                 SearchTerm::NameOf(id) => percent_encode(&population::last_name_of(seed, id), out),
-                SearchTerm::Wildcard => out.push_str("%2A"),
+                SearchTerm::Wildcard => put(out, "%2A"),
             }
             push_page(out, "&page=", page, size);
         }
@@ -281,21 +276,26 @@ pub fn write_path(seed: u64, e: &Event, out: &mut String) {
 }
 
 /// `{lead}{page}&size={size}`
-fn push_page(out: &mut String, lead: &str, page: impl itoa::Integer, size: impl itoa::Integer) {
+fn push_page(out: &mut impl Write, lead: &str, page: impl itoa::Integer, size: impl itoa::Integer) {
     let mut digits = itoa::Buffer::new();
-    out.push_str(lead);
-    out.push_str(digits.format(page));
-    out.push_str("&size=");
-    out.push_str(digits.format(size));
+    put(out, lead);
+    put(out, digits.format(page));
+    put(out, "&size=");
+    put(out, digits.format(size));
 }
 
 /// RFC 3986 percent-encoding of everything but unreserved characters.
-fn percent_encode(text: &str, out: &mut String) {
+fn percent_encode(text: &str, out: &mut impl Write) {
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
+            let _ = out.write_char(byte as char);
         } else {
             let _ = write!(out, "%{byte:02X}");
         }
     }
+}
+
+/// Writes into a text sink that cannot fail (a `String` or an Arrow string builder).
+fn put(out: &mut impl Write, text: &str) {
+    let _ = out.write_str(text);
 }

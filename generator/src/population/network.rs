@@ -69,26 +69,37 @@ pub fn pool_cidr(kind: IpKind) -> (u32, u8) {
     (pool.base, (32 - pool.host_bits) as u8)
 }
 
-/// Appends the dotted-quad form of `ip` to `out`, as `Ipv4Addr`'s `Display` would.
+/// Appends the dotted-quad form of `ip` to `out`, as `Ipv4Addr`'s `Display` would, in
+/// one write.
 #[inline]
-pub fn write_ipv4(ip: u32, out: &mut String) {
+pub fn write_ipv4(ip: u32, out: &mut impl std::fmt::Write) {
+    let mut text = [0u8; 15];
+    let mut len = 0;
     for (position, octet) in ip.to_be_bytes().into_iter().enumerate() {
         if position > 0 {
-            out.push('.');
+            text[len] = b'.';
+            len += 1;
         }
-        push_decimal(octet, out);
+        len += put_decimal(octet, &mut text[len..]);
     }
+    let text = std::str::from_utf8(&text[..len]).expect("digits and dots are ASCII");
+    let _ = out.write_str(text);
 }
 
+/// Writes `value` in decimal at the start of `out`; returns the digits written.
 #[inline]
-fn push_decimal(value: u8, out: &mut String) {
+fn put_decimal(value: u8, out: &mut [u8]) -> usize {
+    let mut len = 0;
     if value >= 100 {
-        out.push(char::from(b'0' + value / 100));
+        out[len] = b'0' + value / 100;
+        len += 1;
     }
     if value >= 10 {
-        out.push(char::from(b'0' + value / 10 % 10));
+        out[len] = b'0' + value / 10 % 10;
+        len += 1;
     }
-    out.push(char::from(b'0' + value % 10));
+    out[len] = b'0' + value % 10;
+    len + 1
 }
 
 /// One autonomous system of a pool: its share of the pool's blocks and its country.
