@@ -2,179 +2,155 @@
 //!
 //! State is one entry per campaign, per actor and per distinct score; a batch split never
 //! changes the result, because every per-event update depends only on earlier events.
+//! A runner scoring many detectors on one pass indexes the labels once with a
+//! [`LabelIndex`] and gives each detector only a [`DetectorTally`].
 
-use super::actors::ActorTable;
+use super::actors::FlaggedActors;
 use super::alarms::AlarmCounter;
-use super::campaigns::{CampaignTracker, quantile_linear};
-use super::cohorts::CohortTracker;
+use super::campaigns::{CampaignDetection, quantile_linear};
+use super::labels::{CampaignRole, IndexedBatch, LabelColumns, LabelIndex};
 use super::ranking::{PR_CURVE_MAX_POINTS, RankedScores, ScoreHistogram};
 use super::{
     CampaignInfo, DetectorMetrics, EventMetrics, MetricsConfig, MetricsError, ScoredColumns,
     f1_score, ratio,
 };
-use foldhash::fast::FixedState;
-use std::collections::HashMap;
 
-/// Where a campaign id leads.
-#[derive(Debug, Clone, Copy)]
-enum CampaignRole {
-    Attack(usize),
-    Cohort(usize),
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct Confusion {
-    tp: u64,
-    fp: u64,
-    fn_: u64,
-    tn: u64,
-}
-
-impl Confusion {
-    fn add(&mut self, flagged: bool, is_attack: bool) {
-        match (flagged, is_attack) {
-            (true, true) => self.tp += 1,
-            (true, false) => self.fp += 1,
-            (false, true) => self.fn_ += 1,
-            (false, false) => self.tn += 1,
-        }
-    }
-}
-
-/// One event, as the accumulator sees it.
-struct Event {
-    ts_us: i64,
-    flagged: bool,
-    is_attack: bool,
-    campaign_id: Option<i32>,
-    actor_id: i64,
-    records_exposed: i32,
-}
-
-/// Accumulates every metric of one detector at one threshold over a stream of events.
+/// Accumulates every metric of one detector at one threshold over a stream of events,
+/// labels included: a [`LabelIndex`] of its own plus a [`DetectorTally`].
 #[derive(Debug, Clone)]
 pub struct MetricsAccumulator {
-    config: MetricsConfig,
-    delays_s: Vec<i64>,
-    roles: HashMap<i32, CampaignRole, FixedState>,
-    attack_campaigns: Vec<CampaignTracker>,
-    cohorts: Vec<CohortTracker>,
-    confusion: Confusion,
-    histogram: ScoreHistogram,
-    actors: ActorTable,
-    alarms: AlarmCounter,
-    last_ts_us: Option<i64>,
-    out_of_order_events: u64,
-    unknown_campaign_events: u64,
+    labels: LabelIndex,
+    tally: DetectorTally,
+    batch: IndexedBatch,
 }
 
 impl MetricsAccumulator {
     /// A fresh accumulator. When two campaigns share an id, the first one wins.
     pub fn new(campaigns: &[CampaignInfo], config: MetricsConfig) -> Self {
-        let delays_s = config.normalized_delays_s();
-        let mut roles = HashMap::default();
-        let mut attack_campaigns = Vec::new();
-        let mut cohorts = Vec::new();
-        for campaign in campaigns {
-            if roles.contains_key(&campaign.campaign_id) {
-                continue;
-            }
-            let role = if campaign.is_attack {
-                attack_campaigns.push(CampaignTracker::new(campaign.clone(), delays_s.len()));
-                CampaignRole::Attack(attack_campaigns.len() - 1)
-            } else {
-                cohorts.push(CohortTracker::new(campaign.clone()));
-                CampaignRole::Cohort(cohorts.len() - 1)
-            };
-            roles.insert(campaign.campaign_id, role);
-        }
+        let labels = LabelIndex::new(campaigns);
+        let tally = DetectorTally::new(&labels, config);
         Self {
-            config,
-            delays_s,
-            roles,
-            attack_campaigns,
-            cohorts,
-            confusion: Confusion::default(),
-            histogram: ScoreHistogram::default(),
-            actors: ActorTable::default(),
-            alarms: AlarmCounter::default(),
-            last_ts_us: None,
-            out_of_order_events: 0,
-            unknown_campaign_events: 0,
+            labels,
+            tally,
+            batch: IndexedBatch::default(),
         }
     }
 
     /// Adds one batch. Batches must follow each other in time; on mismatched column
     /// lengths nothing of the batch is taken.
-    ///
-    /// Each kind of state (scores, actors, campaigns) takes the whole batch in its own
-    /// loop, in event order: the loops' map lookups are independent, so their cache
-    /// misses overlap, and no state sees events in another order than one by one would.
     pub fn push(&mut self, columns: &ScoredColumns<'_>) -> Result<(), MetricsError> {
         let len = columns.checked_len()?;
-        let events: Vec<Event> = (0..len).map(|row| self.event(columns, row)).collect();
-        for (&score, &is_attack) in columns.score.iter().zip(columns.is_attack) {
-            self.histogram.add(score, is_attack);
+        debug_assert_eq!(len, columns.score.len());
+        let labels = LabelColumns {
+            ts_us: columns.ts_us,
+            is_attack: columns.is_attack,
+            campaign_id: columns.campaign_id,
+            actor_id: columns.actor_id,
+            records_exposed: columns.records_exposed,
+        };
+        self.labels.index(&labels, &mut self.batch)?;
+        self.tally.push(&self.batch, columns.score)
+    }
+
+    /// Closes open alarms and computes every metric.
+    pub fn finish(self) -> DetectorMetrics {
+        self.tally.finish(&self.labels)
+    }
+}
+
+/// The part of one detector's metrics that depends on its scores, fed with batches
+/// indexed by the [`LabelIndex`] it was made from. Memory is one entry per campaign, per
+/// flagged actor and per distinct score.
+#[derive(Debug, Clone)]
+pub struct DetectorTally {
+    index_id: u64,
+    config: MetricsConfig,
+    delays_s: Vec<i64>,
+    detections: Vec<CampaignDetection>,
+    cohort_flags: Vec<u64>,
+    flagged_events: u64,
+    true_positives: u64,
+    histogram: ScoreHistogram,
+    actors: FlaggedActors,
+    alarms: AlarmCounter,
+}
+
+impl DetectorTally {
+    /// A fresh tally for batches indexed by `labels`.
+    pub fn new(labels: &LabelIndex, config: MetricsConfig) -> Self {
+        let delays_s = config.normalized_delays_s();
+        Self {
+            index_id: labels.id,
+            detections: vec![CampaignDetection::new(delays_s.len()); labels.campaigns.len()],
+            cohort_flags: vec![0; labels.cohorts.len()],
+            config,
+            delays_s,
+            flagged_events: 0,
+            true_positives: 0,
+            histogram: ScoreHistogram::default(),
+            actors: FlaggedActors::default(),
+            alarms: AlarmCounter::default(),
         }
-        for event in &events {
-            self.observe_order_and_confusion(event);
+    }
+
+    /// Adds the scores of one indexed batch, one per row.
+    ///
+    /// Each kind of state (scores, actors, campaigns) takes the whole batch in its own
+    /// loop, in event order; no state sees events in another order than one by one would.
+    pub fn push(&mut self, batch: &IndexedBatch, scores: &[f64]) -> Result<(), MetricsError> {
+        if batch.index_id != self.index_id {
+            return Err(MetricsError::ForeignBatch);
         }
-        for event in &events {
-            self.observe_actor(event);
+        if scores.len() != batch.len() {
+            return Err(MetricsError::ColumnLengthMismatch {
+                column: "score",
+                expected: batch.len(),
+                actual: scores.len(),
+            });
         }
-        for event in &events {
-            if let Some(campaign_id) = event.campaign_id {
-                self.observe_campaign(campaign_id, event);
-            }
+        let threshold = self.config.threshold;
+        self.histogram.add_all(scores, &batch.is_attack);
+        for (&score, &is_attack) in scores.iter().zip(&batch.is_attack) {
+            let flagged = score >= threshold;
+            self.flagged_events += u64::from(flagged);
+            self.true_positives += u64::from(flagged & is_attack);
         }
+        self.observe_flagged_actors(batch, scores);
+        self.observe_campaigns(batch, scores);
         Ok(())
     }
 
-    fn event(&self, columns: &ScoredColumns<'_>, row: usize) -> Event {
-        Event {
-            ts_us: columns.ts_us[row],
-            flagged: columns.score[row] >= self.config.threshold,
-            is_attack: columns.is_attack[row],
-            campaign_id: columns.campaign_id[row],
-            actor_id: columns.actor_id[row],
-            records_exposed: columns.records_exposed[row],
+    fn observe_flagged_actors(&mut self, batch: &IndexedBatch, scores: &[f64]) {
+        let threshold = self.config.threshold;
+        let gap_us = self.config.alarm_gap_us;
+        for (row, &score) in scores.iter().enumerate() {
+            if score >= threshold {
+                self.actors.on_flagged(
+                    &mut self.alarms,
+                    batch.actor[row],
+                    batch.ts_us[row],
+                    batch.is_attack[row],
+                    gap_us,
+                );
+            }
         }
     }
 
-    fn observe_order_and_confusion(&mut self, event: &Event) {
-        if self.last_ts_us.is_some_and(|last| event.ts_us < last) {
-            self.out_of_order_events += 1;
-        }
-        self.last_ts_us = Some(self.last_ts_us.map_or(event.ts_us, |l| l.max(event.ts_us)));
-        self.confusion.add(event.flagged, event.is_attack);
-    }
-
-    fn observe_actor(&mut self, event: &Event) {
-        let state = self.actors.state_mut(event.actor_id);
-        state.is_attacker |= event.is_attack;
-        state.is_flagged |= event.flagged;
-        if event.flagged {
-            let gap_us = self.config.alarm_gap_us;
-            self.alarms
-                .on_flagged(&mut state.open_alarm, event.ts_us, event.is_attack, gap_us);
+    fn observe_campaigns(&mut self, batch: &IndexedBatch, scores: &[f64]) {
+        let threshold = self.config.threshold;
+        for event in &batch.campaign_events {
+            let flagged = scores[event.row as usize] >= threshold;
+            match event.role {
+                CampaignRole::Attack(slot) => {
+                    self.detections[slot].observe(event, flagged, &self.delays_s)
+                }
+                CampaignRole::Cohort(slot) => self.cohort_flags[slot] += u64::from(flagged),
+            }
         }
     }
 
-    fn observe_campaign(&mut self, campaign_id: i32, event: &Event) {
-        match self.roles.get(&campaign_id) {
-            Some(CampaignRole::Attack(index)) => self.attack_campaigns[*index].observe(
-                event.ts_us,
-                event.flagged,
-                event.records_exposed,
-                &self.delays_s,
-            ),
-            Some(CampaignRole::Cohort(index)) => self.cohorts[*index].observe(event.flagged),
-            None => self.unknown_campaign_events += 1,
-        }
-    }
-
-    fn event_metrics(&self, ranked: &RankedScores) -> EventMetrics {
-        let Confusion { tp, fp, fn_, tn } = self.confusion;
+    fn event_metrics(&self, labels: &LabelIndex, ranked: &RankedScores) -> EventMetrics {
+        let Confusion { tp, fp, fn_, tn } = self.confusion(labels);
         let precision = ratio(tp, tp + fp);
         let recall = ratio(tp, tp + fn_);
         EventMetrics {
@@ -189,18 +165,34 @@ impl MetricsAccumulator {
         }
     }
 
-    /// Closes open alarms and computes every metric.
-    pub fn finish(mut self) -> DetectorMetrics {
-        for alarm in self.actors.drain_open_alarms() {
-            self.alarms.close(alarm);
+    fn confusion(&self, labels: &LabelIndex) -> Confusion {
+        let tp = self.true_positives;
+        let fp = self.flagged_events - tp;
+        let fn_ = labels.attack_events - tp;
+        Confusion {
+            tp,
+            fp,
+            fn_,
+            tn: labels.events - labels.attack_events - fp,
         }
-        let Confusion { tp, fp, fn_, tn } = self.confusion;
+    }
+
+    /// Closes open alarms and computes every metric; `labels` is the index the batches
+    /// came from, after the last batch.
+    pub fn finish(mut self, labels: &LabelIndex) -> DetectorMetrics {
+        debug_assert_eq!(
+            labels.id, self.index_id,
+            "a tally finishes with its own index"
+        );
+        self.actors.close_open_alarms(&mut self.alarms);
+        let Confusion { tp, fp, fn_, tn } = self.confusion(labels);
         let benign_events = fp + tn;
-        let ranked = self.histogram.ranked();
+        let ranked = std::mem::take(&mut self.histogram).into_ranked();
         let (campaigns, exposure_curves): (Vec<_>, Vec<_>) = self
-            .attack_campaigns
+            .detections
             .iter()
-            .map(|tracker| tracker.finish(&self.delays_s))
+            .zip(&labels.campaigns)
+            .map(|(detection, totals)| detection.finish(totals, &self.delays_s))
             .unzip();
         let times_to_detect: Vec<f64> = campaigns
             .iter()
@@ -214,10 +206,10 @@ impl MetricsAccumulator {
             flagged_events: tp + fp,
             attack_events: tp + fn_,
             benign_events,
-            event: self.event_metrics(&ranked),
+            event: self.event_metrics(labels, &ranked),
             pr_curve: ranked.pr_curve(PR_CURVE_MAX_POINTS),
             upper_bound: ranked.best_f1(),
-            actor: self.actors.metrics(),
+            actor: self.actors.metrics(&labels.attackers),
             alarms: self.alarms.finish(self.config.span_days, benign_events),
             attack_campaigns,
             campaigns_detected,
@@ -226,11 +218,24 @@ impl MetricsAccumulator {
             median_time_to_detect_s: quantile_linear(&times_to_detect, 0.5),
             p90_time_to_detect_s: quantile_linear(&times_to_detect, 0.9),
             campaigns,
-            cohorts: self.cohorts.iter().map(CohortTracker::finish).collect(),
+            cohorts: labels
+                .cohorts
+                .iter()
+                .zip(&self.cohort_flags)
+                .map(|(totals, &flagged)| totals.finish(flagged))
+                .collect(),
             exposure_curves,
             containment_delays_s: self.delays_s,
-            out_of_order_events: self.out_of_order_events,
-            unknown_campaign_events: self.unknown_campaign_events,
+            out_of_order_events: labels.out_of_order_events,
+            unknown_campaign_events: labels.unknown_campaign_events,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Confusion {
+    tp: u64,
+    fp: u64,
+    fn_: u64,
+    tn: u64,
 }

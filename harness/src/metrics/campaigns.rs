@@ -5,52 +5,75 @@
 //! `ts <= detection_ts + D`. Events arrive in time order, so everything seen before the
 //! detecting event is in for every D; later events are added to each D whose window
 //! still covers them. Undetected campaigns count all their records.
+//!
+//! What depends on the labels only (events, records, the exposure curve) is counted once
+//! per pass in [`CampaignTotals`]; each detector keeps only its [`CampaignDetection`].
 
 use super::exposure_curve::{CurvePoint, ExposureCurveBuilder};
+use super::labels::CampaignEvent;
 use super::{CampaignInfo, CampaignMetrics, DelayExposure, ExposureCurve};
 
+/// What the labels alone say about one attack campaign: its events, its exposed
+/// records and their curve over time. Shared by every detector of a pass.
 #[derive(Debug, Clone)]
-pub(crate) struct CampaignTracker {
+pub(crate) struct CampaignTotals {
     info: CampaignInfo,
     events: u64,
-    events_before_detection: u64,
-    detection_ts_us: Option<i64>,
-    records_before_detection: i64,
-    records_after_detection_by_delay: Vec<i64>,
     records_total: i64,
     curve: ExposureCurveBuilder,
 }
 
-impl CampaignTracker {
-    pub(crate) fn new(info: CampaignInfo, delay_count: usize) -> Self {
+impl CampaignTotals {
+    pub(crate) fn new(info: CampaignInfo) -> Self {
         let curve = ExposureCurveBuilder::new(info.start_us, info.end_us);
         Self {
             info,
             events: 0,
-            events_before_detection: 0,
-            detection_ts_us: None,
-            records_before_detection: 0,
-            records_after_detection_by_delay: vec![0; delay_count],
             records_total: 0,
             curve,
         }
     }
 
-    pub(crate) fn observe(&mut self, ts_us: i64, flagged: bool, records: i32, delays_s: &[i64]) {
+    /// Counts one event; returns the events and records of the campaign before it.
+    pub(crate) fn observe(&mut self, ts_us: i64, records: i32) -> (u64, i64) {
+        let before = (self.events, self.records_total);
         self.events += 1;
         self.records_total += i64::from(records);
         self.curve.add(ts_us, records);
-        if self.detection_ts_us.is_none() && flagged {
-            self.detection_ts_us = Some(ts_us);
+        before
+    }
+}
+
+/// When one detector first flagged a campaign, and the records exposed after that
+/// within each containment delay.
+#[derive(Debug, Clone)]
+pub(crate) struct CampaignDetection {
+    detection_ts_us: Option<i64>,
+    events_before_detection: u64,
+    records_before_detection: i64,
+    records_after_detection_by_delay: Vec<i64>,
+}
+
+impl CampaignDetection {
+    pub(crate) fn new(delay_count: usize) -> Self {
+        Self {
+            detection_ts_us: None,
+            events_before_detection: 0,
+            records_before_detection: 0,
+            records_after_detection_by_delay: vec![0; delay_count],
         }
-        match self.detection_ts_us {
-            None => {
-                self.events_before_detection += 1;
-                self.records_before_detection += i64::from(records);
-            }
-            Some(detection_ts_us) => {
-                self.add_after_detection(detection_ts_us, ts_us, records, delays_s)
-            }
+    }
+
+    /// Takes one event of the campaign; `events_before` and `records_before` are the
+    /// campaign's totals before it.
+    pub(crate) fn observe(&mut self, event: &CampaignEvent, flagged: bool, delays_s: &[i64]) {
+        if self.detection_ts_us.is_none() && flagged {
+            self.detection_ts_us = Some(event.ts_us);
+            self.events_before_detection = event.events_before;
+            self.records_before_detection = event.records_before;
+        }
+        if let Some(detection_ts_us) = self.detection_ts_us {
+            self.add_after_detection(detection_ts_us, event.ts_us, event.records, delays_s);
         }
     }
 
@@ -70,7 +93,7 @@ impl CampaignTracker {
         }
     }
 
-    fn records_by_delay(&self, delays_s: &[i64]) -> Vec<DelayExposure> {
+    fn records_by_delay(&self, totals: &CampaignTotals, delays_s: &[i64]) -> Vec<DelayExposure> {
         let after = &self.records_after_detection_by_delay;
         delays_s
             .iter()
@@ -79,36 +102,41 @@ impl CampaignTracker {
                 delay_s: *delay_s,
                 records: match self.detection_ts_us {
                     Some(_) => self.records_before_detection + after_detection,
-                    None => self.records_total,
+                    None => totals.records_total,
                 },
             })
             .collect()
     }
 
-    pub(crate) fn finish(&self, delays_s: &[i64]) -> (CampaignMetrics, ExposureCurve) {
+    pub(crate) fn finish(
+        &self,
+        totals: &CampaignTotals,
+        delays_s: &[i64],
+    ) -> (CampaignMetrics, ExposureCurve) {
+        let info = &totals.info;
         let detected = self.detection_ts_us.is_some();
-        let records_exposed_by_delay = self.records_by_delay(delays_s);
+        let records_exposed_by_delay = self.records_by_delay(totals, delays_s);
         let metrics = CampaignMetrics {
-            campaign_id: self.info.campaign_id,
-            name: self.info.name.clone(),
-            technique: self.info.technique.clone(),
-            start_us: self.info.start_us,
-            end_us: self.info.end_us,
-            events: self.events,
+            campaign_id: info.campaign_id,
+            name: info.name.clone(),
+            technique: info.technique.clone(),
+            start_us: info.start_us,
+            end_us: info.end_us,
+            events: totals.events,
             detected,
             first_detection_ts_us: self.detection_ts_us,
             time_to_detect_s: self
                 .detection_ts_us
-                .map(|ts| (ts as f64 - self.info.start_us as f64) / 1e6),
+                .map(|ts| (ts as f64 - info.start_us as f64) / 1e6),
             events_to_detect: detected.then_some(self.events_before_detection),
             records_exposed_by_delay,
-            records_exposed_total: self.records_total,
+            records_exposed_total: totals.records_total,
         };
         let detection_point = self.detection_ts_us.map(|ts_us| CurvePoint {
             ts_us,
             records: metrics.records_exposed_before_detection(),
         });
-        let curve = self.curve.finish(self.info.campaign_id, detection_point);
+        let curve = totals.curve.finish(info.campaign_id, detection_point);
         (metrics, curve)
     }
 }

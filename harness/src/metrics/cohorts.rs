@@ -3,35 +3,31 @@
 
 use super::{CampaignInfo, CohortMetrics, ratio};
 
+/// A cohort's events, counted once per pass.
 #[derive(Debug, Clone)]
-pub(crate) struct CohortTracker {
+pub(crate) struct CohortTotals {
     info: CampaignInfo,
     events: u64,
-    flagged: u64,
 }
 
-impl CohortTracker {
+impl CohortTotals {
     pub(crate) fn new(info: CampaignInfo) -> Self {
-        Self {
-            info,
-            events: 0,
-            flagged: 0,
-        }
+        Self { info, events: 0 }
     }
 
-    pub(crate) fn observe(&mut self, flagged: bool) {
+    pub(crate) fn observe(&mut self) {
         self.events += 1;
-        self.flagged += u64::from(flagged);
     }
 
-    pub(crate) fn finish(&self) -> CohortMetrics {
+    /// The metrics of a detector that flagged `flagged` of the cohort's events.
+    pub(crate) fn finish(&self, flagged: u64) -> CohortMetrics {
         CohortMetrics {
             campaign_id: self.info.campaign_id,
             name: self.info.name.clone(),
             technique: self.info.technique.clone(),
             events: self.events,
-            flagged: self.flagged,
-            false_flag_rate: ratio(self.flagged, self.events),
+            flagged,
+            false_flag_rate: ratio(flagged, self.events),
         }
     }
 }

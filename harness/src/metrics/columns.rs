@@ -105,6 +105,10 @@ pub enum MetricsError {
         expected: usize,
         actual: usize,
     },
+    /// A batch indexed by another [`LabelIndex`](super::LabelIndex) than the tally's.
+    ForeignBatch,
+    /// A batch with more rows than a `u32` counts.
+    BatchTooLarge { rows: usize },
 }
 
 impl fmt::Display for MetricsError {
@@ -117,6 +121,15 @@ impl fmt::Display for MetricsError {
             } => write!(
                 f,
                 "column `{column}` has {actual} rows, `ts_us` has {expected}"
+            ),
+            Self::ForeignBatch => write!(
+                f,
+                "a batch indexed by another label index than the one this tally was made from"
+            ),
+            Self::BatchTooLarge { rows } => write!(
+                f,
+                "a batch of {rows} rows is too large: split it into batches of at most {} rows",
+                u32::MAX
             ),
         }
     }

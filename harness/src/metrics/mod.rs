@@ -4,6 +4,8 @@
 //! ([`ScoredColumns`]), pushes them batch by batch into a [`MetricsAccumulator`] and calls
 //! [`MetricsAccumulator::finish`] to get a [`DetectorMetrics`]. Memory is bounded by the
 //! number of campaigns, actors and distinct score values, never by the number of events.
+//! A runner with several detectors indexes the labels once per batch with a
+//! [`LabelIndex`] and keeps one [`DetectorTally`] per detector instead.
 //!
 //! Conventions shared by every metric:
 //! - an event is *flagged* when `score >= threshold`; a NaN score is never flagged and
@@ -20,10 +22,11 @@ mod campaigns;
 mod cohorts;
 mod columns;
 mod exposure_curve;
+mod labels;
 mod ranking;
 mod seeds;
 
-pub use accumulator::MetricsAccumulator;
+pub use accumulator::{DetectorTally, MetricsAccumulator};
 pub use calibration::{
     BenignSample, BenignScoreCollector, CalibrationError, ThresholdCalibration, calibrate_threshold,
 };
@@ -32,6 +35,7 @@ pub use columns::{
     ScoredColumns,
 };
 pub use exposure_curve::{CurvePoint, EXPOSURE_CURVE_MAX_POINTS};
+pub use labels::{IndexedBatch, LabelColumns, LabelIndex};
 pub use ranking::PR_CURVE_MAX_POINTS;
 pub use seeds::{MeanInterval, mean_with_interval};
 

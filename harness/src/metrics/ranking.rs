@@ -1,10 +1,9 @@
 //! Threshold-free ranking metrics: average precision, the precision-recall curve and the
 //! best-F1 upper bound.
 //!
-//! Method (exact, no binning): a hash map from each distinct score value to its count of
-//! attack and benign events (a hash map because a sorted map costs a cache miss per level
-//! per event once it outgrows the cache; it is sorted once, at the end). Walking it from
-//! the highest score down gives the exact confusion
+//! Method (exact, no binning): a count of attack and benign events per distinct score
+//! value (see [`ScoreHistogram`] for how). Walking it from the highest score down gives
+//! the exact confusion
 //! counts at every distinct threshold, with equal scores grouped as one step, as
 //! scikit-learn's `average_precision_score` does. Memory grows with the number of
 //! *distinct* scores, not events: detectors with coarse or rounded scores stay tiny, a
@@ -56,37 +55,137 @@ struct LabelCounts {
     benign: u64,
 }
 
+/// Distinct scores kept in a hash map before the histogram switches to sorted runs.
+const MAP_LIMIT: usize = 1 << 14;
+/// Fewest pending scores that trigger a merge into the sorted runs.
+const MIN_PENDING: usize = 1 << 16;
+
 /// Exact counts of attack and benign events per distinct score.
+///
+/// While there are few distinct scores they are counted in a hash map that stays in
+/// cache. Past [`MAP_LIMIT`] (a detector with near-continuous scores, up to one distinct
+/// value per event) the map would miss the cache on every event, so scores are appended
+/// to two pending lists instead and merged, sorted, into runs of distinct scores once the
+/// pending lists are as long as the runs: sequential work, and memory stays within
+/// about twice the number of distinct scores.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ScoreHistogram {
     counts: HashMap<ScoreKey, LabelCounts, FixedState>,
+    /// Distinct scores in increasing order, once past the map's limit.
+    runs: Vec<(ScoreKey, LabelCounts)>,
+    sorted_mode: bool,
+    pending_attack: Vec<ScoreKey>,
+    pending_benign: Vec<ScoreKey>,
+    /// The merge's output, kept so that merging allocates only when the runs grow.
+    merged: Vec<(ScoreKey, LabelCounts)>,
     attack_total: u64,
 }
 
 impl ScoreHistogram {
-    pub(crate) fn add(&mut self, score: f64, is_attack: bool) {
-        let counts = self.counts.entry(ScoreKey::from_score(score)).or_default();
-        if is_attack {
-            counts.attack += 1;
-            self.attack_total += 1;
+    /// Counts one score per event, `is_attack` being the event's label.
+    pub(crate) fn add_all(&mut self, scores: &[f64], is_attack: &[bool]) {
+        let events = scores.iter().zip(is_attack);
+        if self.sorted_mode {
+            for (&score, &is_attack) in events {
+                let key = ScoreKey::from_score(score);
+                if is_attack {
+                    self.pending_attack.push(key);
+                } else {
+                    self.pending_benign.push(key);
+                }
+            }
+            let pending = self.pending_attack.len() + self.pending_benign.len();
+            if pending >= self.runs.len().max(MIN_PENDING) {
+                self.merge_pending();
+            }
         } else {
-            counts.benign += 1;
+            for (&score, &is_attack) in events {
+                let counts = self.counts.entry(ScoreKey::from_score(score)).or_default();
+                if is_attack {
+                    counts.attack += 1;
+                } else {
+                    counts.benign += 1;
+                }
+            }
+            if self.counts.len() > MAP_LIMIT {
+                self.runs = sorted_counts(&self.counts);
+                self.counts = HashMap::default();
+                self.sorted_mode = true;
+            }
         }
+        self.attack_total += is_attack.iter().filter(|&&a| a).count() as u64;
+    }
+
+    /// Folds the pending scores into the sorted runs.
+    fn merge_pending(&mut self) {
+        self.pending_attack.sort_unstable();
+        self.pending_benign.sort_unstable();
+        let mut attack = key_runs(&self.pending_attack);
+        let mut benign = key_runs(&self.pending_benign);
+        let mut runs = self.runs.iter().copied().peekable();
+        let (mut next_attack, mut next_benign) = (attack.next(), benign.next());
+        self.merged.clear();
+        self.merged
+            .reserve(self.runs.len() + self.pending_attack.len() + self.pending_benign.len());
+        loop {
+            let smallest = [
+                runs.peek().map(|(key, _)| *key),
+                next_attack.map(|(key, _)| key),
+                next_benign.map(|(key, _)| key),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            let Some(key) = smallest else { break };
+            let mut counts = runs
+                .next_if(|(k, _)| *k == key)
+                .map_or_else(Default::default, |(_, c)| c);
+            if let Some((_, count)) = next_attack.filter(|(k, _)| *k == key) {
+                counts.attack += count;
+                next_attack = attack.next();
+            }
+            if let Some((_, count)) = next_benign.filter(|(k, _)| *k == key) {
+                counts.benign += count;
+                next_benign = benign.next();
+            }
+            self.merged.push((key, counts));
+        }
+        drop((attack, benign, runs));
+        std::mem::swap(&mut self.runs, &mut self.merged);
+        self.pending_attack.clear();
+        self.pending_benign.clear();
     }
 
     /// The distinct scores from the highest down, for the metrics.
-    pub(crate) fn ranked(&self) -> RankedScores {
-        let mut counts: Vec<(ScoreKey, LabelCounts)> = self
-            .counts
-            .iter()
-            .map(|(key, counts)| (*key, *counts))
-            .collect();
-        counts.sort_unstable_by_key(|(key, _)| std::cmp::Reverse(*key));
+    pub(crate) fn into_ranked(mut self) -> RankedScores {
+        let mut counts = if self.sorted_mode {
+            self.merge_pending();
+            self.runs
+        } else {
+            sorted_counts(&self.counts)
+        };
+        counts.reverse();
         RankedScores {
             counts,
             attack_total: self.attack_total,
         }
     }
+}
+
+/// The map's entries in increasing order of score.
+fn sorted_counts(
+    counts: &HashMap<ScoreKey, LabelCounts, FixedState>,
+) -> Vec<(ScoreKey, LabelCounts)> {
+    let mut sorted: Vec<(ScoreKey, LabelCounts)> =
+        counts.iter().map(|(key, counts)| (*key, *counts)).collect();
+    sorted.sort_unstable_by_key(|(key, _)| *key);
+    sorted
+}
+
+/// Each distinct key of sorted `keys` with how many times it occurs.
+fn key_runs(keys: &[ScoreKey]) -> impl Iterator<Item = (ScoreKey, u64)> + '_ {
+    keys.chunk_by(|a, b| a == b)
+        .map(|run| (run[0], run.len() as u64))
 }
 
 /// Counts per distinct score, highest score first.
@@ -224,6 +323,69 @@ mod tests {
             ScoreKey::from_score(f64::NAN),
             ScoreKey::from_score(f64::NEG_INFINITY)
         );
+    }
+
+    /// Counts per distinct score the plain way, highest first.
+    fn counted_by_hand(scores: &[f64], is_attack: &[bool]) -> Vec<(ScoreKey, u64, u64)> {
+        let mut counts = std::collections::BTreeMap::new();
+        for (&score, &attack) in scores.iter().zip(is_attack) {
+            let entry = counts
+                .entry(std::cmp::Reverse(ScoreKey::from_score(score)))
+                .or_insert((0, 0));
+            if attack {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .map(|(key, (attack, benign))| (key.0, attack, benign))
+            .collect()
+    }
+
+    #[test]
+    fn many_distinct_scores_are_counted_exactly_in_sorted_runs() {
+        // 300k events over 100k distinct scores (more than the map holds), each score
+        // seen about three times with mixed labels, fed in uneven batches.
+        let scores: Vec<f64> = (0..300_000u64)
+            .map(|i| ((i * 7_919) % 100_000) as f64 / 1_000.0 - 20.0)
+            .collect();
+        let is_attack: Vec<bool> = (0..300_000u64).map(|i| i % 5 == 0).collect();
+        let mut histogram = ScoreHistogram::default();
+        let mut start = 0;
+        for batch in [1, 70_000, 999, 100_000, 129_000] {
+            let end = (start + batch).min(scores.len());
+            histogram.add_all(&scores[start..end], &is_attack[start..end]);
+            start = end;
+        }
+        assert_eq!(start, scores.len());
+        assert!(histogram.sorted_mode);
+        let ranked = histogram.into_ranked();
+        let got: Vec<(ScoreKey, u64, u64)> = ranked
+            .counts
+            .iter()
+            .map(|(key, counts)| (*key, counts.attack, counts.benign))
+            .collect();
+        assert_eq!(got, counted_by_hand(&scores, &is_attack));
+        assert_eq!(ranked.attack_total, 60_000);
+    }
+
+    #[test]
+    fn few_distinct_scores_stay_in_the_map() {
+        let scores = [0.5, 0.0, 0.5, -0.0, f64::NAN, 2.0];
+        let is_attack = [true, false, false, true, false, true];
+        let mut histogram = ScoreHistogram::default();
+        histogram.add_all(&scores, &is_attack);
+        assert!(!histogram.sorted_mode);
+        let got: Vec<(ScoreKey, u64, u64)> = histogram
+            .into_ranked()
+            .counts
+            .iter()
+            .map(|(key, counts)| (*key, counts.attack, counts.benign))
+            .collect();
+        assert_eq!(got, counted_by_hand(&scores, &is_attack));
+        assert_eq!(got.len(), 4);
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub use truth::{TRUTH_COLUMNS, TruthColumns, read_campaigns};
 
 use crate::metrics::{
     BenignScoreCollector, DEFAULT_ALARM_GAP_US, DEFAULT_CONTAINMENT_DELAYS_S, DetectorMetrics,
-    MetricsAccumulator, MetricsConfig, ThresholdCalibration, calibrate_threshold,
+    DetectorTally, LabelIndex, MetricsConfig, ThresholdCalibration, calibrate_threshold,
 };
 use crate::report::{CostFigures, DetectorReport, Report, ThresholdSource};
 use breachlab_dataset::Dataset;
@@ -155,6 +155,7 @@ pub fn score_dataset(
 ) -> Result<RunOutcome, RunError> {
     check_dataset(dataset)?;
     let campaigns = read_campaigns(dataset)?;
+    let labels = LabelIndex::new(&campaigns);
     let span_days = dataset.manifest.time_span.days;
     let mut lanes = Vec::new();
     let mut runs = Vec::new();
@@ -179,11 +180,15 @@ pub fn score_dataset(
             containment_delays_s: options.containment_delays_s.clone(),
             span_days,
         };
-        let accumulator = MetricsAccumulator::new(&campaigns, config);
+        let tally = DetectorTally::new(&labels, config);
         runs.push((spec.name.clone(), Some(choice), Ok(lanes.len())));
-        lanes.push(Lane::new(source, Sink::Metrics(Box::new(accumulator))));
+        lanes.push(Lane::new(source, Sink::Metrics(Box::new(tally))));
     }
-    let stats = run_pass(dataset, &mut lanes, options)?;
+    let stats = run_pass(dataset, &mut lanes, Some(labels), options)?;
+    let labels = stats
+        .labels
+        .as_ref()
+        .ok_or_else(|| RunError::Refused("internal: a scoring pass lost its labels".into()))?;
     let peak_memory_bytes = peak_rss_bytes();
     let end_to_end = per_second(stats.events, stats.wall.as_secs_f64());
     let mut lanes: Vec<Option<Lane>> = lanes.into_iter().map(Some).collect();
@@ -199,6 +204,7 @@ pub fn score_dataset(
                 name,
                 choice,
                 lane,
+                labels,
                 stats.events,
                 end_to_end,
                 peak_memory_bytes,
@@ -218,6 +224,7 @@ fn finish_run(
     name: String,
     threshold: ThresholdChoice,
     lane: Result<Lane, SourceError>,
+    labels: &LabelIndex,
     events: u64,
     end_to_end_events_per_s: Option<f64>,
     peak_memory_bytes: Option<u64>,
@@ -236,8 +243,8 @@ fn finish_run(
     let params = lane.source.params();
     let result = match (lane.failure, lane.sink) {
         (Some(error), _) => Err(error),
-        (None, Sink::Metrics(accumulator)) => Ok((
-            accumulator.finish(),
+        (None, Sink::Metrics(tally)) => Ok((
+            tally.finish(labels),
             CostFigures {
                 events_per_s: per_second(events, lane.busy.as_secs_f64()),
                 end_to_end_events_per_s,
@@ -288,7 +295,7 @@ pub fn calibrate(
             Err(error) => slots.push(Err(error)),
         }
     }
-    run_pass(dataset, &mut lanes, options)?;
+    run_pass(dataset, &mut lanes, None, options)?;
     let span_days = dataset.manifest.time_span.days;
     let mut lanes: Vec<Option<Lane>> = lanes.into_iter().map(Some).collect();
     Ok(slots

@@ -7,7 +7,7 @@
 
 use super::truth::{TRUTH_COLUMNS, TruthColumns};
 use super::{RunError, RunOptions, ScoreSource, SourceError};
-use crate::metrics::{BenignScoreCollector, MetricsAccumulator, ScoredColumns};
+use crate::metrics::{BenignScoreCollector, DetectorTally, IndexedBatch, LabelColumns, LabelIndex};
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 /// Where a source's scores go.
 pub(crate) enum Sink {
     /// Scored against the labels at a threshold.
-    Metrics(Box<MetricsAccumulator>),
+    Metrics(Box<DetectorTally>),
     /// Benign scores kept to calibrate a threshold.
     Benign(BenignScoreCollector),
 }
@@ -46,13 +46,12 @@ impl Lane {
         }
     }
 
-    fn process(&mut self, events: &RecordBatch, truth: &TruthColumns) {
+    fn process(&mut self, batch: &Decoded) {
         if self.failure.is_some() {
             return;
         }
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.score_and_sink(events, truth)
-        }));
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.score_and_sink(batch)));
         match outcome {
             Ok(Ok(())) => {}
             Ok(Err(error)) => self.failure = Some(error),
@@ -60,11 +59,12 @@ impl Lane {
         }
     }
 
-    fn score_and_sink(
-        &mut self,
-        events: &RecordBatch,
-        truth: &TruthColumns,
-    ) -> Result<(), SourceError> {
+    fn score_and_sink(&mut self, batch: &Decoded) -> Result<(), SourceError> {
+        let Decoded {
+            events,
+            truth,
+            indexed,
+        } = batch;
         self.scores.clear();
         let started = Instant::now();
         self.source.score_batch(events, &mut self.scores)?;
@@ -77,16 +77,14 @@ impl Lane {
             )));
         }
         match &mut self.sink {
-            Sink::Metrics(accumulator) => accumulator
-                .push(&ScoredColumns {
-                    ts_us: &truth.ts_us,
-                    score: &self.scores,
-                    is_attack: &truth.is_attack,
-                    campaign_id: &truth.campaign_id,
-                    actor_id: &truth.actor_id,
-                    records_exposed: &truth.records_exposed,
-                })
-                .map_err(|e| SourceError::new(e.to_string())),
+            Sink::Metrics(tally) => {
+                let indexed = indexed.as_ref().ok_or_else(|| {
+                    SourceError::new("internal: a scoring lane in a pass without labels")
+                })?;
+                tally
+                    .push(indexed, &self.scores)
+                    .map_err(|e| SourceError::new(e.to_string()))
+            }
             Sink::Benign(collector) => {
                 let benign: Vec<bool> = truth.is_attack.iter().map(|a| !a).collect();
                 collector.push(&self.scores, &truth.actor_id, &truth.ts_us, &benign);
@@ -106,41 +104,57 @@ impl Lane {
 }
 
 /// What a pass measured besides the lanes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub(crate) struct PassStats {
     pub events: u64,
     pub wall: Duration,
+    /// The labels of the whole pass, when it was given an index.
+    pub labels: Option<LabelIndex>,
+}
+
+/// One batch as the lanes take it: the events, their truth, and the truth indexed for
+/// the metrics (when the pass scores against labels).
+pub(crate) struct Decoded {
+    events: RecordBatch,
+    truth: TruthColumns,
+    indexed: Option<IndexedBatch>,
 }
 
 /// Scores every lane over `dataset`. Errors only for problems of the dataset or an
 /// interruption; a lane's own failure stays in the lane.
 ///
 /// A reader thread decodes the next events and truth batches while the lanes score the
-/// current one; it reads only the events columns the lanes declare.
+/// current one; it reads only the events columns the lanes declare, and indexes the
+/// truth into `labels` (once for all lanes) when given.
 pub(crate) fn run_pass(
     dataset: &Dataset,
     lanes: &mut [Lane],
+    labels: Option<LabelIndex>,
     options: &RunOptions,
 ) -> Result<PassStats, RunError> {
     let started = Instant::now();
     let columns = events_columns(lanes);
-    let rows = std::thread::scope(|scope| {
+    let (rows, labels) = std::thread::scope(|scope| {
         let (sender, batches) = std::sync::mpsc::sync_channel(READ_AHEAD_BATCHES);
         let reader_options = options.clone();
-        scope.spawn(move || read_batches(dataset, &columns, &reader_options, sender));
+        let reader =
+            scope.spawn(move || read_batches(dataset, &columns, labels, &reader_options, sender));
         let mut rows: u64 = 0;
         for batch in batches {
             if options.cancel.load(Ordering::SeqCst) {
                 return Err(RunError::Interrupted);
             }
-            let (event_batch, truth_columns) = batch?;
-            score_batch_on_all(lanes, &event_batch, &truth_columns, options.workers);
-            rows += event_batch.num_rows() as u64;
+            let batch = batch?;
+            score_batch_on_all(lanes, &batch, options.workers);
+            rows += batch.events.num_rows() as u64;
         }
         if options.cancel.load(Ordering::SeqCst) {
             return Err(RunError::Interrupted);
         }
-        Ok(rows)
+        let labels = reader
+            .join()
+            .map_err(|_| RunError::Refused("the dataset reader panicked".to_string()))?;
+        Ok((rows, labels))
     })?;
     for lane in lanes.iter_mut() {
         lane.finish();
@@ -158,6 +172,7 @@ pub(crate) fn run_pass(
     Ok(PassStats {
         events: rows,
         wall: started.elapsed(),
+        labels,
     })
 }
 
@@ -179,16 +194,18 @@ fn events_columns(lanes: &[Lane]) -> Vec<&'static str> {
     columns
 }
 
-type DecodedBatch = Result<(RecordBatch, TruthColumns), RunError>;
+type DecodedBatch = Result<Decoded, RunError>;
 
 /// Reads events and truth in lockstep and sends each checked pair, or the first error,
-/// until the stream ends, the receiver goes away or the run is cancelled.
+/// until the stream ends, the receiver goes away or the run is cancelled. Returns
+/// `labels` having indexed every batch sent.
 fn read_batches(
     dataset: &Dataset,
     columns: &[&str],
+    mut labels: Option<LabelIndex>,
     options: &RunOptions,
     sender: std::sync::mpsc::SyncSender<DecodedBatch>,
-) {
+) -> Option<LabelIndex> {
     let batch_rows = options.batch_rows.max(1);
     let events_origin = dataset.root.join(breachlab_dataset::layout::EVENTS);
     let truth_origin = dataset.root.join(breachlab_dataset::layout::TRUTH);
@@ -197,14 +214,15 @@ fn read_batches(
     let mut rows: u64 = 0;
     while !options.cancel.load(Ordering::SeqCst) {
         let decoded = match (events.next(), truth.next()) {
-            (None, None) => return,
+            (None, None) => return labels,
             (Some(event_batch), Some(truth_batch)) => decode_pair(
                 event_batch,
                 truth_batch,
                 &events_origin,
                 &truth_origin,
                 rows,
-            ),
+            )
+            .and_then(|(events, truth)| index_labels(labels.as_mut(), events, truth)),
             (Some(_), None) | (None, Some(_)) => Err(RunError::inconsistent(
                 &truth_origin,
                 format!(
@@ -213,13 +231,44 @@ fn read_batches(
             )),
         };
         let failed = decoded.is_err();
-        if let Ok((event_batch, _)) = &decoded {
-            rows += event_batch.num_rows() as u64;
+        if let Ok(batch) = &decoded {
+            rows += batch.events.num_rows() as u64;
         }
         if sender.send(decoded).is_err() || failed {
-            return;
+            return labels;
         }
     }
+    labels
+}
+
+/// Indexes a decoded batch's truth for the metrics, when the pass scores against labels.
+fn index_labels(
+    labels: Option<&mut LabelIndex>,
+    events: RecordBatch,
+    truth: TruthColumns,
+) -> DecodedBatch {
+    let indexed = match labels {
+        None => None,
+        Some(labels) => {
+            let mut indexed = IndexedBatch::default();
+            let columns = LabelColumns {
+                ts_us: &truth.ts_us,
+                is_attack: &truth.is_attack,
+                campaign_id: &truth.campaign_id,
+                actor_id: &truth.actor_id,
+                records_exposed: &truth.records_exposed,
+            };
+            labels
+                .index(&columns, &mut indexed)
+                .map_err(|e| RunError::Refused(format!("truth labels: {e}")))?;
+            Some(indexed)
+        }
+    };
+    Ok(Decoded {
+        events,
+        truth,
+        indexed,
+    })
 }
 
 fn decode_pair(
@@ -228,7 +277,7 @@ fn decode_pair(
     events_origin: &Path,
     truth_origin: &Path,
     rows_before: u64,
-) -> DecodedBatch {
+) -> Result<(RecordBatch, TruthColumns), RunError> {
     let event_batch = event_batch?;
     let truth_columns = TruthColumns::decode(&truth_batch?, truth_origin)?;
     check_lockstep(&event_batch, &truth_columns, events_origin, rows_before)?;
@@ -282,16 +331,11 @@ fn check_lockstep(
 
 /// Scores one batch with every lane on `workers` threads, each taking the next lane not
 /// yet taken, so one slow lane does not hold back a fixed share of the others.
-fn score_batch_on_all(
-    lanes: &mut [Lane],
-    events: &RecordBatch,
-    truth: &TruthColumns,
-    workers: usize,
-) {
+fn score_batch_on_all(lanes: &mut [Lane], batch: &Decoded, workers: usize) {
     let workers = workers.clamp(1, lanes.len().max(1));
     if workers == 1 {
         for lane in lanes.iter_mut() {
-            lane.process(events, truth);
+            lane.process(batch);
         }
         return;
     }
@@ -301,7 +345,7 @@ fn score_batch_on_all(
         for _ in 0..workers {
             scope.spawn(|| {
                 while let Some(lane) = next_lane() {
-                    lane.process(events, truth);
+                    lane.process(batch);
                 }
             });
         }

@@ -1,0 +1,224 @@
+//! The detector-independent half of the metrics, computed once per pass for every
+//! detector.
+//!
+//! Everything the labels alone decide (which campaign or cohort an event belongs to,
+//! which actor it comes from, how many events and records a campaign had before it,
+//! whether time went backwards) is worked out once per batch by a [`LabelIndex`] into an
+//! [`IndexedBatch`]: actors become dense indexes assigned on first sight, campaigns slot
+//! numbers. Each detector's [`DetectorTally`](super::DetectorTally) then only does what
+//! depends on its scores, with plain vector indexing instead of map lookups.
+
+use super::campaigns::CampaignTotals;
+use super::cohorts::CohortTotals;
+use super::{CampaignInfo, MetricsError};
+use foldhash::fast::FixedState;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Where a campaign id leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CampaignRole {
+    Attack(usize),
+    Cohort(usize),
+}
+
+/// The labels of one batch, column by column.
+#[derive(Debug, Clone, Copy)]
+pub struct LabelColumns<'a> {
+    pub ts_us: &'a [i64],
+    pub is_attack: &'a [bool],
+    pub campaign_id: &'a [Option<i32>],
+    pub actor_id: &'a [i64],
+    pub records_exposed: &'a [i32],
+}
+
+impl LabelColumns<'_> {
+    /// The common length of the columns, or an error naming the first column that differs.
+    pub fn checked_len(&self) -> Result<usize, MetricsError> {
+        let expected = self.ts_us.len();
+        let others = [
+            ("is_attack", self.is_attack.len()),
+            ("campaign_id", self.campaign_id.len()),
+            ("actor_id", self.actor_id.len()),
+            ("records_exposed", self.records_exposed.len()),
+        ];
+        match others.iter().find(|(_, len)| *len != expected) {
+            Some(&(column, actual)) => Err(MetricsError::ColumnLengthMismatch {
+                column,
+                expected,
+                actual,
+            }),
+            None => Ok(expected),
+        }
+    }
+}
+
+/// One event of a known campaign or cohort, with the campaign's totals before it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CampaignEvent {
+    pub row: u32,
+    pub role: CampaignRole,
+    pub ts_us: i64,
+    pub records: i32,
+    /// The campaign's events before this one (attack campaigns only).
+    pub events_before: u64,
+    /// The campaign's exposed records before this event (attack campaigns only).
+    pub records_before: i64,
+}
+
+/// One batch as every detector's tally reads it.
+#[derive(Debug, Clone, Default)]
+pub struct IndexedBatch {
+    pub(crate) index_id: u64,
+    pub(crate) is_attack: Vec<bool>,
+    pub(crate) ts_us: Vec<i64>,
+    /// Dense actor index of each row.
+    pub(crate) actor: Vec<u32>,
+    pub(crate) campaign_events: Vec<CampaignEvent>,
+}
+
+impl IndexedBatch {
+    pub fn len(&self) -> usize {
+        self.actor.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.actor.is_empty()
+    }
+}
+
+static NEXT_INDEX_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The label state shared by all detectors of one pass: feed it every batch in order
+/// with [`index`](Self::index), and hand each resulting [`IndexedBatch`] to every tally.
+#[derive(Debug, Clone)]
+pub struct LabelIndex {
+    pub(crate) id: u64,
+    roles: HashMap<i32, CampaignRole, FixedState>,
+    pub(crate) campaigns: Vec<CampaignTotals>,
+    pub(crate) cohorts: Vec<CohortTotals>,
+    actor_slots: HashMap<i64, u32, FixedState>,
+    /// Per dense actor index: whether any of its events is an attack.
+    pub(crate) attackers: Vec<bool>,
+    pub(crate) events: u64,
+    pub(crate) attack_events: u64,
+    last_ts_us: Option<i64>,
+    pub(crate) out_of_order_events: u64,
+    pub(crate) unknown_campaign_events: u64,
+}
+
+impl LabelIndex {
+    /// An index of `campaigns`. When two campaigns share an id, the first one wins.
+    pub fn new(campaigns: &[CampaignInfo]) -> Self {
+        let mut roles = HashMap::default();
+        let mut attack_campaigns = Vec::new();
+        let mut cohorts = Vec::new();
+        for campaign in campaigns {
+            if roles.contains_key(&campaign.campaign_id) {
+                continue;
+            }
+            let role = if campaign.is_attack {
+                attack_campaigns.push(CampaignTotals::new(campaign.clone()));
+                CampaignRole::Attack(attack_campaigns.len() - 1)
+            } else {
+                cohorts.push(CohortTotals::new(campaign.clone()));
+                CampaignRole::Cohort(cohorts.len() - 1)
+            };
+            roles.insert(campaign.campaign_id, role);
+        }
+        Self {
+            id: NEXT_INDEX_ID.fetch_add(1, Ordering::Relaxed),
+            roles,
+            campaigns: attack_campaigns,
+            cohorts,
+            actor_slots: HashMap::default(),
+            attackers: Vec::new(),
+            events: 0,
+            attack_events: 0,
+            last_ts_us: None,
+            out_of_order_events: 0,
+            unknown_campaign_events: 0,
+        }
+    }
+
+    /// Indexes the next batch (batches must follow each other in time) into `out`,
+    /// reusing its buffers. On mismatched column lengths nothing of the batch is taken.
+    pub fn index(
+        &mut self,
+        labels: &LabelColumns<'_>,
+        out: &mut IndexedBatch,
+    ) -> Result<(), MetricsError> {
+        let len = labels.checked_len()?;
+        if u32::try_from(len).is_err() {
+            return Err(MetricsError::BatchTooLarge { rows: len });
+        }
+        out.index_id = self.id;
+        out.is_attack.clear();
+        out.is_attack.extend_from_slice(labels.is_attack);
+        out.ts_us.clear();
+        out.ts_us.extend_from_slice(labels.ts_us);
+        self.observe_order(labels);
+        self.index_actors(labels, &mut out.actor);
+        self.index_campaigns(labels, &mut out.campaign_events);
+        Ok(())
+    }
+
+    fn observe_order(&mut self, labels: &LabelColumns<'_>) {
+        for &ts_us in labels.ts_us {
+            if self.last_ts_us.is_some_and(|last| ts_us < last) {
+                self.out_of_order_events += 1;
+            }
+            self.last_ts_us = Some(self.last_ts_us.map_or(ts_us, |l| l.max(ts_us)));
+        }
+        self.events += labels.ts_us.len() as u64;
+        self.attack_events += labels.is_attack.iter().filter(|&&a| a).count() as u64;
+    }
+
+    fn index_actors(&mut self, labels: &LabelColumns<'_>, out: &mut Vec<u32>) {
+        out.clear();
+        for (&actor_id, &is_attack) in labels.actor_id.iter().zip(labels.is_attack) {
+            let next = self.attackers.len() as u32;
+            let slot = *self.actor_slots.entry(actor_id).or_insert(next);
+            if slot == next {
+                self.attackers.push(false);
+            }
+            self.attackers[slot as usize] |= is_attack;
+            out.push(slot);
+        }
+    }
+
+    fn index_campaigns(&mut self, labels: &LabelColumns<'_>, out: &mut Vec<CampaignEvent>) {
+        out.clear();
+        for (row, campaign_id) in labels.campaign_id.iter().enumerate() {
+            let Some(campaign_id) = campaign_id else {
+                continue;
+            };
+            let Some(&role) = self.roles.get(campaign_id) else {
+                self.unknown_campaign_events += 1;
+                continue;
+            };
+            let ts_us = labels.ts_us[row];
+            let records = labels.records_exposed[row];
+            let (events_before, records_before) = match role {
+                CampaignRole::Attack(slot) => self.campaigns[slot].observe(ts_us, records),
+                CampaignRole::Cohort(slot) => {
+                    self.cohorts[slot].observe();
+                    (0, 0)
+                }
+            };
+            out.push(CampaignEvent {
+                row: row as u32,
+                role,
+                ts_us,
+                records,
+                events_before,
+                records_before,
+            });
+        }
+    }
+
+    /// Distinct actors seen so far.
+    pub fn actors(&self) -> usize {
+        self.attackers.len()
+    }
+}
