@@ -20,6 +20,8 @@ use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Sender, channel};
+use std::thread::JoinHandle;
 
 /// Key of the manifest header in every file's key-value metadata.
 pub const MANIFEST_KEY: &str = "breachlab.manifest";
@@ -128,7 +130,22 @@ impl TableWriter {
             .map_err(|e| writer_error(&self.path, e))
     }
 
+    /// Closes the file and waits until it is on disk.
     pub fn finish(self) -> Result<WrittenFile, DatasetError> {
+        let (written, file) = self.close()?;
+        file.sync_all()
+            .map_err(|e| DatasetError::io(&written.path, e))?;
+        Ok(written)
+    }
+
+    /// Closes the file and hands it to `syncer` to be put on disk.
+    pub fn finish_with(self, syncer: &Syncer) -> Result<WrittenFile, DatasetError> {
+        let (written, file) = self.close()?;
+        syncer.sync(written.path.clone(), file);
+        Ok(written)
+    }
+
+    fn close(self) -> Result<(WrittenFile, File), DatasetError> {
         let TableWriter { path, writer, rows } = self;
         let mut sink = writer.into_inner().map_err(|e| writer_error(&path, e))?;
         sink.flush().map_err(|e| DatasetError::io(&path, e))?;
@@ -136,13 +153,52 @@ impl TableWriter {
             .inner
             .into_inner()
             .map_err(|e| DatasetError::io(&path, e.into_error()))?;
-        file.sync_all().map_err(|e| DatasetError::io(&path, e))?;
-        Ok(WrittenFile {
+        let written = WrittenFile {
             path,
             rows,
             bytes: sink.bytes,
             sha256: crate::write::hex(&sink.hasher.finalize()),
-        })
+        };
+        Ok((written, file))
+    }
+}
+
+/// Puts finished files on disk from a thread of its own, so that the workers never wait
+/// on the disk; [`Syncer::wait`] returns once every file handed over is on disk.
+pub struct Syncer {
+    files: Sender<(PathBuf, File)>,
+    thread: JoinHandle<Result<(), DatasetError>>,
+}
+
+impl Syncer {
+    pub fn start() -> Self {
+        let (files, received) = channel::<(PathBuf, File)>();
+        let thread = std::thread::spawn(move || {
+            let mut first_error = None;
+            for (path, file) in received {
+                if first_error.is_none()
+                    && let Err(e) = file.sync_all()
+                {
+                    first_error = Some(DatasetError::io(&path, e));
+                }
+            }
+            first_error.map_or(Ok(()), Err)
+        });
+        Syncer { files, thread }
+    }
+
+    fn sync(&self, path: PathBuf, file: File) {
+        // The thread only stops once `self` is gone, so the send cannot fail.
+        let _ = self.files.send((path, file));
+    }
+
+    /// Waits until every file handed over is on disk; the first failure if any.
+    pub fn wait(self) -> Result<(), DatasetError> {
+        let Syncer { files, thread } = self;
+        drop(files);
+        thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 }
 

@@ -6,12 +6,13 @@
 //! bytes never depend on the thread count. A shard runs its contiguous share of the
 //! tasks. Everything is written under a temporary folder and moved into place at the
 //! end, the manifest last: an interrupted or failed run leaves no dataset that looks
-//! complete.
+//! complete. Finished files are put on disk (fsync) by a thread of their own while the
+//! workers go on, and the dataset is published only once all of them are.
 
 use crate::error::DatasetError;
 use crate::layout;
 use crate::manifest::{FileEntry, Manifest, ScenarioInfo, ShardInfo, TimeSpan};
-use crate::parquet_io::{self, TableWriter, WrittenFile};
+use crate::parquet_io::{self, Syncer, TableWriter, WrittenFile};
 use arrow_array::builder::{
     Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
@@ -262,7 +263,8 @@ fn write_all(
         .map_err(|e| {
             DatasetError::Refused(format!("cannot start {} threads: {e}", options.threads))
         })?;
-    pool.install(|| {
+    let syncer = Syncer::start();
+    let files = pool.install(|| {
         let span_totals = if whole {
             None
         } else {
@@ -274,9 +276,11 @@ fn write_all(
             .into_iter()
             .par_bridge()
             .map(|task| match task {
-                Task::Chunk(chunk) => write_chunk(plan, &chunk, partial, &header, progress),
+                Task::Chunk(chunk) => {
+                    write_chunk(plan, &chunk, partial, &header, progress, &syncer)
+                }
                 Task::Accounts(index, range) => {
-                    write_accounts(plan, index, range, partial, &header, progress)
+                    write_accounts(plan, index, range, partial, &header, progress, &syncer)
                         .map(|files| (files, no_totals()))
                 }
             })
@@ -291,8 +295,10 @@ fn write_all(
         let campaigns = write_campaigns(plan, span_totals.unwrap_or(totals), partial, &header)?;
         files.push(campaigns);
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
-    })
+        Ok::<_, DatasetError>(files)
+    })?;
+    syncer.wait()?;
+    Ok(files)
 }
 
 fn check_cancel(progress: &Progress, partial: &Path) -> Result<(), DatasetError> {
@@ -311,6 +317,7 @@ fn write_chunk(
     partial: &Path,
     header: &str,
     progress: &Progress,
+    syncer: &Syncer,
 ) -> Result<(Vec<WrittenFile>, Vec<CampaignStats>), DatasetError> {
     let props = parquet_io::properties(header);
     let mut events_file = TableWriter::create(
@@ -362,7 +369,11 @@ fn write_chunk(
         events_file.write(&e)?;
         truth_file.write(&t)?;
     }
-    Ok((vec![events_file.finish()?, truth_file.finish()?], totals))
+    let files = vec![
+        events_file.finish_with(syncer)?,
+        truth_file.finish_with(syncer)?,
+    ];
+    Ok((files, totals))
 }
 
 /// The builder `generate` renders with: room for a batch and a slice's overshoot, so
@@ -382,6 +393,7 @@ fn write_accounts(
     partial: &Path,
     header: &str,
     progress: &Progress,
+    syncer: &Syncer,
 ) -> Result<Vec<WrittenFile>, DatasetError> {
     let path = partial.join(layout::accounts_file(index));
     let mut file = TableWriter::create(
@@ -397,7 +409,7 @@ fn write_accounts(
         file.write(&accounts_batch(plan.world.seed, &plan.world.ids, from..to))?;
         from = to;
     }
-    Ok(vec![file.finish()?])
+    Ok(vec![file.finish_with(syncer)?])
 }
 
 /// Totals of every campaign and cohort over the whole span, from the campaign and cohort
