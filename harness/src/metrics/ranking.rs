@@ -23,6 +23,8 @@ struct ScoreKey(u64);
 
 impl ScoreKey {
     const SIGN_BIT: u64 = 1 << 63;
+    /// Above every key of a score: it would be a NaN, and NaN scores rank as -inf.
+    const END: ScoreKey = ScoreKey(u64::MAX);
 
     fn from_score(score: f64) -> Self {
         let canonical = if score.is_nan() {
@@ -120,37 +122,33 @@ impl ScoreHistogram {
     fn merge_pending(&mut self) {
         self.pending_attack.sort_unstable();
         self.pending_benign.sort_unstable();
-        let mut attack = key_runs(&self.pending_attack);
-        let mut benign = key_runs(&self.pending_benign);
-        let mut runs = self.runs.iter().copied().peekable();
-        let (mut next_attack, mut next_benign) = (attack.next(), benign.next());
+        let (attack, benign, runs) = (&self.pending_attack, &self.pending_benign, &self.runs);
+        let key_at = |keys: &[ScoreKey], at: usize| keys.get(at).map_or(ScoreKey::END, |k| *k);
         self.merged.clear();
         self.merged
-            .reserve(self.runs.len() + self.pending_attack.len() + self.pending_benign.len());
+            .reserve(runs.len() + attack.len() + benign.len());
+        let (mut a, mut b, mut r) = (0, 0, 0);
         loop {
-            let smallest = [
-                runs.peek().map(|(key, _)| *key),
-                next_attack.map(|(key, _)| key),
-                next_benign.map(|(key, _)| key),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
-            let Some(key) = smallest else { break };
-            let mut counts = runs
-                .next_if(|(k, _)| *k == key)
-                .map_or_else(Default::default, |(_, c)| c);
-            if let Some((_, count)) = next_attack.filter(|(k, _)| *k == key) {
-                counts.attack += count;
-                next_attack = attack.next();
+            let run_key = runs.get(r).map_or(ScoreKey::END, |(key, _)| *key);
+            let key = run_key.min(key_at(attack, a)).min(key_at(benign, b));
+            if key == ScoreKey::END {
+                break;
             }
-            if let Some((_, count)) = next_benign.filter(|(k, _)| *k == key) {
-                counts.benign += count;
-                next_benign = benign.next();
+            let mut counts = LabelCounts::default();
+            if run_key == key {
+                counts = runs[r].1;
+                r += 1;
+            }
+            while a < attack.len() && attack[a] == key {
+                counts.attack += 1;
+                a += 1;
+            }
+            while b < benign.len() && benign[b] == key {
+                counts.benign += 1;
+                b += 1;
             }
             self.merged.push((key, counts));
         }
-        drop((attack, benign, runs));
         std::mem::swap(&mut self.runs, &mut self.merged);
         self.pending_attack.clear();
         self.pending_benign.clear();
@@ -180,12 +178,6 @@ fn sorted_counts(
         counts.iter().map(|(key, counts)| (*key, *counts)).collect();
     sorted.sort_unstable_by_key(|(key, _)| *key);
     sorted
-}
-
-/// Each distinct key of sorted `keys` with how many times it occurs.
-fn key_runs(keys: &[ScoreKey]) -> impl Iterator<Item = (ScoreKey, u64)> + '_ {
-    keys.chunk_by(|a, b| a == b)
-        .map(|run| (run[0], run.len() as u64))
 }
 
 /// Counts per distinct score, highest score first.
@@ -317,7 +309,9 @@ mod tests {
         assert!(keys.windows(2).all(|pair| pair[0] < pair[1]));
         for score in scores {
             assert_eq!(ScoreKey::from_score(score).score(), score);
+            assert!(ScoreKey::from_score(score) < ScoreKey::END);
         }
+        assert!(ScoreKey::from_score(f64::NAN) < ScoreKey::END);
         assert_eq!(ScoreKey::from_score(-0.0), ScoreKey::from_score(0.0));
         assert_eq!(
             ScoreKey::from_score(f64::NAN),
