@@ -63,6 +63,147 @@ impl Hasher for PassThroughHasher {
 /// Per-actor state keyed by an actor hash.
 pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<PassThroughHasher>>;
 
+/// A map from actor key to a dense `u32` slot, built for lookups whose cache misses
+/// overlap: open addressing with linear probing in one flat array, so the entry of a key
+/// a few rows ahead can be [`prefetch`](Self::prefetch)ed while the current row is looked
+/// up (a std `HashMap` hides where its entries live). Kept at most half full; entries
+/// are removed in bulk by a pass that re-places the rest, so no tombstones accumulate.
+#[derive(Default)]
+pub(crate) struct SlotTable {
+    /// `(key, slot)`, key [`NO_KEY`] for an empty entry.
+    entries: Vec<(u64, u32)>,
+    len: usize,
+    /// `64 - log2(entries.len())`.
+    shift: u32,
+}
+
+impl SlotTable {
+    const MIN_CAPACITY: usize = 1024;
+
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// Asks the CPU to bring `key`'s entry into cache.
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        if let Some(entry) = self.entries.get(self.home(key)) {
+            prefetch(entry);
+        }
+    }
+
+    /// The slot of `key` (never [`NO_KEY`]), inserting `fresh` when absent.
+    #[inline]
+    pub fn get_or_insert(&mut self, key: u64, fresh: u32) -> u32 {
+        debug_assert_ne!(key, NO_KEY);
+        if 2 * (self.len + 1) > self.entries.len() {
+            self.grow();
+        }
+        let mask = self.entries.len() - 1;
+        let mut index = self.home(key);
+        loop {
+            let (entry_key, slot) = self.entries[index];
+            if entry_key == key {
+                return slot;
+            }
+            if entry_key == NO_KEY {
+                self.entries[index] = (key, fresh);
+                self.len += 1;
+                return fresh;
+            }
+            index = (index + 1) & mask;
+        }
+    }
+
+    /// Keeps only the entries whose slot `keep` accepts, in one pass over the table.
+    pub fn retain_slots(&mut self, mut keep: impl FnMut(u32) -> bool) {
+        // Start after an empty entry (there is one: the table is at most half full), so
+        // each cluster of occupied entries is walked from its start. Past a removed
+        // entry, the rest of its cluster may be unreachable from their home: each is
+        // re-placed, which only ever moves it back into the part already walked.
+        let Some(empty) = self.entries.iter().position(|entry| entry.0 == NO_KEY) else {
+            return;
+        };
+        let mask = self.entries.len() - 1;
+        let mut hole_in_cluster = false;
+        for step in 1..=mask {
+            let index = (empty + step) & mask;
+            let entry = self.entries[index];
+            if entry.0 == NO_KEY {
+                hole_in_cluster = false;
+            } else if !keep(entry.1) {
+                self.entries[index] = (NO_KEY, 0);
+                self.len -= 1;
+                hole_in_cluster = true;
+            } else if hole_in_cluster {
+                self.entries[index] = (NO_KEY, 0);
+                self.place(entry);
+            }
+        }
+    }
+
+    /// Empties the table and inserts `entries` (distinct keys, none [`NO_KEY`]): cheaper
+    /// than [`retain_slots`](Self::retain_slots) when most entries go.
+    pub fn rebuild(&mut self, entries: impl Iterator<Item = (u64, u32)>) {
+        self.entries.fill((NO_KEY, 0));
+        self.len = 0;
+        for (key, slot) in entries {
+            self.get_or_insert(key, slot);
+        }
+    }
+
+    /// Puts `entry` at the first empty entry from its key's home.
+    fn place(&mut self, entry: (u64, u32)) {
+        let mask = self.entries.len() - 1;
+        let mut index = self.home(entry.0);
+        while self.entries[index].0 != NO_KEY {
+            index = (index + 1) & mask;
+        }
+        self.entries[index] = entry;
+    }
+
+    fn grow(&mut self) {
+        let capacity = (self.entries.len() * 2).max(Self::MIN_CAPACITY);
+        let old = std::mem::replace(&mut self.entries, vec![(NO_KEY, 0); capacity]);
+        self.shift = 64 - capacity.trailing_zeros();
+        self.len = 0;
+        for (key, slot) in old {
+            if key != NO_KEY {
+                self.get_or_insert(key, slot);
+            }
+        }
+    }
+}
+
+/// Asks the CPU to bring every cache line of `value` into cache; a no-op where that
+/// cannot be asked.
+#[inline(always)]
+pub(crate) fn prefetch<T>(value: &T) {
+    const CACHE_LINE: usize = 64;
+    let start = (value as *const T).cast::<i8>();
+    let mut offset = 0;
+    while offset < size_of::<T>().max(1) {
+        prefetch_line(start.wrapping_add(offset));
+        offset += CACHE_LINE;
+    }
+    if size_of::<T>() > CACHE_LINE {
+        prefetch_line(start.wrapping_add(size_of::<T>() - 1));
+    }
+}
+
+#[inline(always)]
+fn prefetch_line(address: *const i8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it reads nothing and never faults, whatever the
+    // address, and SSE is part of every x86_64 target.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = address;
+}
+
 /// Schedules sweeps of idle state at fixed boundaries of event time, so that when a
 /// sweep happens depends on the events alone, never on how they were batched.
 pub(crate) struct Sweeper {
@@ -142,6 +283,38 @@ mod tests {
             hash_bytes(ROUTE_SEED, b"10.0.0.1")
         );
         assert_ne!(hash_bytes(IP_SEED, b""), NO_KEY);
+    }
+
+    #[test]
+    fn slot_table_matches_a_map_through_inserts_and_removals() {
+        let mut table = SlotTable::default();
+        let mut expected = std::collections::HashMap::new();
+        // Keys crowded into few home entries make long clusters, so removals move entries.
+        let key_of = |i: u64| (i % 700) * 0x1_0000_0000 + 1;
+        for i in 0..40_000u64 {
+            let key = key_of(i.wrapping_mul(7_919) % 1_500);
+            if i % 1_000 == 999 {
+                let drop_odd = i % 2_000 == 999;
+                expected.retain(|_, slot| (*slot % 2 == 1) != drop_odd);
+                if i % 3_000 == 999 {
+                    table.rebuild(expected.iter().map(|(&key, &slot)| (key, slot)));
+                } else {
+                    table.retain_slots(|slot| (slot % 2 == 1) != drop_odd);
+                }
+            } else {
+                let fresh = i as u32;
+                let want = *expected.entry(key).or_insert(fresh);
+                assert_eq!(
+                    table.get_or_insert(key, fresh),
+                    want,
+                    "key {key} at step {i}"
+                );
+            }
+        }
+        for (&key, &slot) in &expected {
+            assert_eq!(table.get_or_insert(key, u32::MAX), slot);
+        }
+        assert_eq!(table.len, expected.len());
     }
 
     #[test]

@@ -3,10 +3,10 @@
 //! `combined`, which fuses their states into one map entry so that an event costs one
 //! lookup however many signals read it.
 
-use std::iter::repeat;
+use std::ops::Range;
 
 use crate::columns::{EventView, NO_TARGET, Needs};
-use crate::keys::{KeyMap, NO_KEY, Sweeper};
+use crate::keys::{NO_KEY, SlotTable, Sweeper, prefetch};
 use crate::scored::Scorer;
 
 /// What an actor signal sees of one event.
@@ -36,25 +36,118 @@ pub(crate) trait ActorSignal: Send {
     fn is_stale(&self, state: &Self::State, now: i64) -> bool;
 }
 
+/// States live in a vector indexed by a dense slot per actor. The slots of a run of rows
+/// are looked up first, then each row updates its state; in both loops the entry a few
+/// rows ahead is fetched into cache meanwhile, so cache misses overlap. Runs end at sweeps, so a row never sees a slot freed after its
+/// lookup.
 pub(crate) struct ActorScorer<S: ActorSignal> {
     signal: S,
-    states: KeyMap<S::State>,
+    slots: SlotTable,
+    states: Vec<S::State>,
+    /// The actor key of each slot, [`NO_KEY`] when free.
+    keys: Vec<u64>,
+    free: Vec<u32>,
     sweeper: Sweeper,
+    /// Slot of each row of the current run, [`NO_SLOT`] for rows without an actor.
+    row_slots: Vec<u32>,
 }
+
+/// The slot of a row without an actor.
+const NO_SLOT: u32 = u32::MAX;
+/// Rows ahead whose state is fetched into cache while a row is scored.
+const PREFETCH_DISTANCE: usize = 8;
 
 impl<S: ActorSignal> ActorScorer<S> {
     pub fn new(signal: S) -> Self {
         let sweeper = Sweeper::every(signal.sweep_interval());
         ActorScorer {
             signal,
-            states: KeyMap::default(),
+            slots: SlotTable::default(),
+            states: Vec::new(),
+            keys: Vec::new(),
+            free: Vec::new(),
             sweeper,
+            row_slots: Vec::new(),
         }
     }
 
+    /// Drops every state that is stale at `now`, freeing its slot.
     fn sweep(&mut self, now: i64) {
-        let signal = &self.signal;
-        self.states.retain(|_, state| !signal.is_stale(state, now));
+        let free_before = self.free.len();
+        for (slot, key) in self.keys.iter_mut().enumerate() {
+            if *key != NO_KEY && self.signal.is_stale(&self.states[slot], now) {
+                *key = NO_KEY;
+                self.states[slot] = S::State::default();
+                self.free.push(slot as u32);
+            }
+        }
+        let swept = self.free.len() - free_before;
+        let live = self.keys.len() - self.free.len();
+        let keys = &self.keys;
+        if swept > live {
+            let live_keys = keys.iter().enumerate().filter(|(_, key)| **key != NO_KEY);
+            self.slots
+                .rebuild(live_keys.map(|(slot, key)| (*key, slot as u32)));
+        } else if swept > 0 {
+            self.slots
+                .retain_slots(|slot| keys[slot as usize] != NO_KEY);
+        }
+    }
+
+    /// The slot of `actor`, a fresh state's for an actor not seen (or swept) before.
+    fn slot(&mut self, actor: u64) -> u32 {
+        if actor == NO_KEY {
+            return NO_SLOT;
+        }
+        let fresh = match self.free.last() {
+            Some(&slot) => slot,
+            None => self.keys.len() as u32,
+        };
+        let slot = self.slots.get_or_insert(actor, fresh);
+        if slot == fresh {
+            match self.free.pop() {
+                Some(_) => self.keys[slot as usize] = actor,
+                None => {
+                    self.keys.push(actor);
+                    self.states.push(S::State::default());
+                }
+            }
+        }
+        slot
+    }
+
+    /// Scores `rows` of `view`, a run without a sweep.
+    fn score_run(&mut self, view: &EventView<'_>, rows: Range<usize>, scores: &mut Vec<f64>) {
+        let mut row_slots = std::mem::take(&mut self.row_slots);
+        row_slots.clear();
+        let actors = &view.actor[rows.clone()];
+        for (offset, &actor) in actors.iter().enumerate() {
+            if let Some(&ahead) = actors.get(offset + PREFETCH_DISTANCE) {
+                self.slots.prefetch(ahead);
+            }
+            row_slots.push(self.slot(actor));
+        }
+        for (offset, row) in rows.enumerate() {
+            if let Some(&ahead) = row_slots.get(offset + PREFETCH_DISTANCE)
+                && let Some(state) = self.states.get(ahead as usize)
+            {
+                prefetch(state);
+            }
+            let slot = row_slots[offset];
+            if slot == NO_SLOT {
+                scores.push(0.0);
+                continue;
+            }
+            let event = ActorEvent {
+                actor: view.actor[row],
+                ts: view.ts[row],
+                target: view.target.get(row).copied().unwrap_or(NO_TARGET),
+                status: view.status.get(row).copied().unwrap_or(0),
+            };
+            let state = &mut self.states[slot as usize];
+            scores.push(self.signal.observe(state, &event));
+        }
+        self.row_slots = row_slots;
     }
 }
 
@@ -68,25 +161,14 @@ impl<S: ActorSignal> Scorer for ActorScorer<S> {
     }
 
     fn score(&mut self, view: &EventView<'_>, scores: &mut Vec<f64>) {
-        let targets = view.target.iter().copied().chain(repeat(NO_TARGET));
-        let statuses = view.status.iter().copied().chain(repeat(0));
-        let events = view.ts.iter().zip(view.actor).zip(targets).zip(statuses);
-        for (((&ts, &actor), target), status) in events {
+        let mut run_start = 0;
+        for (row, &ts) in view.ts.iter().enumerate() {
             if self.sweeper.due(ts) {
+                self.score_run(view, run_start..row, scores);
                 self.sweep(ts);
+                run_start = row;
             }
-            if actor == NO_KEY {
-                scores.push(0.0);
-                continue;
-            }
-            let event = ActorEvent {
-                actor,
-                ts,
-                target,
-                status,
-            };
-            let state = self.states.entry(actor).or_default();
-            scores.push(self.signal.observe(state, &event));
         }
+        self.score_run(view, run_start..view.ts.len(), scores);
     }
 }
