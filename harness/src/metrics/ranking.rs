@@ -23,8 +23,8 @@ struct ScoreKey(u64);
 
 impl ScoreKey {
     const SIGN_BIT: u64 = 1 << 63;
-    /// Above every key of a score: it would be a NaN, and NaN scores rank as -inf.
-    const END: ScoreKey = ScoreKey(u64::MAX);
+    /// Below every key of a score: it would be a NaN, and NaN scores rank as -inf.
+    const START: ScoreKey = ScoreKey(0);
 
     fn from_score(score: f64) -> Self {
         let canonical = if score.is_nan() {
@@ -78,8 +78,6 @@ pub(crate) struct ScoreHistogram {
     sorted_mode: bool,
     pending_attack: Vec<ScoreKey>,
     pending_benign: Vec<ScoreKey>,
-    /// The merge's output, kept so that merging allocates only when the runs grow.
-    merged: Vec<(ScoreKey, LabelCounts)>,
     attack_total: u64,
 }
 
@@ -119,37 +117,47 @@ impl ScoreHistogram {
     }
 
     /// Folds the pending scores into the sorted runs.
+    ///
+    /// The merge runs in place, from the highest key down, into the runs grown at their
+    /// end: a write never overtakes the runs still to be read, and growing a large vector
+    /// keeps its pages, where a fresh one would have the kernel clear them all again.
     fn merge_pending(&mut self) {
         self.pending_attack.sort_unstable();
         self.pending_benign.sort_unstable();
-        let (attack, benign, runs) = (&self.pending_attack, &self.pending_benign, &self.runs);
-        let key_at = |keys: &[ScoreKey], at: usize| keys.get(at).map_or(ScoreKey::END, |k| *k);
-        self.merged.clear();
-        self.merged
-            .reserve(runs.len() + attack.len() + benign.len());
-        let (mut a, mut b, mut r) = (0, 0, 0);
+        let (attack, benign) = (&self.pending_attack, &self.pending_benign);
+        let key_before =
+            |keys: &[ScoreKey], end: usize| end.checked_sub(1).map_or(ScoreKey::START, |i| keys[i]);
+        let runs = &mut self.runs;
+        let (mut r, mut a, mut b) = (runs.len(), attack.len(), benign.len());
+        let total = r + a + b;
+        runs.resize(total, (ScoreKey::START, LabelCounts::default()));
+        let mut write = total;
         loop {
-            let run_key = runs.get(r).map_or(ScoreKey::END, |(key, _)| *key);
-            let key = run_key.min(key_at(attack, a)).min(key_at(benign, b));
-            if key == ScoreKey::END {
+            let run_key = r.checked_sub(1).map_or(ScoreKey::START, |i| runs[i].0);
+            let key = run_key
+                .max(key_before(attack, a))
+                .max(key_before(benign, b));
+            if key == ScoreKey::START {
                 break;
             }
             let mut counts = LabelCounts::default();
             if run_key == key {
-                counts = runs[r].1;
-                r += 1;
+                counts = runs[r - 1].1;
+                r -= 1;
             }
-            while a < attack.len() && attack[a] == key {
+            while a > 0 && attack[a - 1] == key {
                 counts.attack += 1;
-                a += 1;
+                a -= 1;
             }
-            while b < benign.len() && benign[b] == key {
+            while b > 0 && benign[b - 1] == key {
                 counts.benign += 1;
-                b += 1;
+                b -= 1;
             }
-            self.merged.push((key, counts));
+            write -= 1;
+            runs[write] = (key, counts);
         }
-        std::mem::swap(&mut self.runs, &mut self.merged);
+        runs.copy_within(write..total, 0);
+        runs.truncate(total - write);
         self.pending_attack.clear();
         self.pending_benign.clear();
     }
@@ -309,9 +317,9 @@ mod tests {
         assert!(keys.windows(2).all(|pair| pair[0] < pair[1]));
         for score in scores {
             assert_eq!(ScoreKey::from_score(score).score(), score);
-            assert!(ScoreKey::from_score(score) < ScoreKey::END);
+            assert!(ScoreKey::from_score(score) > ScoreKey::START);
         }
-        assert!(ScoreKey::from_score(f64::NAN) < ScoreKey::END);
+        assert!(ScoreKey::from_score(f64::NAN) > ScoreKey::START);
         assert_eq!(ScoreKey::from_score(-0.0), ScoreKey::from_score(0.0));
         assert_eq!(
             ScoreKey::from_score(f64::NAN),
