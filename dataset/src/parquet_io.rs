@@ -29,40 +29,53 @@ pub const MANIFEST_KEY: &str = "breachlab.manifest";
 /// Rows per row group.
 pub const ROW_GROUP_ROWS: usize = 1 << 20;
 
+/// Near-unique columns: a dictionary would only grow until the writer falls back.
+const WITHOUT_DICTIONARY: [&str; 8] = [
+    "event_id",
+    "ts",
+    "path",
+    "account_id",
+    "account_number",
+    "street",
+    "email",
+    "phone",
+];
+/// Columns whose min/max prune nothing, at a string comparison per row.
+const WITHOUT_STATISTICS: [&str; 9] = [
+    "path",
+    "user_agent",
+    "client_ip",
+    "first_name",
+    "last_name",
+    "street",
+    "city",
+    "email",
+    "phone",
+];
+
 /// Writer properties shared by every table.
 pub fn properties(manifest_header: &str) -> WriterProperties {
-    WriterProperties::builder()
+    let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(1).expect("zstd level 1 exists"),
         ))
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_dictionary_enabled(true)
-        .set_column_dictionary_enabled("path".into(), false)
-        .set_column_dictionary_enabled("event_id".into(), false)
-        .set_column_dictionary_enabled("ts".into(), false)
         .set_column_encoding("event_id".into(), Encoding::DELTA_BINARY_PACKED)
         .set_column_encoding("ts".into(), Encoding::DELTA_BINARY_PACKED)
-        .set_column_statistics_enabled("path".into(), EnabledStatistics::None)
-        .set_column_statistics_enabled("user_agent".into(), EnabledStatistics::None)
-        .set_column_statistics_enabled("client_ip".into(), EnabledStatistics::None)
-        .set_column_dictionary_enabled("account_id".into(), false)
-        .set_column_dictionary_enabled("account_number".into(), false)
-        .set_column_dictionary_enabled("street".into(), false)
-        .set_column_dictionary_enabled("email".into(), false)
-        .set_column_dictionary_enabled("phone".into(), false)
-        .set_column_statistics_enabled("first_name".into(), EnabledStatistics::None)
-        .set_column_statistics_enabled("last_name".into(), EnabledStatistics::None)
-        .set_column_statistics_enabled("street".into(), EnabledStatistics::None)
-        .set_column_statistics_enabled("city".into(), EnabledStatistics::None)
-        .set_column_statistics_enabled("email".into(), EnabledStatistics::None)
-        .set_column_statistics_enabled("phone".into(), EnabledStatistics::None)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_created_by(format!("breachlab {}", env!("CARGO_PKG_VERSION")))
         .set_key_value_metadata(Some(vec![KeyValue::new(
             MANIFEST_KEY.to_string(),
             manifest_header.to_string(),
-        )]))
-        .build()
+        )]));
+    for column in WITHOUT_DICTIONARY {
+        builder = builder.set_column_dictionary_enabled(column.into(), false);
+    }
+    for column in WITHOUT_STATISTICS {
+        builder = builder.set_column_statistics_enabled(column.into(), EnabledStatistics::None);
+    }
+    builder.build()
 }
 
 /// A `Write` that hashes everything passing through.
