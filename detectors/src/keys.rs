@@ -66,7 +66,7 @@ pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<PassThroughHasher
 /// A map from actor key to a dense `u32` slot, built for lookups whose cache misses
 /// overlap: open addressing with linear probing in one flat array, so the entry of a key
 /// a few rows ahead can be [`prefetch`](Self::prefetch)ed while the current row is looked
-/// up (a std `HashMap` hides where its entries live). Kept at most half full; entries
+/// up (a std `HashMap` hides where its entries live). Kept at most three quarters full; entries
 /// are removed in bulk by a pass that re-places the rest, so no tombstones accumulate.
 #[derive(Default)]
 pub(crate) struct SlotTable {
@@ -97,7 +97,7 @@ impl SlotTable {
     #[inline]
     pub fn get_or_insert(&mut self, key: u64, fresh: u32) -> u32 {
         debug_assert_ne!(key, NO_KEY);
-        if 2 * (self.len + 1) > self.entries.len() {
+        if 4 * (self.len + 1) > 3 * self.entries.len() {
             self.grow();
         }
         let mask = self.entries.len() - 1;
@@ -118,7 +118,7 @@ impl SlotTable {
 
     /// Keeps only the entries whose slot `keep` accepts, in one pass over the table.
     pub fn retain_slots(&mut self, mut keep: impl FnMut(u32) -> bool) {
-        // Start after an empty entry (there is one: the table is at most half full), so
+        // Start after an empty entry (there is one: the table is at most three quarters full), so
         // each cluster of occupied entries is walked from its start. Past a removed
         // entry, the rest of its cluster may be unreachable from their home: each is
         // re-placed, which only ever moves it back into the part already walked.

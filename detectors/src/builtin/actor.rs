@@ -38,8 +38,8 @@ pub(crate) trait ActorSignal: Send {
 
 /// States live in a vector indexed by a dense slot per actor. The slots of a run of rows
 /// are looked up first, then each row updates its state; in both loops the entry a few
-/// rows ahead is fetched into cache meanwhile, so cache misses overlap. Runs end at sweeps, so a row never sees a slot freed after its
-/// lookup.
+/// rows ahead is fetched into cache meanwhile, so cache misses overlap. Runs end at
+/// sweeps, so a row never sees a slot freed after its lookup.
 pub(crate) struct ActorScorer<S: ActorSignal> {
     signal: S,
     slots: SlotTable,
@@ -74,23 +74,27 @@ impl<S: ActorSignal> ActorScorer<S> {
     /// Drops every state that is stale at `now`, freeing its slot.
     fn sweep(&mut self, now: i64) {
         let free_before = self.free.len();
+        // One bit per slot, set when it is swept now: small enough to stay in cache
+        // while the table is walked in its own order.
+        let mut swept_slots = vec![0u64; self.keys.len().div_ceil(64)];
         for (slot, key) in self.keys.iter_mut().enumerate() {
             if *key != NO_KEY && self.signal.is_stale(&self.states[slot], now) {
                 *key = NO_KEY;
                 self.states[slot] = S::State::default();
                 self.free.push(slot as u32);
+                swept_slots[slot / 64] |= 1 << (slot % 64);
             }
         }
         let swept = self.free.len() - free_before;
         let live = self.keys.len() - self.free.len();
-        let keys = &self.keys;
         if swept > live {
-            let live_keys = keys.iter().enumerate().filter(|(_, key)| **key != NO_KEY);
+            let live_keys = self.keys.iter().enumerate();
+            let live_keys = live_keys.filter(|(_, key)| **key != NO_KEY);
             self.slots
                 .rebuild(live_keys.map(|(slot, key)| (*key, slot as u32)));
         } else if swept > 0 {
-            self.slots
-                .retain_slots(|slot| keys[slot as usize] != NO_KEY);
+            let is_live = |slot: u32| swept_slots[slot as usize / 64] & (1 << (slot % 64)) == 0;
+            self.slots.retain_slots(is_live);
         }
     }
 

@@ -9,7 +9,8 @@
 //! default threshold of 20 consecutive ascending objects is far beyond a user paging
 //! through its own handful of lines, while a walker reaches it within seconds. Events
 //! without a target score the actor's current run. Walks spread over many actors (one
-//! request per proxy IP) are invisible here. Idle runs are swept every `max_idle_secs`.
+//! request per proxy IP) are invisible here. Idle runs are swept every four
+//! `max_idle_secs`.
 
 use super::actor::{ActorEvent, ActorScorer, ActorSignal};
 use crate::columns::{NO_TARGET, Needs};
@@ -40,6 +41,11 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
     let scorer = ActorScorer::new(SequentialSignal::new(&params)?);
     ScoredDetector::boxed(INFO.name, params, scorer)
 }
+
+/// `max_idle_secs` periods between sweeps. Dropping an idle run never changes a score
+/// (the next request restarts it anyway), so sweeps only bound memory; each costs a pass
+/// over all actors, so they are kept a few idle periods apart.
+const SWEEP_IDLE_PERIODS: i64 = 4;
 
 pub(crate) struct SequentialSignal {
     max_gap: u64,
@@ -93,7 +99,7 @@ impl ActorSignal for SequentialSignal {
     }
 
     fn sweep_interval(&self) -> i64 {
-        self.max_idle
+        self.max_idle.saturating_mul(SWEEP_IDLE_PERIODS)
     }
 
     fn observe(&mut self, run: &mut Run, event: &ActorEvent) -> f64 {
