@@ -32,6 +32,8 @@ pub(crate) struct Lane {
     pub scores: Vec<f64>,
     /// Time spent inside `score_batch`.
     pub busy: Duration,
+    /// Time the last batch took, scoring and sinking: the longest go first next batch.
+    last_batch: Duration,
     pub failure: Option<SourceError>,
 }
 
@@ -42,6 +44,7 @@ impl Lane {
             sink,
             scores: Vec::new(),
             busy: Duration::ZERO,
+            last_batch: Duration::ZERO,
             failure: None,
         }
     }
@@ -50,6 +53,7 @@ impl Lane {
         if self.failure.is_some() {
             return;
         }
+        let started = Instant::now();
         let outcome =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.score_and_sink(batch)));
         match outcome {
@@ -57,6 +61,7 @@ impl Lane {
             Ok(Err(error)) => self.failure = Some(error),
             Err(_) => self.failure = Some(SourceError::new("panicked while scoring a batch")),
         }
+        self.last_batch = started.elapsed();
     }
 
     fn score_and_sink(&mut self, batch: &Decoded) -> Result<(), SourceError> {
@@ -330,7 +335,9 @@ fn check_lockstep(
 }
 
 /// Scores one batch with every lane on `workers` threads, each taking the next lane not
-/// yet taken, so one slow lane does not hold back a fixed share of the others.
+/// yet taken, so one slow lane does not hold back a fixed share of the others. Lanes
+/// that took longest on the previous batch are taken first, so that no long lane starts
+/// last while the other threads run out of work.
 fn score_batch_on_all(lanes: &mut [Lane], batch: &Decoded, workers: usize) {
     let workers = workers.clamp(1, lanes.len().max(1));
     if workers == 1 {
@@ -339,7 +346,9 @@ fn score_batch_on_all(lanes: &mut [Lane], batch: &Decoded, workers: usize) {
         }
         return;
     }
-    let pending = std::sync::Mutex::new(lanes.iter_mut());
+    let mut longest_first: Vec<&mut Lane> = lanes.iter_mut().collect();
+    longest_first.sort_by_key(|lane| std::cmp::Reverse(lane.last_batch));
+    let pending = std::sync::Mutex::new(longest_first.into_iter());
     let next_lane = || pending.lock().unwrap_or_else(|e| e.into_inner()).next();
     std::thread::scope(|scope| {
         for _ in 0..workers {
