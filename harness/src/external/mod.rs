@@ -441,9 +441,27 @@ fn spawn_reader(stdout: ChildStdout, events: SyncSender<Event>) {
     });
 }
 
+/// Every message of an Arrow IPC stream starts with this marker. Checking it first keeps
+/// text on stdout from being read as a message length (four letters make a length of
+/// hundreds of megabytes, and the reader would wait for them until the timeout).
+const ARROW_CONTINUATION: [u8; 4] = [0xFF; 4];
+
 /// Decodes score batches until the stream ends; `Err` when it is not a valid stream.
-fn relay_arrow(reader: BufReader<ChildStdout>, events: &SyncSender<Event>) -> Result<(), String> {
-    let stream = StreamReader::try_new(reader, None)
+fn relay_arrow(
+    mut reader: BufReader<ChildStdout>,
+    events: &SyncSender<Event>,
+) -> Result<(), String> {
+    let mut start = [0u8; 4];
+    reader
+        .read_exact(&mut start)
+        .map_err(|e| format!("expected an Arrow IPC stream after the hello line: {e}"))?;
+    if start != ARROW_CONTINUATION {
+        return Err(format!(
+            "expected an Arrow IPC stream after the hello line, got {:?}",
+            String::from_utf8_lossy(&start)
+        ));
+    }
+    let stream = StreamReader::try_new(std::io::Cursor::new(start).chain(reader), None)
         .map_err(|e| format!("expected an Arrow IPC stream after the hello line: {e}"))?;
     for batch in stream {
         let batch = batch.map_err(|e| format!("unreadable Arrow IPC message: {e}"))?;
