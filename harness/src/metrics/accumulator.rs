@@ -8,7 +8,7 @@
 use super::actors::FlaggedActors;
 use super::alarms::AlarmCounter;
 use super::campaigns::{CampaignDetection, quantile_linear};
-use super::labels::{CampaignRole, IndexedBatch, LabelColumns, LabelIndex};
+use super::labels::{CampaignRole, IndexedBatch, LabelIndex};
 use super::ranking::{PR_CURVE_MAX_POINTS, RankedScores, ScoreHistogram};
 use super::{
     CampaignInfo, DetectorMetrics, EventMetrics, MetricsConfig, MetricsError, ScoredColumns,
@@ -41,14 +41,7 @@ impl MetricsAccumulator {
     pub fn push(&mut self, columns: &ScoredColumns<'_>) -> Result<(), MetricsError> {
         let len = columns.checked_len()?;
         debug_assert_eq!(len, columns.score.len());
-        let labels = LabelColumns {
-            ts_us: columns.ts_us,
-            is_attack: columns.is_attack,
-            campaign_id: columns.campaign_id,
-            actor_id: columns.actor_id,
-            records_exposed: columns.records_exposed,
-        };
-        self.labels.index(&labels, &mut self.batch)?;
+        self.labels.index(&columns.labels(), &mut self.batch)?;
         self.tally.push(&self.batch, columns.score)
     }
 

@@ -3,6 +3,7 @@
 //! Plain slices and structs, so the metrics stay independent of Arrow, Parquet and the
 //! detectors; the runner fills them from the `truth` and `campaigns` tables.
 
+use super::labels::LabelColumns;
 use std::fmt;
 
 /// Alarms of one actor closer than this are merged: 15 minutes.
@@ -36,24 +37,29 @@ pub struct ScoredColumns<'a> {
     pub records_exposed: &'a [i32],
 }
 
-impl ScoredColumns<'_> {
+impl<'a> ScoredColumns<'a> {
+    /// The label columns alone.
+    pub fn labels(&self) -> LabelColumns<'a> {
+        LabelColumns {
+            ts_us: self.ts_us,
+            is_attack: self.is_attack,
+            campaign_id: self.campaign_id,
+            actor_id: self.actor_id,
+            records_exposed: self.records_exposed,
+        }
+    }
+
     /// The common length of the columns, or an error naming the first column that differs.
     pub fn checked_len(&self) -> Result<usize, MetricsError> {
-        let expected = self.ts_us.len();
-        let others = [
-            ("score", self.score.len()),
-            ("is_attack", self.is_attack.len()),
-            ("campaign_id", self.campaign_id.len()),
-            ("actor_id", self.actor_id.len()),
-            ("records_exposed", self.records_exposed.len()),
-        ];
-        match others.iter().find(|(_, len)| *len != expected) {
-            Some(&(column, actual)) => Err(MetricsError::ColumnLengthMismatch {
-                column,
+        let expected = self.labels().checked_len()?;
+        if self.score.len() == expected {
+            Ok(expected)
+        } else {
+            Err(MetricsError::ColumnLengthMismatch {
+                column: "score",
                 expected,
-                actual,
-            }),
-            None => Ok(expected),
+                actual: self.score.len(),
+            })
         }
     }
 }
