@@ -20,22 +20,8 @@ pub struct Dataset {
 impl Dataset {
     /// Opens `root` by its manifest; checks the schema version.
     pub fn open(root: &Path) -> Result<Dataset, DatasetError> {
-        if !root.is_dir() {
-            return Err(DatasetError::invalid(
-                root,
-                "no such dataset folder: give the --out folder of `breachlab generate`",
-            ));
-        }
+        let manifest = read_manifest(root)?;
         let path = root.join(layout::MANIFEST);
-        if !path.exists() {
-            let hint = if root.join(layout::SHARDS).is_dir() {
-                "this is a sharded run: once every shard has finished, run `breachlab merge` on it"
-            } else {
-                "not a complete breachlab dataset (an interrupted run leaves none): generate it again"
-            };
-            return Err(DatasetError::invalid(&path, format!("missing: {hint}")));
-        }
-        let manifest = Manifest::read(&path)?;
         if manifest.schema_version != SCHEMA_VERSION {
             return Err(DatasetError::invalid(
                 &path,
@@ -231,4 +217,25 @@ fn on_disk_sha256(root: &Path, relative: &str) -> Result<String, DatasetError> {
     crate::verify::hash_file(&path)
         .map(|(_, sha)| sha)
         .map_err(|e| DatasetError::io(&path, e))
+}
+
+/// The manifest of the dataset in `root`, or an error that says what the folder is
+/// missing and how to get a complete dataset.
+pub(crate) fn read_manifest(root: &Path) -> Result<Manifest, DatasetError> {
+    if !root.is_dir() {
+        return Err(DatasetError::invalid(
+            root,
+            "no such dataset folder: give the --out folder of `breachlab generate`",
+        ));
+    }
+    let path = root.join(layout::MANIFEST);
+    if !path.exists() {
+        let hint = if root.join(layout::SHARDS).is_dir() {
+            "this is a sharded run: once every shard has finished, run `breachlab merge` on it"
+        } else {
+            "not a complete breachlab dataset (an interrupted run leaves none): generate it again"
+        };
+        return Err(DatasetError::invalid(&path, format!("missing: {hint}")));
+    }
+    Manifest::read(&path)
 }

@@ -12,6 +12,7 @@ use crate::error::DatasetError;
 use crate::layout;
 use crate::manifest::{FileEntry, Manifest, ShardInfo};
 use crate::parquet_io::MANIFEST_KEY;
+use crate::read::read_manifest;
 use crate::write::{GenerateOptions, Progress, generate, hex};
 use arrow_schema::Schema;
 use breachlab_generator::{LoadedScenario, Shard};
@@ -96,25 +97,6 @@ pub fn verify(root: &Path) -> Result<VerifyReport, DatasetError> {
         findings,
         on_disk,
     })
-}
-
-fn read_manifest(root: &Path) -> Result<Manifest, DatasetError> {
-    if !root.is_dir() {
-        return Err(DatasetError::invalid(
-            root,
-            "no such dataset folder: give the --out folder of `breachlab generate`",
-        ));
-    }
-    let path = root.join(layout::MANIFEST);
-    if !path.exists() {
-        let hint = if root.join(layout::SHARDS).is_dir() {
-            "this is a sharded run: once every shard has finished, run `breachlab merge` on it"
-        } else {
-            "not a complete breachlab dataset (an interrupted run leaves none): generate it again"
-        };
-        return Err(DatasetError::invalid(&path, format!("missing: {hint}")));
-    }
-    Manifest::read(&path)
 }
 
 /// Checks the manifest against itself and this breachlab.

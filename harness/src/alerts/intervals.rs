@@ -7,7 +7,7 @@ use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{ArrayRef, RecordBatch};
 
 use super::AlertError;
 use super::table::{Cell, Table};
@@ -199,20 +199,10 @@ fn flag_strings(
     ts: &[i64],
     flagged: &mut [f64],
 ) -> Result<(), String> {
-    let values = batch
-        .column_by_name(column)
-        .ok_or_else(|| format!("the events batch has no column `{column}`"))?;
-    let values = values
+    let values = events_column(batch, column)?
         .as_string_opt::<i32>()
         .ok_or_else(|| format!("events column `{column}` is not a string column"))?;
-    for (row, score) in flagged.iter_mut().enumerate() {
-        if values.is_valid(row)
-            && let Some(spans) = spans.get(values.value(row))
-            && covers(spans, ts[row])
-        {
-            *score = 1.0;
-        }
-    }
+    flag_rows(values.iter(), |key| spans.get(key), ts, flagged);
     Ok(())
 }
 
@@ -223,21 +213,33 @@ fn flag_ints(
     ts: &[i64],
     flagged: &mut [f64],
 ) -> Result<(), String> {
-    let values = batch
-        .column_by_name(column)
-        .ok_or_else(|| format!("the events batch has no column `{column}`"))?;
-    let values = values
+    let values = events_column(batch, column)?
         .as_primitive_opt::<Int64Type>()
         .ok_or_else(|| format!("events column `{column}` is not int64"))?;
-    for (row, score) in flagged.iter_mut().enumerate() {
-        if values.is_valid(row)
-            && let Some(spans) = spans.get(&values.value(row))
-            && covers(spans, ts[row])
+    flag_rows(values.iter(), |key| spans.get(&key), ts, flagged);
+    Ok(())
+}
+
+fn events_column<'b>(batch: &'b RecordBatch, column: &str) -> Result<&'b ArrayRef, String> {
+    batch
+        .column_by_name(column)
+        .ok_or_else(|| format!("the events batch has no column `{column}`"))
+}
+
+/// Flags every row whose key has a span covering the row's time.
+fn flag_rows<'s, K>(
+    keys: impl Iterator<Item = Option<K>>,
+    spans_of: impl Fn(K) -> Option<&'s Vec<Span>>,
+    ts: &[i64],
+    flagged: &mut [f64],
+) {
+    for ((key, score), &ts) in keys.zip(flagged.iter_mut()).zip(ts) {
+        if let Some(spans) = key.and_then(&spans_of)
+            && covers(spans, ts)
         {
             *score = 1.0;
         }
     }
-    Ok(())
 }
 
 /// RFC 3339 text (`2024-03-01T12:00:00Z`), or an integer (or integer text) of epoch

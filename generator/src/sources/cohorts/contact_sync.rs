@@ -8,7 +8,7 @@
 //! each install plays from its own stream, and a slice replays the slices just before
 //! it (an upload stops after its longest allowed duration).
 
-use super::{Caller, Cohort, client_template, customer_user_agent, lookback, within_window};
+use super::{Caller, Cohort, replay_within_window};
 use crate::calendar::SLICE_US;
 use crate::event::{Query, Route};
 use crate::rng::{slice_stream, unit_stream};
@@ -77,20 +77,8 @@ impl ContactSync {
             account,
             seed,
         };
-        let address = self.customers.peer_for(world, &header, &mut rng);
-        let mut caller = Caller {
-            world,
-            rng,
-            now: start_us,
-            template: client_template(
-                address,
-                ClientKind::App,
-                customer_user_agent(world, ClientKind::App, account),
-                Some(account),
-                seed,
-                self.cohort.truth(account),
-            ),
-        };
+        let truth = self.cohort.truth(account);
+        let mut caller = Caller::customer(world, &self.customers, header, true, truth, rng);
         caller.send(Route::Login, None, Query::None, 200, 0, out);
         caller.pause(5.0, 60.0);
         let mut left = self.contacts;
@@ -111,14 +99,12 @@ impl ContactSync {
 
 impl Source for ContactSync {
     fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let window = self.cohort.window;
-        if !window.overlaps(out.from_us, out.until_us) {
-            return;
-        }
-        within_window(&window, out, |out| {
-            for earlier in lookback(slice, self.longest_us) {
-                self.play_slice(world, earlier, out);
-            }
-        });
+        replay_within_window(
+            &self.cohort.window,
+            slice,
+            self.longest_us,
+            out,
+            |earlier, out| self.play_slice(world, earlier, out),
+        );
     }
 }

@@ -14,7 +14,7 @@ mod partner_batch;
 mod password_reset_wave;
 mod viral_spike;
 
-use super::customers::response_shape;
+use super::customers::{Customers, SessionHeader, response_shape};
 use super::{Emitter, Source, World};
 use crate::calendar::{HOUR_US, SLICE_US};
 use crate::event::{ApiKey, Event, Peer, Query, Route, Truth};
@@ -174,11 +174,6 @@ impl Window {
         ts_us >= self.start_us && ts_us < self.end_us
     }
 
-    /// Whether `from..until` overlaps the window.
-    pub fn overlaps(&self, from_us: i64, until_us: i64) -> bool {
-        from_us < self.end_us && until_us > self.start_us
-    }
-
     /// Seconds from the window's start to `ts_us`.
     pub fn seconds_in(&self, ts_us: i64) -> f64 {
         (ts_us - self.start_us) as f64 / 1e6
@@ -200,6 +195,23 @@ pub(crate) fn within_window(
     }
     out.from_us = from;
     out.until_us = until;
+}
+
+/// Replays, inside `window`, the units started in the slices before `slice` that can
+/// still have events in it (units last at most `longest_us`): `play_slice(earlier, out)`
+/// for each such earlier slice, in order.
+pub(crate) fn replay_within_window(
+    window: &Window,
+    slice: u64,
+    longest_us: i64,
+    out: &mut Emitter<'_>,
+    mut play_slice: impl FnMut(u64, &mut Emitter<'_>),
+) {
+    within_window(window, out, |out| {
+        for earlier in lookback(slice, longest_us) {
+            play_slice(earlier, out);
+        }
+    });
 }
 
 /// The request a customer's app or web client starts every call from: its address, user
@@ -251,7 +263,35 @@ pub(crate) struct Caller<'w> {
     pub template: Event,
 }
 
-impl Caller<'_> {
+impl<'w> Caller<'w> {
+    /// A customer on their own app or web client, from their usual address and device,
+    /// starting at the session's start; `signed_in` carries the account as principal from
+    /// the first request.
+    pub(crate) fn customer(
+        world: &'w World,
+        customers: &Customers,
+        header: SessionHeader,
+        signed_in: bool,
+        truth: Truth,
+        mut rng: Stream,
+    ) -> Self {
+        let address = customers.peer_for(world, &header, &mut rng);
+        let user_agent = customer_user_agent(world, header.kind, header.account);
+        Caller {
+            world,
+            rng,
+            now: header.start_us,
+            template: client_template(
+                address,
+                header.kind,
+                user_agent,
+                signed_in.then_some(header.account),
+                header.seed,
+                truth,
+            ),
+        }
+    }
+
     /// Sends one request and advances the clock by its latency.
     pub fn send(
         &mut self,

@@ -139,9 +139,6 @@ fn peers_in_distinct_countries(cohort: u16, regions: usize) -> Vec<Peer> {
 impl Source for Monitor {
     fn generate(&self, world: &World, _slice: u64, out: &mut Emitter<'_>) {
         let window = self.cohort.window;
-        if !window.overlaps(out.from_us, out.until_us) {
-            return;
-        }
         within_window(&window, out, |out| {
             for r in 0..self.regions.len() {
                 let origin = window.start_us + self.regions[r].phase_us;

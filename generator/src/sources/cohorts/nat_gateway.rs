@@ -9,7 +9,7 @@
 //! NAT address. Like the customers source, a slice replays the session headers of the
 //! slices just before it and keeps the events that fall inside it.
 
-use super::{Cohort, lookback, within_window};
+use super::{Cohort, replay_within_window};
 use crate::calendar::SLICE_US;
 use crate::rng::{hash_words, slice_stream};
 use crate::sources::customers::{Customers, SessionHeader, peer, poisson};
@@ -100,14 +100,12 @@ impl NatGateway {
 
 impl Source for NatGateway {
     fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let window = self.cohort.window;
-        if !window.overlaps(out.from_us, out.until_us) {
-            return;
-        }
-        within_window(&window, out, |out| {
-            for earlier in lookback(slice, self.max_session_us) {
-                self.play_slice(world, earlier, out);
-            }
-        });
+        replay_within_window(
+            &self.cohort.window,
+            slice,
+            self.max_session_us,
+            out,
+            |earlier, out| self.play_slice(world, earlier, out),
+        );
     }
 }

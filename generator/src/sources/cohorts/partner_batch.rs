@@ -172,14 +172,10 @@ impl Emitted {
 
 impl Source for PartnerBatch {
     fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let window = self.cohort.window;
-        if !window.overlaps(out.from_us, out.until_us) {
-            return;
-        }
-        let mut emitted = Emitted {
-            rng: slice_stream(world.seed, self.cohort.key, slice),
-        };
-        within_window(&window, out, |out| {
+        within_window(&self.cohort.window, out, |out| {
+            let mut emitted = Emitted {
+                rng: slice_stream(world.seed, self.cohort.key, slice),
+            };
             let first_day = (out.from_us - self.night_offset_us - self.night_us).div_euclid(DAY_US);
             let last_day = (out.until_us - self.night_offset_us).div_euclid(DAY_US);
             for day in first_day..=last_day {

@@ -10,7 +10,7 @@
 //! slice; instants inside it follow the truncated exponential. Each responder plays
 //! from its own stream; a slice replays the slices just before it.
 
-use super::{Caller, Cohort, client_template, customer_user_agent, lookback, within_window};
+use super::{Caller, Cohort, replay_within_window};
 use crate::event::{Query, Route};
 use crate::rng::{Stream, slice_stream, unit_stream};
 use crate::sources::customers::{Customers, SessionHeader, poisson};
@@ -96,20 +96,8 @@ impl PasswordResetWave {
             account,
             seed,
         };
-        let address = self.customers.peer_for(world, &header, &mut rng);
-        let mut caller = Caller {
-            world,
-            rng,
-            now: start_us,
-            template: client_template(
-                address,
-                kind,
-                customer_user_agent(world, kind, account),
-                None,
-                seed,
-                self.cohort.truth(account),
-            ),
-        };
+        let truth = self.cohort.truth(account);
+        let mut caller = Caller::customer(world, &self.customers, header, false, truth, rng);
         caller.send(Route::PasswordReset, None, Query::None, 200, 0, out);
         caller.pause(20.0, 480.0);
         if caller.rng.random::<f64>() < STALE_LINK {
@@ -136,14 +124,12 @@ impl PasswordResetWave {
 
 impl Source for PasswordResetWave {
     fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let window = self.cohort.window;
-        if !window.overlaps(out.from_us, out.until_us) {
-            return;
-        }
-        within_window(&window, out, |out| {
-            for earlier in lookback(slice, LONGEST_US) {
-                self.play_slice(world, earlier, out);
-            }
-        });
+        replay_within_window(
+            &self.cohort.window,
+            slice,
+            LONGEST_US,
+            out,
+            |earlier, out| self.play_slice(world, earlier, out),
+        );
     }
 }

@@ -11,7 +11,7 @@
 //! new accounts take IDs after the population's ID space, from
 //! `id end + cohort index × 10^9`, ascending in sign-up order.
 
-use super::{Caller, Cohort, client_template, lookback, within_window};
+use super::{Caller, Cohort, client_template, replay_within_window};
 use crate::event::{Query, Route};
 use crate::population::UaTable;
 use crate::rng::{Stream, slice_stream, unit_stream};
@@ -197,14 +197,12 @@ impl ViralSpike {
 
 impl Source for ViralSpike {
     fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let window = self.cohort.window;
-        if !window.overlaps(out.from_us, out.until_us) {
-            return;
-        }
-        within_window(&window, out, |out| {
-            for earlier in lookback(slice, LONGEST_US) {
-                self.play_slice(world, earlier, out);
-            }
-        });
+        replay_within_window(
+            &self.cohort.window,
+            slice,
+            LONGEST_US,
+            out,
+            |earlier, out| self.play_slice(world, earlier, out),
+        );
     }
 }
