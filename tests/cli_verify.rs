@@ -3,22 +3,11 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn breachlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_breachlab"))
-        .args(args)
-        .output()
-        .expect("the breachlab binary runs")
-}
+mod common;
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use common::{breachlab, text};
 
 /// A small dataset in a fresh temporary folder.
 fn small_dataset() -> (tempfile::TempDir, PathBuf) {

@@ -223,8 +223,10 @@ impl Task {
 
 /// Tasks largest first: workers take them in this order, so the last ones to start are
 /// small and the workers finish close together.
-fn largest_first(plan: &Plan, tasks: &mut [Task]) {
-    tasks.sort_by(|a, b| b.cost(plan).total_cmp(&a.cost(plan)));
+fn largest_first(plan: &Plan, tasks: Vec<Task>) -> Vec<Task> {
+    let mut costed: Vec<(f64, Task)> = tasks.into_iter().map(|t| (t.cost(plan), t)).collect();
+    costed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    costed.into_iter().map(|(_, task)| task).collect()
 }
 
 fn write_all(
@@ -255,7 +257,7 @@ fn write_all(
         .map(Task::Chunk)
         .collect();
     tasks.extend(part_range.map(|i| Task::Accounts(i, parts[i].clone())));
-    largest_first(plan, &mut tasks);
+    let tasks = largest_first(plan, tasks);
     let header = manifest.header_json();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.max(1))
