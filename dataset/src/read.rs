@@ -4,11 +4,15 @@ use crate::error::DatasetError;
 use crate::layout;
 use crate::manifest::Manifest;
 use arrow_array::RecordBatch;
+use arrow_schema::{DataType, Field, Schema};
 use breachlab_schema::SCHEMA_VERSION;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// An opened dataset.
 #[derive(Debug, Clone)]
@@ -52,6 +56,7 @@ impl Dataset {
             files: self.files(table).into_iter().rev().collect(),
             columns: columns.iter().map(|c| c.to_string()).collect(),
             batch_rows,
+            dictionary_strings: false,
             current: None,
         }
     }
@@ -67,6 +72,7 @@ pub struct TableBatches {
     files: Vec<PathBuf>,
     columns: Vec<String>,
     batch_rows: usize,
+    dictionary_strings: bool,
     current: Option<(
         PathBuf,
         parquet::arrow::arrow_reader::ParquetRecordBatchReader,
@@ -74,13 +80,30 @@ pub struct TableBatches {
 }
 
 impl TableBatches {
+    /// Hands string columns over as dictionaries of `Utf8` (keys `Int32`) instead of
+    /// `Utf8`: the Parquet pages already are dictionaries, so the reader skips copying
+    /// every value and a consumer can work once per distinct value.
+    pub fn with_dictionary_strings(mut self) -> Self {
+        self.dictionary_strings = true;
+        self
+    }
+
     fn open_next(&mut self) -> Result<bool, DatasetError> {
         let Some(path) = self.files.pop() else {
             return Ok(false);
         };
         let file = File::open(&path).map_err(|e| DatasetError::io(&path, e))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
             .map_err(|e| DatasetError::parquet(&path, corrupt(e)))?;
+        let metadata = if self.dictionary_strings {
+            let options =
+                ArrowReaderOptions::new().with_schema(dictionary_schema(metadata.schema()));
+            ArrowReaderMetadata::try_new(Arc::clone(metadata.metadata()), options)
+                .map_err(|e| DatasetError::parquet(&path, e))?
+        } else {
+            metadata
+        };
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
         let builder = if self.columns.is_empty() {
             builder
         } else {
@@ -106,6 +129,22 @@ impl TableBatches {
         self.current = Some((path, reader));
         Ok(true)
     }
+}
+
+/// `schema` with every `Utf8` field read as a dictionary of `Utf8` with `Int32` keys.
+fn dictionary_schema(schema: &Schema) -> Arc<Schema> {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|field| match field.data_type() {
+            DataType::Utf8 => field.as_ref().clone().with_data_type(DataType::Dictionary(
+                Box::new(DataType::Int32),
+                Box::new(DataType::Utf8),
+            )),
+            _ => field.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
 fn corrupt(e: parquet::errors::ParquetError) -> String {

@@ -464,3 +464,64 @@ fn golden_digest_of_a_tiny_dataset() {
         "generated output changed: if intended, update GOLDEN_EVENTS_SHA256 (see its comment)"
     );
 }
+
+/// The strings of a `Utf8` column or of a dictionary of `Utf8`, row by row.
+fn strings(column: &dyn arrow_array::Array) -> Vec<Option<String>> {
+    use arrow_array::Array;
+    match column.data_type() {
+        DataType::Utf8 => column
+            .as_string::<i32>()
+            .iter()
+            .map(|value| value.map(str::to_string))
+            .collect(),
+        DataType::Dictionary(_, _) => {
+            let dictionary = column.as_dictionary::<arrow_array::types::Int32Type>();
+            let values = dictionary.values().as_string::<i32>();
+            (0..dictionary.len())
+                .map(|row| {
+                    (!dictionary.is_null(row)).then(|| {
+                        values
+                            .value(dictionary.keys().value(row) as usize)
+                            .to_string()
+                    })
+                })
+                .collect()
+        }
+        other => panic!("not a string column: {other}"),
+    }
+}
+
+#[test]
+fn string_columns_read_as_dictionaries_hold_the_same_values() {
+    let dir = small_dataset(2);
+    let dataset = Dataset::open(dir.path()).unwrap();
+    let columns = ["event_id", "client_ip", "api_key_id", "route"];
+    let plain: Vec<RecordBatch> = dataset
+        .batches("events", &columns, 4_000)
+        .map(|b| b.unwrap())
+        .collect();
+    let dictionary: Vec<RecordBatch> = dataset
+        .batches("events", &columns, 4_000)
+        .with_dictionary_strings()
+        .map(|b| b.unwrap())
+        .collect();
+    assert_eq!(plain.len(), dictionary.len());
+    let mut nulls = 0;
+    for (plain, dictionary) in plain.iter().zip(&dictionary) {
+        assert_eq!(plain.column(0).as_ref(), dictionary.column(0).as_ref());
+        for column in 1..columns.len() {
+            assert_eq!(plain.column(column).data_type(), &DataType::Utf8);
+            assert!(matches!(
+                dictionary.column(column).data_type(),
+                DataType::Dictionary(_, _)
+            ));
+            let expected = strings(plain.column(column).as_ref());
+            nulls += expected.iter().filter(|value| value.is_none()).count();
+            assert_eq!(expected, strings(dictionary.column(column).as_ref()));
+        }
+    }
+    assert!(
+        nulls > 0,
+        "api_key_id has nulls, so null handling is checked"
+    );
+}

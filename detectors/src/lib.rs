@@ -31,7 +31,9 @@ pub trait Detector: Send {
     fn default_threshold(&self) -> f64;
     /// The `events` columns [`score_batch`](Self::score_batch) reads, so a runner can
     /// decode only those; `None` (the default) means it may read any column. A batch
-    /// handed to the detector holds at least these columns, looked up by name.
+    /// handed to the detector holds at least these columns, looked up by name; a
+    /// detector that declares its columns takes string columns as `Utf8` or as a
+    /// dictionary of `Utf8` (a runner may decode them either way).
     fn columns(&self) -> Option<Vec<&'static str>> {
         None
     }

@@ -9,7 +9,7 @@ use super::actors::FlaggedActors;
 use super::alarms::AlarmCounter;
 use super::campaigns::{CampaignDetection, quantile_linear};
 use super::labels::{CampaignRole, IndexedBatch, LabelIndex};
-use super::ranking::{PR_CURVE_MAX_POINTS, RankedScores, ScoreHistogram};
+use super::ranking::{PR_CURVE_MAX_POINTS, ScoreHistogram};
 use super::{
     CampaignInfo, DetectorMetrics, EventMetrics, MetricsConfig, MetricsError, ScoredColumns,
     f1_score, ratio,
@@ -142,7 +142,7 @@ impl DetectorTally {
         }
     }
 
-    fn event_metrics(&self, labels: &LabelIndex, ranked: &RankedScores) -> EventMetrics {
+    fn event_metrics(&self, labels: &LabelIndex, average_precision: f64) -> EventMetrics {
         let Confusion { tp, fp, fn_, tn } = self.confusion(labels);
         let precision = ratio(tp, tp + fp);
         let recall = ratio(tp, tp + fn_);
@@ -154,7 +154,7 @@ impl DetectorTally {
             precision,
             recall,
             f1: f1_score(precision, recall),
-            average_precision: ranked.average_precision(),
+            average_precision,
         }
     }
 
@@ -180,7 +180,9 @@ impl DetectorTally {
         self.actors.close_open_alarms(&mut self.alarms);
         let Confusion { tp, fp, fn_, tn } = self.confusion(labels);
         let benign_events = fp + tn;
-        let ranked = std::mem::take(&mut self.histogram).into_ranked();
+        let ranking = std::mem::take(&mut self.histogram)
+            .into_ranked()
+            .metrics(PR_CURVE_MAX_POINTS);
         let (campaigns, exposure_curves): (Vec<_>, Vec<_>) = self
             .detections
             .iter()
@@ -199,9 +201,9 @@ impl DetectorTally {
             flagged_events: tp + fp,
             attack_events: tp + fn_,
             benign_events,
-            event: self.event_metrics(labels, &ranked),
-            pr_curve: ranked.pr_curve(PR_CURVE_MAX_POINTS),
-            upper_bound: ranked.best_f1(),
+            event: self.event_metrics(labels, ranking.average_precision),
+            pr_curve: ranking.pr_curve,
+            upper_bound: ranking.best_f1,
             actor: self.actors.metrics(&labels.attackers),
             alarms: self.alarms.finish(self.config.span_days, benign_events),
             attack_campaigns,

@@ -51,7 +51,7 @@ impl ScoreKey {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct LabelCounts {
     attack: u64,
     benign: u64,
@@ -59,26 +59,44 @@ struct LabelCounts {
 
 /// Distinct scores kept in a hash map before the histogram switches to sorted runs.
 const MAP_LIMIT: usize = 1 << 14;
-/// Fewest pending scores that trigger a merge into the sorted runs.
+/// Fewest pending scores that trigger a compaction into the sorted runs.
 const MIN_PENDING: usize = 1 << 16;
+
+/// How a [`ScoreHistogram`] holds its scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Phase {
+    /// Few distinct scores: counted in a hash map.
+    #[default]
+    Map,
+    /// Many distinct scores but many repeats: pending scores are compacted into the
+    /// sorted runs from time to time.
+    Compacting,
+    /// Scores that rarely repeat: compacting would not save memory, so pending scores
+    /// only accumulate and are sorted once, at the end.
+    Appending,
+}
 
 /// Exact counts of attack and benign events per distinct score.
 ///
 /// While there are few distinct scores they are counted in a hash map that stays in
-/// cache. Past [`MAP_LIMIT`] (a detector with near-continuous scores, up to one distinct
-/// value per event) the map would miss the cache on every event, so scores are appended
-/// to two pending lists instead and merged, sorted, into runs of distinct scores once the
-/// pending lists are twice as long as the runs: sequential work, each score moved by
-/// about 1.5 merges on average, and memory within a small multiple of the number of
-/// distinct scores (runs of 24 bytes, pending scores of 8).
+/// cache. Past [`MAP_LIMIT`] (a detector with near-continuous scores) the map would miss
+/// the cache on every event, so scores are appended, as 8-byte keys, to a pending list
+/// per label. While the scores repeat a lot, the pending lists are sorted and
+/// merged into runs of distinct scores whenever they are twice as long as the runs, so
+/// memory stays within a small multiple of the number of distinct scores. Once a
+/// compaction finds that most pending scores were new (runs would take 24 bytes per
+/// score, more than the 8 a pending key takes), compaction stops: the keys are sorted
+/// once, at the end, and read by a three-way merge with the runs, never copied into a
+/// runs list of their own. Memory is then 8 bytes per event plus the sort's scratch
+/// space at the end.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ScoreHistogram {
+    phase: Phase,
     counts: HashMap<ScoreKey, LabelCounts, FixedState>,
     /// Distinct scores in increasing order, once past the map's limit.
     runs: Vec<(ScoreKey, LabelCounts)>,
-    sorted_mode: bool,
-    pending_attack: Vec<ScoreKey>,
-    pending_benign: Vec<ScoreKey>,
+    pending_attack: Vec<u64>,
+    pending_benign: Vec<u64>,
     attack_total: u64,
 }
 
@@ -86,20 +104,7 @@ impl ScoreHistogram {
     /// Counts one score per event, `is_attack` being the event's label.
     pub(crate) fn add_all(&mut self, scores: &[f64], is_attack: &[bool]) {
         let events = scores.iter().zip(is_attack);
-        if self.sorted_mode {
-            for (&score, &is_attack) in events {
-                let key = ScoreKey::from_score(score);
-                if is_attack {
-                    self.pending_attack.push(key);
-                } else {
-                    self.pending_benign.push(key);
-                }
-            }
-            let pending = self.pending_attack.len() + self.pending_benign.len();
-            if pending >= (2 * self.runs.len()).max(MIN_PENDING) {
-                self.merge_pending();
-            }
-        } else {
+        if self.phase == Phase::Map {
             for (&score, &is_attack) in events {
                 let counts = self.counts.entry(ScoreKey::from_score(score)).or_default();
                 if is_attack {
@@ -111,7 +116,26 @@ impl ScoreHistogram {
             if self.counts.len() > MAP_LIMIT {
                 self.runs = sorted_counts(&self.counts);
                 self.counts = HashMap::default();
-                self.sorted_mode = true;
+                self.phase = Phase::Compacting;
+            }
+        } else {
+            for (&score, &is_attack) in events {
+                let key = ScoreKey::from_score(score).0;
+                if is_attack {
+                    self.pending_attack.push(key);
+                } else {
+                    self.pending_benign.push(key);
+                }
+            }
+            let pending = self.pending_attack.len() + self.pending_benign.len();
+            if self.phase == Phase::Compacting && pending >= (2 * self.runs.len()).max(MIN_PENDING)
+            {
+                let runs_before = self.runs.len();
+                self.merge_pending();
+                let new_distinct = self.runs.len() - runs_before;
+                if 2 * new_distinct > pending {
+                    self.phase = Phase::Appending;
+                }
             }
         }
         self.attack_total += is_attack.iter().filter(|&&a| a).count() as u64;
@@ -125,19 +149,16 @@ impl ScoreHistogram {
     fn merge_pending(&mut self) {
         self.pending_attack.sort_unstable();
         self.pending_benign.sort_unstable();
-        let (attack, benign) = (&self.pending_attack, &self.pending_benign);
-        let key_before =
-            |keys: &[ScoreKey], end: usize| end.checked_sub(1).map_or(ScoreKey::START, |i| keys[i]);
+        let mut merged = DistinctScores::new(&[], &self.pending_attack, &self.pending_benign);
         let runs = &mut self.runs;
-        let (mut r, mut a, mut b) = (runs.len(), attack.len(), benign.len());
-        let total = r + a + b;
+        let mut r = runs.len();
+        let total = r + merged.attack.len() + merged.benign.len();
         runs.resize(total, (ScoreKey::START, LabelCounts::default()));
         let mut write = total;
         loop {
             let run_key = r.checked_sub(1).map_or(ScoreKey::START, |i| runs[i].0);
-            let key = run_key
-                .max(key_before(attack, a))
-                .max(key_before(benign, b));
+            let pending_key = merged.peek_key();
+            let key = run_key.max(pending_key);
             if key == ScoreKey::START {
                 break;
             }
@@ -146,13 +167,10 @@ impl ScoreHistogram {
                 counts = runs[r - 1].1;
                 r -= 1;
             }
-            while a > 0 && attack[a - 1] == key {
-                counts.attack += 1;
-                a -= 1;
-            }
-            while b > 0 && benign[b - 1] == key {
-                counts.benign += 1;
-                b -= 1;
+            if pending_key == key {
+                let pending = merged.next().map_or(LabelCounts::default(), |(_, c)| c);
+                counts.attack += pending.attack;
+                counts.benign += pending.benign;
             }
             write -= 1;
             runs[write] = (key, counts);
@@ -165,15 +183,18 @@ impl ScoreHistogram {
 
     /// The distinct scores from the highest down, for the metrics.
     pub(crate) fn into_ranked(mut self) -> RankedScores {
-        let mut counts = if self.sorted_mode {
-            self.merge_pending();
-            self.runs
-        } else {
-            sorted_counts(&self.counts)
+        let runs = match self.phase {
+            Phase::Map => sorted_counts(&self.counts),
+            Phase::Compacting | Phase::Appending => {
+                self.pending_attack.sort_unstable();
+                self.pending_benign.sort_unstable();
+                self.runs
+            }
         };
-        counts.reverse();
         RankedScores {
-            counts,
+            runs,
+            attack: self.pending_attack,
+            benign: self.pending_benign,
             attack_total: self.attack_total,
         }
     }
@@ -189,10 +210,71 @@ fn sorted_counts(
     sorted
 }
 
-/// Counts per distinct score, highest score first.
+/// Counts per distinct score, highest score first: runs of distinct scores and two
+/// sorted lists of single scores (attack, benign), read together by a merge.
 pub(crate) struct RankedScores {
-    counts: Vec<(ScoreKey, LabelCounts)>,
+    /// Distinct scores in increasing order.
+    runs: Vec<(ScoreKey, LabelCounts)>,
+    /// Scores of attack events in increasing order, repeats included.
+    attack: Vec<u64>,
+    /// Scores of benign events in increasing order, repeats included.
+    benign: Vec<u64>,
     attack_total: u64,
+}
+
+/// Walks runs and sorted single scores together from the highest score down, one item
+/// per distinct score with its summed counts.
+struct DistinctScores<'a> {
+    runs: &'a [(ScoreKey, LabelCounts)],
+    attack: &'a [u64],
+    benign: &'a [u64],
+}
+
+impl<'a> DistinctScores<'a> {
+    fn new(runs: &'a [(ScoreKey, LabelCounts)], attack: &'a [u64], benign: &'a [u64]) -> Self {
+        DistinctScores {
+            runs,
+            attack,
+            benign,
+        }
+    }
+
+    /// The highest key not yet read, [`ScoreKey::START`] at the end.
+    fn peek_key(&self) -> ScoreKey {
+        let run = self.runs.last().map_or(ScoreKey::START, |run| run.0);
+        let attack = self.attack.last().map_or(ScoreKey::START, |&k| ScoreKey(k));
+        let benign = self.benign.last().map_or(ScoreKey::START, |&k| ScoreKey(k));
+        run.max(attack).max(benign)
+    }
+}
+
+/// Removes the trailing items equal to `key` from `keys`, returning how many there were.
+fn take_equal_tail(keys: &mut &[u64], key: u64) -> u64 {
+    let kept = keys.len() - keys.iter().rev().take_while(|&&k| k == key).count();
+    let taken = keys.len() - kept;
+    *keys = &keys[..kept];
+    taken as u64
+}
+
+impl Iterator for DistinctScores<'_> {
+    type Item = (ScoreKey, LabelCounts);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let key = self.peek_key();
+        if key == ScoreKey::START {
+            return None;
+        }
+        let mut counts = LabelCounts::default();
+        if let Some((&(run_key, run_counts), rest)) = self.runs.split_last()
+            && run_key == key
+        {
+            counts = run_counts;
+            self.runs = rest;
+        }
+        counts.attack += take_equal_tail(&mut self.attack, key.0);
+        counts.benign += take_equal_tail(&mut self.benign, key.0);
+        Some((key, counts))
+    }
 }
 
 /// Confusion counts when flagging every score at or above `threshold`.
@@ -203,11 +285,16 @@ struct Step {
 }
 
 impl RankedScores {
+    /// Each distinct score with its counts, from the highest down.
+    fn distinct(&self) -> DistinctScores<'_> {
+        DistinctScores::new(&self.runs, &self.attack, &self.benign)
+    }
+
     /// One step per distinct score, from the highest down.
     fn steps(&self) -> impl Iterator<Item = Step> + '_ {
         let mut true_positives = 0;
         let mut false_positives = 0;
-        self.counts.iter().map(move |(key, counts)| {
+        self.distinct().map(move |(key, counts)| {
             true_positives += counts.attack;
             false_positives += counts.benign;
             Step {
@@ -229,26 +316,29 @@ impl RankedScores {
         }
     }
 
-    /// Sum over distinct thresholds of (recall gained) x (precision there); 0.0 without
-    /// attack events.
-    pub(crate) fn average_precision(&self) -> f64 {
-        let mut previous_true_positives = 0;
-        let mut area = 0.0;
+    /// Every ranking metric: one walk over the distinct scores for average precision,
+    /// the best F1 and how many steps there are, a second to thin the curve evenly.
+    pub(crate) fn metrics(&self, max_curve_points: usize) -> RankingMetrics {
+        let mut walk = RankingWalk::default();
         for step in self.steps() {
-            let gained = step.true_positives - previous_true_positives;
-            if gained > 0 {
-                let precision = self.precision_recall(&step).precision;
-                area += ratio(gained, self.attack_total) * precision;
+            walk.steps += 1;
+            // A step that gains no attack event adds nothing to the area and, having
+            // more false positives at the same true positives, cannot raise the F1.
+            if step.true_positives > walk.previous_true_positives {
+                walk.take(self.precision_recall(&step), &step, self.attack_total);
             }
-            previous_true_positives = step.true_positives;
         }
-        area
+        RankingMetrics {
+            average_precision: walk.area,
+            best_f1: walk.best.filter(|_| self.attack_total > 0),
+            pr_curve: self.pr_curve(walk.steps, max_curve_points),
+        }
     }
 
     /// The curve at every distinct threshold, thresholds descending, evenly thinned to at
-    /// most `max_points` (the first and last points always kept).
-    pub(crate) fn pr_curve(&self, max_points: usize) -> Vec<PrPoint> {
-        let keep = evenly_spaced_indices(self.counts.len(), max_points);
+    /// most `max_points` of the `steps` (the first and last points always kept).
+    fn pr_curve(&self, steps: usize, max_points: usize) -> Vec<PrPoint> {
+        let keep = evenly_spaced_indices(steps, max_points);
         let mut kept = keep.iter().peekable();
         let mut curve = Vec::with_capacity(keep.len());
         for (index, step) in self.steps().enumerate() {
@@ -259,27 +349,43 @@ impl RankedScores {
         }
         curve
     }
+}
 
+/// The threshold-free metrics of one detector.
+pub(crate) struct RankingMetrics {
+    /// Sum over distinct thresholds of (recall gained) x (precision there); 0.0 without
+    /// attack events.
+    pub average_precision: f64,
     /// The threshold with the highest event F1 (the highest such threshold on ties);
     /// `None` without attack events.
-    pub(crate) fn best_f1(&self) -> Option<UpperBound> {
-        if self.attack_total == 0 {
-            return None;
+    pub best_f1: Option<UpperBound>,
+    pub pr_curve: Vec<PrPoint>,
+}
+
+/// What one walk down the distinct scores accumulates.
+#[derive(Default)]
+struct RankingWalk {
+    steps: usize,
+    previous_true_positives: u64,
+    area: f64,
+    best: Option<UpperBound>,
+}
+
+impl RankingWalk {
+    /// Takes a step that gained attack events.
+    fn take(&mut self, point: PrPoint, step: &Step, attack_total: u64) {
+        let gained = step.true_positives - self.previous_true_positives;
+        self.area += ratio(gained, attack_total) * point.precision;
+        self.previous_true_positives = step.true_positives;
+        let f1 = f1_score(point.precision, point.recall);
+        if self.best.is_none_or(|current| f1 > current.f1) {
+            self.best = Some(UpperBound {
+                threshold: point.threshold,
+                precision: point.precision,
+                recall: point.recall,
+                f1,
+            });
         }
-        let mut best: Option<UpperBound> = None;
-        for step in self.steps() {
-            let point = self.precision_recall(&step);
-            let f1 = f1_score(point.precision, point.recall);
-            if best.is_none_or(|current| f1 > current.f1) {
-                best = Some(UpperBound {
-                    threshold: point.threshold,
-                    precision: point.precision,
-                    recall: point.recall,
-                    f1,
-                });
-            }
-        }
-        best
     }
 }
 
@@ -347,31 +453,70 @@ mod tests {
             .collect()
     }
 
+    fn counted_by_histogram(histogram: ScoreHistogram) -> Vec<(ScoreKey, u64, u64)> {
+        let ranked = histogram.into_ranked();
+        ranked
+            .distinct()
+            .map(|(key, counts)| (key, counts.attack, counts.benign))
+            .collect()
+    }
+
+    /// Feeds `scores` to a fresh histogram in batches of the given sizes.
+    fn histogram_of(scores: &[f64], is_attack: &[bool], batches: &[usize]) -> ScoreHistogram {
+        let mut histogram = ScoreHistogram::default();
+        let mut start = 0;
+        for batch in batches {
+            let end = (start + batch).min(scores.len());
+            histogram.add_all(&scores[start..end], &is_attack[start..end]);
+            start = end;
+        }
+        assert_eq!(start, scores.len(), "the batches cover every score");
+        histogram
+    }
+
     #[test]
-    fn many_distinct_scores_are_counted_exactly_in_sorted_runs() {
+    fn repeated_scores_are_compacted_into_exact_runs() {
         // 300k events over 100k distinct scores (more than the map holds), each score
         // seen about three times with mixed labels, fed in uneven batches.
         let scores: Vec<f64> = (0..300_000u64)
             .map(|i| ((i * 7_919) % 100_000) as f64 / 1_000.0 - 20.0)
             .collect();
         let is_attack: Vec<bool> = (0..300_000u64).map(|i| i % 5 == 0).collect();
-        let mut histogram = ScoreHistogram::default();
-        let mut start = 0;
-        for batch in [1, 70_000, 999, 100_000, 129_000] {
-            let end = (start + batch).min(scores.len());
-            histogram.add_all(&scores[start..end], &is_attack[start..end]);
-            start = end;
-        }
-        assert_eq!(start, scores.len());
-        assert!(histogram.sorted_mode);
-        let ranked = histogram.into_ranked();
-        let got: Vec<(ScoreKey, u64, u64)> = ranked
-            .counts
-            .iter()
-            .map(|(key, counts)| (*key, counts.attack, counts.benign))
+        let histogram = histogram_of(&scores, &is_attack, &[1, 70_000, 999, 100_000, 129_000]);
+        assert_eq!(histogram.phase, Phase::Compacting);
+        assert!(histogram.runs.len() > MAP_LIMIT, "runs were compacted");
+        let attack_total = histogram.attack_total;
+        assert_eq!(
+            counted_by_histogram(histogram),
+            counted_by_hand(&scores, &is_attack)
+        );
+        assert_eq!(attack_total, 60_000);
+    }
+
+    #[test]
+    fn scores_that_rarely_repeat_are_sorted_once_and_merged_with_the_runs() {
+        // 400k events: the first 200k repeat 20k distinct scores ten times (the map
+        // overflows, a compaction keeps few new scores per pending one), then 200k
+        // near-unique scores, some equal to earlier ones, which end compaction.
+        let scores: Vec<f64> = (0..400_000u64)
+            .map(|i| match i {
+                0..200_000 => (i % 20_000) as f64,
+                _ if i % 7 == 0 => (i % 20_000) as f64,
+                _ => i as f64 * 0.5 + 0.25,
+            })
             .collect();
-        assert_eq!(got, counted_by_hand(&scores, &is_attack));
-        assert_eq!(ranked.attack_total, 60_000);
+        let is_attack: Vec<bool> = (0..400_000u64).map(|i| i % 3 == 0).collect();
+        let histogram = histogram_of(
+            &scores,
+            &is_attack,
+            &[150_000, 50_000, 8_192, 100_000, 91_808],
+        );
+        assert_eq!(histogram.phase, Phase::Appending);
+        assert!(!histogram.pending_benign.is_empty() && !histogram.runs.is_empty());
+        assert_eq!(
+            counted_by_histogram(histogram),
+            counted_by_hand(&scores, &is_attack)
+        );
     }
 
     #[test]
@@ -380,13 +525,8 @@ mod tests {
         let is_attack = [true, false, false, true, false, true];
         let mut histogram = ScoreHistogram::default();
         histogram.add_all(&scores, &is_attack);
-        assert!(!histogram.sorted_mode);
-        let got: Vec<(ScoreKey, u64, u64)> = histogram
-            .into_ranked()
-            .counts
-            .iter()
-            .map(|(key, counts)| (*key, counts.attack, counts.benign))
-            .collect();
+        assert_eq!(histogram.phase, Phase::Map);
+        let got = counted_by_histogram(histogram);
         assert_eq!(got, counted_by_hand(&scores, &is_attack));
         assert_eq!(got.len(), 4);
     }

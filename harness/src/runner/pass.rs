@@ -215,6 +215,11 @@ fn read_batches(
     let events_origin = dataset.root.join(breachlab_dataset::layout::EVENTS);
     let truth_origin = dataset.root.join(breachlab_dataset::layout::TRUTH);
     let mut events = dataset.batches("events", columns, batch_rows);
+    if !columns.is_empty() {
+        // Every lane declared its columns, so every lane is a built-in detector, which
+        // takes string columns as dictionaries too: cheaper to decode and to key.
+        events = events.with_dictionary_strings();
+    }
     let mut truth = dataset.batches("truth", &TRUTH_COLUMNS, batch_rows);
     let mut rows: u64 = 0;
     while !options.cancel.load(Ordering::SeqCst) {
