@@ -105,14 +105,7 @@ impl ScoreHistogram {
     pub(crate) fn add_all(&mut self, scores: &[f64], is_attack: &[bool]) {
         let events = scores.iter().zip(is_attack);
         if self.phase == Phase::Map {
-            for (&score, &is_attack) in events {
-                let counts = self.counts.entry(ScoreKey::from_score(score)).or_default();
-                if is_attack {
-                    counts.attack += 1;
-                } else {
-                    counts.benign += 1;
-                }
-            }
+            self.count_in_map(events);
             if self.counts.len() > MAP_LIMIT {
                 self.runs = sorted_counts(&self.counts);
                 self.counts = HashMap::default();
@@ -139,6 +132,38 @@ impl ScoreHistogram {
             }
         }
         self.attack_total += is_attack.iter().filter(|&&a| a).count() as u64;
+    }
+
+    /// Counts events in the map, a run of equal scores (a detector's usual 0, or a
+    /// rate that stays put) with one map update.
+    fn count_in_map<'a>(&mut self, events: impl Iterator<Item = (&'a f64, &'a bool)>) {
+        let mut run: Option<(ScoreKey, LabelCounts)> = None;
+        for (&score, &is_attack) in events {
+            let key = ScoreKey::from_score(score);
+            let counts = match &mut run {
+                Some((run_key, counts)) if *run_key == key => counts,
+                _ => {
+                    if let Some((run_key, counts)) = run.take() {
+                        self.add_to_map(run_key, counts);
+                    }
+                    &mut run.insert((key, LabelCounts::default())).1
+                }
+            };
+            if is_attack {
+                counts.attack += 1;
+            } else {
+                counts.benign += 1;
+            }
+        }
+        if let Some((run_key, counts)) = run {
+            self.add_to_map(run_key, counts);
+        }
+    }
+
+    fn add_to_map(&mut self, key: ScoreKey, counts: LabelCounts) {
+        let total = self.counts.entry(key).or_default();
+        total.attack += counts.attack;
+        total.benign += counts.benign;
     }
 
     /// Folds the pending scores into the sorted runs.
