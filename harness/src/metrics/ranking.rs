@@ -274,11 +274,16 @@ impl<'a> DistinctScores<'a> {
 }
 
 /// Removes the trailing items equal to `key` from `keys`, returning how many there were.
+#[inline]
 fn take_equal_tail(keys: &mut &[u64], key: u64) -> u64 {
-    let kept = keys.len() - keys.iter().rev().take_while(|&&k| k == key).count();
-    let taken = keys.len() - kept;
-    *keys = &keys[..kept];
-    taken as u64
+    let mut taken = 0;
+    while let [rest @ .., last] = *keys
+        && *last == key
+    {
+        taken += 1;
+        *keys = rest;
+    }
+    taken
 }
 
 impl Iterator for DistinctScores<'_> {
