@@ -204,6 +204,7 @@ impl ActorSignal for ActorParts {
         .unwrap_or(i64::MAX)
     }
 
+    #[inline]
     fn observe(&mut self, states: &mut ActorStates, event: &ActorEvent) -> f64 {
         let mode = self.mode;
         let mut total = 0.0;

@@ -104,6 +104,7 @@ impl FanoutSignal {
     }
 
     /// Moves to the window of `ts` (never back), forgetting the previous one's targets.
+    #[inline]
     fn advance(&mut self, ts: i64) {
         let window = self.clock.index(ts);
         if window > self.window {
@@ -112,7 +113,9 @@ impl FanoutSignal {
         }
     }
 
-    /// Inserts `target` into the actor's distinct set.
+    /// Inserts `target` into the actor's distinct set. Inlined into the scoring loop: most
+    /// actors never get past their inline targets, so the rest is a call away.
+    #[inline]
     fn insert(&mut self, targets: &mut Targets, actor: u64, target: i64) {
         let inline_len = (targets.exact as usize).min(INLINE_TARGETS);
         if targets.inline[..inline_len].contains(&target) {
@@ -123,6 +126,12 @@ impl FanoutSignal {
             targets.exact += 1;
             return;
         }
+        self.insert_beyond_inline(targets, actor, target);
+    }
+
+    /// Inserts a target that is not among the actor's full inline targets.
+    #[inline(never)]
+    fn insert_beyond_inline(&mut self, targets: &mut Targets, actor: u64, target: i64) {
         let pair = hash_int(actor, target);
         if targets.exact < EXACT_TARGETS {
             if self.seen.insert(pair, ()).is_none() {
@@ -195,6 +204,7 @@ impl ActorSignal for FanoutSignal {
         self.window_length
     }
 
+    #[inline]
     fn observe(&mut self, targets: &mut Targets, event: &ActorEvent) -> f64 {
         self.advance(event.ts);
         if targets.window != self.window {

@@ -96,6 +96,7 @@ impl ActorSignal for NotFoundSignal {
         self.half_life.saturating_mul(SWEEP_HALF_LIVES)
     }
 
+    #[inline]
     fn observe(&mut self, counts: &mut DecayedCounts, event: &ActorEvent) -> f64 {
         if event.ts > counts.last_ts {
             let factor = self.decay(counts.last_ts, event.ts);

@@ -102,6 +102,7 @@ impl ActorSignal for SequentialSignal {
         self.max_idle.saturating_mul(SWEEP_IDLE_PERIODS)
     }
 
+    #[inline]
     fn observe(&mut self, run: &mut Run, event: &ActorEvent) -> f64 {
         if event.target == NO_TARGET {
             return match self.is_idle(run, event.ts) {
