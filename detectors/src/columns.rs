@@ -4,6 +4,8 @@
 //! and validity bitmap, no per-row allocation) into buffers reused across batches; numeric
 //! columns are borrowed as slices. Detectors then iterate plain slices. A combined
 //! detector reads the union of its parts' needs once and hands the same view to each.
+//! An actor key needs the client IP only where no principal is set, so when the IP is
+//! not needed for itself only those rows' IPs are hashed (hashing is most of a view).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int64Type, TimestampMicrosecondType};
@@ -99,7 +101,14 @@ impl ColumnBuffers {
         batch: &'a RecordBatch,
         needs: Needs,
     ) -> Result<EventView<'a>, DetectorError> {
-        if needs.ip || needs.actor {
+        let actors_done = needs.actor
+            && !needs.ip
+            && actors_from_anonymous_ips(
+                column(batch, events::CLIENT_IP)?,
+                int64_column(batch, events::PRINCIPAL_ID)?,
+                &mut self.actor,
+            );
+        if needs.ip || (needs.actor && !actors_done) {
             hash_strings(
                 column(batch, events::CLIENT_IP)?,
                 events::CLIENT_IP,
@@ -107,7 +116,7 @@ impl ColumnBuffers {
                 &mut self.ip,
             )?;
         }
-        if needs.actor {
+        if needs.actor && !actors_done {
             let principal = int64_column(batch, events::PRINCIPAL_ID)?;
             principal_or(principal, &self.ip, &mut self.actor);
         }
@@ -189,6 +198,51 @@ fn statuses(batch: &RecordBatch) -> Result<&[i16], DetectorError> {
         .as_primitive_opt::<Int16Type>()
         .map(|status| status.values().as_ref())
         .ok_or_else(|| wrong_type(events::STATUS, "Int16", array.as_ref()))
+}
+
+/// Replaces `out` with the actor key of each row, its principal's where set, else its
+/// client IP's, hashing only the IPs of rows without a principal (the IP key of a
+/// signed-in row is never read). Returns false, leaving `out` to the general path, for
+/// IP columns other than `Utf8` and `LargeUtf8`.
+fn actors_from_anonymous_ips(
+    ip: &ArrayRef,
+    principal: &arrow_array::Int64Array,
+    out: &mut Vec<u64>,
+) -> bool {
+    if let Some(strings) = ip.as_string_opt::<i32>() {
+        principal_or_ip(principal, strings, out);
+    } else if let Some(strings) = ip.as_string_opt::<i64>() {
+        principal_or_ip(principal, strings, out);
+    } else {
+        return false;
+    }
+    true
+}
+
+fn principal_or_ip<O: OffsetSizeTrait>(
+    principal: &arrow_array::Int64Array,
+    ip: &GenericStringArray<O>,
+    out: &mut Vec<u64>,
+) {
+    out.clear();
+    out.extend(
+        principal
+            .values()
+            .iter()
+            .map(|&id| hash_int(PRINCIPAL_SEED, id)),
+    );
+    let Some(principal_nulls) = principal.nulls() else {
+        return;
+    };
+    // A loop over the anonymous rows' indices, not a branch per row that a mix of
+    // signed-in and anonymous rows would mispredict.
+    let anonymous = !principal_nulls.inner();
+    for row in anonymous.set_indices() {
+        out[row] = match ip.is_valid(row) {
+            true => hash_bytes(IP_SEED, ip.value(row).as_bytes()),
+            false => NO_KEY,
+        };
+    }
 }
 
 /// Replaces `out` with the key of each row's principal where set, else `fallback`'s.
@@ -293,5 +347,40 @@ fn blank_nulls(validity: Option<impl Iterator<Item = bool>>, keys: &mut [u64]) {
                 *key = NO_KEY;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Int64Array, StringArray};
+
+    use super::*;
+
+    #[test]
+    fn actors_hashing_only_anonymous_ips_match_the_general_path() {
+        let ips: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("10.0.0.1"),
+            None,
+            Some("10.0.0.3"),
+            None,
+            Some("10.0.0.5"),
+        ]));
+        let principals = Int64Array::from(vec![Some(7), Some(8), None, None, None]);
+        for offset in 0..3 {
+            let ips = ips.slice(offset, 5 - offset);
+            let principals = principals.slice(offset, 5 - offset);
+            let mut fast = Vec::new();
+            assert!(actors_from_anonymous_ips(&ips, &principals, &mut fast));
+            let (mut ip_keys, mut general) = (Vec::new(), Vec::new());
+            hash_strings(&ips, events::CLIENT_IP, IP_SEED, &mut ip_keys).unwrap();
+            principal_or(&principals, &ip_keys, &mut general);
+            assert_eq!(fast, general, "offset {offset}");
+        }
+        let mut keys = Vec::new();
+        actors_from_anonymous_ips(&ips, &principals, &mut keys);
+        assert_eq!(keys[3], NO_KEY);
+        assert_eq!(keys[2], hash_bytes(IP_SEED, b"10.0.0.3"));
     }
 }
