@@ -4,8 +4,8 @@
 //! and validity bitmap, no per-row allocation) into buffers reused across batches; numeric
 //! columns are borrowed as slices. Detectors then iterate plain slices. A combined
 //! detector reads the union of its parts' needs once and hands the same view to each.
-//! An actor key needs the client IP only where no principal is set, so when the IP is
-//! not needed for itself only those rows' IPs are hashed (hashing is most of a view).
+//! An actor key needs the client IP (an account key the API key) only where no principal
+//! is set, so only those rows' strings are hashed (hashing is most of a view).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int64Type, TimestampMicrosecondType};
@@ -103,9 +103,10 @@ impl ColumnBuffers {
     ) -> Result<EventView<'a>, DetectorError> {
         let actors_done = needs.actor
             && !needs.ip
-            && actors_from_anonymous_ips(
-                column(batch, events::CLIENT_IP)?,
+            && principal_else_string(
                 int64_column(batch, events::PRINCIPAL_ID)?,
+                column(batch, events::CLIENT_IP)?,
+                IP_SEED,
                 &mut self.actor,
             );
         if needs.ip || (needs.actor && !actors_done) {
@@ -122,9 +123,11 @@ impl ColumnBuffers {
         }
         if needs.account {
             let api_key = column(batch, events::API_KEY_ID)?;
-            hash_strings(api_key, events::API_KEY_ID, API_KEY_SEED, &mut self.api_key)?;
             let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-            principal_or(principal, &self.api_key, &mut self.account);
+            if !principal_else_string(principal, api_key, API_KEY_SEED, &mut self.account) {
+                hash_strings(api_key, events::API_KEY_ID, API_KEY_SEED, &mut self.api_key)?;
+                principal_or(principal, &self.api_key, &mut self.account);
+            }
         }
         if needs.route {
             hash_strings(
@@ -200,28 +203,30 @@ fn statuses(batch: &RecordBatch) -> Result<&[i16], DetectorError> {
         .ok_or_else(|| wrong_type(events::STATUS, "Int16", array.as_ref()))
 }
 
-/// Replaces `out` with the actor key of each row, its principal's where set, else its
-/// client IP's, hashing only the IPs of rows without a principal (the IP key of a
-/// signed-in row is never read). Returns false, leaving `out` to the general path, for
-/// IP columns other than `Utf8` and `LargeUtf8`.
-fn actors_from_anonymous_ips(
-    ip: &ArrayRef,
+/// Replaces `out` with the key of each row's principal where set, else of its `strings`
+/// value (hashed with `seed`), else [`NO_KEY`], hashing only the strings of rows without
+/// a principal (the string key of a signed-in row is never read). Returns false, leaving
+/// `out` to the general path, for string columns other than `Utf8` and `LargeUtf8`.
+fn principal_else_string(
     principal: &arrow_array::Int64Array,
+    strings: &ArrayRef,
+    seed: u64,
     out: &mut Vec<u64>,
 ) -> bool {
-    if let Some(strings) = ip.as_string_opt::<i32>() {
-        principal_or_ip(principal, strings, out);
-    } else if let Some(strings) = ip.as_string_opt::<i64>() {
-        principal_or_ip(principal, strings, out);
+    if let Some(strings) = strings.as_string_opt::<i32>() {
+        principal_else_offset_string(principal, strings, seed, out);
+    } else if let Some(strings) = strings.as_string_opt::<i64>() {
+        principal_else_offset_string(principal, strings, seed, out);
     } else {
         return false;
     }
     true
 }
 
-fn principal_or_ip<O: OffsetSizeTrait>(
+fn principal_else_offset_string<O: OffsetSizeTrait>(
     principal: &arrow_array::Int64Array,
-    ip: &GenericStringArray<O>,
+    strings: &GenericStringArray<O>,
+    seed: u64,
     out: &mut Vec<u64>,
 ) {
     out.clear();
@@ -238,8 +243,8 @@ fn principal_or_ip<O: OffsetSizeTrait>(
     // signed-in and anonymous rows would mispredict.
     let anonymous = !principal_nulls.inner();
     for row in anonymous.set_indices() {
-        out[row] = match ip.is_valid(row) {
-            true => hash_bytes(IP_SEED, ip.value(row).as_bytes()),
+        out[row] = match strings.is_valid(row) {
+            true => hash_bytes(seed, strings.value(row).as_bytes()),
             false => NO_KEY,
         };
     }
@@ -359,7 +364,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn actors_hashing_only_anonymous_ips_match_the_general_path() {
+    fn keys_hashing_only_anonymous_strings_match_the_general_path() {
         let ips: ArrayRef = Arc::new(StringArray::from(vec![
             Some("10.0.0.1"),
             None,
@@ -372,14 +377,14 @@ mod tests {
             let ips = ips.slice(offset, 5 - offset);
             let principals = principals.slice(offset, 5 - offset);
             let mut fast = Vec::new();
-            assert!(actors_from_anonymous_ips(&ips, &principals, &mut fast));
+            assert!(principal_else_string(&principals, &ips, IP_SEED, &mut fast));
             let (mut ip_keys, mut general) = (Vec::new(), Vec::new());
             hash_strings(&ips, events::CLIENT_IP, IP_SEED, &mut ip_keys).unwrap();
             principal_or(&principals, &ip_keys, &mut general);
             assert_eq!(fast, general, "offset {offset}");
         }
         let mut keys = Vec::new();
-        actors_from_anonymous_ips(&ips, &principals, &mut keys);
+        principal_else_string(&principals, &ips, IP_SEED, &mut keys);
         assert_eq!(keys[3], NO_KEY);
         assert_eq!(keys[2], hash_bytes(IP_SEED, b"10.0.0.3"));
     }
