@@ -279,15 +279,11 @@ fn principal_or(principal: &arrow_array::Int64Array, fallback: &[u64], out: &mut
 
 fn copy_targets(target: &arrow_array::Int64Array, out: &mut Vec<i64>) {
     out.clear();
-    match target.nulls() {
-        None => out.extend_from_slice(target.values()),
-        Some(nulls) => out.extend(
-            target
-                .values()
-                .iter()
-                .zip(nulls.iter())
-                .map(|(&id, valid)| if valid { id } else { NO_TARGET }),
-        ),
+    out.extend_from_slice(target.values());
+    if let Some(nulls) = target.nulls() {
+        for row in (!nulls.inner()).set_indices() {
+            out[row] = NO_TARGET;
+        }
     }
 }
 
