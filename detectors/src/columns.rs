@@ -1,11 +1,11 @@
 //! Reads the `events` columns a detector needs out of a batch, once per batch.
 //!
-//! Strings become 64-bit actor keys in one tight loop per column (over the arrow offsets
-//! and validity bitmap, no per-row allocation) into buffers reused across batches; numeric
-//! columns are borrowed as slices. Detectors then iterate plain slices. A combined
-//! detector reads the union of its parts' needs once and hands the same view to each.
-//! An actor key needs the client IP (an account key the API key) only where no principal
-//! is set, so only those rows' strings are hashed (hashing is most of a view).
+//! Strings become 64-bit actor keys through [`StringKeys`], which reads any Arrow string
+//! encoding (a dictionary hashes each distinct value once), into buffers reused across
+//! batches; numeric columns are borrowed as slices. Detectors then iterate plain slices.
+//! A combined detector reads the union of its parts' needs once and hands the same view
+//! to each. An actor key needs the client IP (an account key the API key) only where no
+//! principal is set, so only those rows' strings are hashed (hashing is most of a view).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int64Type, TimestampMicrosecondType};
@@ -89,7 +89,6 @@ pub(crate) struct EventView<'a> {
 pub(crate) struct ColumnBuffers {
     ip: Vec<u64>,
     actor: Vec<u64>,
-    api_key: Vec<u64>,
     account: Vec<u64>,
     route: Vec<u64>,
     target: Vec<i64>,
@@ -101,41 +100,23 @@ impl ColumnBuffers {
         batch: &'a RecordBatch,
         needs: Needs,
     ) -> Result<EventView<'a>, DetectorError> {
-        let actors_done = needs.actor
-            && !needs.ip
-            && principal_else_string(
-                int64_column(batch, events::PRINCIPAL_ID)?,
-                column(batch, events::CLIENT_IP)?,
-                IP_SEED,
-                &mut self.actor,
-            );
-        if needs.ip || (needs.actor && !actors_done) {
-            hash_strings(
-                column(batch, events::CLIENT_IP)?,
-                events::CLIENT_IP,
-                IP_SEED,
-                &mut self.ip,
-            )?;
+        if needs.ip {
+            let ips = StringKeys::new(column(batch, events::CLIENT_IP)?, events::CLIENT_IP)?;
+            ips.fill(IP_SEED, &mut self.ip);
         }
-        if needs.actor && !actors_done {
+        if needs.actor {
+            let ips = StringKeys::new(column(batch, events::CLIENT_IP)?, events::CLIENT_IP)?;
             let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-            principal_or(principal, &self.ip, &mut self.actor);
+            principal_else(principal, &ips, IP_SEED, &mut self.actor);
         }
         if needs.account {
-            let api_key = column(batch, events::API_KEY_ID)?;
+            let api_keys = StringKeys::new(column(batch, events::API_KEY_ID)?, events::API_KEY_ID)?;
             let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-            if !principal_else_string(principal, api_key, API_KEY_SEED, &mut self.account) {
-                hash_strings(api_key, events::API_KEY_ID, API_KEY_SEED, &mut self.api_key)?;
-                principal_or(principal, &self.api_key, &mut self.account);
-            }
+            principal_else(principal, &api_keys, API_KEY_SEED, &mut self.account);
         }
         if needs.route {
-            hash_strings(
-                column(batch, events::ROUTE)?,
-                events::ROUTE,
-                ROUTE_SEED,
-                &mut self.route,
-            )?;
+            let routes = StringKeys::new(column(batch, events::ROUTE)?, events::ROUTE)?;
+            routes.fill(ROUTE_SEED, &mut self.route);
         }
         if needs.target {
             copy_targets(int64_column(batch, events::TARGET_ID)?, &mut self.target);
@@ -204,28 +185,12 @@ fn statuses(batch: &RecordBatch) -> Result<&[i16], DetectorError> {
 }
 
 /// Replaces `out` with the key of each row's principal where set, else of its `strings`
-/// value (hashed with `seed`), else [`NO_KEY`], hashing only the strings of rows without
-/// a principal (the string key of a signed-in row is never read). Returns false, leaving
-/// `out` to the general path, for string columns other than `Utf8` and `LargeUtf8`.
-fn principal_else_string(
+/// value (hashed with `seed`), else [`NO_KEY`]. Only the strings of rows without a
+/// principal are hashed: a signed-in row's string key is never read, and hashing is most
+/// of a view.
+fn principal_else(
     principal: &arrow_array::Int64Array,
-    strings: &ArrayRef,
-    seed: u64,
-    out: &mut Vec<u64>,
-) -> bool {
-    if let Some(strings) = strings.as_string_opt::<i32>() {
-        principal_else_offset_string(principal, strings, seed, out);
-    } else if let Some(strings) = strings.as_string_opt::<i64>() {
-        principal_else_offset_string(principal, strings, seed, out);
-    } else {
-        return false;
-    }
-    true
-}
-
-fn principal_else_offset_string<O: OffsetSizeTrait>(
-    principal: &arrow_array::Int64Array,
-    strings: &GenericStringArray<O>,
+    strings: &StringKeys<'_>,
     seed: u64,
     out: &mut Vec<u64>,
 ) {
@@ -241,39 +206,8 @@ fn principal_else_offset_string<O: OffsetSizeTrait>(
     };
     // A loop over the anonymous rows' indices, not a branch per row that a mix of
     // signed-in and anonymous rows would mispredict.
-    let anonymous = !principal_nulls.inner();
-    for row in anonymous.set_indices() {
-        out[row] = match strings.is_valid(row) {
-            true => hash_bytes(seed, strings.value(row).as_bytes()),
-            false => NO_KEY,
-        };
-    }
-}
-
-/// Replaces `out` with the key of each row's principal where set, else `fallback`'s.
-fn principal_or(principal: &arrow_array::Int64Array, fallback: &[u64], out: &mut Vec<u64>) {
-    out.clear();
-    match principal.nulls() {
-        None => out.extend(
-            principal
-                .values()
-                .iter()
-                .map(|&id| hash_int(PRINCIPAL_SEED, id)),
-        ),
-        Some(nulls) => out.extend(
-            principal
-                .values()
-                .iter()
-                .zip(nulls.iter())
-                .zip(fallback)
-                .map(|((&id, valid), &fallback)| {
-                    if valid {
-                        hash_int(PRINCIPAL_SEED, id)
-                    } else {
-                        fallback
-                    }
-                }),
-        ),
+    for row in (!principal_nulls.inner()).set_indices() {
+        out[row] = strings.key(row, seed);
     }
 }
 
@@ -289,65 +223,113 @@ fn copy_targets(target: &arrow_array::Int64Array, out: &mut Vec<i64>) {
 
 const STRING_TYPES: &str = "Utf8, LargeUtf8, Utf8View or a dictionary of Utf8";
 
-/// Replaces `out` with one key per row of a string column, [`NO_KEY`] where null.
-fn hash_strings(
-    array: &ArrayRef,
-    name: &str,
-    seed: u64,
-    out: &mut Vec<u64>,
-) -> Result<(), DetectorError> {
-    out.clear();
-    if let Some(strings) = array.as_string_opt::<i32>() {
-        hash_offset_strings(strings, seed, out);
-    } else if let Some(strings) = array.as_string_opt::<i64>() {
-        hash_offset_strings(strings, seed, out);
-    } else if let Some(strings) = array.as_string_view_opt() {
-        out.extend(
-            strings
-                .iter()
-                .map(|value| value.map_or(NO_KEY, |text| hash_bytes(seed, text.as_bytes()))),
-        );
-    } else if let Some(dictionary) = array.as_any_dictionary_opt() {
-        let mut value_keys = Vec::new();
-        hash_strings(dictionary.values(), name, seed, &mut value_keys)
-            .map_err(|_| wrong_type(name, STRING_TYPES, array.as_ref()))?;
-        out.extend(
-            dictionary
-                .normalized_keys()
-                .into_iter()
-                .map(|key| value_keys.get(key).copied().unwrap_or(NO_KEY)),
-        );
-        let logical_nulls = array.logical_nulls();
-        blank_nulls(logical_nulls.as_ref().map(|nulls| nulls.iter()), out);
-    } else {
-        return Err(wrong_type(name, STRING_TYPES, array.as_ref()));
+/// A string column read as one 64-bit key per row ([`NO_KEY`] where null), whatever its
+/// Arrow encoding: every row at once with [`fill`](Self::fill), or single rows with
+/// [`key`](Self::key).
+enum StringKeys<'a> {
+    Utf8(&'a GenericStringArray<i32>),
+    LargeUtf8(&'a GenericStringArray<i64>),
+    View(&'a arrow_array::StringViewArray),
+    /// Each distinct value's string, each row's value index, and which rows are null
+    /// (a null index or a null value).
+    Dictionary {
+        values: Box<StringKeys<'a>>,
+        rows: Vec<usize>,
+        nulls: Option<arrow_buffer::NullBuffer>,
+    },
+}
+
+impl<'a> StringKeys<'a> {
+    fn new(array: &'a ArrayRef, name: &str) -> Result<Self, DetectorError> {
+        Self::of(array.as_ref()).ok_or_else(|| wrong_type(name, STRING_TYPES, array.as_ref()))
     }
-    Ok(())
-}
 
-fn hash_offset_strings<O: OffsetSizeTrait>(
-    strings: &GenericStringArray<O>,
-    seed: u64,
-    out: &mut Vec<u64>,
-) {
-    let data = strings.value_data();
-    out.extend(strings.value_offsets().windows(2).map(|bounds| {
-        let bytes = data
-            .get(bounds[0].as_usize()..bounds[1].as_usize())
-            .unwrap_or_default();
-        hash_bytes(seed, bytes)
-    }));
-    blank_nulls(strings.nulls().map(|nulls| nulls.iter()), out);
-}
-
-/// Sets the key of every row that `validity` marks null to [`NO_KEY`].
-fn blank_nulls(validity: Option<impl Iterator<Item = bool>>, keys: &mut [u64]) {
-    if let Some(validity) = validity {
-        for (key, valid) in keys.iter_mut().zip(validity) {
-            if !valid {
-                *key = NO_KEY;
-            }
+    fn of(array: &'a dyn Array) -> Option<Self> {
+        if let Some(strings) = array.as_string_opt::<i32>() {
+            Some(StringKeys::Utf8(strings))
+        } else if let Some(strings) = array.as_string_opt::<i64>() {
+            Some(StringKeys::LargeUtf8(strings))
+        } else if let Some(strings) = array.as_string_view_opt() {
+            Some(StringKeys::View(strings))
+        } else {
+            let dictionary = array.as_any_dictionary_opt()?;
+            Some(StringKeys::Dictionary {
+                values: Box::new(Self::of(dictionary.values().as_ref())?),
+                rows: dictionary.normalized_keys(),
+                nulls: array.logical_nulls(),
+            })
         }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            StringKeys::Utf8(strings) => strings.len(),
+            StringKeys::LargeUtf8(strings) => strings.len(),
+            StringKeys::View(strings) => strings.len(),
+            StringKeys::Dictionary { rows, .. } => rows.len(),
+        }
+    }
+
+    /// The key of `row`'s string.
+    fn key(&self, row: usize, seed: u64) -> u64 {
+        match self {
+            StringKeys::Utf8(strings) => offset_string_key(strings, row, seed),
+            StringKeys::LargeUtf8(strings) => offset_string_key(strings, row, seed),
+            StringKeys::View(strings) => match strings.is_valid(row) {
+                true => hash_bytes(seed, strings.value(row).as_bytes()),
+                false => NO_KEY,
+            },
+            StringKeys::Dictionary {
+                values,
+                rows,
+                nulls,
+            } => match nulls.as_ref().is_some_and(|nulls| nulls.is_null(row)) {
+                false if rows[row] < values.len() => values.key(rows[row], seed),
+                _ => NO_KEY,
+            },
+        }
+    }
+
+    /// Replaces `out` with every row's key; a dictionary hashes each value once.
+    fn fill(&self, seed: u64, out: &mut Vec<u64>) {
+        out.clear();
+        match self {
+            StringKeys::Dictionary {
+                values,
+                rows,
+                nulls,
+            } => {
+                let mut value_keys = Vec::new();
+                values.fill(seed, &mut value_keys);
+                out.extend(
+                    rows.iter()
+                        .map(|&value| value_keys.get(value).copied().unwrap_or(NO_KEY)),
+                );
+                if let Some(nulls) = nulls {
+                    for row in (!nulls.inner()).set_indices() {
+                        out[row] = NO_KEY;
+                    }
+                }
+            }
+            StringKeys::Utf8(strings) => {
+                out.extend((0..strings.len()).map(|row| offset_string_key(strings, row, seed)))
+            }
+            StringKeys::LargeUtf8(strings) => {
+                out.extend((0..strings.len()).map(|row| offset_string_key(strings, row, seed)))
+            }
+            StringKeys::View(_) => out.extend((0..self.len()).map(|row| self.key(row, seed))),
+        }
+    }
+}
+
+fn offset_string_key<O: OffsetSizeTrait>(
+    strings: &GenericStringArray<O>,
+    row: usize,
+    seed: u64,
+) -> u64 {
+    match strings.is_valid(row) {
+        true => hash_bytes(seed, strings.value(row).as_bytes()),
+        false => NO_KEY,
     }
 }
 
@@ -355,33 +337,75 @@ fn blank_nulls(validity: Option<impl Iterator<Item = bool>>, keys: &mut [u64]) {
 mod tests {
     use std::sync::Arc;
 
-    use arrow_array::{Int64Array, StringArray};
+    use arrow_array::types::Int32Type;
+    use arrow_array::{DictionaryArray, Int64Array, LargeStringArray, StringArray};
 
     use super::*;
 
+    /// The actor key of each row computed plainly: principal, else IP, else none.
+    fn expected_keys(principals: &Int64Array, ips: &[Option<&str>]) -> Vec<u64> {
+        (0..principals.len())
+            .map(|row| match (principals.is_valid(row), ips[row]) {
+                (true, _) => hash_int(PRINCIPAL_SEED, principals.value(row)),
+                (false, Some(ip)) => hash_bytes(IP_SEED, ip.as_bytes()),
+                (false, None) => NO_KEY,
+            })
+            .collect()
+    }
+
     #[test]
-    fn keys_hashing_only_anonymous_strings_match_the_general_path() {
-        let ips: ArrayRef = Arc::new(StringArray::from(vec![
+    fn keys_hashing_only_anonymous_strings_match_the_plain_computation() {
+        let texts = [
             Some("10.0.0.1"),
             None,
             Some("10.0.0.3"),
             None,
             Some("10.0.0.5"),
-        ]));
+        ];
         let principals = Int64Array::from(vec![Some(7), Some(8), None, None, None]);
-        for offset in 0..3 {
-            let ips = ips.slice(offset, 5 - offset);
-            let principals = principals.slice(offset, 5 - offset);
-            let mut fast = Vec::new();
-            assert!(principal_else_string(&principals, &ips, IP_SEED, &mut fast));
-            let (mut ip_keys, mut general) = (Vec::new(), Vec::new());
-            hash_strings(&ips, events::CLIENT_IP, IP_SEED, &mut ip_keys).unwrap();
-            principal_or(&principals, &ip_keys, &mut general);
-            assert_eq!(fast, general, "offset {offset}");
+        let encodings: [ArrayRef; 3] = [
+            Arc::new(StringArray::from(texts.to_vec())),
+            Arc::new(LargeStringArray::from(texts.to_vec())),
+            Arc::new(texts.into_iter().collect::<DictionaryArray<Int32Type>>()),
+        ];
+        for ips in &encodings {
+            for offset in 0..3 {
+                let ips = ips.slice(offset, 5 - offset);
+                let principals = principals.slice(offset, 5 - offset);
+                let mut fast = Vec::new();
+                let strings = StringKeys::new(&ips, events::CLIENT_IP).unwrap();
+                principal_else(&principals, &strings, IP_SEED, &mut fast);
+                let general = expected_keys(&principals, &texts[offset..]);
+                assert_eq!(fast, general, "{} offset {offset}", ips.data_type());
+            }
         }
         let mut keys = Vec::new();
-        principal_else_string(&principals, &ips, IP_SEED, &mut keys);
+        let strings = StringKeys::new(&encodings[0], events::CLIENT_IP).unwrap();
+        principal_else(&principals, &strings, IP_SEED, &mut keys);
         assert_eq!(keys[3], NO_KEY);
         assert_eq!(keys[2], hash_bytes(IP_SEED, b"10.0.0.3"));
+    }
+
+    #[test]
+    fn every_encoding_fills_the_same_keys() {
+        let texts = [Some("a"), None, Some("bb"), Some("a")];
+        let encodings: [ArrayRef; 3] = [
+            Arc::new(StringArray::from(texts.to_vec())),
+            Arc::new(arrow_array::StringViewArray::from(texts.to_vec())),
+            Arc::new(texts.into_iter().collect::<DictionaryArray<Int32Type>>()),
+        ];
+        let expected: Vec<u64> = texts
+            .iter()
+            .map(|text| text.map_or(NO_KEY, |text| hash_bytes(ROUTE_SEED, text.as_bytes())))
+            .collect();
+        for strings in &encodings {
+            let mut keys = Vec::new();
+            StringKeys::new(strings, events::ROUTE)
+                .unwrap()
+                .fill(ROUTE_SEED, &mut keys);
+            assert_eq!(keys, expected, "{}", strings.data_type());
+        }
+        let numbers: ArrayRef = Arc::new(Int64Array::from(vec![1]));
+        assert!(StringKeys::new(&numbers, events::ROUTE).is_err());
     }
 }

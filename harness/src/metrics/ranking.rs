@@ -360,7 +360,7 @@ impl RankedScores {
         }
         RankingMetrics {
             average_precision: walk.area,
-            best_f1: walk.best.filter(|_| self.attack_total > 0),
+            best_f1: walk.best,
             pr_curve: self.pr_curve(walk.steps, max_curve_points),
         }
     }
@@ -387,7 +387,7 @@ pub(crate) struct RankingMetrics {
     /// attack events.
     pub average_precision: f64,
     /// The threshold with the highest event F1 (the highest such threshold on ties);
-    /// `None` without attack events.
+    /// `None` without attack events (no step gains one).
     pub best_f1: Option<UpperBound>,
     pub pr_curve: Vec<PrPoint>,
 }

@@ -38,6 +38,7 @@ use pass::{Lane, Sink, run_pass};
 use rayon::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 /// Rows per batch handed to the detectors unless told otherwise.
 pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
@@ -201,23 +202,28 @@ pub fn score_dataset(
         .collect();
     // Each detector's metrics are independent (the ranking metrics sort its scores), so
     // they are finished in parallel; the order of the report stays the specs' order.
-    let mut detectors: Vec<DetectorRun> = finishing
+    let finished: Vec<FinishedLane> = finishing
         .into_par_iter()
         .map(|(name, choice, lane)| {
             let choice = choice.unwrap_or(ThresholdChoice {
                 threshold: f64::NAN,
                 source: ThresholdSource::Default,
             });
-            finish_run(name, choice, lane, labels, stats.events, end_to_end)
+            FinishedLane::new(name, choice, lane, labels)
         })
         .collect();
     // The peak is read after the metrics are finished: their sorts are part of the run.
     let peak_memory_bytes = peak_rss_bytes();
-    for run in &mut detectors {
-        if let Ok((_, cost)) = &mut run.result {
-            cost.peak_memory_bytes = peak_memory_bytes;
-        }
-    }
+    let detectors = finished
+        .into_iter()
+        .map(|lane| {
+            lane.into_run(|busy| CostFigures {
+                events_per_s: per_second(stats.events, busy.as_secs_f64()),
+                end_to_end_events_per_s: end_to_end,
+                peak_memory_bytes,
+            })
+        })
+        .collect();
     Ok(RunOutcome {
         dataset: dataset_summary(dataset),
         detectors,
@@ -227,45 +233,56 @@ pub fn score_dataset(
     })
 }
 
-fn finish_run(
+/// A lane whose metrics are computed: a [`DetectorRun`] but for its cost figures.
+struct FinishedLane {
     name: String,
+    params: serde_json::Value,
     threshold: ThresholdChoice,
-    lane: Result<Lane, SourceError>,
-    labels: &LabelIndex,
-    events: u64,
-    end_to_end_events_per_s: Option<f64>,
-) -> DetectorRun {
-    let lane = match lane {
-        Ok(lane) => lane,
-        Err(error) => {
-            return DetectorRun {
-                name,
-                params: serde_json::Value::Null,
-                threshold,
-                result: Err(error),
-            };
+    /// The metrics and the time spent inside the detector, or why there are none.
+    result: Result<(DetectorMetrics, Duration), SourceError>,
+}
+
+impl FinishedLane {
+    fn new(
+        name: String,
+        threshold: ThresholdChoice,
+        lane: Result<Lane, SourceError>,
+        labels: &LabelIndex,
+    ) -> Self {
+        let lane = match lane {
+            Ok(lane) => lane,
+            Err(error) => {
+                return FinishedLane {
+                    name,
+                    params: serde_json::Value::Null,
+                    threshold,
+                    result: Err(error),
+                };
+            }
+        };
+        let params = lane.source.params();
+        let result = match (lane.failure, lane.sink) {
+            (Some(error), _) => Err(error),
+            (None, Sink::Metrics(tally)) => Ok((tally.finish(labels), lane.busy)),
+            (None, Sink::Benign(_)) => Err(SourceError::new(
+                "internal: a calibration lane in a scoring pass",
+            )),
+        };
+        FinishedLane {
+            name,
+            params,
+            threshold,
+            result,
         }
-    };
-    let params = lane.source.params();
-    let result = match (lane.failure, lane.sink) {
-        (Some(error), _) => Err(error),
-        (None, Sink::Metrics(tally)) => Ok((
-            tally.finish(labels),
-            CostFigures {
-                events_per_s: per_second(events, lane.busy.as_secs_f64()),
-                end_to_end_events_per_s,
-                peak_memory_bytes: None,
-            },
-        )),
-        (None, Sink::Benign(_)) => Err(SourceError::new(
-            "internal: a calibration lane in a scoring pass",
-        )),
-    };
-    DetectorRun {
-        name,
-        params,
-        threshold,
-        result,
+    }
+
+    fn into_run(self, cost: impl FnOnce(Duration) -> CostFigures) -> DetectorRun {
+        DetectorRun {
+            name: self.name,
+            params: self.params,
+            threshold: self.threshold,
+            result: self.result.map(|(metrics, busy)| (metrics, cost(busy))),
+        }
     }
 }
 
