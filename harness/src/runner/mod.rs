@@ -15,6 +15,7 @@ mod error;
 mod memory;
 mod output;
 mod pass;
+mod schedule;
 mod seeds;
 mod source;
 mod truth;

@@ -1,10 +1,12 @@
 //! One pass over a dataset: `events` batches are read once, in time order, and each is
 //! handed to every source; `truth` batches are read in lockstep (same files, same row
-//! order) and fed to each source's sink with its scores. Sources share nothing, so each
-//! batch is scored by several worker threads at once; a source that fails is set aside
-//! with its error and the others go on. Only the events columns the sources declare are
-//! decoded, on a reader thread that stays one batch ahead of the scoring.
+//! order) and fed to each source's sink with its scores. Sources share nothing, so
+//! worker threads score several sources at once, each at its own pace (see
+//! [`Schedule`]); a source that fails is set aside with its error and the others go on.
+//! Only the events columns the sources declare are decoded, on a reader thread that
+//! stays a few batches ahead of the scoring.
 
+use super::schedule::Schedule;
 use super::truth::{TRUTH_COLUMNS, TruthColumns};
 use super::{RunError, RunOptions, ScoreSource, SourceError};
 use crate::metrics::{BenignScoreCollector, DetectorTally, IndexedBatch, LabelColumns, LabelIndex};
@@ -33,7 +35,7 @@ pub(crate) struct Lane {
     /// Time spent inside `score_batch`.
     pub busy: Duration,
     /// Time the last batch took, scoring and sinking: the longest go first next batch.
-    last_batch: Duration,
+    pub(super) last_batch: Duration,
     pub failure: Option<SourceError>,
 }
 
@@ -49,7 +51,7 @@ impl Lane {
         }
     }
 
-    fn process(&mut self, batch: &Decoded) {
+    pub(super) fn process(&mut self, batch: &Decoded) {
         if self.failure.is_some() {
             return;
         }
@@ -125,12 +127,27 @@ pub(crate) struct Decoded {
     indexed: Option<IndexedBatch>,
 }
 
+impl Decoded {
+    pub(crate) fn new(
+        events: RecordBatch,
+        truth: TruthColumns,
+        indexed: Option<IndexedBatch>,
+    ) -> Self {
+        Decoded {
+            events,
+            truth,
+            indexed,
+        }
+    }
+}
+
 /// Scores every lane over `dataset`. Errors only for problems of the dataset or an
 /// interruption; a lane's own failure stays in the lane.
 ///
-/// A reader thread decodes the next events and truth batches while the lanes score the
-/// current one; it reads only the events columns the lanes declare, and indexes the
-/// truth into `labels` (once for all lanes) when given.
+/// A reader thread decodes the events and truth batches ahead of the lanes; it reads
+/// only the events columns the lanes declare, and indexes the truth into `labels` (once
+/// for all lanes) when given. Worker threads score them, each lane in batch order (see
+/// [`Schedule`]).
 pub(crate) fn run_pass(
     dataset: &Dataset,
     lanes: &mut [Lane],
@@ -139,28 +156,19 @@ pub(crate) fn run_pass(
 ) -> Result<PassStats, RunError> {
     let started = Instant::now();
     let columns = events_columns(lanes);
-    let (rows, labels) = std::thread::scope(|scope| {
-        let (sender, batches) = std::sync::mpsc::sync_channel(READ_AHEAD_BATCHES);
-        let reader_options = options.clone();
-        let reader =
-            scope.spawn(move || read_batches(dataset, &columns, labels, &reader_options, sender));
-        let mut rows: u64 = 0;
-        for batch in batches {
-            if options.cancel.load(Ordering::SeqCst) {
-                return Err(RunError::Interrupted);
-            }
-            let batch = batch?;
-            score_batch_on_all(lanes, &batch, options.workers);
-            rows += batch.events.num_rows() as u64;
+    let workers = options.workers.clamp(1, lanes.len().max(1));
+    let schedule = Schedule::new(lanes, options.cancel.clone());
+    let read = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| read_batches(dataset, &columns, labels, options, &schedule));
+        for _ in 1..workers {
+            scope.spawn(|| schedule.work());
         }
-        if options.cancel.load(Ordering::SeqCst) {
-            return Err(RunError::Interrupted);
-        }
-        let labels = reader
-            .join()
-            .map_err(|_| RunError::Refused("the dataset reader panicked".to_string()))?;
-        Ok((rows, labels))
-    })?;
+        schedule.work();
+        reader.join()
+    });
+    schedule.into_outcome()?;
+    let (rows, labels) =
+        read.map_err(|_| RunError::Refused("the dataset reader panicked".to_string()))?;
     for lane in lanes.iter_mut() {
         lane.finish();
     }
@@ -181,9 +189,6 @@ pub(crate) fn run_pass(
     })
 }
 
-/// Decoded batches waiting for the lanes: one being scored, this many ready behind it.
-const READ_AHEAD_BATCHES: usize = 1;
-
 /// The events columns to decode: the union of what the lanes declare plus `event_id`
 /// (the lockstep check), or every column (empty list) when any lane may read any.
 fn events_columns(lanes: &[Lane]) -> Vec<&'static str> {
@@ -201,16 +206,16 @@ fn events_columns(lanes: &[Lane]) -> Vec<&'static str> {
 
 type DecodedBatch = Result<Decoded, RunError>;
 
-/// Reads events and truth in lockstep and sends each checked pair, or the first error,
-/// until the stream ends, the receiver goes away or the run is cancelled. Returns
-/// `labels` having indexed every batch sent.
+/// Reads events and truth in lockstep and hands each checked pair to `schedule`, until
+/// the stream ends, a batch fails (the schedule gets its error) or the pass stops.
+/// Returns the rows read and `labels` having indexed every batch handed on.
 fn read_batches(
     dataset: &Dataset,
     columns: &[&str],
     mut labels: Option<LabelIndex>,
     options: &RunOptions,
-    sender: std::sync::mpsc::SyncSender<DecodedBatch>,
-) -> Option<LabelIndex> {
+    schedule: &Schedule<'_>,
+) -> (u64, Option<LabelIndex>) {
     let batch_rows = options.batch_rows.max(1);
     let events_origin = dataset.root.join(breachlab_dataset::layout::EVENTS);
     let truth_origin = dataset.root.join(breachlab_dataset::layout::TRUTH);
@@ -224,7 +229,10 @@ fn read_batches(
     let mut rows: u64 = 0;
     while !options.cancel.load(Ordering::SeqCst) {
         let decoded = match (events.next(), truth.next()) {
-            (None, None) => return labels,
+            (None, None) => {
+                schedule.end();
+                return (rows, labels);
+            }
             (Some(event_batch), Some(truth_batch)) => decode_pair(
                 event_batch,
                 truth_batch,
@@ -240,15 +248,20 @@ fn read_batches(
                 ),
             )),
         };
-        let failed = decoded.is_err();
-        if let Ok(batch) = &decoded {
-            rows += batch.events.num_rows() as u64;
-        }
-        if sender.send(decoded).is_err() || failed {
-            return labels;
+        match decoded {
+            Ok(batch) => {
+                rows += batch.events.num_rows() as u64;
+                if !schedule.push(batch) {
+                    break;
+                }
+            }
+            Err(error) => {
+                schedule.fail(error);
+                break;
+            }
         }
     }
-    labels
+    (rows, labels)
 }
 
 /// Indexes a decoded batch's truth for the metrics, when the pass scores against labels.
@@ -274,11 +287,7 @@ fn index_labels(
             Some(indexed)
         }
     };
-    Ok(Decoded {
-        events,
-        truth,
-        indexed,
-    })
+    Ok(Decoded::new(events, truth, indexed))
 }
 
 fn decode_pair(
@@ -337,33 +346,6 @@ fn check_lockstep(
         ));
     }
     Ok(())
-}
-
-/// Scores one batch with every lane on `workers` threads, each taking the next lane not
-/// yet taken, so one slow lane does not hold back a fixed share of the others. Lanes
-/// that took longest on the previous batch are taken first, so that no long lane starts
-/// last while the other threads run out of work.
-fn score_batch_on_all(lanes: &mut [Lane], batch: &Decoded, workers: usize) {
-    let workers = workers.clamp(1, lanes.len().max(1));
-    if workers == 1 {
-        for lane in lanes.iter_mut() {
-            lane.process(batch);
-        }
-        return;
-    }
-    let mut longest_first: Vec<&mut Lane> = lanes.iter_mut().collect();
-    longest_first.sort_by_key(|lane| std::cmp::Reverse(lane.last_batch));
-    let pending = std::sync::Mutex::new(longest_first.into_iter());
-    let next_lane = || pending.lock().unwrap_or_else(|e| e.into_inner()).next();
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while let Some(lane) = next_lane() {
-                    lane.process(batch);
-                }
-            });
-        }
-    });
 }
 
 #[cfg(test)]
