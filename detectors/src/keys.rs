@@ -68,8 +68,12 @@ pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<PassThroughHasher
 /// a few rows ahead can be [`prefetch`](Self::prefetch)ed while the current row is looked
 /// up (a std `HashMap` hides where its entries live). Kept at most three quarters full; entries
 /// are removed in bulk by a pass that re-places the rest, so no tombstones accumulate.
-#[derive(Default)]
-pub(crate) struct SlotTable {
+///
+/// Keys must be well spread in their high bits after a multiplication (hashes, or
+/// integers: Fibonacci hashing spreads consecutive ones); key 0 is reserved for the
+/// empty entry and must never be looked up.
+#[derive(Default, Clone)]
+pub struct SlotTable {
     /// `(key, slot)`, key [`NO_KEY`] for an empty entry.
     entries: Vec<(u64, u32)>,
     len: usize,

@@ -19,6 +19,7 @@ pub mod testing;
 
 pub use arrow_array::RecordBatch;
 pub use error::DetectorError;
+pub use keys::SlotTable;
 pub use params::{ParamDefault, ParamInfo, ParamKind, ParamValue, Params};
 pub use registry::{DetectorInfo, build, registry};
 
