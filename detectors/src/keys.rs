@@ -81,6 +81,15 @@ pub struct SlotTable {
     shift: u32,
 }
 
+impl std::fmt::Debug for SlotTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlotTable")
+            .field("len", &self.len)
+            .field("capacity", &self.entries.len())
+            .finish()
+    }
+}
+
 impl SlotTable {
     const MIN_CAPACITY: usize = 1024;
 

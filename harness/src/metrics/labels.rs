@@ -233,7 +233,7 @@ impl LabelIndex {
 const PREFETCH_ROWS: usize = 16;
 
 /// The dense index of each actor id, assigned on first sight.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 struct ActorSlots {
     table: SlotTable,
     /// The slot of actor id 0, whose key the table reserves for its empty entries.
@@ -256,11 +256,6 @@ impl ActorSlots {
     }
 }
 
-impl std::fmt::Debug for ActorSlots {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ActorSlots { .. }")
-    }
-}
 
 #[cfg(test)]
 mod tests {
