@@ -26,20 +26,19 @@ impl ScoreKey {
     /// Below every key of a score: it would be a NaN, and NaN scores rank as -inf.
     const START: ScoreKey = ScoreKey(0);
 
+    /// Without branches, as it runs on every event of every detector.
+    #[inline]
     fn from_score(score: f64) -> Self {
+        // Adding +0.0 turns -0.0 into 0.0 and leaves every other number as it is.
         let canonical = if score.is_nan() {
             f64::NEG_INFINITY
-        } else if score == 0.0 {
-            0.0
         } else {
-            score
+            score + 0.0
         };
         let bits = canonical.to_bits();
-        if bits & Self::SIGN_BIT != 0 {
-            Self(!bits)
-        } else {
-            Self(bits | Self::SIGN_BIT)
-        }
+        // A negative score has every bit flipped, any other its sign bit set.
+        let flip = (((bits as i64) >> 63) as u64) | Self::SIGN_BIT;
+        Self(bits ^ flip)
     }
 
     fn score(self) -> f64 {
