@@ -12,6 +12,7 @@ use arrow_array::types::{Int16Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, GenericStringArray, OffsetSizeTrait, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use breachlab_schema::events;
+use std::sync::OnceLock;
 
 use crate::DetectorError;
 use crate::keys::{
@@ -94,33 +95,74 @@ pub(crate) struct ColumnBuffers {
     target: Vec<i64>,
 }
 
+/// The derived columns of one batch (string keys, targets), kept for every detector that
+/// scores the same batch: the first to need a column computes it, the others read it.
+/// Detectors scoring one batch side by side would otherwise each hash the same strings.
+/// Make a fresh one for each batch; it must never see another batch.
+#[derive(Default)]
+pub struct SharedColumns {
+    ip: OnceLock<Vec<u64>>,
+    actor: OnceLock<Vec<u64>>,
+    account: OnceLock<Vec<u64>>,
+    route: OnceLock<Vec<u64>>,
+    target: OnceLock<Vec<i64>>,
+}
+
 impl ColumnBuffers {
+    /// The columns `needs` asks for, derived into these buffers or, given `shared`,
+    /// taken from it (and derived into it when no detector has yet).
     pub fn view<'a>(
         &'a mut self,
         batch: &'a RecordBatch,
         needs: Needs,
+        shared: Option<&'a SharedColumns>,
     ) -> Result<EventView<'a>, DetectorError> {
-        if needs.ip {
-            let ips = StringKeys::new(column(batch, events::CLIENT_IP)?, events::CLIENT_IP)?;
-            ips.fill(IP_SEED, &mut self.ip);
-        }
-        if needs.actor {
-            let ips = StringKeys::new(column(batch, events::CLIENT_IP)?, events::CLIENT_IP)?;
-            let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-            principal_else(principal, &ips, IP_SEED, &mut self.actor);
-        }
-        if needs.account {
-            let api_keys = StringKeys::new(column(batch, events::API_KEY_ID)?, events::API_KEY_ID)?;
-            let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-            principal_else(principal, &api_keys, API_KEY_SEED, &mut self.account);
-        }
-        if needs.route {
-            let routes = StringKeys::new(column(batch, events::ROUTE)?, events::ROUTE)?;
-            routes.fill(ROUTE_SEED, &mut self.route);
-        }
-        if needs.target {
-            copy_targets(int64_column(batch, events::TARGET_ID)?, &mut self.target);
-        }
+        let ColumnBuffers {
+            ip,
+            actor,
+            account,
+            route,
+            target,
+        } = self;
+        let ip = match needs.ip {
+            true => derived(shared.map(|s| &s.ip), ip, |out| {
+                string_keys(batch, events::CLIENT_IP)?.fill(IP_SEED, out);
+                Ok(())
+            })?,
+            false => &[],
+        };
+        let actor = match needs.actor {
+            true => derived(shared.map(|s| &s.actor), actor, |out| {
+                let ips = string_keys(batch, events::CLIENT_IP)?;
+                let principal = int64_column(batch, events::PRINCIPAL_ID)?;
+                principal_else(principal, &ips, IP_SEED, out);
+                Ok(())
+            })?,
+            false => &[],
+        };
+        let account = match needs.account {
+            true => derived(shared.map(|s| &s.account), account, |out| {
+                let api_keys = string_keys(batch, events::API_KEY_ID)?;
+                let principal = int64_column(batch, events::PRINCIPAL_ID)?;
+                principal_else(principal, &api_keys, API_KEY_SEED, out);
+                Ok(())
+            })?,
+            false => &[],
+        };
+        let route = match needs.route {
+            true => derived(shared.map(|s| &s.route), route, |out| {
+                string_keys(batch, events::ROUTE)?.fill(ROUTE_SEED, out);
+                Ok(())
+            })?,
+            false => &[],
+        };
+        let target = match needs.target {
+            true => derived(shared.map(|s| &s.target), target, |out| {
+                copy_targets(int64_column(batch, events::TARGET_ID)?, out);
+                Ok(())
+            })?,
+            false => &[],
+        };
         Ok(EventView {
             rows: batch.num_rows(),
             ts: if needs.ts { timestamps(batch)? } else { &[] },
@@ -129,14 +171,38 @@ impl ColumnBuffers {
             } else {
                 &[]
             },
-            ip: if needs.ip { &self.ip } else { &[] },
-            actor: if needs.actor { &self.actor } else { &[] },
-            account: if needs.account { &self.account } else { &[] },
-            route: if needs.route { &self.route } else { &[] },
-            target: if needs.target { &self.target } else { &[] },
+            ip,
+            actor,
+            account,
+            route,
+            target,
             status: if needs.status { statuses(batch)? } else { &[] },
         })
     }
+}
+
+/// A derived column: `fill`ed into `own`, or into `shared` unless it is there already.
+/// Two detectors deriving the same column at once both compute it; they get equal
+/// columns, and the first one stored is kept.
+fn derived<'a, T>(
+    shared: Option<&'a OnceLock<Vec<T>>>,
+    own: &'a mut Vec<T>,
+    fill: impl FnOnce(&mut Vec<T>) -> Result<(), DetectorError>,
+) -> Result<&'a [T], DetectorError> {
+    let Some(shared) = shared else {
+        fill(own)?;
+        return Ok(own);
+    };
+    if let Some(column) = shared.get() {
+        return Ok(column);
+    }
+    let mut column = Vec::new();
+    fill(&mut column)?;
+    Ok(shared.get_or_init(|| column))
+}
+
+fn string_keys<'a>(batch: &'a RecordBatch, name: &str) -> Result<StringKeys<'a>, DetectorError> {
+    StringKeys::new(column(batch, name)?, name)
 }
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, DetectorError> {

@@ -18,6 +18,7 @@ mod scored;
 pub mod testing;
 
 pub use arrow_array::RecordBatch;
+pub use columns::SharedColumns;
 pub use error::DetectorError;
 pub use keys::SlotTable;
 pub use params::{ParamDefault, ParamInfo, ParamKind, ParamValue, Params};
@@ -44,4 +45,16 @@ pub trait Detector: Send {
         batch: &RecordBatch,
         scores: &mut Vec<f64>,
     ) -> Result<(), DetectorError>;
+    /// Scores like [`score_batch`](Self::score_batch), taking the columns it derives
+    /// from the batch (string keys) from `shared` when another detector scoring the same
+    /// batch has derived them, and leaving its own there. Gives the same scores.
+    fn score_batch_shared(
+        &mut self,
+        batch: &RecordBatch,
+        shared: &SharedColumns,
+        scores: &mut Vec<f64>,
+    ) -> Result<(), DetectorError> {
+        let _ = shared;
+        self.score_batch(batch, scores)
+    }
 }

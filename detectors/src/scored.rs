@@ -4,7 +4,7 @@
 
 use arrow_array::RecordBatch;
 
-use crate::columns::{ColumnBuffers, EventView, Needs};
+use crate::columns::{ColumnBuffers, EventView, Needs, SharedColumns};
 use crate::params::ParamReader;
 use crate::{Detector, DetectorError, Params};
 
@@ -63,7 +63,27 @@ impl<S: Scorer> Detector for ScoredDetector<S> {
         batch: &RecordBatch,
         scores: &mut Vec<f64>,
     ) -> Result<(), DetectorError> {
-        let view = self.columns.view(batch, self.scorer.needs())?;
+        self.score_view(batch, None, scores)
+    }
+
+    fn score_batch_shared(
+        &mut self,
+        batch: &RecordBatch,
+        shared: &SharedColumns,
+        scores: &mut Vec<f64>,
+    ) -> Result<(), DetectorError> {
+        self.score_view(batch, Some(shared), scores)
+    }
+}
+
+impl<S: Scorer> ScoredDetector<S> {
+    fn score_view(
+        &mut self,
+        batch: &RecordBatch,
+        shared: Option<&SharedColumns>,
+        scores: &mut Vec<f64>,
+    ) -> Result<(), DetectorError> {
+        let view = self.columns.view(batch, self.scorer.needs(), shared)?;
         let before = scores.len();
         scores.reserve(view.rows);
         self.scorer.score(&view, scores);

@@ -12,7 +12,9 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema};
 use breachlab_detectors::testing::{EventRow, SyntheticTraffic, events_batch, synthetic_events};
-use breachlab_detectors::{Detector, DetectorError, ParamValue, Params, build, registry};
+use breachlab_detectors::{
+    Detector, DetectorError, ParamValue, Params, SharedColumns, build, registry,
+};
 
 fn detector(name: &str, assignments: &[&str]) -> Box<dyn Detector> {
     let overrides = Params::from_assignments(assignments).unwrap();
@@ -124,6 +126,39 @@ mod contract {
             let split = score_batches(detector(name, &[]).as_mut(), &parts);
             assert!(whole == split, "{name}: batches of {size} change scores");
         }
+    }
+
+    /// Scored side by side with every other detector, each batch's derived columns
+    /// coming from whichever detector derived them first, the scores stay the same.
+    pub fn shares_derived_columns_without_changing_scores(name: &str) {
+        let parts = chunks(&synthetic_batch(), 1000);
+        let alone = score_batches(detector(name, &[]).as_mut(), &parts);
+        let mut others: Vec<Box<dyn Detector>> =
+            SUITE.iter().map(|other| detector(other, &[])).collect();
+        let mut first = detector(name, &[]);
+        let mut last = detector(name, &[]);
+        let (mut first_scores, mut last_scores, mut other_scores) = (vec![], vec![], vec![]);
+        for part in &parts {
+            let shared = SharedColumns::default();
+            first
+                .score_batch_shared(part, &shared, &mut first_scores)
+                .unwrap();
+            for other in others.iter_mut() {
+                other
+                    .score_batch_shared(part, &shared, &mut other_scores)
+                    .unwrap();
+            }
+            last.score_batch_shared(part, &shared, &mut last_scores)
+                .unwrap();
+        }
+        assert!(
+            first_scores == alone,
+            "{name}: scores change when deriving for others"
+        );
+        assert!(
+            last_scores == alone,
+            "{name}: scores change with others' columns"
+        );
     }
 
     pub fn never_looks_ahead(name: &str) {
@@ -311,6 +346,8 @@ macro_rules! detector_suite {
                 fn gives_one_finite_non_negative_score_per_row() { super::contract::gives_one_finite_non_negative_score_per_row(NAME) }
                 #[test]
                 fn scores_do_not_depend_on_batch_size() { super::contract::scores_do_not_depend_on_batch_size(NAME) }
+                #[test]
+                fn shares_derived_columns_without_changing_scores() { super::contract::shares_derived_columns_without_changing_scores(NAME) }
                 #[test]
                 fn never_looks_ahead() { super::contract::never_looks_ahead(NAME) }
                 #[test]

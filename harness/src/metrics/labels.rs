@@ -256,7 +256,6 @@ impl ActorSlots {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

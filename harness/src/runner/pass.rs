@@ -14,6 +14,7 @@ use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use breachlab_dataset::Dataset;
+use breachlab_detectors::SharedColumns;
 use breachlab_schema::events as e;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -71,10 +72,12 @@ impl Lane {
             events,
             truth,
             indexed,
+            shared,
         } = batch;
         self.scores.clear();
         let started = Instant::now();
-        self.source.score_batch(events, &mut self.scores)?;
+        self.source
+            .score_batch_shared(events, shared, &mut self.scores)?;
         self.busy += started.elapsed();
         if self.scores.len() != events.num_rows() {
             return Err(SourceError::new(format!(
@@ -125,6 +128,8 @@ pub(crate) struct Decoded {
     events: RecordBatch,
     truth: TruthColumns,
     indexed: Option<IndexedBatch>,
+    /// Columns the built-in detectors derive from `events`, derived once for all.
+    shared: SharedColumns,
 }
 
 impl Decoded {
@@ -137,6 +142,7 @@ impl Decoded {
             events,
             truth,
             indexed,
+            shared: SharedColumns::default(),
         }
     }
 }

@@ -7,7 +7,7 @@
 use super::RunError;
 use crate::report::ThresholdSource;
 use arrow_array::RecordBatch;
-use breachlab_detectors::{Detector, DetectorError, ParamValue, Params};
+use breachlab_detectors::{Detector, DetectorError, ParamValue, Params, SharedColumns};
 use std::sync::Arc;
 
 /// A failure of one source: the runner records it for that source and goes on with the
@@ -54,6 +54,17 @@ pub trait ScoreSource: Send {
         batch: &RecordBatch,
         scores: &mut Vec<f64>,
     ) -> Result<(), SourceError>;
+    /// Scores like [`score_batch`](Self::score_batch); a built-in detector shares the
+    /// columns it derives from `batch` with the others scoring it through `shared`.
+    fn score_batch_shared(
+        &mut self,
+        batch: &RecordBatch,
+        shared: &SharedColumns,
+        scores: &mut Vec<f64>,
+    ) -> Result<(), SourceError> {
+        let _ = shared;
+        self.score_batch(batch, scores)
+    }
     /// Called after the last batch (an external process would be waited for here).
     fn finish(&mut self) -> Result<(), SourceError> {
         Ok(())
@@ -94,6 +105,15 @@ impl ScoreSource for BuiltinSource {
         scores: &mut Vec<f64>,
     ) -> Result<(), SourceError> {
         Ok(self.detector.score_batch(batch, scores)?)
+    }
+
+    fn score_batch_shared(
+        &mut self,
+        batch: &RecordBatch,
+        shared: &SharedColumns,
+        scores: &mut Vec<f64>,
+    ) -> Result<(), SourceError> {
+        Ok(self.detector.score_batch_shared(batch, shared, scores)?)
     }
 }
 
