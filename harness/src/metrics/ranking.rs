@@ -248,6 +248,7 @@ pub(crate) struct RankedScores {
 
 /// Walks runs and sorted single scores together from the highest score down, one item
 /// per distinct score with its summed counts.
+#[derive(Clone)]
 struct DistinctScores<'a> {
     runs: &'a [(ScoreKey, LabelCounts)],
     attack: &'a [u64],
@@ -320,18 +321,13 @@ impl RankedScores {
     }
 
     /// One step per distinct score, from the highest down.
-    fn steps(&self) -> impl Iterator<Item = Step> + '_ {
-        let mut true_positives = 0;
-        let mut false_positives = 0;
-        self.distinct().map(move |(key, counts)| {
-            true_positives += counts.attack;
-            false_positives += counts.benign;
-            Step {
-                threshold: key.score(),
-                true_positives,
-                false_positives,
-            }
-        })
+    fn steps(&self) -> StepWalk<'_> {
+        StepWalk {
+            distinct: self.distinct(),
+            true_positives: 0,
+            false_positives: 0,
+            taken: 0,
+        }
     }
 
     fn precision_recall(&self, step: &Step) -> PrPoint {
@@ -346,10 +342,19 @@ impl RankedScores {
     }
 
     /// Every ranking metric: one walk over the distinct scores for average precision,
-    /// the best F1 and how many steps there are, a second to thin the curve evenly.
+    /// the best F1 and how many steps there are, saving its position every
+    /// [`CHECKPOINT_STEPS`] steps; the curve, evenly thinned, is then read from there.
     pub(crate) fn metrics(&self, max_curve_points: usize) -> RankingMetrics {
         let mut walk = RankingWalk::default();
-        for step in self.steps() {
+        let mut checkpoints = Vec::new();
+        let mut steps = self.steps();
+        loop {
+            if steps.taken.is_multiple_of(CHECKPOINT_STEPS) {
+                checkpoints.push(steps.clone());
+            }
+            let Some(step) = steps.next() else {
+                break;
+            };
             walk.steps += 1;
             // A step that gains no attack event adds nothing to the area and, having
             // more false positives at the same true positives, cannot raise the F1.
@@ -360,23 +365,67 @@ impl RankedScores {
         RankingMetrics {
             average_precision: walk.area,
             best_f1: walk.best,
-            pr_curve: self.pr_curve(walk.steps, max_curve_points),
+            pr_curve: self.pr_curve(walk.steps, max_curve_points, &checkpoints),
         }
     }
 
     /// The curve at every distinct threshold, thresholds descending, evenly thinned to at
-    /// most `max_points` of the `steps` (the first and last points always kept).
-    fn pr_curve(&self, steps: usize, max_points: usize) -> Vec<PrPoint> {
+    /// most `max_points` of the `steps` (the first and last points always kept). Each
+    /// point is walked to from the last checkpoint before it (`checkpoints[k]` having
+    /// taken `k * CHECKPOINT_STEPS` steps), or from the point before when that is nearer.
+    fn pr_curve(
+        &self,
+        steps: usize,
+        max_points: usize,
+        checkpoints: &[StepWalk<'_>],
+    ) -> Vec<PrPoint> {
         let keep = evenly_spaced_indices(steps, max_points);
-        let mut kept = keep.iter().peekable();
         let mut curve = Vec::with_capacity(keep.len());
-        for (index, step) in self.steps().enumerate() {
-            if kept.peek() == Some(&&index) {
-                kept.next();
+        let mut walker: Option<StepWalk<'_>> = None;
+        for index in keep {
+            let checkpoint = &checkpoints[index / CHECKPOINT_STEPS];
+            let mut steps = match walker.take() {
+                Some(walker) if walker.taken >= checkpoint.taken => walker,
+                _ => checkpoint.clone(),
+            };
+            while steps.taken < index && steps.next().is_some() {}
+            if let Some(step) = steps.next() {
                 curve.push(self.precision_recall(&step));
             }
+            walker = Some(steps);
         }
         curve
+    }
+}
+
+/// Steps between saved positions of the first walk: the curve's second walk covers at
+/// most this many steps per point instead of every step.
+const CHECKPOINT_STEPS: usize = 2048;
+
+/// A walk down the distinct scores with the confusion counts so far; cloning it saves
+/// its position.
+#[derive(Clone)]
+struct StepWalk<'a> {
+    distinct: DistinctScores<'a>,
+    true_positives: u64,
+    false_positives: u64,
+    /// Steps taken so far.
+    taken: usize,
+}
+
+impl Iterator for StepWalk<'_> {
+    type Item = Step;
+
+    fn next(&mut self) -> Option<Step> {
+        let (key, counts) = self.distinct.next()?;
+        self.true_positives += counts.attack;
+        self.false_positives += counts.benign;
+        self.taken += 1;
+        Some(Step {
+            threshold: key.score(),
+            true_positives: self.true_positives,
+            false_positives: self.false_positives,
+        })
     }
 }
 
@@ -567,5 +616,32 @@ mod tests {
         assert_eq!(indices.first(), Some(&0));
         assert_eq!(indices.last(), Some(&999));
         assert_eq!(evenly_spaced_indices(5, 200), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn the_thinned_curve_is_the_full_curve_at_evenly_spaced_steps() {
+        // 50k events over about 23k distinct scores: many checkpoints apart.
+        let scores: Vec<f64> = (0..50_000u64)
+            .map(|i| ((i * 7_919) % 23_003) as f64 / 7.0)
+            .collect();
+        let is_attack: Vec<bool> = (0..50_000u64).map(|i| i % 9 < 2).collect();
+        let ranked = histogram_of(&scores, &is_attack, &[20_000, 30_000]).into_ranked();
+        let every_step: Vec<Step> = ranked.steps().collect();
+        assert!(every_step.len() > 10 * CHECKPOINT_STEPS);
+        for max_points in [1, 2, 7, 200, every_step.len(), every_step.len() + 5] {
+            let expected: Vec<PrPoint> = evenly_spaced_indices(every_step.len(), max_points)
+                .into_iter()
+                .map(|index| ranked.precision_recall(&every_step[index]))
+                .collect();
+            let curve = ranked.metrics(max_points).pr_curve;
+            assert_eq!(curve.len(), expected.len(), "{max_points} points");
+            for (got, want) in curve.iter().zip(&expected) {
+                assert_eq!(
+                    (got.threshold, got.precision, got.recall),
+                    (want.threshold, want.precision, want.recall),
+                    "{max_points} points"
+                );
+            }
+        }
     }
 }
