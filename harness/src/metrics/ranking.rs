@@ -91,6 +91,8 @@ enum Phase {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ScoreHistogram {
     phase: Phase,
+    /// The scores counted last, in front of `counts` (see [`ScoreHistogram::count_in_map`]).
+    recent: Vec<(ScoreKey, LabelCounts)>,
     counts: HashMap<ScoreKey, LabelCounts, FixedState>,
     /// Distinct scores in increasing order, once past the map's limit.
     runs: Vec<(ScoreKey, LabelCounts)>,
@@ -106,6 +108,7 @@ impl ScoreHistogram {
         if self.phase == Phase::Map {
             self.count_in_map(events);
             if self.counts.len() > MAP_LIMIT {
+                self.flush_recent();
                 self.runs = sorted_counts(&self.counts);
                 self.counts = HashMap::default();
                 self.phase = Phase::Compacting;
@@ -133,36 +136,35 @@ impl ScoreHistogram {
         self.attack_total += is_attack.iter().filter(|&&a| a).count() as u64;
     }
 
-    /// Counts events in the map, a run of equal scores (a detector's usual 0, or a
-    /// rate that stays put) with one map update.
+    /// Counts events in the map through a direct-mapped cache of recent scores: a
+    /// detector's few usual scores (its 0, the rates of the actors active now) are
+    /// counted in a small array that stays in the nearest cache, and reach the map only
+    /// when another score takes their place (or at [`flush_recent`](Self::flush_recent)).
     fn count_in_map<'a>(&mut self, events: impl Iterator<Item = (&'a f64, &'a bool)>) {
-        let mut run: Option<(ScoreKey, LabelCounts)> = None;
+        if self.recent.is_empty() {
+            self.recent = vec![(ScoreKey::START, LabelCounts::default()); RECENT_SCORES];
+        }
         for (&score, &is_attack) in events {
             let key = ScoreKey::from_score(score);
-            let counts = match &mut run {
-                Some((run_key, counts)) if *run_key == key => counts,
-                _ => {
-                    if let Some((run_key, counts)) = run.take() {
-                        self.add_to_map(run_key, counts);
-                    }
-                    &mut run.insert((key, LabelCounts::default())).1
+            let entry = &mut self.recent[recent_index(key)];
+            if entry.0 != key {
+                if entry.0 != ScoreKey::START {
+                    add_to_map(&mut self.counts, entry.0, entry.1);
                 }
-            };
-            if is_attack {
-                counts.attack += 1;
-            } else {
-                counts.benign += 1;
+                *entry = (key, LabelCounts::default());
             }
-        }
-        if let Some((run_key, counts)) = run {
-            self.add_to_map(run_key, counts);
+            entry.1.attack += u64::from(is_attack);
+            entry.1.benign += u64::from(!is_attack);
         }
     }
 
-    fn add_to_map(&mut self, key: ScoreKey, counts: LabelCounts) {
-        let total = self.counts.entry(key).or_default();
-        total.attack += counts.attack;
-        total.benign += counts.benign;
+    /// Moves the cached recent counts into the map.
+    fn flush_recent(&mut self) {
+        for (key, counts) in std::mem::take(&mut self.recent) {
+            if key != ScoreKey::START {
+                add_to_map(&mut self.counts, key, counts);
+            }
+        }
     }
 
     /// Folds the pending scores into the sorted runs.
@@ -208,7 +210,10 @@ impl ScoreHistogram {
     /// The distinct scores from the highest down, for the metrics.
     pub(crate) fn into_ranked(mut self) -> RankedScores {
         let runs = match self.phase {
-            Phase::Map => sorted_counts(&self.counts),
+            Phase::Map => {
+                self.flush_recent();
+                sorted_counts(&self.counts)
+            }
             Phase::Compacting | Phase::Appending => {
                 self.pending_attack.sort_unstable();
                 self.pending_benign.sort_unstable();
@@ -222,6 +227,24 @@ impl ScoreHistogram {
             attack_total: self.attack_total,
         }
     }
+}
+
+/// Entries of the recent-scores cache: enough for a detector's usual scores, small
+/// enough (24 KiB) to stay in the nearest cache.
+const RECENT_SCORES: usize = 1 << 10;
+
+fn recent_index(key: ScoreKey) -> usize {
+    (key.0.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - RECENT_SCORES.trailing_zeros())) as usize
+}
+
+fn add_to_map(
+    map: &mut HashMap<ScoreKey, LabelCounts, FixedState>,
+    key: ScoreKey,
+    counts: LabelCounts,
+) {
+    let total = map.entry(key).or_default();
+    total.attack += counts.attack;
+    total.benign += counts.benign;
 }
 
 /// The map's entries in increasing order of score.
@@ -607,6 +630,21 @@ mod tests {
         let got = counted_by_histogram(histogram);
         assert_eq!(got, counted_by_hand(&scores, &is_attack));
         assert_eq!(got.len(), 4);
+    }
+
+    #[test]
+    fn scores_evicted_from_the_recent_cache_keep_their_counts() {
+        // 5000 distinct scores (more than the cache holds, fewer than the map's limit),
+        // each seen several times far apart, in uneven batches.
+        let scores: Vec<f64> = (0..40_000u64)
+            .map(|i| ((i * 613) % 5_000) as f64 / 300.0)
+            .collect();
+        let is_attack: Vec<bool> = (0..40_000u64).map(|i| i % 11 == 4).collect();
+        let histogram = histogram_of(&scores, &is_attack, &[3, 17_000, 997, 22_000]);
+        assert_eq!(histogram.phase, Phase::Map);
+        let got = counted_by_histogram(histogram);
+        assert_eq!(got.len(), 5_000);
+        assert_eq!(got, counted_by_hand(&scores, &is_attack));
     }
 
     #[test]
