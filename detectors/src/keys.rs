@@ -192,7 +192,7 @@ impl SlotTable {
 /// Asks the CPU to bring every cache line of `value` into cache; a no-op where that
 /// cannot be asked.
 #[inline(always)]
-pub(crate) fn prefetch<T>(value: &T) {
+pub fn prefetch<T>(value: &T) {
     const CACHE_LINE: usize = 64;
     let start = (value as *const T).cast::<i8>();
     let mut offset = 0;

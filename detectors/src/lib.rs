@@ -20,7 +20,7 @@ pub mod testing;
 pub use arrow_array::RecordBatch;
 pub use columns::SharedColumns;
 pub use error::DetectorError;
-pub use keys::SlotTable;
+pub use keys::{SlotTable, prefetch};
 pub use params::{ParamDefault, ParamInfo, ParamKind, ParamValue, Params};
 pub use registry::{DetectorInfo, build, registry};
 

@@ -66,6 +66,8 @@ pub struct DetectorTally {
     histogram: ScoreHistogram,
     actors: FlaggedActors,
     alarms: AlarmCounter,
+    /// The rows of the current batch at or above the threshold.
+    flagged_rows: Vec<u32>,
 }
 
 impl DetectorTally {
@@ -83,6 +85,7 @@ impl DetectorTally {
             histogram: ScoreHistogram::default(),
             actors: FlaggedActors::default(),
             alarms: AlarmCounter::default(),
+            flagged_rows: Vec::new(),
         }
     }
 
@@ -103,30 +106,26 @@ impl DetectorTally {
         }
         let threshold = self.config.threshold;
         self.histogram.add_all(scores, &batch.is_attack);
-        for (&score, &is_attack) in scores.iter().zip(&batch.is_attack) {
-            let flagged = score >= threshold;
-            self.flagged_events += u64::from(flagged);
-            self.true_positives += u64::from(flagged & is_attack);
-        }
-        self.observe_flagged_actors(batch, scores);
+        self.flagged_rows.clear();
+        let flagged = scores
+            .iter()
+            .enumerate()
+            .filter(|(_, score)| **score >= threshold);
+        self.flagged_rows.extend(flagged.map(|(row, _)| row as u32));
+        let flagged_attacks = self
+            .flagged_rows
+            .iter()
+            .filter(|&&row| batch.is_attack[row as usize]);
+        self.flagged_events += self.flagged_rows.len() as u64;
+        self.true_positives += flagged_attacks.count() as u64;
+        self.actors.on_flagged_rows(
+            &mut self.alarms,
+            batch,
+            &self.flagged_rows,
+            self.config.alarm_gap_us,
+        );
         self.observe_campaigns(batch, scores);
         Ok(())
-    }
-
-    fn observe_flagged_actors(&mut self, batch: &IndexedBatch, scores: &[f64]) {
-        let threshold = self.config.threshold;
-        let gap_us = self.config.alarm_gap_us;
-        for (row, &score) in scores.iter().enumerate() {
-            if score >= threshold {
-                self.actors.on_flagged(
-                    &mut self.alarms,
-                    batch.actor[row],
-                    batch.ts_us[row],
-                    batch.is_attack[row],
-                    gap_us,
-                );
-            }
-        }
     }
 
     fn observe_campaigns(&mut self, batch: &IndexedBatch, scores: &[f64]) {

@@ -3,33 +3,51 @@
 //! touched by flagged events; whether an actor attacked is shared by all detectors.
 
 use super::alarms::{AlarmCounter, OpenAlarm};
+use super::labels::IndexedBatch;
 use super::{ActorMetrics, ratio};
+use breachlab_detectors::prefetch;
+
+/// Flagged rows ahead whose actor's open alarm is fetched into cache.
+const PREFETCH_ROWS: usize = 8;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FlaggedActors {
     /// An actor has an open alarm from its first flagged event on, so `Some` here means
-    /// "flagged"; grown on demand up to the highest flagged actor.
+    /// "flagged"; grown to every actor seen once a batch flags any.
     open_alarms: Vec<Option<OpenAlarm>>,
 }
 
 impl FlaggedActors {
     /// Feeds one flagged event of `actor` to its alarm.
-    pub(crate) fn on_flagged(
+    /// Adds the flagged `rows` of `batch`, in order, to their actors' alarms. Each
+    /// actor's open alarm is a random access into a table as large as the population,
+    /// so the one a few flagged rows ahead is fetched into cache meanwhile.
+    pub(crate) fn on_flagged_rows(
         &mut self,
         alarms: &mut AlarmCounter,
-        actor: u32,
-        ts_us: i64,
-        is_attack: bool,
+        batch: &IndexedBatch,
+        rows: &[u32],
         gap_us: i64,
     ) {
-        let actor = actor as usize;
-        if actor >= self.open_alarms.len() {
-            self.open_alarms.resize(actor + 1, None);
+        if !rows.is_empty() && self.open_alarms.len() < batch.actors {
+            self.open_alarms.resize(batch.actors, None);
         }
-        alarms.on_flagged(&mut self.open_alarms[actor], ts_us, is_attack, gap_us);
+        for (index, &row) in rows.iter().enumerate() {
+            if let Some(&ahead) = rows.get(index + PREFETCH_ROWS)
+                && let Some(open) = self.open_alarms.get(batch.actor[ahead as usize] as usize)
+            {
+                prefetch(open);
+            }
+            let row = row as usize;
+            alarms.on_flagged(
+                &mut self.open_alarms[batch.actor[row] as usize],
+                batch.ts_us[row],
+                batch.is_attack[row],
+                gap_us,
+            );
+        }
     }
 
-    /// Closes every still-open alarm into `alarms`; the actors stay flagged.
     pub(crate) fn close_open_alarms(&self, alarms: &mut AlarmCounter) {
         for alarm in self.open_alarms.iter().flatten() {
             alarms.close(*alarm);

@@ -75,6 +75,8 @@ pub struct IndexedBatch {
     pub(crate) ts_us: Vec<i64>,
     /// Dense actor index of each row.
     pub(crate) actor: Vec<u32>,
+    /// Distinct actors seen up to and including this batch: every index is below it.
+    pub(crate) actors: usize,
     pub(crate) campaign_events: Vec<CampaignEvent>,
 }
 
@@ -160,6 +162,7 @@ impl LabelIndex {
         out.ts_us.extend_from_slice(labels.ts_us);
         self.observe_order(labels);
         self.index_actors(labels, &mut out.actor);
+        out.actors = self.attackers.len();
         self.index_campaigns(labels, &mut out.campaign_events);
         Ok(())
     }
