@@ -106,18 +106,13 @@ impl DetectorTally {
         }
         let threshold = self.config.threshold;
         self.histogram.add_all(scores, &batch.is_attack);
-        self.flagged_rows.clear();
-        let flagged = scores
-            .iter()
-            .enumerate()
-            .filter(|(_, score)| **score >= threshold);
-        self.flagged_rows.extend(flagged.map(|(row, _)| row as u32));
+        flagged_rows(scores, threshold, &mut self.flagged_rows);
         let flagged_attacks = self
             .flagged_rows
             .iter()
-            .filter(|&&row| batch.is_attack[row as usize]);
+            .map(|&row| u64::from(batch.is_attack[row as usize]));
         self.flagged_events += self.flagged_rows.len() as u64;
-        self.true_positives += flagged_attacks.count() as u64;
+        self.true_positives += flagged_attacks.sum::<u64>();
         self.actors.on_flagged_rows(
             &mut self.alarms,
             batch,
@@ -224,6 +219,20 @@ impl DetectorTally {
             unknown_campaign_events: labels.unknown_campaign_events,
         }
     }
+}
+
+/// Replaces `rows` with the rows whose score reaches `threshold`. Every row is written
+/// and only a flagged one kept, so a detector flagging at random costs no mispredicted
+/// branch.
+fn flagged_rows(scores: &[f64], threshold: f64, rows: &mut Vec<u32>) {
+    rows.clear();
+    rows.resize(scores.len(), 0);
+    let mut kept = 0;
+    for (row, &score) in scores.iter().enumerate() {
+        rows[kept] = row as u32;
+        kept += usize::from(score >= threshold);
+    }
+    rows.truncate(kept);
 }
 
 #[derive(Debug, Clone, Copy)]
