@@ -261,7 +261,24 @@ fn bench_dataset(
     };
     let outcome =
         runner::score_dataset(&dataset, specs, &calibrated, options).map_err(run_error)?;
+    eprintln!("{}", throughput_line(&outcome));
     Ok(outcome.to_report())
+}
+
+/// How fast a scoring pass went, for the terminal: the report's end-to-end figure, which
+/// covers the pass (decoding, detectors, each one's metrics tally) but not the sorts
+/// that finish the average precision afterwards.
+pub fn throughput_line(outcome: &runner::RunOutcome) -> String {
+    let peak = match outcome.peak_memory_bytes {
+        Some(bytes) => format!(", peak memory {:.2} GB", bytes as f64 / 1e9),
+        None => String::new(),
+    };
+    format!(
+        "scored {} events in {:.2} s: {:.2}M events/s end to end (decoding, detectors, metrics tally){peak}",
+        outcome.events,
+        outcome.wall_seconds,
+        outcome.events as f64 / outcome.wall_seconds.max(1e-9) / 1e6,
+    )
 }
 
 fn bench_seeds(
