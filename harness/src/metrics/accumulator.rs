@@ -66,7 +66,7 @@ pub struct DetectorTally {
     histogram: ScoreHistogram,
     actors: FlaggedActors,
     alarms: AlarmCounter,
-    /// The rows of the current batch at or above the threshold.
+    /// Scratch for the rows of a batch at or above the threshold.
     flagged_rows: Vec<u32>,
 }
 
@@ -106,19 +106,15 @@ impl DetectorTally {
         }
         let threshold = self.config.threshold;
         self.histogram.add_all(scores, &batch.is_attack);
-        flagged_rows(scores, threshold, &mut self.flagged_rows);
-        let flagged_attacks = self
-            .flagged_rows
+        let flagged = flagged_rows(scores, threshold, &mut self.flagged_rows);
+        let flagged = &self.flagged_rows[..flagged];
+        let flagged_attacks = flagged
             .iter()
             .map(|&row| u64::from(batch.is_attack[row as usize]));
-        self.flagged_events += self.flagged_rows.len() as u64;
+        self.flagged_events += flagged.len() as u64;
         self.true_positives += flagged_attacks.sum::<u64>();
-        self.actors.on_flagged_rows(
-            &mut self.alarms,
-            batch,
-            &self.flagged_rows,
-            self.config.alarm_gap_us,
-        );
+        self.actors
+            .on_flagged_rows(&mut self.alarms, batch, flagged, self.config.alarm_gap_us);
         self.observe_campaigns(batch, scores);
         Ok(())
     }
@@ -221,18 +217,20 @@ impl DetectorTally {
     }
 }
 
-/// Replaces `rows` with the rows whose score reaches `threshold`. Every row is written
-/// and only a flagged one kept, so a detector flagging at random costs no mispredicted
-/// branch.
-fn flagged_rows(scores: &[f64], threshold: f64, rows: &mut Vec<u32>) {
-    rows.clear();
-    rows.resize(scores.len(), 0);
+/// Writes the rows whose score reaches `threshold` to the front of `rows` and returns
+/// how many there are. Every row is written and only a flagged one kept, so a detector
+/// flagging at random costs no mispredicted branch; `rows` only ever grows, so it is
+/// not cleared for each batch.
+fn flagged_rows(scores: &[f64], threshold: f64, rows: &mut Vec<u32>) -> usize {
+    if rows.len() < scores.len() {
+        rows.resize(scores.len(), 0);
+    }
     let mut kept = 0;
     for (row, &score) in scores.iter().enumerate() {
         rows[kept] = row as u32;
         kept += usize::from(score >= threshold);
     }
-    rows.truncate(kept);
+    kept
 }
 
 #[derive(Debug, Clone, Copy)]

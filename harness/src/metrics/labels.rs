@@ -197,6 +197,7 @@ impl LabelIndex {
 
     fn index_campaigns(&mut self, labels: &LabelColumns<'_>, out: &mut Vec<CampaignEvent>) {
         out.clear();
+        out.reserve(labels.campaign_id.iter().filter(|id| id.is_some()).count());
         for (row, campaign_id) in labels.campaign_id.iter().enumerate() {
             let Some(campaign_id) = campaign_id else {
                 continue;
