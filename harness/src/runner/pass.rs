@@ -165,7 +165,10 @@ pub(crate) fn run_pass(
     let workers = options.workers.clamp(1, lanes.len().max(1));
     let schedule = Schedule::new(lanes, options.cancel.clone());
     let read = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| read_batches(dataset, &columns, labels, options, &schedule));
+        let reader = scope.spawn(|| {
+            let _guard = schedule.reader_guard();
+            read_batches(dataset, &columns, labels, options, &schedule)
+        });
         for _ in 1..workers {
             scope.spawn(|| schedule.work());
         }
@@ -235,10 +238,7 @@ fn read_batches(
     let mut rows: u64 = 0;
     while !options.cancel.load(Ordering::SeqCst) {
         let decoded = match (events.next(), truth.next()) {
-            (None, None) => {
-                schedule.end();
-                return (rows, labels);
-            }
+            (None, None) => return (rows, labels),
             (Some(event_batch), Some(truth_batch)) => decode_pair(
                 event_batch,
                 truth_batch,

@@ -97,8 +97,14 @@ impl<'l> Schedule<'l> {
         true
     }
 
+    /// Marks the end of the stream when dropped, or a failure when dropped by a panic,
+    /// so that the workers never wait for a reader that is gone. The reader holds it.
+    pub(crate) fn reader_guard(&self) -> ReaderGuard<'_, 'l> {
+        ReaderGuard { schedule: self }
+    }
+
     /// Marks the end of the stream: the reader has sent every batch.
-    pub(crate) fn end(&self) {
+    fn end(&self) {
         self.lock().ended = true;
         self.changed.notify_all();
     }
@@ -165,6 +171,21 @@ impl<'l> Schedule<'l> {
             Ok((state, _)) => state,
             Err(poisoned) => poisoned.into_inner().0,
         }
+    }
+}
+
+/// See [`Schedule::reader_guard`].
+pub(crate) struct ReaderGuard<'s, 'l> {
+    schedule: &'s Schedule<'l>,
+}
+
+impl Drop for ReaderGuard<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.schedule
+                .fail(RunError::Refused("the dataset reader panicked".to_string()));
+        }
+        self.schedule.end();
     }
 }
 
@@ -310,12 +331,12 @@ mod tests {
         let schedule = Schedule::new(lanes, Arc::new(AtomicBool::new(false)));
         std::thread::scope(|scope| {
             scope.spawn(|| {
+                let _guard = schedule.reader_guard();
                 for number in 0..batches {
                     if !schedule.push(batch(number)) {
                         return;
                     }
                 }
-                schedule.end();
             });
             for _ in 1..workers {
                 scope.spawn(|| schedule.work());
@@ -374,6 +395,23 @@ mod tests {
         for seen in &set.seen {
             assert!(seen.lock().unwrap().len() <= 3);
         }
+    }
+
+    #[test]
+    fn a_reader_that_panics_stops_the_pass_instead_of_leaving_it_waiting() {
+        let mut set = lanes(&[0, 0]);
+        let schedule = Schedule::new(&mut set.lanes, Arc::new(AtomicBool::new(false)));
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(|| {
+                let _guard = schedule.reader_guard();
+                assert!(schedule.push(batch(0)));
+                panic!("a corrupt page");
+            });
+            schedule.work();
+            assert!(reader.join().is_err());
+        });
+        let error = schedule.into_outcome().unwrap_err();
+        assert!(error.to_string().contains("reader panicked"), "{error}");
     }
 
     #[test]
