@@ -178,7 +178,12 @@ impl SlotTable {
 
     fn grow(&mut self) {
         let capacity = (self.entries.len() * 2).max(Self::MIN_CAPACITY);
-        let old = std::mem::replace(&mut self.entries, vec![(NO_KEY, 0); capacity]);
+        // Filled by writing, not allocated zeroed: a zeroed allocation maps the shared
+        // zero page, so each page's first probe read and later insert would fault twice,
+        // the second time flushing every core's TLB.
+        let mut entries = Vec::with_capacity(capacity);
+        entries.resize(capacity, (NO_KEY, 0));
+        let old = std::mem::replace(&mut self.entries, entries);
         self.shift = 64 - capacity.trailing_zeros();
         self.len = 0;
         for (key, slot) in old {
