@@ -108,6 +108,52 @@ pub struct SharedColumns {
     target: OnceLock<Vec<i64>>,
 }
 
+/// The derived columns some detectors take from [`SharedColumns`]: the union over the
+/// detectors scoring a batch tells a runner what to derive for all of them at once.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SharedNeeds(pub(crate) Needs);
+
+impl SharedNeeds {
+    pub fn union(self, other: SharedNeeds) -> SharedNeeds {
+        SharedNeeds(self.0.union(other.0))
+    }
+}
+
+impl SharedColumns {
+    /// Derives now the columns `needs` asks for, so that no detector scoring `batch`
+    /// derives them itself (nor has that time counted as its own). A column that cannot
+    /// be derived (missing, of a wrong type) is left out: each detector that needs it
+    /// then tries, and reports the error as its own.
+    pub fn prefill(&self, batch: &RecordBatch, needs: SharedNeeds) {
+        let needs = needs.0;
+        if needs.ip {
+            prefill_one(&self.ip, |out| fill_ip(batch, out));
+        }
+        if needs.actor {
+            prefill_one(&self.actor, |out| fill_actor(batch, out));
+        }
+        if needs.account {
+            prefill_one(&self.account, |out| fill_account(batch, out));
+        }
+        if needs.route {
+            prefill_one(&self.route, |out| fill_route(batch, out));
+        }
+        if needs.target {
+            prefill_one(&self.target, |out| fill_target(batch, out));
+        }
+    }
+}
+
+fn prefill_one<T>(
+    shared: &OnceLock<Vec<T>>,
+    fill: impl FnOnce(&mut Vec<T>) -> Result<(), DetectorError>,
+) {
+    let mut column = Vec::new();
+    if fill(&mut column).is_ok() {
+        let _ = shared.set(column);
+    }
+}
+
 impl ColumnBuffers {
     /// The columns `needs` asks for, derived into these buffers or, given `shared`,
     /// taken from it (and derived into it when no detector has yet).
@@ -125,41 +171,30 @@ impl ColumnBuffers {
             target,
         } = self;
         let ip = match needs.ip {
-            true => derived(shared.map(|s| &s.ip), ip, |out| {
-                string_keys(batch, events::CLIENT_IP)?.fill(IP_SEED, out);
-                Ok(())
-            })?,
+            true => derived(shared.map(|s| &s.ip), ip, |out| fill_ip(batch, out))?,
             false => &[],
         };
         let actor = match needs.actor {
             true => derived(shared.map(|s| &s.actor), actor, |out| {
-                let ips = string_keys(batch, events::CLIENT_IP)?;
-                let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-                principal_else(principal, &ips, IP_SEED, out);
-                Ok(())
+                fill_actor(batch, out)
             })?,
             false => &[],
         };
         let account = match needs.account {
             true => derived(shared.map(|s| &s.account), account, |out| {
-                let api_keys = string_keys(batch, events::API_KEY_ID)?;
-                let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-                principal_else(principal, &api_keys, API_KEY_SEED, out);
-                Ok(())
+                fill_account(batch, out)
             })?,
             false => &[],
         };
         let route = match needs.route {
             true => derived(shared.map(|s| &s.route), route, |out| {
-                string_keys(batch, events::ROUTE)?.fill(ROUTE_SEED, out);
-                Ok(())
+                fill_route(batch, out)
             })?,
             false => &[],
         };
         let target = match needs.target {
             true => derived(shared.map(|s| &s.target), target, |out| {
-                copy_targets(int64_column(batch, events::TARGET_ID)?, out);
-                Ok(())
+                fill_target(batch, out)
             })?,
             false => &[],
         };
@@ -203,6 +238,35 @@ fn derived<'a, T>(
 
 fn string_keys<'a>(batch: &'a RecordBatch, name: &str) -> Result<StringKeys<'a>, DetectorError> {
     StringKeys::new(column(batch, name)?, name)
+}
+
+fn fill_ip(batch: &RecordBatch, out: &mut Vec<u64>) -> Result<(), DetectorError> {
+    string_keys(batch, events::CLIENT_IP)?.fill(IP_SEED, out);
+    Ok(())
+}
+
+fn fill_actor(batch: &RecordBatch, out: &mut Vec<u64>) -> Result<(), DetectorError> {
+    let ips = string_keys(batch, events::CLIENT_IP)?;
+    let principal = int64_column(batch, events::PRINCIPAL_ID)?;
+    principal_else(principal, &ips, IP_SEED, out);
+    Ok(())
+}
+
+fn fill_account(batch: &RecordBatch, out: &mut Vec<u64>) -> Result<(), DetectorError> {
+    let api_keys = string_keys(batch, events::API_KEY_ID)?;
+    let principal = int64_column(batch, events::PRINCIPAL_ID)?;
+    principal_else(principal, &api_keys, API_KEY_SEED, out);
+    Ok(())
+}
+
+fn fill_route(batch: &RecordBatch, out: &mut Vec<u64>) -> Result<(), DetectorError> {
+    string_keys(batch, events::ROUTE)?.fill(ROUTE_SEED, out);
+    Ok(())
+}
+
+fn fill_target(batch: &RecordBatch, out: &mut Vec<i64>) -> Result<(), DetectorError> {
+    copy_targets(int64_column(batch, events::TARGET_ID)?, out);
+    Ok(())
 }
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, DetectorError> {

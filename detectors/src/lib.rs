@@ -18,7 +18,7 @@ mod scored;
 pub mod testing;
 
 pub use arrow_array::RecordBatch;
-pub use columns::SharedColumns;
+pub use columns::{SharedColumns, SharedNeeds};
 pub use error::DetectorError;
 pub use keys::{SlotTable, prefetch};
 pub use params::{ParamDefault, ParamInfo, ParamKind, ParamValue, Params};
@@ -45,6 +45,12 @@ pub trait Detector: Send {
         batch: &RecordBatch,
         scores: &mut Vec<f64>,
     ) -> Result<(), DetectorError>;
+    /// The columns this detector derives from a batch and takes from [`SharedColumns`],
+    /// so a runner can derive them once per batch, ahead, for every detector
+    /// ([`SharedColumns::prefill`]); none by default.
+    fn shared_needs(&self) -> SharedNeeds {
+        SharedNeeds::default()
+    }
     /// Scores like [`score_batch`](Self::score_batch), taking the columns it derives
     /// from the batch (string keys) from `shared` when another detector scoring the same
     /// batch has derived them, and leaving its own there. Gives the same scores.

@@ -4,7 +4,7 @@
 
 use arrow_array::RecordBatch;
 
-use crate::columns::{ColumnBuffers, EventView, Needs, SharedColumns};
+use crate::columns::{ColumnBuffers, EventView, Needs, SharedColumns, SharedNeeds};
 use crate::params::ParamReader;
 use crate::{Detector, DetectorError, Params};
 
@@ -64,6 +64,10 @@ impl<S: Scorer> Detector for ScoredDetector<S> {
         scores: &mut Vec<f64>,
     ) -> Result<(), DetectorError> {
         self.score_view(batch, None, scores)
+    }
+
+    fn shared_needs(&self) -> SharedNeeds {
+        SharedNeeds(self.scorer.needs())
     }
 
     fn score_batch_shared(

@@ -13,7 +13,7 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema};
 use breachlab_detectors::testing::{EventRow, SyntheticTraffic, events_batch, synthetic_events};
 use breachlab_detectors::{
-    Detector, DetectorError, ParamValue, Params, SharedColumns, build, registry,
+    Detector, DetectorError, ParamValue, Params, SharedColumns, SharedNeeds, build, registry,
 };
 
 fn detector(name: &str, assignments: &[&str]) -> Box<dyn Detector> {
@@ -137,7 +137,13 @@ mod contract {
             SUITE.iter().map(|other| detector(other, &[])).collect();
         let mut first = detector(name, &[]);
         let mut last = detector(name, &[]);
+        let mut prefilled = detector(name, &[]);
+        let all_needs = others
+            .iter()
+            .map(|other| other.shared_needs())
+            .fold(SharedNeeds::default(), SharedNeeds::union);
         let (mut first_scores, mut last_scores, mut other_scores) = (vec![], vec![], vec![]);
+        let mut prefilled_scores = vec![];
         for part in &parts {
             let shared = SharedColumns::default();
             first
@@ -150,6 +156,11 @@ mod contract {
             }
             last.score_batch_shared(part, &shared, &mut last_scores)
                 .unwrap();
+            let ahead = SharedColumns::default();
+            ahead.prefill(part, all_needs);
+            prefilled
+                .score_batch_shared(part, &ahead, &mut prefilled_scores)
+                .unwrap();
         }
         assert!(
             first_scores == alone,
@@ -159,6 +170,32 @@ mod contract {
             last_scores == alone,
             "{name}: scores change with others' columns"
         );
+        assert!(
+            prefilled_scores == alone,
+            "{name}: scores change with columns derived ahead"
+        );
+    }
+
+    /// Columns that cannot be derived ahead are left for the detector, which then names
+    /// the problem as it would alone.
+    pub fn a_column_missing_when_deriving_ahead_is_its_own_error(name: &str) {
+        let batch = synthetic_batch();
+        for column in needed_columns(name, &batch) {
+            let broken = without_column(&batch, &column);
+            let mut alone = detector(name, &[]);
+            let expected = alone.score_batch(&broken, &mut vec![]).unwrap_err();
+            let mut shared_detector = detector(name, &[]);
+            let shared = SharedColumns::default();
+            shared.prefill(&broken, shared_detector.shared_needs());
+            let error = shared_detector
+                .score_batch_shared(&broken, &shared, &mut vec![])
+                .unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                expected.to_string(),
+                "{name} without {column}"
+            );
+        }
     }
 
     pub fn never_looks_ahead(name: &str) {
@@ -348,6 +385,8 @@ macro_rules! detector_suite {
                 fn scores_do_not_depend_on_batch_size() { super::contract::scores_do_not_depend_on_batch_size(NAME) }
                 #[test]
                 fn shares_derived_columns_without_changing_scores() { super::contract::shares_derived_columns_without_changing_scores(NAME) }
+                #[test]
+                fn a_column_missing_when_deriving_ahead_is_its_own_error() { super::contract::a_column_missing_when_deriving_ahead_is_its_own_error(NAME) }
                 #[test]
                 fn never_looks_ahead() { super::contract::never_looks_ahead(NAME) }
                 #[test]

@@ -14,7 +14,7 @@ use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use breachlab_dataset::Dataset;
-use breachlab_detectors::SharedColumns;
+use breachlab_detectors::{SharedColumns, SharedNeeds};
 use breachlab_schema::events as e;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -162,12 +162,16 @@ pub(crate) fn run_pass(
 ) -> Result<PassStats, RunError> {
     let started = Instant::now();
     let columns = events_columns(lanes);
+    let shared_needs = lanes
+        .iter()
+        .map(|lane| lane.source.shared_needs())
+        .fold(SharedNeeds::default(), SharedNeeds::union);
     let workers = options.workers.clamp(1, lanes.len().max(1));
     let schedule = Schedule::new(lanes, options.cancel.clone());
     let read = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             let _guard = schedule.reader_guard();
-            read_batches(dataset, &columns, labels, options, &schedule)
+            read_batches(dataset, &columns, shared_needs, labels, options, &schedule)
         });
         for _ in 1..workers {
             scope.spawn(|| schedule.work());
@@ -215,12 +219,14 @@ fn events_columns(lanes: &[Lane]) -> Vec<&'static str> {
 
 type DecodedBatch = Result<Decoded, RunError>;
 
-/// Reads events and truth in lockstep and hands each checked pair to `schedule`, until
-/// the stream ends, a batch fails (the schedule gets its error) or the pass stops.
-/// Returns the rows read and `labels` having indexed every batch handed on.
+/// Reads events and truth in lockstep and hands each checked pair to `schedule`, with
+/// the columns `shared_needs` asks for derived, until the stream ends, a batch fails (the
+/// schedule gets its error) or the pass stops. Returns the rows read and `labels` having
+/// indexed every batch handed on.
 fn read_batches(
     dataset: &Dataset,
     columns: &[&str],
+    shared_needs: SharedNeeds,
     mut labels: Option<LabelIndex>,
     options: &RunOptions,
     schedule: &Schedule<'_>,
@@ -257,6 +263,7 @@ fn read_batches(
         match decoded {
             Ok(batch) => {
                 rows += batch.events.num_rows() as u64;
+                batch.shared.prefill(&batch.events, shared_needs);
                 if !schedule.push(batch) {
                     break;
                 }

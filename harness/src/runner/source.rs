@@ -7,7 +7,9 @@
 use super::RunError;
 use crate::report::ThresholdSource;
 use arrow_array::RecordBatch;
-use breachlab_detectors::{Detector, DetectorError, ParamValue, Params, SharedColumns};
+use breachlab_detectors::{
+    Detector, DetectorError, ParamValue, Params, SharedColumns, SharedNeeds,
+};
 use std::sync::Arc;
 
 /// A failure of one source: the runner records it for that source and goes on with the
@@ -54,8 +56,13 @@ pub trait ScoreSource: Send {
         batch: &RecordBatch,
         scores: &mut Vec<f64>,
     ) -> Result<(), SourceError>;
-    /// Scores like [`score_batch`](Self::score_batch); a built-in detector shares the
-    /// columns it derives from `batch` with the others scoring it through `shared`.
+    /// The columns a built-in detector derives from each batch, which the runner derives
+    /// once for all of them ([`SharedColumns::prefill`]); none for other sources.
+    fn shared_needs(&self) -> SharedNeeds {
+        SharedNeeds::default()
+    }
+    /// Scores like [`score_batch`](Self::score_batch); a built-in detector takes the
+    /// columns it derives from `batch` from `shared` when they are there.
     fn score_batch_shared(
         &mut self,
         batch: &RecordBatch,
@@ -105,6 +112,10 @@ impl ScoreSource for BuiltinSource {
         scores: &mut Vec<f64>,
     ) -> Result<(), SourceError> {
         Ok(self.detector.score_batch(batch, scores)?)
+    }
+
+    fn shared_needs(&self) -> SharedNeeds {
+        self.detector.shared_needs()
     }
 
     fn score_batch_shared(
