@@ -96,9 +96,10 @@ pub(crate) struct ColumnBuffers {
 }
 
 /// The derived columns of one batch (string keys, targets), kept for every detector that
-/// scores the same batch: the first to need a column computes it, the others read it.
+/// scores the same batch: a runner derives them ahead with [`prefill`](Self::prefill),
+/// else the first detector to need a column derives it and the others read it.
 /// Detectors scoring one batch side by side would otherwise each hash the same strings.
-/// Make a fresh one for each batch; it must never see another batch.
+/// Make a fresh one for each batch; a column whose length is not the batch's is not used.
 #[derive(Default)]
 pub struct SharedColumns {
     ip: OnceLock<Vec<u64>>,
@@ -170,36 +171,37 @@ impl ColumnBuffers {
             route,
             target,
         } = self;
+        let rows = batch.num_rows();
         let ip = match needs.ip {
-            true => derived(shared.map(|s| &s.ip), ip, |out| fill_ip(batch, out))?,
+            true => derived(rows, shared.map(|s| &s.ip), ip, |out| fill_ip(batch, out))?,
             false => &[],
         };
         let actor = match needs.actor {
-            true => derived(shared.map(|s| &s.actor), actor, |out| {
+            true => derived(rows, shared.map(|s| &s.actor), actor, |out| {
                 fill_actor(batch, out)
             })?,
             false => &[],
         };
         let account = match needs.account {
-            true => derived(shared.map(|s| &s.account), account, |out| {
+            true => derived(rows, shared.map(|s| &s.account), account, |out| {
                 fill_account(batch, out)
             })?,
             false => &[],
         };
         let route = match needs.route {
-            true => derived(shared.map(|s| &s.route), route, |out| {
+            true => derived(rows, shared.map(|s| &s.route), route, |out| {
                 fill_route(batch, out)
             })?,
             false => &[],
         };
         let target = match needs.target {
-            true => derived(shared.map(|s| &s.target), target, |out| {
+            true => derived(rows, shared.map(|s| &s.target), target, |out| {
                 fill_target(batch, out)
             })?,
             false => &[],
         };
         Ok(EventView {
-            rows: batch.num_rows(),
+            rows,
             ts: if needs.ts { timestamps(batch)? } else { &[] },
             event_id: if needs.event_id {
                 int64_column(batch, events::EVENT_ID)?.values()
@@ -216,10 +218,11 @@ impl ColumnBuffers {
     }
 }
 
-/// A derived column: `fill`ed into `own`, or into `shared` unless it is there already.
-/// Two detectors deriving the same column at once both compute it; they get equal
-/// columns, and the first one stored is kept.
+/// A derived column of a batch of `rows` rows: `fill`ed into `own`, or into `shared`
+/// unless it is there already. Two detectors deriving the same column at once both
+/// compute it; they get equal columns, and the first one stored is kept.
 fn derived<'a, T>(
+    rows: usize,
     shared: Option<&'a OnceLock<Vec<T>>>,
     own: &'a mut Vec<T>,
     fill: impl FnOnce(&mut Vec<T>) -> Result<(), DetectorError>,
@@ -228,12 +231,18 @@ fn derived<'a, T>(
         fill(own)?;
         return Ok(own);
     };
-    if let Some(column) = shared.get() {
-        return Ok(column);
+    match shared.get() {
+        Some(column) if column.len() == rows => Ok(column),
+        Some(_) => {
+            fill(own)?;
+            Ok(own)
+        }
+        None => {
+            let mut column = Vec::new();
+            fill(&mut column)?;
+            Ok(shared.get_or_init(|| column))
+        }
     }
-    let mut column = Vec::new();
-    fill(&mut column)?;
-    Ok(shared.get_or_init(|| column))
 }
 
 fn string_keys<'a>(batch: &'a RecordBatch, name: &str) -> Result<StringKeys<'a>, DetectorError> {

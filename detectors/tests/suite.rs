@@ -144,6 +144,11 @@ mod contract {
             .fold(SharedNeeds::default(), SharedNeeds::union);
         let (mut first_scores, mut last_scores, mut other_scores) = (vec![], vec![], vec![]);
         let mut prefilled_scores = vec![];
+        // Columns of another batch, which no detector may use for this one.
+        let stale = SharedColumns::default();
+        stale.prefill(&synthetic_batch(), all_needs);
+        let mut misled = detector(name, &[]);
+        let mut misled_scores = vec![];
         for part in &parts {
             let shared = SharedColumns::default();
             first
@@ -161,6 +166,9 @@ mod contract {
             prefilled
                 .score_batch_shared(part, &ahead, &mut prefilled_scores)
                 .unwrap();
+            misled
+                .score_batch_shared(part, &stale, &mut misled_scores)
+                .unwrap();
         }
         assert!(
             first_scores == alone,
@@ -173,6 +181,10 @@ mod contract {
         assert!(
             prefilled_scores == alone,
             "{name}: scores change with columns derived ahead"
+        );
+        assert!(
+            misled_scores == alone,
+            "{name}: used the columns of another batch"
         );
     }
 
