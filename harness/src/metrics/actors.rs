@@ -18,7 +18,6 @@ pub(crate) struct FlaggedActors {
 }
 
 impl FlaggedActors {
-    /// Feeds one flagged event of `actor` to its alarm.
     /// Adds the flagged `rows` of `batch`, in order, to their actors' alarms. Each
     /// actor's open alarm is a random access into a table as large as the population,
     /// so the one a few flagged rows ahead is fetched into cache meanwhile.
@@ -48,6 +47,7 @@ impl FlaggedActors {
         }
     }
 
+    /// Closes every still-open alarm into `alarms`; the actors stay flagged.
     pub(crate) fn close_open_alarms(&self, alarms: &mut AlarmCounter) {
         for alarm in self.open_alarms.iter().flatten() {
             alarms.close(*alarm);
