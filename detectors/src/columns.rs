@@ -12,7 +12,6 @@ use arrow_array::types::{Int16Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, GenericStringArray, OffsetSizeTrait, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use breachlab_schema::events;
-use std::sync::OnceLock;
 
 use crate::DetectorError;
 use crate::keys::{
@@ -95,18 +94,19 @@ pub(crate) struct ColumnBuffers {
     target: Vec<i64>,
 }
 
-/// The derived columns of one batch (string keys, targets), kept for every detector that
-/// scores the same batch: a runner derives them ahead with [`prefill`](Self::prefill),
-/// else the first detector to need a column derives it and the others read it.
-/// Detectors scoring one batch side by side would otherwise each hash the same strings.
-/// Make a fresh one for each batch; a column whose length is not the batch's is not used.
+/// The derived columns of one batch (string keys, targets), derived once by a runner for
+/// every detector that scores the batch: detectors scoring one batch side by side would
+/// otherwise each hash the same strings, and each count that time as its own. A column
+/// not derived here (not asked for, or missing or of a wrong type in the batch) is
+/// derived by each detector that needs it, which then reports any error as its own.
+/// A column whose length is not the batch's is never used.
 #[derive(Default)]
 pub struct SharedColumns {
-    ip: OnceLock<Vec<u64>>,
-    actor: OnceLock<Vec<u64>>,
-    account: OnceLock<Vec<u64>>,
-    route: OnceLock<Vec<u64>>,
-    target: OnceLock<Vec<i64>>,
+    ip: Option<Vec<u64>>,
+    actor: Option<Vec<u64>>,
+    account: Option<Vec<u64>>,
+    route: Option<Vec<u64>>,
+    target: Option<Vec<i64>>,
 }
 
 /// The derived columns some detectors take from [`SharedColumns`]: the union over the
@@ -121,43 +121,29 @@ impl SharedNeeds {
 }
 
 impl SharedColumns {
-    /// Derives now the columns `needs` asks for, so that no detector scoring `batch`
-    /// derives them itself (nor has that time counted as its own). A column that cannot
-    /// be derived (missing, of a wrong type) is left out: each detector that needs it
-    /// then tries, and reports the error as its own.
-    pub fn prefill(&self, batch: &RecordBatch, needs: SharedNeeds) {
+    /// The columns of `batch` that `needs` asks for.
+    pub fn derive(batch: &RecordBatch, needs: SharedNeeds) -> Self {
         let needs = needs.0;
-        if needs.ip {
-            prefill_one(&self.ip, |out| fill_ip(batch, out));
-        }
-        if needs.actor {
-            prefill_one(&self.actor, |out| fill_actor(batch, out));
-        }
-        if needs.account {
-            prefill_one(&self.account, |out| fill_account(batch, out));
-        }
-        if needs.route {
-            prefill_one(&self.route, |out| fill_route(batch, out));
-        }
-        if needs.target {
-            prefill_one(&self.target, |out| fill_target(batch, out));
+        SharedColumns {
+            ip: derive_if(needs.ip, batch, fill_ip),
+            actor: derive_if(needs.actor, batch, fill_actor),
+            account: derive_if(needs.account, batch, fill_account),
+            route: derive_if(needs.route, batch, fill_route),
+            target: derive_if(needs.target, batch, fill_target),
         }
     }
 }
 
-fn prefill_one<T>(
-    shared: &OnceLock<Vec<T>>,
-    fill: impl FnOnce(&mut Vec<T>) -> Result<(), DetectorError>,
-) {
+type Fill<T> = fn(&RecordBatch, &mut Vec<T>) -> Result<(), DetectorError>;
+
+fn derive_if<T>(needed: bool, batch: &RecordBatch, fill: Fill<T>) -> Option<Vec<T>> {
     let mut column = Vec::new();
-    if fill(&mut column).is_ok() {
-        let _ = shared.set(column);
-    }
+    (needed && fill(batch, &mut column).is_ok()).then_some(column)
 }
 
 impl ColumnBuffers {
-    /// The columns `needs` asks for, derived into these buffers or, given `shared`,
-    /// taken from it (and derived into it when no detector has yet).
+    /// The columns `needs` asks for: taken from `shared` where it holds them, else
+    /// derived into these buffers.
     pub fn view<'a>(
         &'a mut self,
         batch: &'a RecordBatch,
@@ -171,76 +157,71 @@ impl ColumnBuffers {
             route,
             target,
         } = self;
-        let rows = batch.num_rows();
-        let ip = match needs.ip {
-            true => derived(rows, shared.map(|s| &s.ip), ip, |out| fill_ip(batch, out))?,
-            false => &[],
-        };
-        let actor = match needs.actor {
-            true => derived(rows, shared.map(|s| &s.actor), actor, |out| {
-                fill_actor(batch, out)
-            })?,
-            false => &[],
-        };
-        let account = match needs.account {
-            true => derived(rows, shared.map(|s| &s.account), account, |out| {
-                fill_account(batch, out)
-            })?,
-            false => &[],
-        };
-        let route = match needs.route {
-            true => derived(rows, shared.map(|s| &s.route), route, |out| {
-                fill_route(batch, out)
-            })?,
-            false => &[],
-        };
-        let target = match needs.target {
-            true => derived(rows, shared.map(|s| &s.target), target, |out| {
-                fill_target(batch, out)
-            })?,
-            false => &[],
-        };
         Ok(EventView {
-            rows,
+            rows: batch.num_rows(),
             ts: if needs.ts { timestamps(batch)? } else { &[] },
             event_id: if needs.event_id {
                 int64_column(batch, events::EVENT_ID)?.values()
             } else {
                 &[]
             },
-            ip,
-            actor,
-            account,
-            route,
-            target,
+            ip: derived(
+                needs.ip,
+                shared.and_then(|s| s.ip.as_deref()),
+                batch,
+                ip,
+                fill_ip,
+            )?,
+            actor: derived(
+                needs.actor,
+                shared.and_then(|s| s.actor.as_deref()),
+                batch,
+                actor,
+                fill_actor,
+            )?,
+            account: derived(
+                needs.account,
+                shared.and_then(|s| s.account.as_deref()),
+                batch,
+                account,
+                fill_account,
+            )?,
+            route: derived(
+                needs.route,
+                shared.and_then(|s| s.route.as_deref()),
+                batch,
+                route,
+                fill_route,
+            )?,
+            target: derived(
+                needs.target,
+                shared.and_then(|s| s.target.as_deref()),
+                batch,
+                target,
+                fill_target,
+            )?,
             status: if needs.status { statuses(batch)? } else { &[] },
         })
     }
 }
 
-/// A derived column of a batch of `rows` rows: `fill`ed into `own`, or into `shared`
-/// unless it is there already. Two detectors deriving the same column at once both
-/// compute it; they get equal columns, and the first one stored is kept.
+/// A derived column, empty when not `needed`: the one derived `ahead` when it is there
+/// with a row per row of `batch`, else `fill`ed into `own`.
 fn derived<'a, T>(
-    rows: usize,
-    shared: Option<&'a OnceLock<Vec<T>>>,
+    needed: bool,
+    ahead: Option<&'a [T]>,
+    batch: &RecordBatch,
     own: &'a mut Vec<T>,
-    fill: impl FnOnce(&mut Vec<T>) -> Result<(), DetectorError>,
+    fill: Fill<T>,
 ) -> Result<&'a [T], DetectorError> {
-    let Some(shared) = shared else {
-        fill(own)?;
-        return Ok(own);
-    };
-    match shared.get() {
-        Some(column) if column.len() == rows => Ok(column),
-        Some(_) => {
-            fill(own)?;
+    if !needed {
+        return Ok(&[]);
+    }
+    match ahead {
+        Some(column) if column.len() == batch.num_rows() => Ok(column),
+        _ => {
+            fill(batch, own)?;
             Ok(own)
-        }
-        None => {
-            let mut column = Vec::new();
-            fill(&mut column)?;
-            Ok(shared.get_or_init(|| column))
         }
     }
 }

@@ -69,13 +69,15 @@ pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<PassThroughHasher
 /// up (a std `HashMap` hides where its entries live). Kept at most three quarters full; entries
 /// are removed in bulk by a pass that re-places the rest, so no tombstones accumulate.
 ///
-/// Keys must be well spread in their high bits after a multiplication (hashes, or
-/// integers: Fibonacci hashing spreads consecutive ones); key 0 is reserved for the
-/// empty entry and must never be looked up.
+/// Any `u64` is a key; keys should be well spread in their high bits after a
+/// multiplication (hashes, or integers: Fibonacci hashing spreads consecutive ones).
 #[derive(Default, Clone)]
 pub struct SlotTable {
-    /// `(key, slot)`, key [`NO_KEY`] for an empty entry.
+    /// `(key, slot)`, key [`NO_KEY`] (0) for an empty entry.
     entries: Vec<(u64, u32)>,
+    /// The slot of key 0, which cannot live in `entries` since 0 marks an empty one.
+    zero_key_slot: Option<u32>,
+    /// Occupied entries (key 0 not counted).
     len: usize,
     /// `64 - log2(entries.len())`.
     shift: u32,
@@ -106,10 +108,12 @@ impl SlotTable {
         }
     }
 
-    /// The slot of `key` (never [`NO_KEY`]), inserting `fresh` when absent.
+    /// The slot of `key`, inserting `fresh` when absent.
     #[inline]
     pub fn get_or_insert(&mut self, key: u64, fresh: u32) -> u32 {
-        debug_assert_ne!(key, NO_KEY);
+        if key == NO_KEY {
+            return *self.zero_key_slot.get_or_insert(fresh);
+        }
         if 4 * (self.len + 1) > 3 * self.entries.len() {
             self.grow();
         }
@@ -131,6 +135,9 @@ impl SlotTable {
 
     /// Keeps only the entries whose slot `keep` accepts, in one pass over the table.
     pub fn retain_slots(&mut self, mut keep: impl FnMut(u32) -> bool) {
+        if self.zero_key_slot.is_some_and(|slot| !keep(slot)) {
+            self.zero_key_slot = None;
+        }
         // Start after an empty entry (there is one: the table is at most three quarters full), so
         // each cluster of occupied entries is walked from its start. Past a removed
         // entry, the rest of its cluster may be unreachable from their home: each is
@@ -156,10 +163,11 @@ impl SlotTable {
         }
     }
 
-    /// Empties the table and inserts `entries` (distinct keys, none [`NO_KEY`]): cheaper
-    /// than [`retain_slots`](Self::retain_slots) when most entries go.
+    /// Empties the table and inserts `entries` (distinct keys): cheaper than
+    /// [`retain_slots`](Self::retain_slots) when most entries go.
     pub fn rebuild(&mut self, entries: impl Iterator<Item = (u64, u32)>) {
         self.entries.fill((NO_KEY, 0));
+        self.zero_key_slot = None;
         self.len = 0;
         for (key, slot) in entries {
             self.get_or_insert(key, slot);
@@ -333,6 +341,28 @@ mod tests {
             assert_eq!(table.get_or_insert(key, u32::MAX), slot);
         }
         assert_eq!(table.len, expected.len());
+    }
+
+    #[test]
+    fn key_zero_is_a_key_like_any_other() {
+        let mut table = SlotTable::default();
+        assert_eq!(table.get_or_insert(0, 7), 7);
+        for key in 1..5_000u64 {
+            table.get_or_insert(key, key as u32);
+        }
+        assert_eq!(table.get_or_insert(0, 99), 7, "kept through growth");
+        table.retain_slots(|slot| slot != 3);
+        assert_eq!(
+            table.get_or_insert(0, 99),
+            7,
+            "kept by a retain that keeps it"
+        );
+        table.retain_slots(|slot| slot != 7);
+        assert_eq!(table.get_or_insert(0, 11), 11, "dropped by a retain");
+        table.rebuild([(0, 21), (5, 22)].into_iter());
+        assert_eq!(table.get_or_insert(0, 99), 21);
+        assert_eq!(table.get_or_insert(5, 99), 22);
+        assert_eq!(table.get_or_insert(6, 23), 23, "others were dropped");
     }
 
     #[test]

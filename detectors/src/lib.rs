@@ -47,13 +47,13 @@ pub trait Detector: Send {
     ) -> Result<(), DetectorError>;
     /// The columns this detector derives from a batch and takes from [`SharedColumns`],
     /// so a runner can derive them once per batch, ahead, for every detector
-    /// ([`SharedColumns::prefill`]); none by default.
+    /// ([`SharedColumns::derive`]); none by default.
     fn shared_needs(&self) -> SharedNeeds {
         SharedNeeds::default()
     }
     /// Scores like [`score_batch`](Self::score_batch), taking the columns it derives
-    /// from the batch (string keys) from `shared` when another detector scoring the same
-    /// batch has derived them, and leaving its own there. Gives the same scores.
+    /// from the batch (string keys) from `shared` where they were derived ahead. Gives
+    /// the same scores.
     fn score_batch_shared(
         &mut self,
         batch: &RecordBatch,

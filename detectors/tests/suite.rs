@@ -128,8 +128,8 @@ mod contract {
         }
     }
 
-    /// Scored side by side with every other detector, each batch's derived columns
-    /// coming from whichever detector derived them first, the scores stay the same.
+    /// Scored side by side with every other detector, on columns derived ahead once for
+    /// all of them, or on none, or on another batch's, the scores stay the same.
     pub fn shares_derived_columns_without_changing_scores(name: &str) {
         let parts = chunks(&synthetic_batch(), 1000);
         let alone = score_batches(detector(name, &[]).as_mut(), &parts);
@@ -145,26 +145,24 @@ mod contract {
         let (mut first_scores, mut last_scores, mut other_scores) = (vec![], vec![], vec![]);
         let mut prefilled_scores = vec![];
         // Columns of another batch, which no detector may use for this one.
-        let stale = SharedColumns::default();
-        stale.prefill(&synthetic_batch(), all_needs);
+        let stale = SharedColumns::derive(&synthetic_batch(), all_needs);
         let mut misled = detector(name, &[]);
         let mut misled_scores = vec![];
         for part in &parts {
-            let shared = SharedColumns::default();
+            let nothing_ahead = SharedColumns::default();
             first
-                .score_batch_shared(part, &shared, &mut first_scores)
+                .score_batch_shared(part, &nothing_ahead, &mut first_scores)
+                .unwrap();
+            let ahead = SharedColumns::derive(part, all_needs);
+            prefilled
+                .score_batch_shared(part, &ahead, &mut prefilled_scores)
                 .unwrap();
             for other in others.iter_mut() {
                 other
-                    .score_batch_shared(part, &shared, &mut other_scores)
+                    .score_batch_shared(part, &ahead, &mut other_scores)
                     .unwrap();
             }
-            last.score_batch_shared(part, &shared, &mut last_scores)
-                .unwrap();
-            let ahead = SharedColumns::default();
-            ahead.prefill(part, all_needs);
-            prefilled
-                .score_batch_shared(part, &ahead, &mut prefilled_scores)
+            last.score_batch_shared(part, &ahead, &mut last_scores)
                 .unwrap();
             misled
                 .score_batch_shared(part, &stale, &mut misled_scores)
@@ -172,11 +170,11 @@ mod contract {
         }
         assert!(
             first_scores == alone,
-            "{name}: scores change when deriving for others"
+            "{name}: scores change with nothing derived ahead"
         );
         assert!(
             last_scores == alone,
-            "{name}: scores change with others' columns"
+            "{name}: scores change after others read the columns"
         );
         assert!(
             prefilled_scores == alone,
@@ -197,8 +195,7 @@ mod contract {
             let mut alone = detector(name, &[]);
             let expected = alone.score_batch(&broken, &mut vec![]).unwrap_err();
             let mut shared_detector = detector(name, &[]);
-            let shared = SharedColumns::default();
-            shared.prefill(&broken, shared_detector.shared_needs());
+            let shared = SharedColumns::derive(&broken, shared_detector.shared_needs());
             let error = shared_detector
                 .score_batch_shared(&broken, &shared, &mut vec![])
                 .unwrap_err();

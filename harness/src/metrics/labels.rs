@@ -100,7 +100,8 @@ pub struct LabelIndex {
     roles: HashMap<i32, CampaignRole, FixedState>,
     pub(crate) campaigns: Vec<CampaignTotals>,
     pub(crate) cohorts: Vec<CohortTotals>,
-    actor_slots: ActorSlots,
+    /// The dense index of each actor id (its bits as the key), assigned on first sight.
+    actor_slots: SlotTable,
     /// Per dense actor index: whether any of its events is an attack.
     pub(crate) attackers: Vec<bool>,
     pub(crate) events: u64,
@@ -134,7 +135,7 @@ impl LabelIndex {
             roles,
             campaigns: attack_campaigns,
             cohorts,
-            actor_slots: ActorSlots::default(),
+            actor_slots: SlotTable::default(),
             attackers: Vec::new(),
             events: 0,
             attack_events: 0,
@@ -183,10 +184,10 @@ impl LabelIndex {
         let ids = labels.actor_id;
         for (row, (&actor_id, &is_attack)) in ids.iter().zip(labels.is_attack).enumerate() {
             if let Some(&ahead) = ids.get(row + PREFETCH_ROWS) {
-                self.actor_slots.prefetch(ahead);
+                self.actor_slots.prefetch(ahead as u64);
             }
             let next = self.attackers.len() as u32;
-            let slot = self.actor_slots.get_or_insert(actor_id, next);
+            let slot = self.actor_slots.get_or_insert(actor_id as u64, next);
             if slot == next {
                 self.attackers.push(false);
             }
@@ -236,30 +237,6 @@ impl LabelIndex {
 /// population does not fit in cache, and a lookup waiting on memory is most of its cost.
 const PREFETCH_ROWS: usize = 16;
 
-/// The dense index of each actor id, assigned on first sight.
-#[derive(Debug, Clone, Default)]
-struct ActorSlots {
-    table: SlotTable,
-    /// The slot of actor id 0, whose key the table reserves for its empty entries.
-    zero: Option<u32>,
-}
-
-impl ActorSlots {
-    fn prefetch(&self, actor_id: i64) {
-        if actor_id != 0 {
-            self.table.prefetch(actor_id as u64);
-        }
-    }
-
-    /// The slot of `actor_id`, `fresh` when it is new.
-    fn get_or_insert(&mut self, actor_id: i64, fresh: u32) -> u32 {
-        match actor_id {
-            0 => *self.zero.get_or_insert(fresh),
-            id => self.table.get_or_insert(id as u64, fresh),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,8 +257,8 @@ mod tests {
 
     #[test]
     fn actors_get_dense_indexes_in_order_of_first_sight_across_batches() {
-        // Edge ids (0 is the table's reserved key), then enough sparse ids to make the
-        // table grow several times, each seen twice.
+        // Edge ids (0 is the key the slot table keeps beside its entries), then enough
+        // sparse ids to make the table grow several times, each seen twice.
         let mut ids = vec![0, -1, i64::MIN, i64::MAX, 0, 1, -1];
         ids.extend((0..5000).map(|i| 9_000_000_000_000 + 1024 * i));
         ids.extend((0..5000).rev().map(|i| 9_000_000_000_000 + 1024 * i));

@@ -365,7 +365,7 @@ impl RankedScores {
     }
 
     /// Every ranking metric: one walk over the distinct scores for average precision,
-    /// the best F1 and how many steps there are, saving its position every
+    /// the best F1 and how many steps there are (the walk counts them), saving its position every
     /// [`CHECKPOINT_STEPS`] steps; the curve, evenly thinned, is then read from there.
     pub(crate) fn metrics(&self, max_curve_points: usize) -> RankingMetrics {
         let mut walk = RankingWalk::default();
@@ -378,7 +378,6 @@ impl RankedScores {
             let Some(step) = steps.next() else {
                 break;
             };
-            walk.steps += 1;
             // A step that gains no attack event adds nothing to the area and, having
             // more false positives at the same true positives, cannot raise the F1.
             if step.true_positives > walk.previous_true_positives {
@@ -388,7 +387,7 @@ impl RankedScores {
         RankingMetrics {
             average_precision: walk.area,
             best_f1: walk.best,
-            pr_curve: self.pr_curve(walk.steps, max_curve_points, &checkpoints),
+            pr_curve: self.pr_curve(steps.taken, max_curve_points, &checkpoints),
         }
     }
 
@@ -466,7 +465,6 @@ pub(crate) struct RankingMetrics {
 /// What one walk down the distinct scores accumulates.
 #[derive(Default)]
 struct RankingWalk {
-    steps: usize,
     previous_true_positives: u64,
     area: f64,
     best: Option<UpperBound>,

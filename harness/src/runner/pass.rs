@@ -6,7 +6,7 @@
 //! Only the events columns the sources declare are decoded, on a reader thread that
 //! stays a few batches ahead of the scoring.
 
-use super::schedule::Schedule;
+use super::schedule::{Schedule, reader_panicked};
 use super::truth::{TRUTH_COLUMNS, TruthColumns};
 use super::{RunError, RunOptions, ScoreSource, SourceError};
 use crate::metrics::{BenignScoreCollector, DetectorTally, IndexedBatch, LabelColumns, LabelIndex};
@@ -33,9 +33,10 @@ pub(crate) struct Lane {
     pub source: Box<dyn ScoreSource>,
     pub sink: Sink,
     pub scores: Vec<f64>,
-    /// Time spent inside `score_batch`.
+    /// Time spent inside the source's scoring calls.
     pub busy: Duration,
-    /// Time the last batch took, scoring and sinking: the longest go first next batch.
+    /// Time the last batch took, scoring and sinking: of lanes equally far behind, the
+    /// longest go first.
     pub(super) last_batch: Duration,
     pub failure: Option<SourceError>,
 }
@@ -180,8 +181,7 @@ pub(crate) fn run_pass(
         reader.join()
     });
     schedule.into_outcome()?;
-    let (rows, labels) =
-        read.map_err(|_| RunError::Refused("the dataset reader panicked".to_string()))?;
+    let (rows, labels) = read.map_err(|_| reader_panicked())?;
     for lane in lanes.iter_mut() {
         lane.finish();
     }
@@ -261,9 +261,9 @@ fn read_batches(
             )),
         };
         match decoded {
-            Ok(batch) => {
+            Ok(mut batch) => {
                 rows += batch.events.num_rows() as u64;
-                batch.shared.prefill(&batch.events, shared_needs);
+                batch.shared = SharedColumns::derive(&batch.events, shared_needs);
                 if !schedule.push(batch) {
                     break;
                 }

@@ -46,8 +46,6 @@ struct LaneSlot<'l> {
     lane: Option<&'l mut Lane>,
     /// The number of the next batch this lane scores.
     next: usize,
-    /// How long its last batch took: of lanes equally far behind, the longest go first.
-    last_batch: Duration,
 }
 
 /// One batch for one lane, taken by a worker.
@@ -64,7 +62,6 @@ impl<'l> Schedule<'l> {
             .map(|lane| LaneSlot {
                 lane: Some(lane),
                 next: 0,
-                last_batch: Duration::ZERO,
             })
             .collect();
         Schedule {
@@ -150,7 +147,6 @@ impl<'l> Schedule<'l> {
     fn return_job(&self, job: Job<'l>) {
         let mut state = self.lock();
         let slot = &mut state.lanes[job.slot];
-        slot.last_batch = job.lane.last_batch;
         slot.lane = Some(job.lane);
         slot.next += 1;
         state.drop_scored_batches();
@@ -174,6 +170,11 @@ impl<'l> Schedule<'l> {
     }
 }
 
+/// The error of a pass whose reader panicked.
+pub(crate) fn reader_panicked() -> RunError {
+    RunError::Refused("the dataset reader panicked".to_string())
+}
+
 /// See [`Schedule::reader_guard`].
 pub(crate) struct ReaderGuard<'s, 'l> {
     schedule: &'s Schedule<'l>,
@@ -182,24 +183,25 @@ pub(crate) struct ReaderGuard<'s, 'l> {
 impl Drop for ReaderGuard<'_, '_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.schedule
-                .fail(RunError::Refused("the dataset reader panicked".to_string()));
+            self.schedule.fail(reader_panicked());
         }
         self.schedule.end();
     }
 }
 
 impl<'l> State<'l> {
-    /// The free lane furthest behind whose next batch is decoded, taken out of its slot.
+    /// The free lane furthest behind whose next batch is decoded, taken out of its slot;
+    /// of lanes equally far behind, the one whose last batch took longest.
     fn take_job(&mut self) -> Option<Job<'l>> {
         let available = self.first + self.window.len();
         let slot = self
             .lanes
             .iter()
             .enumerate()
-            .filter(|(_, slot)| slot.lane.is_some() && slot.next < available)
-            .min_by_key(|(_, slot)| (slot.next, std::cmp::Reverse(slot.last_batch)))
-            .map(|(index, _)| index)?;
+            .filter(|(_, slot)| slot.next < available)
+            .filter_map(|(index, slot)| Some((index, slot.next, slot.lane.as_ref()?.last_batch)))
+            .min_by_key(|&(_, next, last_batch)| (next, std::cmp::Reverse(last_batch)))
+            .map(|(index, _, _)| index)?;
         let lane_slot = &mut self.lanes[slot];
         let lane = lane_slot.lane.take()?;
         let batch = Arc::clone(&self.window[lane_slot.next - self.first]);
@@ -215,9 +217,10 @@ impl<'l> State<'l> {
         }
     }
 
-    /// Every batch of the stream has been scored by every lane.
+    /// Every batch of the stream has been scored by every lane. (A batch leaves the
+    /// window only once every lane has returned from it, so no lane is busy then.)
     fn finished(&self) -> bool {
-        self.ended && self.window.is_empty() && self.lanes.iter().all(|slot| slot.lane.is_some())
+        self.ended && self.window.is_empty()
     }
 }
 

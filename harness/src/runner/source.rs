@@ -57,7 +57,7 @@ pub trait ScoreSource: Send {
         scores: &mut Vec<f64>,
     ) -> Result<(), SourceError>;
     /// The columns a built-in detector derives from each batch, which the runner derives
-    /// once for all of them ([`SharedColumns::prefill`]); none for other sources.
+    /// once for all of them ([`SharedColumns::derive`]); none for other sources.
     fn shared_needs(&self) -> SharedNeeds {
         SharedNeeds::default()
     }
