@@ -365,29 +365,8 @@ fn check_lockstep(
 mod tests {
     use super::*;
     use crate::runner::BuiltinSource;
+    use crate::runner::source::ClosureSource;
     use breachlab_detectors::Params;
-
-    struct ReadsAnything;
-
-    impl ScoreSource for ReadsAnything {
-        fn name(&self) -> &str {
-            "reads-anything"
-        }
-        fn params(&self) -> serde_json::Value {
-            serde_json::Value::Null
-        }
-        fn default_threshold(&self) -> f64 {
-            1.0
-        }
-        fn score_batch(
-            &mut self,
-            batch: &RecordBatch,
-            scores: &mut Vec<f64>,
-        ) -> Result<(), SourceError> {
-            scores.resize(scores.len() + batch.num_rows(), 0.0);
-            Ok(())
-        }
-    }
 
     fn lane(source: Box<dyn ScoreSource>) -> Lane {
         Lane::new(source, Sink::Benign(BenignScoreCollector::default()))
@@ -414,7 +393,11 @@ mod tests {
 
     #[test]
     fn decodes_every_column_when_a_source_declares_none() {
-        let lanes = [builtin("ip-rate"), lane(Box::new(ReadsAnything))];
+        let reads_anything = ClosureSource(|batch: &RecordBatch, scores: &mut Vec<f64>| {
+            scores.resize(scores.len() + batch.num_rows(), 0.0);
+            Ok(())
+        });
+        let lanes = [builtin("ip-rate"), lane(Box::new(reads_anything))];
         assert!(events_columns(&lanes).is_empty());
     }
 }

@@ -228,9 +228,10 @@ impl<'l> State<'l> {
 mod tests {
     use super::*;
     use crate::metrics::BenignScoreCollector;
+    use crate::runner::SourceError;
     use crate::runner::pass::Sink;
+    use crate::runner::source::ClosureSource;
     use crate::runner::truth::TruthColumns;
-    use crate::runner::{ScoreSource, SourceError};
     use arrow_array::cast::AsArray;
     use arrow_array::types::Int64Type;
     use arrow_array::{Int64Array, RecordBatch};
@@ -238,8 +239,9 @@ mod tests {
 
     const ROWS: usize = 3;
 
-    /// Records the first event id of each batch it scores; a slow one sleeps per batch.
-    /// `progress[me]` counts its batches; it records how far it ran ahead of the others.
+    /// Lane `me` records the first event id of each batch it scores, sleeping `delay`
+    /// per batch; `progress[me]` counts its batches, and `most_ahead` how far any lane
+    /// ran ahead of the slowest.
     struct Recorder {
         me: usize,
         seen: Arc<Mutex<Vec<i64>>>,
@@ -248,21 +250,8 @@ mod tests {
         delay: Duration,
     }
 
-    impl ScoreSource for Recorder {
-        fn name(&self) -> &str {
-            "recorder"
-        }
-        fn params(&self) -> serde_json::Value {
-            serde_json::Value::Null
-        }
-        fn default_threshold(&self) -> f64 {
-            1.0
-        }
-        fn score_batch(
-            &mut self,
-            batch: &RecordBatch,
-            scores: &mut Vec<f64>,
-        ) -> Result<(), SourceError> {
+    impl Recorder {
+        fn score(&self, batch: &RecordBatch, scores: &mut Vec<f64>) -> Result<(), SourceError> {
             std::thread::sleep(self.delay);
             let ids = batch.column(0).as_primitive::<Int64Type>();
             self.seen.lock().unwrap().push(ids.value(0));
@@ -290,13 +279,16 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(me, &delay)| {
-                let source = Recorder {
+                let recorder = Recorder {
                     me,
                     seen: Arc::clone(&seen[me]),
                     progress: Arc::clone(&progress),
                     most_ahead: Arc::clone(&most_ahead),
                     delay: Duration::from_millis(delay),
                 };
+                let source = ClosureSource(move |batch: &RecordBatch, scores: &mut Vec<f64>| {
+                    recorder.score(batch, scores)
+                });
                 Lane::new(
                     Box::new(source),
                     Sink::Benign(BenignScoreCollector::default()),

@@ -128,6 +128,34 @@ impl ScoreSource for BuiltinSource {
     }
 }
 
+/// A source that scores with a closure and declares no columns, for tests of the
+/// runner's own machinery.
+#[cfg(test)]
+pub(crate) struct ClosureSource<F>(pub F);
+
+#[cfg(test)]
+impl<F> ScoreSource for ClosureSource<F>
+where
+    F: FnMut(&RecordBatch, &mut Vec<f64>) -> Result<(), SourceError> + Send,
+{
+    fn name(&self) -> &str {
+        "closure"
+    }
+    fn params(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+    fn default_threshold(&self) -> f64 {
+        1.0
+    }
+    fn score_batch(
+        &mut self,
+        batch: &RecordBatch,
+        scores: &mut Vec<f64>,
+    ) -> Result<(), SourceError> {
+        (self.0)(batch, scores)
+    }
+}
+
 type Factory = dyn Fn() -> Result<Box<dyn ScoreSource>, SourceError> + Send + Sync;
 
 /// How to build one detector, and where its threshold comes from.
