@@ -14,7 +14,7 @@ use crate::layout;
 use crate::manifest::{FileEntry, Manifest, ScenarioInfo, ShardInfo, TimeSpan};
 use crate::parquet_io::{self, Syncer, TableWriter, WrittenFile};
 use arrow_array::builder::{
-    Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use breachlab_generator::event::Event;
@@ -475,6 +475,7 @@ fn campaigns_batch(plan: &Plan, totals: &[CampaignStats]) -> RecordBatch {
     let mut start = TimestampMicrosecondBuilder::new().with_timezone("UTC");
     let mut end = TimestampMicrosecondBuilder::new().with_timezone("UTC");
     let mut counts: [Int64Builder; 6] = Default::default();
+    let mut naive = BooleanBuilder::new();
     let (mut owasp, mut oat, mut mitre) = (
         StringBuilder::new(),
         StringBuilder::new(),
@@ -501,6 +502,7 @@ fn campaigns_batch(plan: &Plan, totals: &[CampaignStats]) -> RecordBatch {
         owasp.append_option(meta.owasp_api.as_deref());
         oat.append_option(meta.oat.as_deref());
         mitre.append_option(meta.attack_technique.as_deref());
+        naive.append_value(meta.naive);
     }
     let mut columns: Vec<ArrayRef> = vec![
         Arc::new(id.finish()),
@@ -515,6 +517,7 @@ fn campaigns_batch(plan: &Plan, totals: &[CampaignStats]) -> RecordBatch {
         Arc::new(owasp.finish()) as ArrayRef,
         Arc::new(oat.finish()),
         Arc::new(mitre.finish()),
+        Arc::new(naive.finish()),
     ]);
     RecordBatch::try_new(Arc::new(campaigns_schema()), columns)
         .expect("columns match the campaigns schema")

@@ -26,6 +26,8 @@ pub struct CampaignMeta {
     pub owasp_api: Option<String>,
     pub oat: Option<String>,
     pub attack_technique: Option<String>,
+    /// A deliberately unsophisticated attack that one field may give away.
+    pub naive: bool,
 }
 
 impl CampaignMeta {
@@ -154,6 +156,7 @@ impl Plan {
                 scenario.population.id_density,
             ),
             traffic: scenario.traffic.clone(),
+            region: scenario.region,
         };
         let expected = expected_events(&world, &scenario);
         if expected > MAX_EXPECTED_EVENTS {

@@ -92,4 +92,6 @@ pub mod campaigns {
     pub const OWASP_API: &str = "owasp_api";
     pub const OAT: &str = "oat";
     pub const ATTACK_TECHNIQUE: &str = "attack_technique";
+    /// True for a deliberately unsophisticated campaign that one field may give away.
+    pub const NAIVE: &str = "naive";
 }

@@ -92,5 +92,6 @@ pub fn campaigns_schema() -> Schema {
         field(c::OWASP_API, DataType::Utf8, true),
         field(c::OAT, DataType::Utf8, true),
         field(c::ATTACK_TECHNIQUE, DataType::Utf8, true),
+        field(c::NAIVE, DataType::Boolean, false),
     ])
 }

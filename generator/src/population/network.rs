@@ -31,23 +31,52 @@ impl Country {
 }
 
 /// ISO 3166-1 alpha-2 codes of every country an address can be placed in.
-pub const COUNTRY_CODES: [&str; 29] = [
+pub const COUNTRY_CODES: [&str; 36] = [
     "US", "CA", "MX", "PR", "GB", "DE", "FR", "NL", "IE", "ES", "SE", "PL", "UA", "RO", "RU", "TR",
-    "IN", "PH", "VN", "ID", "CN", "JP", "KR", "SG", "AU", "BR", "CO", "DO", "NG",
+    "IN", "PH", "VN", "ID", "CN", "JP", "KR", "SG", "AU", "BR", "CO", "DO", "NG", "NZ", "IT", "ZA",
+    "AR", "PK", "TH", "MY",
 ];
+
+/// Where a scenario's customers live: it picks the ASNs (and so the countries) of the
+/// residential, mobile-carrier and corporate pools. Cloud and proxy pools are worldwide in
+/// every region, as hosting and VPN providers are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Region {
+    /// A US service: customers mostly in the US, a tail abroad (T-Mobile, Venmo, Panera).
+    #[default]
+    Us,
+    /// An Australian service: customers mostly in Australia (Optus).
+    Au,
+    /// A worldwide service: customers spread over every continent (Dell, Trello, Twitter).
+    Global,
+}
+
+impl Region {
+    pub const ALL: [Region; 3] = [Region::Us, Region::Au, Region::Global];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Region::Us => "us",
+            Region::Au => "au",
+            Region::Global => "global",
+        }
+    }
+}
 
 /// The ISO code of a country.
 pub fn country_code(country: Country) -> &'static str {
     COUNTRY_CODES[usize::from(country.0)]
 }
 
-/// The address, ASN and country of the `index`-th address of a kind's pool.
+/// The address, ASN and country of the `index`-th address of a kind's pool in a region.
 ///
 /// Indexes wrap modulo [`pool_size`]; within one wrap the map is a bijection, scattered
-/// so that consecutive indexes are not neighbouring addresses.
+/// so that consecutive indexes are not neighbouring addresses. A region changes only who
+/// owns each block (ASN and country), never the address ranges.
 #[inline]
-pub fn ip_of(kind: IpKind, index: u64) -> IpInfo {
-    let pool = pool(kind);
+pub fn ip_of(region: Region, kind: IpKind, index: u64) -> IpInfo {
+    let pool = pool(region, kind);
     let offset = pool.scatter(index);
     let asn = pool.asn_of_offset(offset);
     IpInfo {
@@ -60,12 +89,12 @@ pub fn ip_of(kind: IpKind, index: u64) -> IpInfo {
 
 /// How many addresses a kind's pool holds.
 pub fn pool_size(kind: IpKind) -> u64 {
-    1 << pool(kind).host_bits
+    1 << pool(Region::Us, kind).host_bits
 }
 
 /// A kind's pool as (network address, prefix length).
 pub fn pool_cidr(kind: IpKind) -> (u32, u8) {
-    let pool = pool(kind);
+    let pool = pool(Region::Us, kind);
     (pool.base, (32 - pool.host_bits) as u8)
 }
 
@@ -200,13 +229,19 @@ impl Pool {
     }
 }
 
-fn pool(kind: IpKind) -> &'static Pool {
-    match kind {
-        IpKind::Residential => &RESIDENTIAL,
-        IpKind::MobileCarrier => &MOBILE_CARRIER,
-        IpKind::Corporate => &CORPORATE,
-        IpKind::Cloud => &CLOUD,
-        IpKind::Proxy => &PROXY,
+fn pool(region: Region, kind: IpKind) -> &'static Pool {
+    match (region, kind) {
+        (Region::Us, IpKind::Residential) => &RESIDENTIAL,
+        (Region::Us, IpKind::MobileCarrier) => &MOBILE_CARRIER,
+        (Region::Us, IpKind::Corporate) => &CORPORATE,
+        (Region::Au, IpKind::Residential) => &RESIDENTIAL_AU,
+        (Region::Au, IpKind::MobileCarrier) => &MOBILE_CARRIER_AU,
+        (Region::Au, IpKind::Corporate) => &CORPORATE_AU,
+        (Region::Global, IpKind::Residential) => &RESIDENTIAL_GLOBAL,
+        (Region::Global, IpKind::MobileCarrier) => &MOBILE_CARRIER_GLOBAL,
+        (Region::Global, IpKind::Corporate) => &CORPORATE_GLOBAL,
+        (_, IpKind::Cloud) => &CLOUD,
+        (_, IpKind::Proxy) => &PROXY,
     }
 }
 
@@ -226,6 +261,139 @@ static CORPORATE: Pool = Pool::new(ipv4(172, 16, 0, 0), 12, 24, CORPORATE_ASNS);
 static CLOUD: Pool = Pool::new(ipv4(198, 18, 0, 0), 15, 24, CLOUD_ASNS);
 /// 192.168.0.0/16 in /24 blocks: datacenter proxies and VPN exits, widely spread.
 static PROXY: Pool = Pool::new(ipv4(192, 168, 0, 0), 16, 24, PROXY_ASNS);
+
+/// The same ranges owned by Australian ISPs and carriers (REFERENCES.md section 7: Optus's
+/// customers are mainly in Australia), with a small tail of New Zealand and travellers.
+static RESIDENTIAL_AU: Pool = Pool::new(ipv4(10, 0, 0, 0), 8, 20, RESIDENTIAL_AU_ASNS);
+static MOBILE_CARRIER_AU: Pool = Pool::new(ipv4(100, 64, 0, 0), 10, 20, MOBILE_CARRIER_AU_ASNS);
+static CORPORATE_AU: Pool = Pool::new(ipv4(172, 16, 0, 0), 12, 24, CORPORATE_AU_ASNS);
+/// The same ranges owned by ISPs on every continent, weighted roughly by internet users
+/// (estimate), for worldwide services.
+static RESIDENTIAL_GLOBAL: Pool = Pool::new(ipv4(10, 0, 0, 0), 8, 20, RESIDENTIAL_GLOBAL_ASNS);
+static MOBILE_CARRIER_GLOBAL: Pool =
+    Pool::new(ipv4(100, 64, 0, 0), 10, 20, MOBILE_CARRIER_GLOBAL_ASNS);
+static CORPORATE_GLOBAL: Pool = Pool::new(ipv4(172, 16, 0, 0), 12, 24, CORPORATE_GLOBAL_ASNS);
+
+// Estimates: shares of Australian fixed broadband and mobile subscribers by provider are
+// of the order the ACCC publishes (a few large providers, a long tail).
+const RESIDENTIAL_AU_ASNS: &[Asn] = &[
+    asn(64540, "AU", 420),
+    asn(64541, "AU", 260),
+    asn(64542, "AU", 170),
+    asn(64543, "AU", 110),
+    asn(64544, "AU", 70),
+    asn(64545, "AU", 45),
+    asn(64546, "AU", 30),
+    asn(64547, "AU", 20),
+    asn(64548, "NZ", 25),
+    asn(64549, "NZ", 10),
+    asn(64550, "GB", 8),
+    asn(64551, "IN", 8),
+    asn(64552, "US", 6),
+    asn(64553, "SG", 5),
+    asn(64554, "PH", 4),
+];
+
+const MOBILE_CARRIER_AU_ASNS: &[Asn] = &[
+    asn(64620, "AU", 450),
+    asn(64621, "AU", 330),
+    asn(64622, "AU", 160),
+    asn(64623, "AU", 30),
+    asn(64624, "NZ", 20),
+    asn(64625, "GB", 5),
+    asn(64626, "US", 5),
+    asn(64627, "JP", 3),
+];
+
+const CORPORATE_AU_ASNS: &[Asn] = &[
+    asn(64740, "AU", 80),
+    asn(64741, "AU", 60),
+    asn(64742, "AU", 60),
+    asn(64743, "AU", 40),
+    asn(64744, "AU", 40),
+    asn(64745, "AU", 30),
+    asn(64746, "AU", 30),
+    asn(64747, "AU", 20),
+    asn(64748, "AU", 20),
+    asn(64749, "AU", 10),
+    asn(64750, "NZ", 15),
+    asn(64751, "SG", 10),
+    asn(64752, "IN", 10),
+    asn(64753, "US", 10),
+];
+
+const RESIDENTIAL_GLOBAL_ASNS: &[Asn] = &[
+    asn(64560, "US", 260),
+    asn(64561, "US", 140),
+    asn(64562, "IN", 220),
+    asn(64563, "BR", 120),
+    asn(64564, "ID", 90),
+    asn(64565, "GB", 80),
+    asn(64566, "DE", 80),
+    asn(64567, "JP", 80),
+    asn(64568, "FR", 60),
+    asn(64569, "MX", 60),
+    asn(64570, "PH", 50),
+    asn(64571, "VN", 45),
+    asn(64572, "TR", 45),
+    asn(64573, "IT", 45),
+    asn(64574, "ES", 40),
+    asn(64575, "KR", 40),
+    asn(64576, "CA", 40),
+    asn(64577, "PL", 30),
+    asn(64578, "AR", 30),
+    asn(64579, "CO", 30),
+    asn(64580, "NG", 30),
+    asn(64581, "PK", 30),
+    asn(64582, "TH", 30),
+    asn(64583, "ZA", 25),
+    asn(64584, "AU", 25),
+    asn(64585, "NL", 20),
+    asn(64586, "MY", 20),
+    asn(64587, "SE", 12),
+    asn(64588, "IE", 8),
+    asn(64589, "NZ", 6),
+];
+
+const MOBILE_CARRIER_GLOBAL_ASNS: &[Asn] = &[
+    asn(64630, "US", 120),
+    asn(64631, "IN", 150),
+    asn(64632, "BR", 70),
+    asn(64633, "ID", 70),
+    asn(64634, "GB", 40),
+    asn(64635, "DE", 40),
+    asn(64636, "JP", 40),
+    asn(64637, "MX", 40),
+    asn(64638, "PH", 40),
+    asn(64639, "NG", 40),
+    asn(64640, "FR", 30),
+    asn(64641, "TR", 30),
+    asn(64642, "VN", 30),
+    asn(64643, "PK", 30),
+    asn(64644, "AU", 15),
+    asn(64645, "CA", 15),
+];
+
+const CORPORATE_GLOBAL_ASNS: &[Asn] = &[
+    asn(64760, "US", 200),
+    asn(64761, "US", 120),
+    asn(64762, "IN", 120),
+    asn(64763, "GB", 60),
+    asn(64764, "DE", 60),
+    asn(64765, "IE", 40),
+    asn(64766, "JP", 40),
+    asn(64767, "FR", 40),
+    asn(64768, "NL", 30),
+    asn(64769, "SG", 30),
+    asn(64770, "BR", 30),
+    asn(64771, "CA", 30),
+    asn(64772, "AU", 25),
+    asn(64773, "PL", 20),
+    asn(64774, "MX", 20),
+    asn(64775, "ES", 20),
+    asn(64776, "IT", 20),
+    asn(64777, "PH", 15),
+];
 
 const RESIDENTIAL_ASNS: &[Asn] = &[
     asn(64512, "US", 220),
@@ -372,10 +540,12 @@ mod tests {
             assert_eq!(pool_cidr(kind), (network, prefix_len));
             let mask = u32::MAX << (32 - prefix_len);
             for index in sample_indexes(kind) {
-                let info = ip_of(kind, index);
-                assert_eq!(info.ip & mask, network, "{kind} {index}");
-                assert_eq!(info.kind, kind);
-                assert_eq!(info, ip_of(kind, index), "not deterministic");
+                for region in Region::ALL {
+                    let info = ip_of(region, kind, index);
+                    assert_eq!(info.ip & mask, network, "{kind} {index}");
+                    assert_eq!(info.kind, kind);
+                    assert_eq!(info, ip_of(region, kind, index), "not deterministic");
+                }
             }
         }
     }
@@ -384,54 +554,66 @@ mod tests {
     fn a_pool_is_covered_once_per_wrap_and_scattered() {
         let kind = IpKind::Proxy;
         let size = pool_size(kind);
-        let addresses: HashSet<u32> = (0..size).map(|i| ip_of(kind, i).ip).collect();
+        let ip = |i| ip_of(Region::Us, kind, i);
+        let addresses: HashSet<u32> = (0..size).map(|i| ip(i).ip).collect();
         assert_eq!(addresses.len() as u64, size);
-        assert_eq!(ip_of(kind, 5), ip_of(kind, 5 + size));
+        assert_eq!(ip(5), ip(5 + size));
         let neighbours = (0..10_000)
-            .filter(|&i| ip_of(kind, i + 1).ip.abs_diff(ip_of(kind, i).ip) == 1)
+            .filter(|&i| ip(i + 1).ip.abs_diff(ip(i).ip) == 1)
             .count();
         assert!(neighbours < 20, "{neighbours}");
     }
 
     #[test]
     fn an_asn_always_has_the_same_country_and_every_asn_is_reached() {
-        for kind in IpKind::ALL.iter().copied() {
-            let mut country_of: HashMap<i32, Country> = HashMap::new();
-            for index in 0..pool_size(kind).min(1 << 20) {
-                let info = ip_of(kind, index);
-                let first = *country_of.entry(info.asn).or_insert(info.country);
-                assert_eq!(first, info.country, "{kind} ASN {}", info.asn);
+        for region in Region::ALL {
+            for kind in IpKind::ALL.iter().copied() {
+                let mut country_of: HashMap<i32, Country> = HashMap::new();
+                for index in 0..pool_size(kind).min(1 << 20) {
+                    let info = ip_of(region, kind, index);
+                    let first = *country_of.entry(info.asn).or_insert(info.country);
+                    assert_eq!(first, info.country, "{kind} ASN {}", info.asn);
+                }
+                assert_eq!(country_of.len(), pool(region, kind).asns.len(), "{kind}");
             }
-            assert_eq!(country_of.len(), pool(kind).asns.len(), "{kind}");
         }
     }
 
     #[test]
     fn kinds_never_share_an_asn_and_all_are_private_use() {
-        let mut owner: HashMap<i32, IpKind> = HashMap::new();
-        for kind in IpKind::ALL.iter().copied() {
-            for asn in pool(kind).asns {
-                assert!((64_512..=65_534).contains(&asn.asn));
-                let previous = owner.insert(asn.asn, kind);
-                assert!(
-                    previous.is_none(),
-                    "ASN {} in {kind} and {previous:?}",
-                    asn.asn
-                );
+        let mut owner: HashMap<i32, (Region, IpKind)> = HashMap::new();
+        for region in Region::ALL {
+            for kind in IpKind::ALL.iter().copied() {
+                if matches!(kind, IpKind::Cloud | IpKind::Proxy) && region != Region::Us {
+                    continue; // worldwide pools, the same in every region
+                }
+                for asn in pool(region, kind).asns {
+                    assert!((64_512..=65_534).contains(&asn.asn));
+                    let previous = owner.insert(asn.asn, (region, kind));
+                    assert!(
+                        previous.is_none(),
+                        "ASN {} in {kind} and {previous:?}",
+                        asn.asn
+                    );
+                }
             }
         }
     }
 
     #[test]
     fn residential_traffic_is_mostly_domestic_and_proxies_spread() {
-        let share_us = |kind| {
-            let us = (0..100_000)
-                .filter(|&i| country_code(ip_of(kind, i).country) == "US")
+        let share = |region, kind, code| {
+            let hits = (0..100_000)
+                .filter(|&i| country_code(ip_of(region, kind, i).country) == code)
                 .count();
-            us as f64 / 100_000.0
+            hits as f64 / 100_000.0
         };
-        assert!((0.85..0.97).contains(&share_us(IpKind::Residential)));
-        assert!((0.25..0.5).contains(&share_us(IpKind::Proxy)));
+        assert!((0.85..0.97).contains(&share(Region::Us, IpKind::Residential, "US")));
+        assert!((0.25..0.5).contains(&share(Region::Us, IpKind::Proxy, "US")));
+        assert!((0.85..0.97).contains(&share(Region::Au, IpKind::Residential, "AU")));
+        assert!((0.85..0.99).contains(&share(Region::Au, IpKind::MobileCarrier, "AU")));
+        assert!(share(Region::Au, IpKind::Residential, "US") < 0.02);
+        assert!((0.1..0.3).contains(&share(Region::Global, IpKind::Residential, "US")));
     }
 
     #[test]

@@ -18,6 +18,10 @@ pub struct Scenario {
     /// Customers' local time offset from UTC, for the daily cycle (US Central: -6).
     #[serde(default = "defaults::utc_offset_hours")]
     pub utc_offset_hours: f64,
+    /// Where the customers live (`us`, `au` or `global`): the countries and networks of
+    /// their residential, mobile and office addresses.
+    #[serde(default)]
+    pub region: crate::population::Region,
     pub population: PopulationConfig,
     #[serde(default)]
     pub traffic: TrafficConfig,
@@ -73,6 +77,19 @@ pub struct TrafficConfig {
     pub mobile_carrier_share: f64,
     /// Share of web sessions from corporate networks. Estimate.
     pub corporate_share: f64,
+    /// Share of customers' sessions made by their own scripts and by aggregators reading
+    /// on their behalf: HTTP-library user agents (python-requests, curl, Go, axios...)
+    /// from cloud, home and office addresses, the same libraries attackers use. Good bots
+    /// are 10-18% of traffic (REFERENCES.md section 3: ~50% bots, 32-40% bad); 0.12 is
+    /// an estimate.
+    pub scripted_share: f64,
+    /// Share of customers who reach the API through a VPN or privacy relay (the proxy
+    /// pool). Estimate (REFERENCES.md section 7: VPN and relay egress carry benign users).
+    pub vpn_share: f64,
+    /// Share of sessions that never sign in: guests and signed-out app users looking up a
+    /// contact, searching the directory, resetting a password. No principal, no session.
+    /// Estimate.
+    pub guest_share: f64,
     /// Customers behind one carrier NAT address (hundreds to thousands).
     pub users_per_nat_ip: u32,
     /// Share of sessions that start with a full login rather than a token refresh.
@@ -131,6 +148,13 @@ pub struct CampaignConfig {
     pub evasion: Evasion,
     #[serde(default)]
     pub labels: LabelOverrides,
+    /// Marks a deliberately unsophisticated campaign that one field may give away (a tool
+    /// user agent, say): `breachlab audit` then reports it as naive instead of a leak.
+    /// Needs `naive_reason`, which says why (a source that says the attacker did so).
+    #[serde(default)]
+    pub naive: bool,
+    #[serde(default)]
+    pub naive_reason: Option<String>,
 }
 
 /// The attack technique and its own parameters (REFERENCES.md section 5).
@@ -398,6 +422,9 @@ impl Default for TrafficConfig {
             max_session_minutes: 20.0,
             mobile_carrier_share: 0.16,
             corporate_share: 0.1,
+            scripted_share: 0.12,
+            vpn_share: 0.04,
+            guest_share: 0.2,
             users_per_nat_ip: 300,
             login_share: 0.3,
             status: StatusMix::default(),

@@ -203,6 +203,9 @@ impl TrafficConfig {
             self.mobile_carrier_share,
         )?;
         share(&format!("{t}corporate_share"), self.corporate_share)?;
+        share(&format!("{t}scripted_share"), self.scripted_share)?;
+        share(&format!("{t}vpn_share"), self.vpn_share)?;
+        share(&format!("{t}guest_share"), self.guest_share)?;
         share(&format!("{t}login_share"), self.login_share)?;
         if self.users_per_nat_ip == 0 {
             return Err(Issue::new(
@@ -283,6 +286,17 @@ impl CampaignConfig {
             ));
         }
         self.evasion.validate(&format!("{at}.evasion"))?;
+        let has_reason = self
+            .naive_reason
+            .as_deref()
+            .is_some_and(|reason| !reason.trim().is_empty());
+        if self.naive && !has_reason {
+            return Err(Issue::new(
+                format!("{at}.naive_reason"),
+                "a naive campaign needs a naive_reason: the source that says the attacker \
+                 did give itself away, or why the campaign is deliberately unsophisticated",
+            ));
+        }
         self.validate_technique(&format!("{at}.attack"), population)
     }
 

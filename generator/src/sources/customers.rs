@@ -9,7 +9,7 @@
 use super::{Emitter, Sink, Source, World};
 use crate::calendar::SLICE_US;
 use crate::event::{ApiKey, Event, Ident, Peer, Query, Route, SearchTerm, Truth};
-use crate::population::{self, IdSpace, UaTable};
+use crate::population::{self, IdSpace, Region, UaTable};
 use crate::rng::{Stream, hash_words, slice_stream, unit, unit_stream};
 use crate::scenario::TrafficConfig;
 use breachlab_schema::{ClientKind, IpKind};
@@ -31,6 +31,28 @@ const READ_MIX: &[(Route, f64)] = &[
     (Route::Directory, 0.01),
     (Route::PasswordReset, 0.005),
 ];
+
+/// What a signed-out guest's session reads, with weights (estimate).
+const GUEST_MIX: &[(Route, f64)] = &[
+    (Route::Lookup, 0.45),
+    (Route::Search, 0.25),
+    (Route::Directory, 0.2),
+    (Route::PasswordReset, 0.1),
+];
+
+/// Share of a customer's contact lookups that find nobody (estimate).
+const LOOKUP_MISS_SHARE: f64 = 0.35;
+
+/// Who is behind a customer's session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Persona {
+    /// The customer in the app or a browser.
+    Customer,
+    /// The customer's own script, or an aggregator reading on their behalf.
+    Scripted,
+    /// Someone who never signs in.
+    Guest,
+}
 
 /// The customers source.
 pub struct Customers {
@@ -139,11 +161,44 @@ impl Customers {
         ids.existing_at(self.rank_order.apply(rank))
     }
 
+    /// Who is behind a session: SDK sessions are always the vendor's app; an app or web
+    /// session is a script's or a guest's in the scenario's shares.
+    pub(crate) fn persona(&self, world: &World, header: &SessionHeader) -> Persona {
+        if header.kind == ClientKind::Sdk {
+            return Persona::Customer;
+        }
+        let t = &world.traffic;
+        let u = unit(hash_words(&[header.seed, 0x5C]));
+        if u < t.scripted_share {
+            Persona::Scripted
+        } else if u < t.scripted_share + t.guest_share {
+            Persona::Guest
+        } else {
+            Persona::Customer
+        }
+    }
+
     /// The customer's usual network for this client: home broadband, the carrier's NAT,
-    /// the office, or the SDK vendor's cloud.
+    /// the office, a VPN exit, or the SDK vendor's cloud; a script runs on a cloud
+    /// server, a home machine or an office one.
     pub(crate) fn peer_for(&self, world: &World, header: &SessionHeader, rng: &mut Stream) -> Peer {
         let t = &world.traffic;
         let h = hash_words(&[world.seed, header.account as u64, 0x1F]);
+        if self.persona(world, header) == Persona::Scripted {
+            let u = rng.random::<f64>();
+            let (kind, index) = if u < 0.5 {
+                (IpKind::Cloud, h)
+            } else if u < 0.85 {
+                (IpKind::Residential, h)
+            } else {
+                (IpKind::Corporate, h % self.corporate_addresses)
+            };
+            return peer(world.region, kind, index);
+        }
+        let uses_vpn = unit(hash_words(&[world.seed, header.account as u64, 0x7B])) < t.vpn_share;
+        if header.kind != ClientKind::Sdk && uses_vpn {
+            return peer(world.region, IpKind::Proxy, rng.random::<u64>());
+        }
         let (kind, index) = match header.kind {
             ClientKind::App if rng.random::<f64>() < t.mobile_carrier_share => {
                 (IpKind::MobileCarrier, h % self.nat_addresses)
@@ -157,7 +212,7 @@ impl Customers {
             ),
             _ => (IpKind::Residential, h),
         };
-        peer(kind, index)
+        peer(world.region, kind, index)
     }
 
     fn play(&self, world: &World, header: SessionHeader, out: &mut impl Sink) {
@@ -190,7 +245,12 @@ impl Customers {
     ) {
         let t = &world.traffic;
         let account_hash = hash_words(&[world.seed, header.account as u64, 0x0A]);
-        let user_agent = UaTable::for_client(header.kind).sample(unit(account_hash));
+        let persona = self.persona(world, &header);
+        let user_agent = match persona {
+            Persona::Scripted => UaTable::tools().sample(unit(hash_words(&[account_hash, 0x70]))),
+            _ => UaTable::for_client(header.kind).sample(unit(account_hash)),
+        };
+        let guest = persona == Persona::Guest;
         let api_key = match header.kind {
             ClientKind::App => ApiKey::MobileApp,
             ClientKind::Web => ApiKey::WebPortal,
@@ -202,6 +262,7 @@ impl Customers {
             rng,
             now: header.start_us,
             end: header.start_us + self.max_session_us,
+            guest,
             template: Event {
                 ts_us: header.start_us,
                 tie: 0,
@@ -209,8 +270,8 @@ impl Customers {
                 user_agent,
                 client_kind: header.kind,
                 api_key,
-                principal_id: Some(header.account),
-                session_id: Some((header.seed >> 1) as i64),
+                principal_id: (!guest).then_some(header.account),
+                session_id: (!guest).then_some((header.seed >> 1) as i64),
                 route: Route::Login,
                 target_id: None,
                 query: Query::None,
@@ -225,14 +286,20 @@ impl Customers {
             },
         };
         let login = session.rng.random::<f64>() < t.login_share;
-        session.authenticate(login, out);
+        if !guest {
+            session.authenticate(login, out);
+        }
         let reads = 1 + poisson(&mut session.rng, (t.reads_per_session - 1.0).max(0.0));
         for _ in 0..reads {
             if !session.think() {
                 break;
             }
-            let route = self.pick_read(session.rng.random::<f64>());
-            session.read(route, out);
+            let u = session.rng.random::<f64>();
+            if guest {
+                session.guest_read(pick(GUEST_MIX, u), out);
+            } else {
+                session.read(self.pick_read(u), out);
+            }
         }
     }
 
@@ -274,6 +341,19 @@ impl Source for Customers {
     }
 }
 
+/// The route whose cumulative weight range holds `u` (in [0, 1)).
+fn pick(mix: &[(Route, f64)], u: f64) -> Route {
+    let total: f64 = mix.iter().map(|(_, w)| w).sum();
+    let mut cumulative = 0.0;
+    for &(route, weight) in mix {
+        cumulative += weight / total;
+        if u < cumulative {
+            return route;
+        }
+    }
+    mix[mix.len() - 1].0
+}
+
 /// Routes one session's events to the slices of a run.
 struct RunSink<'r, 'e> {
     outs: &'r mut [Emitter<'e>],
@@ -302,6 +382,8 @@ struct Session<'w> {
     rng: Stream,
     now: i64,
     end: i64,
+    /// A signed-out caller: no principal, no session.
+    guest: bool,
     template: Event,
 }
 
@@ -360,10 +442,19 @@ impl Session<'_> {
         self.send(route, target, query, 200, records, out);
     }
 
+    /// A signed-out read: a contact lookup (an empty answer when nobody matches), a
+    /// directory or search page, or a password-reset request.
+    fn guest_read(&mut self, route: Route, out: &mut impl Sink) {
+        let query = self.query_for(route);
+        let (target, records) = self.answer(route);
+        self.send(route, target, query, 200, records, out);
+    }
+
     /// The object and record count of a successful read of the customer's own data.
     fn answer(&mut self, route: Route) -> (Option<i64>, i32) {
         let account = self.header.account;
         match route {
+            Route::Lookup if self.rng.random::<f64>() < LOOKUP_MISS_SHARE => (None, 0),
             Route::Lines => (
                 Some(account),
                 population::account_lines(self.world.seed, account),
@@ -435,7 +526,7 @@ impl Session<'_> {
         event.query = query;
         event.status = status;
         event.records_returned = records;
-        event.principal_id = if route == Route::Login && status != 200 {
+        event.principal_id = if self.guest || (route == Route::Login && status != 200) {
             None
         } else {
             Some(self.header.account)
@@ -500,8 +591,8 @@ pub fn poisson(rng: &mut Stream, mean: f64) -> u64 {
 }
 
 /// The peer at `index` of a pool.
-pub fn peer(kind: IpKind, index: u64) -> Peer {
-    let info = population::ip_of(kind, index);
+pub fn peer(region: Region, kind: IpKind, index: u64) -> Peer {
+    let info = population::ip_of(region, kind, index);
     Peer {
         ip: info.ip,
         asn: info.asn,

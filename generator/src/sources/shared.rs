@@ -3,7 +3,7 @@
 
 use crate::calendar::Calendar;
 use crate::event::Event;
-use crate::population::IdSpace;
+use crate::population::{IdSpace, Region};
 use crate::scenario::TrafficConfig;
 
 /// Everything derived from (scenario, seed, scale) that sources read.
@@ -14,6 +14,8 @@ pub struct World {
     pub calendar: Calendar,
     pub ids: IdSpace,
     pub traffic: TrafficConfig,
+    /// Where the customers live: the owners of residential, carrier and office addresses.
+    pub region: Region,
 }
 
 /// Receives a source's events for one slice.

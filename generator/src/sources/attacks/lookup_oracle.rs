@@ -1,7 +1,8 @@
 //! Technique 3, the lookup oracle (Authy 2024, Trello 2024, Facebook 2019): identifiers
 //! from an input list looked up by email or phone; `hit_rate` of them belong to a
 //! customer. One identifier per request on the lookup endpoint, or several at once on
-//! the contact-match endpoint. Found answers carry the account (200), unknown ones 404.
+//! the contact-match endpoint. Found answers carry the account; unknown ones an empty
+//! answer, as the API answers every lookup (200 either way: the body's size tells).
 //!
 //! Entry `m` of the list is a slot of a keyed shuffle of the ID space: it is a customer's
 //! identifier when the slot's account exists and a keyed coin (probability
@@ -66,6 +67,7 @@ impl Step for LookupOracle {
                 Ident::Miss(_) => (None, 0),
             };
             let mut request = Request::read(Route::Lookup, target, query, found);
+            request.status = 200;
             if !first_visit {
                 request.exposed = 0;
             }

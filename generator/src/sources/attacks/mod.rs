@@ -74,6 +74,7 @@ pub fn meta(index: usize, config: &CampaignConfig, world: &World) -> CampaignMet
                 .clone()
                 .unwrap_or_else(|| mitre.to_string()),
         ),
+        naive: config.naive,
     }
 }
 
@@ -96,7 +97,7 @@ pub fn build(index: usize, config: &CampaignConfig, world: &World, key: u64) -> 
         pool: Pool::new(
             key,
             &config.evasion,
-            &world.traffic,
+            world,
             default_kind,
             default_cap,
             schedule.peak_per_h,

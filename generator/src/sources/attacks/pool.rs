@@ -8,9 +8,10 @@
 
 use super::super::customers::peer;
 use crate::event::{ApiKey, Peer};
-use crate::population::UaTable;
+use crate::population::{Region, UaTable};
 use crate::rng::{hash_words, unit};
-use crate::scenario::{Evasion, TrafficConfig, UserAgentMode};
+use crate::scenario::{Evasion, UserAgentMode};
+use crate::sources::World;
 use breachlab_schema::{ClientKind, IpKind};
 
 /// Headroom between the pool's mean per-IP rate and the cap, so bursts and Poisson
@@ -29,6 +30,7 @@ pub struct Client {
 #[derive(Debug, Clone)]
 pub struct Pool {
     key: u64,
+    region: Region,
     pub kind: IpKind,
     /// Addresses in the pool, after growing it to fit the cap.
     pub size: u64,
@@ -45,7 +47,7 @@ impl Pool {
     pub fn new(
         key: u64,
         evasion: &Evasion,
-        traffic: &TrafficConfig,
+        world: &World,
         default_kind: IpKind,
         default_cap: Option<f64>,
         peak_per_h: f64,
@@ -59,9 +61,10 @@ impl Pool {
             requests_per_ip = requests_per_ip.min(((cap / 2.0).floor() as u64).max(1));
             size = size.max((CAP_HEADROOM * peak_per_h / cap).ceil() as u64);
         }
-        let mix = &traffic.client_mix;
+        let mix = &world.traffic.client_mix;
         Pool {
             key,
+            region: world.region,
             kind,
             size,
             requests_per_ip,
@@ -88,11 +91,12 @@ impl Pool {
     /// The address of a slot: an index into the kind's pool, scattered by a keyed hash
     /// over the same index space benign clients use.
     pub fn peer(&self, slot: u64) -> Peer {
-        peer(self.kind, hash_words(&[self.key, slot, 0x1F]))
+        peer(self.region, self.kind, hash_words(&[self.key, slot, 0x1F]))
     }
 
     /// The client a slot presents. A tool speaks with the app's key when it logs in
-    /// (extracted from the app) and with none otherwise; a mimic looks like an app or web
+    /// (extracted from the app) and with the web portal's otherwise (a browser's API key
+    /// is in the page for anyone to copy); a mimic looks like an app or web
     /// client in the customers' proportions, with that client's key.
     pub fn client(&self, slot: u64, authenticated: bool) -> Client {
         if self.mimic {
@@ -116,7 +120,7 @@ impl Pool {
             Client {
                 kind: ClientKind::Web,
                 user_agent,
-                api_key: ApiKey::None,
+                api_key: ApiKey::WebPortal,
             }
         }
     }

@@ -43,6 +43,7 @@ pub fn meta(index: usize, config: &CohortConfig, world: &World, span_h: f64) -> 
         owasp_api: None,
         oat: None,
         attack_technique: None,
+        naive: false,
     }
 }
 

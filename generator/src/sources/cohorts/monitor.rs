@@ -12,7 +12,7 @@
 
 use super::{Caller, Cohort, MONITOR_ACTOR_BASE, within_window};
 use crate::event::{ApiKey, Event, Peer, Query, Route};
-use crate::population::UaTable;
+use crate::population::{self, UaTable};
 use crate::rng::{hash_words, unit, unit_stream};
 use crate::sources::customers::peer;
 use crate::sources::{Emitter, Source, World};
@@ -126,7 +126,7 @@ fn peers_in_distinct_countries(cohort: u16, regions: usize) -> Vec<Peer> {
     let mut chosen: Vec<Peer> = Vec::with_capacity(regions);
     let mut index = base;
     while chosen.len() < regions {
-        let candidate = peer(IpKind::Cloud, index);
+        let candidate = peer(population::Region::Global, IpKind::Cloud, index);
         let fresh = chosen.iter().all(|p| p.country != candidate.country);
         if fresh || index >= base + 5_000 {
             chosen.push(candidate);

@@ -57,8 +57,8 @@ impl NatGateway {
 
     /// The NAT address's index in the mobile-carrier pool: the addresses customers'
     /// own carrier sessions use, so the cohort shares them with ordinary traffic.
-    fn address_peer(&self, address: u64) -> crate::event::Peer {
-        peer(IpKind::MobileCarrier, address)
+    fn address_peer(&self, world: &World, address: u64) -> crate::event::Peer {
+        peer(world.region, IpKind::MobileCarrier, address)
     }
 
     fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
@@ -90,7 +90,7 @@ impl NatGateway {
             self.sessions.play_behind(
                 world,
                 header,
-                self.address_peer(address),
+                self.address_peer(world, address),
                 Some(self.cohort.index),
                 out,
             );

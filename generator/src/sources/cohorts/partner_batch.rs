@@ -10,6 +10,10 @@
 //! IDs it holds by time arithmetic alone. Holes in the block are skipped (the partner
 //! has its own list of accounts), which leaves irregular gaps like a real job's.
 //!
+//! Between nights the partner keeps its copy fresh: once per 10-minute slice it pulls a
+//! delta export from `POST /v1/accounts/batch`, hundreds to thousands of records in one
+//! response (median 1,500, estimate), the benign look-alike of an over-broad query.
+//!
 //! The job authenticates with its API key only: `principal_id` is null, `session_id` is
 //! null, and the truth's actor is the partner (`PARTNER_ACTOR_BASE + cohort index`).
 
@@ -22,6 +26,7 @@ use crate::sources::customers::{peer, response_shape};
 use crate::sources::{Emitter, Source, World};
 use breachlab_schema::{ClientKind, IpKind};
 use rand::RngExt;
+use rand_distr::Distribution;
 
 /// Share of the night window the job's reads take; it is done before the window ends.
 const BUSY_SHARE: f64 = 0.9;
@@ -30,6 +35,10 @@ const CLOUD_INDEX_BASE: u64 = 200_000;
 /// Shares of reads answered 503 and 429 (the job does not retry; ~99% are 2xx).
 const UNAVAILABLE: f64 = 0.005;
 const THROTTLED: f64 = 0.003;
+
+/// Median records of a delta export, and the log-sigma of their count (estimate).
+const EXPORT_MEDIAN_RECORDS: f64 = 1_500.0;
+const EXPORT_SIGMA: f64 = 0.6;
 
 /// The look-alike's parameters as written in the scenario.
 pub(crate) struct Params {
@@ -148,6 +157,7 @@ impl Emitted {
             ts_us,
             tie: 0,
             peer: peer(
+                world.region,
                 IpKind::Cloud,
                 CLOUD_INDEX_BASE + u64::from(job.cohort.index) * 1_000 + worker,
             ),
@@ -170,6 +180,43 @@ impl Emitted {
     }
 }
 
+impl Emitted {
+    /// The slice's delta export: one batch read at a random instant of the slice.
+    fn export(&mut self, world: &World, job: &PartnerBatch, out: &mut Emitter<'_>) {
+        let ts_us = out.from_us + self.rng.random_range(0..(out.until_us - out.from_us).max(1));
+        let z: f64 = rand_distr::StandardNormal.sample(&mut self.rng);
+        let records = (EXPORT_MEDIAN_RECORDS * (EXPORT_SIGMA * z).exp()).clamp(50.0, 20_000.0) as i32;
+        let (latency_ms, response_bytes) =
+            response_shape(&mut self.rng, &world.traffic, Route::AccountsBatch, 200, records);
+        out.emit(Event {
+            ts_us,
+            tie: 0,
+            peer: peer(
+                world.region,
+                IpKind::Cloud,
+                CLOUD_INDEX_BASE + u64::from(job.cohort.index) * 1_000,
+            ),
+            user_agent: job.user_agent,
+            client_kind: ClientKind::Partner,
+            api_key: ApiKey::Partner(job.cohort.index),
+            principal_id: None,
+            session_id: None,
+            route: Route::AccountsBatch,
+            target_id: None,
+            query: Query::Batch {
+                count: records.min(i32::from(u16::MAX)) as u16,
+            },
+            status: 200,
+            latency_ms,
+            response_bytes,
+            records_returned: records,
+            truth: job
+                .cohort
+                .truth(PARTNER_ACTOR_BASE + i64::from(job.cohort.index)),
+        });
+    }
+}
+
 impl Source for PartnerBatch {
     fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
         within_window(&self.cohort.window, out, |out| {
@@ -181,6 +228,7 @@ impl Source for PartnerBatch {
             for day in first_day..=last_day {
                 self.read_night(world, self.night_start(day), out, &mut emitted);
             }
+            emitted.export(world, self, out);
         });
     }
 }

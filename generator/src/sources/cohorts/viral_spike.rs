@@ -153,11 +153,12 @@ impl ViralSpike {
         };
         let address = if mobile {
             peer(
+                world.region,
                 IpKind::MobileCarrier,
                 rng.random_range(0..self.nat_addresses),
             )
         } else {
-            peer(IpKind::Residential, rng.random::<u64>())
+            peer(world.region, IpKind::Residential, rng.random::<u64>())
         };
         let user_agent = UaTable::for_client(kind).sample(rng.random::<f64>());
         let mut caller = Caller {
