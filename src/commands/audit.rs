@@ -5,7 +5,8 @@
 use crate::cli::AuditArgs;
 use anyhow::{Context, bail};
 use breachlab_dataset::Dataset;
-use breachlab_harness::audit::{self, AUDIT_FILE, AuditOptions, LEAK_THRESHOLD};
+use breachlab_harness::audit::{self, AUDIT_FILE, AuditOptions, BenchAuditEntry, LEAK_THRESHOLD};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 pub fn run(args: AuditArgs) -> anyhow::Result<()> {
@@ -16,7 +17,10 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
         batch_rows: args.batch_rows.max(1),
     };
     let report = audit::audit_dataset(&dataset, options)?;
-    let out = args.out.clone().unwrap_or_else(|| args.dir.join(AUDIT_FILE));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.dir.join(AUDIT_FILE));
     audit::write_audit(&report, &out).with_context(|| format!("writing {}", out.display()))?;
     print!("{}", report.terminal_table());
     let unbounded: Vec<&str> = report
@@ -46,4 +50,14 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `bench`'s summary of how hard each campaign is: from `DIR/audit.json` when it is of
+/// this dataset, else the single-column audit computed now.
+pub fn bench_summary(
+    dataset: &Dataset,
+    batch_rows: usize,
+) -> anyhow::Result<BTreeMap<String, BenchAuditEntry>> {
+    let report = audit::audit_for_bench(dataset, batch_rows.max(1))?;
+    Ok(report.bench_summary())
 }

@@ -191,6 +191,9 @@ mod tests {
     fn a_campaign_without_events_has_the_empty_rule() {
         let rule = best_rule(&mut counts(&[(0, 4)]), 0);
         assert!(rule.values.is_empty());
-        assert_eq!((rule.f1(), rule.precision(), rule.recall()), (0.0, 0.0, 0.0));
+        assert_eq!(
+            (rule.f1(), rule.precision(), rule.recall()),
+            (0.0, 0.0, 0.0)
+        );
     }
 }

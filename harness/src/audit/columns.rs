@@ -239,7 +239,18 @@ mod tests {
         assert_eq!(half_octave(0.75), -1);
         assert_eq!(half_octave(0.0), NON_POSITIVE);
         assert_eq!(half_octave(f64::NAN), NON_POSITIVE);
-        for x in [1i64, 2, 3, 1024, 1448, 1449, 2047, 2048, 1 << 40, (1 << 40) + 1] {
+        for x in [
+            1i64,
+            2,
+            3,
+            1024,
+            1448,
+            1449,
+            2047,
+            2048,
+            1 << 40,
+            (1 << 40) + 1,
+        ] {
             assert_eq!(half_octave_int(x), half_octave(x as f64), "{x}");
         }
         assert_eq!(half_octave_int(0), NON_POSITIVE);

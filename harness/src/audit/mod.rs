@@ -17,8 +17,8 @@ pub mod scan;
 pub mod tally;
 
 pub use output::{
-    AuditDataset, AuditReport, BenchAuditEntry, CampaignAudit, LEAK_THRESHOLD, RuleScore,
-    Verdict, bench_markdown,
+    AuditDataset, AuditReport, BenchAuditEntry, CampaignAudit, LEAK_THRESHOLD, RuleScore, Verdict,
+    bench_markdown,
 };
 
 use breachlab_dataset::{Dataset, DatasetError, layout};
@@ -125,9 +125,7 @@ pub fn write_audit(report: &AuditReport, path: &Path) -> Result<(), AuditError> 
 pub fn existing_audit(dataset: &Dataset) -> Option<AuditReport> {
     let text = std::fs::read_to_string(dataset.root.join(AUDIT_FILE)).ok()?;
     let report: AuditReport = serde_json::from_str(&text).ok()?;
-    report
-        .is_of(&dataset_identity(dataset))
-        .then_some(report)
+    report.is_of(&dataset_identity(dataset)).then_some(report)
 }
 
 /// The single-column audit `bench` summarises: `DIR/audit.json` when it is of this

@@ -227,9 +227,7 @@ pub fn assemble(
 impl AuditReport {
     /// Campaigns whose verdict is `LEAK`.
     pub fn leaks(&self) -> impl Iterator<Item = &CampaignAudit> {
-        self.campaigns
-            .iter()
-            .filter(|c| c.verdict == Verdict::Leak)
+        self.campaigns.iter().filter(|c| c.verdict == Verdict::Leak)
     }
 
     /// `audit.json`'s text: pretty, with a trailing newline.

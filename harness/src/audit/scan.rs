@@ -23,7 +23,11 @@ pub struct Scanned {
     pub rows: u64,
 }
 
-fn column<'a>(batch: &'a RecordBatch, name: &str, origin: &Path) -> Result<&'a ArrayRef, AuditError> {
+fn column<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+    origin: &Path,
+) -> Result<&'a ArrayRef, AuditError> {
     batch
         .column_by_name(name)
         .ok_or_else(|| AuditError::inconsistent(origin, format!("has no column `{name}`")))
@@ -136,7 +140,13 @@ pub fn scan(
                 ));
             }
         };
-        check_lockstep(&event_batch, &truth_batch, &events_origin, &truth_origin, rows)?;
+        check_lockstep(
+            &event_batch,
+            &truth_batch,
+            &events_origin,
+            &truth_origin,
+            rows,
+        )?;
         decode_classes(&truth_batch, &truth_origin, &class_of, &mut classes)?;
         for (index, bounded) in BOUNDED_COLUMNS.iter().enumerate() {
             let array = column(&event_batch, bounded.name, &events_origin)?;
@@ -249,9 +259,13 @@ fn decode_ids(
             Ok(())
         }
         ValueKind::Integer => integer_ids(array, dictionary, out, |v| v, |k| k.to_string()),
-        ValueKind::SmallThenLog2 => {
-            integer_ids(array, dictionary, out, small_then_log2, small_then_log2_text)
-        }
+        ValueKind::SmallThenLog2 => integer_ids(
+            array,
+            dictionary,
+            out,
+            small_then_log2,
+            small_then_log2_text,
+        ),
         ValueKind::HalfOctave => {
             if let Some(values) = array.as_primitive_opt::<Float32Type>() {
                 float_ids(values.iter().map(|v| v.map(f64::from)), dictionary, out);

@@ -180,7 +180,11 @@ mod tests {
         let rule = &tally.pair_rules(0)[0];
         assert_eq!((rule.tp, rule.fp), (4, 0));
         assert_eq!(rule.f1(), 1.0);
-        let mut keys: Vec<(u32, u32)> = rule.values.iter().map(|&s| tally.pairs()[0].key(s)).collect();
+        let mut keys: Vec<(u32, u32)> = rule
+            .values
+            .iter()
+            .map(|&s| tally.pairs()[0].key(s))
+            .collect();
         keys.sort();
         assert_eq!(keys, vec![(0, 0), (1, 1)]);
     }
