@@ -81,10 +81,10 @@ fn better(x: (u64, u64), y: (u64, u64), positives: u64) -> bool {
 }
 
 /// The best rule over `counts` for a campaign of `positives` events. `counts` may hold
-/// values the campaign never uses (they are skipped) and is reordered.
+/// values the campaign never uses (they are skipped).
 ///
 /// Ties: of equally good prefixes the shortest wins.
-pub fn best_rule(counts: &mut [ValueCounts], positives: u64) -> BestRule {
+pub fn best_rule(counts: &[ValueCounts], positives: u64) -> BestRule {
     let mut candidates: Vec<ValueCounts> =
         counts.iter().copied().filter(|c| c.attack > 0).collect();
     candidates.sort_by(|x, y| {
@@ -137,7 +137,7 @@ mod tests {
         // (8,2), (2,2), (0,50), P = 10.
         // {0}: 2·8/(8+2+10) = 0.8; {0,1}: 2·10/(10+4+10) = 0.833... is better!
         // {0,1} it is: the second value's share 1/2 is above F1({0})/2 = 0.4.
-        let rule = best_rule(&mut counts(&[(8, 2), (2, 2), (0, 50)]), 10);
+        let rule = best_rule(&counts(&[(8, 2), (2, 2), (0, 50)]), 10);
         assert_eq!(rule.values, vec![0, 1]);
         assert_eq!((rule.tp, rule.fp), (10, 4));
         assert!((rule.f1() - 20.0 / 24.0).abs() < 1e-12);
@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn a_value_shared_too_much_with_benign_traffic_stays_out() {
         // (8,2), (2,20), P = 10. {0}: 16/20 = 0.8. {0,1}: 20/(10+22+10) = 0.476.
-        let rule = best_rule(&mut counts(&[(8, 2), (2, 20)]), 10);
+        let rule = best_rule(&counts(&[(8, 2), (2, 20)]), 10);
         assert_eq!(rule.values, vec![0]);
         assert!((rule.f1() - 0.8).abs() < 1e-12);
         assert!((rule.precision() - 0.8).abs() < 1e-12);
@@ -158,7 +158,7 @@ mod tests {
     #[test]
     fn adding_a_second_value_raises_f1() {
         // (5,0), (5,1), P = 10. {0}: 10/15 = 0.667; {0,1}: 20/21 = 0.952.
-        let rule = best_rule(&mut counts(&[(5, 1), (5, 0)]), 10);
+        let rule = best_rule(&counts(&[(5, 1), (5, 0)]), 10);
         assert_eq!(rule.values, vec![1, 0]);
         assert!((rule.f1() - 20.0 / 21.0).abs() < 1e-12);
     }
@@ -168,7 +168,7 @@ mod tests {
         // (3,3), (1,1), (6,0): shares 1/2, 1/2, 1. P = 10.
         // {2}: 12/16 = 0.75. {2,0,1}: 20/(10+4+10) = 0.833 (the tied pair together; {2,0}
         // alone would be 18/(9+3+10) = 0.818 and is never considered).
-        let rule = best_rule(&mut counts(&[(3, 3), (1, 1), (6, 0)]), 10);
+        let rule = best_rule(&counts(&[(3, 3), (1, 1), (6, 0)]), 10);
         assert_eq!(rule.values, vec![2, 0, 1]);
         assert_eq!((rule.tp, rule.fp), (10, 4));
         assert!((rule.f1() - 20.0 / 24.0).abs() < 1e-12);
@@ -178,18 +178,18 @@ mod tests {
     fn of_equally_good_prefixes_the_shortest_wins() {
         // (2,0), P = 4: {0} F1 = 4/6. Adding (1,1): 6/(3+1+4) = 0.75 > 0.667, taken.
         // (1,2) after it: share 1/3 < 0.375 and 8/(4+3+4) = 0.727 < 0.75, left out.
-        let rule = best_rule(&mut counts(&[(2, 0), (1, 1), (1, 2)]), 4);
+        let rule = best_rule(&counts(&[(2, 0), (1, 1), (1, 2)]), 4);
         assert_eq!(rule.values, vec![0, 1]);
         // A prefix exactly as good as the one before does not replace it: (2,0) then
         // (1,2) with P = 4 gives 4/6 and 6/9, both 2/3 (the share 1/3 is F1/2 exactly).
-        let rule = best_rule(&mut counts(&[(2, 0), (1, 2)]), 4);
+        let rule = best_rule(&counts(&[(2, 0), (1, 2)]), 4);
         assert_eq!(rule.values, vec![0]);
         assert_eq!((rule.tp, rule.fp), (2, 0));
     }
 
     #[test]
     fn a_campaign_without_events_has_the_empty_rule() {
-        let rule = best_rule(&mut counts(&[(0, 4)]), 0);
+        let rule = best_rule(&counts(&[(0, 4)]), 0);
         assert!(rule.values.is_empty());
         assert_eq!(
             (rule.f1(), rule.precision(), rule.recall()),

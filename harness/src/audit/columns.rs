@@ -171,7 +171,7 @@ pub const NON_POSITIVE: i64 = i64::MIN;
 /// `[2^(j/2), 2^((j+1)/2))`), computed exactly as the binary exponent of `x²`;
 /// [`NON_POSITIVE`] for `x <= 0` or NaN.
 pub fn half_octave(value: f64) -> i64 {
-    if !(value > 0.0) {
+    if value.is_nan() || value <= 0.0 {
         return NON_POSITIVE;
     }
     // Exact for values that are f32 or integers below 2^26: the square keeps every bit.

@@ -3,6 +3,7 @@
 //! with the distinct values and value pairs, never with the rows.
 
 use super::best::{BestRule, ValueCounts, best_rule};
+use rayon::prelude::*;
 
 /// Class of a row the audit ignores (an attack event of no known campaign).
 pub const SKIP: u32 = u32::MAX;
@@ -100,14 +101,14 @@ impl Tally {
                 }
             }
         }
-        for pair in &mut self.pairs {
+        // Each pair's map is filled by one thread in row order: the slots (and so every
+        // tie order) do not depend on the thread count.
+        self.pairs.par_iter_mut().for_each(|pair| {
             let (first, second) = (&ids[pair.first], &ids[pair.second]);
-            for row in 0..classes.len() {
-                let class = classes[row];
+            for ((&class, &a), &b) in classes.iter().zip(first).zip(second) {
                 if class == SKIP {
                     continue;
                 }
-                let (a, b) = (first[row], second[row]);
                 let key = (a as u64) << 32 | b as u64;
                 let next = pair.keys.len() as u32;
                 let slot = *pair.slots.entry(key).or_insert(next);
@@ -117,7 +118,7 @@ impl Tally {
                 }
                 pair.counts[slot as usize * k + class as usize] += 1;
             }
-        }
+        });
     }
 
     /// The best rule of column `column` for each campaign.
@@ -147,7 +148,7 @@ impl Tally {
             }
         }
         candidates
-            .iter_mut()
+            .iter()
             .enumerate()
             .map(|(campaign, values)| best_rule(values, self.campaign_events(campaign)))
             .collect()
