@@ -34,6 +34,9 @@ pub enum Command {
     Score(ScoreArgs),
     /// Check a dataset against its manifest (and, with --regenerate, against a fresh run).
     Verify(VerifyArgs),
+    /// Leakage report: per attack campaign, the best rule on one events column (and on a
+    /// pair of columns), values chosen with the labels; writes DIR/audit.json.
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -180,4 +183,23 @@ pub struct VerifyArgs {
     /// temporary folder and compare every file's bytes.
     #[arg(long)]
     pub regenerate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The dataset folder (holding manifest.json).
+    pub dir: PathBuf,
+    /// Where to write the audit (default: DIR/audit.json, rewritten on every run).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit with status 1 when a campaign not marked naive leaks (best single-column F1
+    /// above 0.5).
+    #[arg(long)]
+    pub fail_on_leak: bool,
+    /// Audit single columns only, not pairs of columns (faster).
+    #[arg(long)]
+    pub no_pairs: bool,
+    /// Rows per batch read (never changes the results).
+    #[arg(long, default_value_t = 65_536)]
+    pub batch_rows: usize,
 }

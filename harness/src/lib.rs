@@ -1,12 +1,14 @@
 //! breachlab's harness: scores detectors on a dataset by what matters for a breach.
 //!
 //! - [`metrics`]: pure, streaming metrics over plain columns (no I/O);
+//! - [`audit`]: the leakage audit, the best one- and two-column rules per campaign;
 //! - [`alerts`]: alert files (per event or per entity interval) scored as a detector;
 //! - [`external`]: detectors written in any language, run as child processes;
 //! - [`report`]: the `report.json` contract and the Markdown, terminal and HTML views;
 //! - [`runner`]: reads a dataset once and scores every detector on it (the only I/O).
 
 pub mod alerts;
+pub mod audit;
 pub mod external;
 pub mod metrics;
 pub mod report;

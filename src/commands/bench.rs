@@ -262,7 +262,9 @@ fn bench_dataset(
     let outcome =
         runner::score_dataset(&dataset, specs, &calibrated, options).map_err(run_error)?;
     eprintln!("{}", throughput_line(&outcome));
-    Ok(outcome.to_report())
+    let mut report = outcome.to_report();
+    report.audit = Some(super::audit::bench_summary(&dataset, args.batch_rows)?);
+    Ok(report)
 }
 
 /// How fast a scoring pass went, for the terminal: the report's end-to-end figure, which

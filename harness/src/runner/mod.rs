@@ -115,6 +115,7 @@ impl RunOutcome {
             report: Report::new(self.dataset.clone(), detectors),
             failed_detectors: failed,
             seeds: None,
+            audit: None,
         }
     }
 }

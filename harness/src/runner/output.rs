@@ -3,8 +3,10 @@
 //! complete (temporary names, renamed into place, `report.json` last).
 
 use super::{RunError, SeedsSection};
+use crate::audit::{BenchAuditEntry, bench_markdown};
 use crate::report::{Report, render_html, render_markdown, render_terminal_table};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The files a report directory holds, `report.json` last (written last, removed first).
@@ -27,6 +29,9 @@ pub struct BenchReport {
     pub failed_detectors: Vec<FailedDetector>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub seeds: Option<SeedsSection>,
+    /// How hard each campaign is: its best single-column rule (see `crate::audit`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub audit: Option<BTreeMap<String, BenchAuditEntry>>,
 }
 
 impl BenchReport {
@@ -58,6 +63,9 @@ impl BenchReport {
             out.push_str(&format!("\n## Seed {}\n\n", seeds.seeds[0]));
         }
         out.push_str(&render_markdown(&self.report));
+        if let Some(audit) = &self.audit {
+            out.push_str(&bench_markdown(audit));
+        }
         if !self.failed_detectors.is_empty() {
             out.push_str("\n## Failed detectors\n\n");
             for failed in &self.failed_detectors {

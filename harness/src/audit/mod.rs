@@ -1,0 +1,144 @@
+//! The leakage audit: for each attack campaign, the best rule that uses one events column
+//! alone (a set of its values chosen with the labels: an upper bound on what a lookup
+//! table on that field could score), then the best pair of columns.
+//!
+//! - [`best`]: the best set of values for one campaign from per-value counts (pure);
+//! - [`columns`]: which columns are bounded, how values are keyed and bucketed, which are
+//!   not and why;
+//! - [`tally`]: the counts per value (and value pair) and class (pure);
+//! - [`scan`]: one pass over a dataset, events and truth in lockstep (the only I/O);
+//! - [`output`]: `audit.json` (schema in `docs/audit.md`), the terminal table and the
+//!   summary `bench` reports.
+
+pub mod best;
+pub mod columns;
+pub mod output;
+pub mod scan;
+pub mod tally;
+
+pub use output::{
+    AuditDataset, AuditReport, BenchAuditEntry, CampaignAudit, LEAK_THRESHOLD, RuleScore, Verdict,
+    bench_markdown,
+};
+
+use breachlab_dataset::{Dataset, DatasetError, layout};
+use std::path::{Path, PathBuf};
+
+/// The file the audit writes beside the manifest.
+pub const AUDIT_FILE: &str = "audit.json";
+
+/// Rows per batch read when none is given.
+pub const DEFAULT_BATCH_ROWS: usize = 65_536;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    #[error("{path}: {message}")]
+    Inconsistent { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl AuditError {
+    pub(crate) fn inconsistent(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        AuditError::Inconsistent {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What to audit.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditOptions {
+    /// Also every pair of bounded columns (the single columns alone are much cheaper).
+    pub pairs: bool,
+    pub batch_rows: usize,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            pairs: true,
+            batch_rows: DEFAULT_BATCH_ROWS,
+        }
+    }
+}
+
+/// Which dataset `dataset` is, as an audit records it.
+pub fn dataset_identity(dataset: &Dataset) -> AuditDataset {
+    let manifest = &dataset.manifest;
+    AuditDataset {
+        scenario: manifest.scenario.name.clone(),
+        scenario_sha256: manifest.scenario.sha256.clone(),
+        seed: manifest.seed,
+        scale: manifest.scale,
+        breachlab_version: manifest.breachlab_version.clone(),
+        events: manifest.row_counts.get("events").copied().unwrap_or(0),
+    }
+}
+
+/// Audits `dataset` in one pass over its events and truth.
+pub fn audit_dataset(dataset: &Dataset, options: AuditOptions) -> Result<AuditReport, AuditError> {
+    if dataset.manifest.files_of("truth").next().is_none() {
+        return Err(AuditError::inconsistent(
+            dataset.root.join(layout::MANIFEST),
+            "lists no truth files: the audit needs the ground truth; audit a complete `breachlab generate` output",
+        ));
+    }
+    let campaigns = scan::read_campaigns(dataset)?;
+    let scanned = scan::scan(dataset, &campaigns, options.pairs, options.batch_rows)?;
+    let mut identity = dataset_identity(dataset);
+    identity.events = scanned.rows;
+    Ok(output::assemble(
+        identity,
+        &campaigns,
+        &scanned.tally,
+        &scanned.dictionaries,
+        options.pairs,
+    ))
+}
+
+/// Writes `report` to `path` under a temporary name, then renames it into place.
+pub fn write_audit(report: &AuditReport, path: &Path) -> Result<(), AuditError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(AUDIT_FILE);
+    let temporary = path.with_file_name(format!(".{name}.partial"));
+    let io = |source| AuditError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::write(&temporary, report.to_json()).map_err(io)?;
+    std::fs::rename(&temporary, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        io(e)
+    })
+}
+
+/// `DIR/audit.json` when it exists, parses and is an audit of this very dataset.
+pub fn existing_audit(dataset: &Dataset) -> Option<AuditReport> {
+    let text = std::fs::read_to_string(dataset.root.join(AUDIT_FILE)).ok()?;
+    let report: AuditReport = serde_json::from_str(&text).ok()?;
+    report.is_of(&dataset_identity(dataset)).then_some(report)
+}
+
+/// The single-column audit `bench` summarises: `DIR/audit.json` when it is of this
+/// dataset, else computed now without pairs (nothing is written).
+pub fn audit_for_bench(dataset: &Dataset, batch_rows: usize) -> Result<AuditReport, AuditError> {
+    if let Some(report) = existing_audit(dataset) {
+        return Ok(report);
+    }
+    audit_dataset(
+        dataset,
+        AuditOptions {
+            pairs: false,
+            batch_rows,
+        },
+    )
+}

@@ -1,0 +1,63 @@
+//! `breachlab audit`: the leakage report. For each attack campaign, the best rule on one
+//! events column alone and on a pair of columns; printed as a table and written to
+//! `audit.json` beside the manifest (or `--out`).
+
+use crate::cli::AuditArgs;
+use anyhow::{Context, bail};
+use breachlab_dataset::Dataset;
+use breachlab_harness::audit::{self, AUDIT_FILE, AuditOptions, BenchAuditEntry, LEAK_THRESHOLD};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+pub fn run(args: AuditArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let dataset = Dataset::open(&args.dir)?;
+    let options = AuditOptions {
+        pairs: !args.no_pairs,
+        batch_rows: args.batch_rows.max(1),
+    };
+    let report = audit::audit_dataset(&dataset, options)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.dir.join(AUDIT_FILE));
+    audit::write_audit(&report, &out).with_context(|| format!("writing {}", out.display()))?;
+    print!("{}", report.terminal_table());
+    let unbounded: Vec<&str> = report
+        .unbounded_columns
+        .iter()
+        .map(|c| c.column.as_str())
+        .collect();
+    println!(
+        "not bounded (identities or time, see docs/audit.md): {}",
+        unbounded.join(", ")
+    );
+    let leaks: Vec<&str> = report.leaks().map(|c| c.name.as_str()).collect();
+    println!(
+        "audited {} events of {} campaigns in {:.2} s: {} leak{} (best single-column F1 above {LEAK_THRESHOLD}, not naive); wrote {}",
+        report.dataset.events,
+        report.campaigns.len(),
+        started.elapsed().as_secs_f64(),
+        leaks.len(),
+        if leaks.len() == 1 { "" } else { "s" },
+        out.display()
+    );
+    if args.fail_on_leak && !leaks.is_empty() {
+        bail!(
+            "--fail-on-leak: {} campaign(s) leak through a single column: {}",
+            leaks.len(),
+            leaks.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `bench`'s summary of how hard each campaign is: from `DIR/audit.json` when it is of
+/// this dataset, else the single-column audit computed now.
+pub fn bench_summary(
+    dataset: &Dataset,
+    batch_rows: usize,
+) -> anyhow::Result<BTreeMap<String, BenchAuditEntry>> {
+    let report = audit::audit_for_bench(dataset, batch_rows.max(1))?;
+    Ok(report.bench_summary())
+}
