@@ -195,13 +195,15 @@ ids_per_request = 50
     );
     let all = all_events(&plan);
     let emails = attack(&all, 0);
-    let found = emails.iter().filter(|e| e.status == 200).count();
+    let found = emails.iter().filter(|e| e.records_returned > 0).count();
     let rate = found as f64 / emails.len() as f64;
     assert!((rate - 0.3).abs() < 0.03, "email hit rate {rate}");
     for e in &emails {
         assert_eq!(e.route, Route::Lookup);
         assert!(matches!(e.query, Query::Email(_)));
-        assert_eq!(e.status == 200, e.truth.phase == Phase::Exfiltrate);
+        // Found or not, the lookup answers 200; only the answer's size tells.
+        assert_eq!(e.status, 200);
+        assert_eq!(e.records_returned > 0, e.truth.phase == Phase::Exfiltrate);
     }
     let phones = attack(&all, 1);
     let asked: usize = phones.len() * 50;
@@ -646,8 +648,11 @@ fn mimicking_attackers_have_no_single_field_shortcut() {
 
 #[test]
 fn the_shortcut_check_catches_a_tool_that_does_not_mimic() {
+    // Without customers' own scripts, nothing benign speaks with a tool's user agent.
     let plan = plan(
         r#"
+[traffic]
+scripted_share = 0.0
 [[campaigns]]
 name = "tool"
 start_h = 1
@@ -663,7 +668,6 @@ technique = "sequential_walk"
         found.iter().any(|f| f.starts_with("user_agent")),
         "{found:?}"
     );
-    assert!(found.iter().any(|f| f.starts_with("api_key")), "{found:?}");
 }
 
 /// `start_id` is written for scale 1: at a small scale the walk must still start inside

@@ -74,8 +74,27 @@ window_hours = 4
 ips = 2
 "#,
     );
-    let events = cohort_events(&plan, 0);
-    assert_benign_labels(&events, 0);
+    let all = cohort_events(&plan, 0);
+    assert_benign_labels(&all, 0);
+    let (exports, events): (Vec<&Event>, Vec<&Event>) =
+        all.iter().partition(|e| e.route == Route::AccountsBatch);
+    // Between nights, one delta export per 10-minute slice, each a large answer.
+    assert_eq!(exports.len() as u64, plan.world.calendar.slices);
+    for e in &exports {
+        assert_eq!(e.status, 200);
+        assert_eq!(e.client_kind, ClientKind::Partner);
+        assert!(
+            (50..=20_000).contains(&e.records_returned),
+            "{}",
+            e.records_returned
+        );
+    }
+    let median = {
+        let mut records: Vec<i32> = exports.iter().map(|e| e.records_returned).collect();
+        records.sort_unstable();
+        records[records.len() / 2]
+    };
+    assert!((1_000..2_200).contains(&median), "median export {median}");
     let calendar = &plan.world.calendar;
     let ids = &plan.world.ids;
     let mut nights: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
@@ -113,7 +132,7 @@ ips = 2
         );
     }
     assert_eq!(sets[0], sets[1], "the same entitlement every night");
-    let ips: HashSet<u32> = events.iter().map(|e| e.peer.ip).collect();
+    let ips: HashSet<u32> = all.iter().map(|e| e.peer.ip).collect();
     assert!(ips.len() <= 2);
     let ok = events.iter().filter(|e| e.status / 100 == 2).count();
     assert!(share(ok, events.len()) >= 0.97, "2xx share");

@@ -20,6 +20,11 @@ start = "2026-03-02T06:00:00Z"
 days = 7
 utc_offset_hours = -6
 
+# Signed-out guests have no session and send no errors of their own: they are measured
+# by their own test, so that this week's session and status counts are the customers'.
+[traffic]
+guest_share = 0.0
+
 [population]
 accounts = 40_000
 "#;
@@ -387,4 +392,76 @@ fn sessions_start_at_the_rate_the_scenario_asks() {
     );
     let hours = (week.events.last().unwrap().ts_us - week.events[0].ts_us) / HOUR_US;
     assert!(hours >= 24 * 7 - 1, "{hours}");
+}
+
+/// Three days of the default benign model: customers, their scripts, guests and VPN users.
+fn personas() -> &'static Vec<Event> {
+    static EVENTS: OnceLock<Vec<Event>> = OnceLock::new();
+    EVENTS.get_or_init(|| {
+        let text = "name = \"personas\"\nstart = \"2026-03-02T06:00:00Z\"\ndays = 3\n\
+                    [population]\naccounts = 20_000\n";
+        let loaded = LoadedScenario::parse("personas.toml", text).unwrap();
+        let plan = Plan::new(&loaded, 5, 1.0).unwrap();
+        let mut events = Vec::new();
+        let mut slice_events = Vec::new();
+        for slice in 0..plan.world.calendar.slices {
+            plan.slice_events(slice, &mut slice_events);
+            events.extend_from_slice(&slice_events);
+        }
+        events
+    })
+}
+
+#[test]
+fn scripts_guests_and_vpn_users_take_their_shares_of_customer_sessions() {
+    use breachlab_generator::population::{UaTable, ua_text};
+    let events = personas();
+    let traffic = breachlab_generator::scenario::TrafficConfig::default();
+    let tools: HashSet<&str> = UaTable::tools().indexes().map(ua_text).collect();
+    let human = |e: &&Event| matches!(e.client_kind, ClientKind::App | ClientKind::Web);
+    // Sessions of signed-in callers by their session id; guests' events one by one.
+    let mut scripted: HashMap<i64, bool> = HashMap::new();
+    let (mut guest_events, mut human_events, mut vpn_events) = (0usize, 0usize, 0usize);
+    for e in events.iter().filter(human) {
+        human_events += 1;
+        vpn_events += usize::from(e.peer.kind == IpKind::Proxy);
+        match e.session_id {
+            Some(s) => {
+                let ua = ua_text(e.user_agent);
+                scripted.insert(s, tools.contains(ua));
+            }
+            None => guest_events += usize::from(e.principal_id.is_none()),
+        }
+    }
+    let scripted_share = share(scripted.values().filter(|s| **s).count(), scripted.len());
+    // Of signed-in sessions, scripts are scripted / (1 - guest) of app and web sessions;
+    // ~15 000 sessions put the noise near 0.3 points.
+    let expected = traffic.scripted_share / (1.0 - traffic.guest_share);
+    assert!(
+        (scripted_share - expected).abs() < 0.02,
+        "scripts make {scripted_share:.3} of signed-in sessions, expected {expected:.3}"
+    );
+    // Guests read a little less than signed-in customers (no login request), so their
+    // share of events sits somewhat under their share of sessions.
+    let guests = share(guest_events, human_events);
+    assert!(
+        (0.5 * traffic.guest_share..traffic.guest_share * 1.1).contains(&guests),
+        "guests make {guests:.3} of app and web events"
+    );
+    // VPN users are a share of accounts, and accounts' activity is heavy-tailed: the
+    // share of events is noisy, so the band is wide but excludes zero and the whole.
+    let vpn = share(vpn_events, human_events);
+    assert!(
+        (0.25 * traffic.vpn_share..4.0 * traffic.vpn_share).contains(&vpn),
+        "VPN exits carry {vpn:.3} of app and web events"
+    );
+    // Scripts speak with the same libraries attackers do, and from the same clouds.
+    let script_clouds = events
+        .iter()
+        .filter(|e| tools.contains(ua_text(e.user_agent)) && e.peer.kind == IpKind::Cloud)
+        .count();
+    assert!(
+        script_clouds > 100,
+        "{script_clouds} scripted events from cloud addresses"
+    );
 }

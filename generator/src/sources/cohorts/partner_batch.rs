@@ -183,11 +183,20 @@ impl Emitted {
 impl Emitted {
     /// The slice's delta export: one batch read at a random instant of the slice.
     fn export(&mut self, world: &World, job: &PartnerBatch, out: &mut Emitter<'_>) {
-        let ts_us = out.from_us + self.rng.random_range(0..(out.until_us - out.from_us).max(1));
+        let ts_us = out.from_us
+            + self
+                .rng
+                .random_range(0..(out.until_us - out.from_us).max(1));
         let z: f64 = rand_distr::StandardNormal.sample(&mut self.rng);
-        let records = (EXPORT_MEDIAN_RECORDS * (EXPORT_SIGMA * z).exp()).clamp(50.0, 20_000.0) as i32;
-        let (latency_ms, response_bytes) =
-            response_shape(&mut self.rng, &world.traffic, Route::AccountsBatch, 200, records);
+        let records =
+            (EXPORT_MEDIAN_RECORDS * (EXPORT_SIGMA * z).exp()).clamp(50.0, 20_000.0) as i32;
+        let (latency_ms, response_bytes) = response_shape(
+            &mut self.rng,
+            &world.traffic,
+            Route::AccountsBatch,
+            200,
+            records,
+        );
         out.emit(Event {
             ts_us,
             tie: 0,
