@@ -34,6 +34,8 @@ pub enum Command {
     Score(ScoreArgs),
     /// Check a dataset against its manifest (and, with --regenerate, against a fresh run).
     Verify(VerifyArgs),
+    /// Write a dataset's events as JSON lines, ECS, OCSF or a combined access log.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -180,4 +182,26 @@ pub struct VerifyArgs {
     /// temporary folder and compare every file's bytes.
     #[arg(long)]
     pub regenerate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The dataset folder (holding manifest.json).
+    pub dir: PathBuf,
+    /// jsonl (flat events), ecs (Elastic Common Schema), ocsf (OCSF HTTP Activity) or
+    /// combined (Apache/nginx access log); see docs/export.md.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: String,
+    /// Output file, or `-` for standard output.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Add the ground-truth labels to every record (JSON formats only).
+    #[arg(long)]
+    pub with_truth: bool,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    pub force: bool,
+    /// Rows per batch read (never changes the output).
+    #[arg(long, default_value_t = 65_536, hide = true)]
+    pub batch_rows: usize,
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod detectors;
+mod export;
 mod external;
 mod generate;
 mod scenarios;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Detectors => detectors::run(),
         Command::Score(args) => score::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Export(args) => export::run(args),
         Command::Merge(args) => {
             let manifest = breachlab_dataset::read::merge_shards(&args.dir)?;
             println!(
