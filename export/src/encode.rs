@@ -411,10 +411,18 @@ fn ocsf(ev: &Events, truth: Option<&Truth>, i: usize, version: &str, out: &mut V
     if let Some(ms) = latency_ms {
         o.int("duration", ms);
     }
+    let principal = opt(ev.principal_id, i);
+    let key = opt_str(ev.api_key_id, i);
+    let session = opt(ev.session_id, i);
+    let has_actor = principal.is_some() || key.is_some() || session.is_some();
     o.object("metadata", |o| {
         o.str("version", OCSF_VERSION);
         o.int_str("uid", ev.event_id.value(i));
         o.str("log_name", "events");
+        if has_actor {
+            // `actor` is an attribute of the Host profile, which every class takes in.
+            o.str_array("profiles", &["host"]);
+        }
         o.object("product", |o| {
             o.str("name", "breachlab");
             o.str("vendor_name", "breachlab");
@@ -444,10 +452,7 @@ fn ocsf(ev: &Events, truth: Option<&Truth>, i: usize, version: &str, out: &mut V
         o.object("autonomous_system", |o| o.int("number", ev.ip_asn.value(i)));
         o.object("location", |o| o.str("country", ev.country.value(i)));
     });
-    let principal = opt(ev.principal_id, i);
-    let key = opt_str(ev.api_key_id, i);
-    let session = opt(ev.session_id, i);
-    if principal.is_some() || key.is_some() || session.is_some() {
+    if has_actor {
         o.object("actor", |o| {
             if principal.is_some() || key.is_some() {
                 o.object("user", |o| {
