@@ -13,7 +13,7 @@ breachlab="${BREACHLAB:-${CARGO_TARGET_DIR:-$root/target}/release/breachlab}"
 export BREACHLAB="$breachlab"
 mkdir -p "$cache"
 datasets=()
-for spec in default:1 optus-2022:0.001 dell-2024:0.00005 tmobile-2023:0.00005; do
+for spec in default:0.1 default:1 optus-2022:0.001 dell-2024:0.00005 tmobile-2023:0.00005; do
   name="${spec%%:*}"
   scale="${spec##*:}"
   dir="$cache/$name-$scale"
