@@ -171,14 +171,14 @@ pub fn export_dataset(
     }
     let encoder = Encoder::new(options.format, dataset.manifest.breachlab_version.clone());
     let batch_rows = options.batch_rows.max(1);
-    let mut events = dataset.batches("events", &[], batch_rows);
+    let events = dataset.batches("events", &[], batch_rows);
     let mut truth = options
         .with_truth
         .then(|| dataset.batches("truth", &[], batch_rows));
     let mut summary = ExportSummary::default();
     let mut previous: Option<i64> = None;
     let mut buffer = Vec::new();
-    while let Some(batch) = events.next() {
+    for batch in events {
         if cancel.load(Ordering::Relaxed) {
             return Err(ExportError::Interrupted);
         }
