@@ -37,6 +37,8 @@ pub enum Command {
     /// Leakage report: per attack campaign, the best rule on one events column (and on a
     /// pair of columns), values chosen with the labels; writes DIR/audit.json.
     Audit(AuditArgs),
+    /// Write a dataset's events as JSON lines, ECS, OCSF or a combined access log.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -201,5 +203,27 @@ pub struct AuditArgs {
     pub no_pairs: bool,
     /// Rows per batch read (never changes the results).
     #[arg(long, default_value_t = 65_536)]
+    pub batch_rows: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The dataset folder (holding manifest.json).
+    pub dir: PathBuf,
+    /// jsonl (flat events), ecs (Elastic Common Schema), ocsf (OCSF HTTP Activity) or
+    /// combined (Apache/nginx access log); see docs/export.md.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: String,
+    /// Output file, or `-` for standard output.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Add the ground-truth labels to every record (JSON formats only).
+    #[arg(long)]
+    pub with_truth: bool,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    pub force: bool,
+    /// Rows per batch read (never changes the output).
+    #[arg(long, default_value_t = 65_536, hide = true)]
     pub batch_rows: usize,
 }

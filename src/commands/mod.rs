@@ -4,6 +4,7 @@ mod audit;
 mod bench;
 mod demo;
 mod detectors;
+mod export;
 mod external;
 mod generate;
 mod scenarios;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Score(args) => score::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Export(args) => export::run(args),
         Command::Merge(args) => {
             let manifest = breachlab_dataset::read::merge_shards(&args.dir)?;
             println!(

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every real-tool integration (fail2ban, Sigma) on each dataset and prints the
+# scored results as a markdown table.
+#
+# Usage: integrations/run.sh [--work DIR] DATASET_DIR...
+#   --work DIR  where exports, alert files and reports go (default: a temporary folder,
+#               removed at the end)
+#   BREACHLAB   the breachlab binary (default: target/release/breachlab, else breachlab on PATH)
+#   PYTHON      a python with integrations/requirements.txt installed (default: python3)
+# A tool that is not installed is skipped with a message; the others still run.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+work=""
+if [[ "${1:-}" == "--work" ]]; then
+  work="$2"
+  shift 2
+fi
+if [[ $# -eq 0 ]]; then
+  echo "usage: $0 [--work DIR] DATASET_DIR..." >&2
+  exit 2
+fi
+if [[ -z "${BREACHLAB:-}" ]]; then
+  candidate="${CARGO_TARGET_DIR:-$root/target}/release/breachlab"
+  if [[ -x "$candidate" ]]; then BREACHLAB="$candidate"; else BREACHLAB=breachlab; fi
+fi
+export BREACHLAB
+export PYTHON="${PYTHON:-python3}"
+if [[ -z "$work" ]]; then
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+fi
+mkdir -p "$work"
+n=0
+for dataset in "$@"; do
+  n=$((n + 1))
+  out="$work/$n-$(basename "$dataset")"
+  for tool in fail2ban sigma; do
+    echo "== $tool on $dataset" >&2
+    status=0
+    bash "$here/$tool/run.sh" "$dataset" "$out" >&2 || status=$?
+    if [[ $status -eq 3 ]]; then
+      echo "SKIP: $tool is not installed (see integrations/$tool/README.md)" >&2
+    elif [[ $status -ne 0 ]]; then
+      echo "integrations/run.sh: $tool failed on $dataset (exit $status)" >&2
+      exit "$status"
+    fi
+  done
+done
+echo
+echo "fail2ban-regex $(fail2ban-regex -V 2>/dev/null || echo 'not installed'); $("$PYTHON" -c 'import importlib.metadata as m; print("pySigma", m.version("pysigma") + ", pySigma-backend-sqlite", m.version("pysigma-backend-sqlite"))' 2>/dev/null || echo 'pySigma not installed'); $("$BREACHLAB" --version)"
+echo
+"$PYTHON" "$here/table.py" "$work"
