@@ -5,6 +5,8 @@ mod demo;
 mod detectors;
 mod external;
 mod generate;
+mod origin;
+mod replay;
 mod scenarios;
 mod score;
 mod verify;
@@ -20,6 +22,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Detectors => detectors::run(),
         Command::Score(args) => score::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Origin(args) => origin::run(args),
         Command::Merge(args) => {
             let manifest = breachlab_dataset::read::merge_shards(&args.dir)?;
             println!(
