@@ -23,10 +23,11 @@ fn recorded(dir: &Path, n: usize) -> (Vec<i64>, BTreeMap<u16, u64>, u64) {
     let columns = ["event_id", "status", "response_bytes", "method"];
     for batch in dataset.batches("events", &columns, 1024) {
         let batch = batch.unwrap();
-        let id = batch.column(0).as_primitive::<Int64Type>();
-        let status = batch.column(1).as_primitive::<Int16Type>();
-        let size = batch.column(2).as_primitive::<Int32Type>();
-        let method = batch.column(3).as_string::<i32>();
+        let column = |name| batch.column_by_name(name).unwrap();
+        let id = column("event_id").as_primitive::<Int64Type>();
+        let status = column("status").as_primitive::<Int16Type>();
+        let size = column("response_bytes").as_primitive::<Int32Type>();
+        let method = column("method").as_string::<i32>();
         for row in 0..batch.num_rows() {
             if ids.len() == n {
                 return (ids, statuses, bytes);

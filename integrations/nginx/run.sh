@@ -151,12 +151,12 @@ for n, line in enumerate(open(f"{out}/access.log"), 1):
         sys.exit(f"access.log line {n}: no event id: {line!r}")
     event = int(event)
     logged[event] = logged.get(event, 0) + 1
-    if up_status != "-":
+    if up_status not in ("-", ""):
         upstream.add(event)
     if config == "limit_req":
         hit = limit in ("REJECTED", "REJECTED_DRY_RUN")
     else:  # ModSecurity blocks with 403 before the origin is asked
-        hit = status == "403" and up_status == "-"
+        hit = status == "403" and up_status in ("-", "")
     if hit:
         alerts.append(event)
 seen = {int(x) for x in open(f"{out}/origin-seen.txt")}
