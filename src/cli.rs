@@ -39,6 +39,10 @@ pub enum Command {
     Audit(AuditArgs),
     /// Write a dataset's events as JSON lines, ECS, OCSF or a combined access log.
     Export(ExportArgs),
+    /// Send a dataset's events as real HTTP requests to a server (a gateway, or `origin`).
+    Replay(ReplayArgs),
+    /// Serve a dataset's recorded responses (status, size, latency) to replayed requests.
+    Origin(OriginArgs),
 }
 
 #[derive(Debug, Args)]
@@ -226,4 +230,50 @@ pub struct ExportArgs {
     /// Rows per batch read (never changes the output).
     #[arg(long, default_value_t = 65_536, hide = true)]
     pub batch_rows: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The dataset folder (holding manifest.json).
+    pub dir: PathBuf,
+    /// Where to send the requests: http://HOST:PORT (any host; tests use 127.0.0.1 only).
+    #[arg(long, value_name = "URL")]
+    pub target: String,
+    /// Pace by the events' timestamps: dataset seconds per second (3600: an hour a second).
+    #[arg(long, value_name = "X")]
+    pub speed: Option<f64>,
+    /// Start at most N requests per second (with --speed: the lower of the two paces).
+    /// Neither flag: as fast as --concurrency allows.
+    #[arg(long, value_name = "N")]
+    pub max_rate: Option<f64>,
+    /// Replay only the first N events.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub concurrency: usize,
+    /// Seconds a request may take before it counts as failed.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// The Host header to send (default: the --target's host:port).
+    #[arg(long, value_name = "NAME")]
+    pub host_header: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OriginArgs {
+    /// The dataset folder (holding manifest.json).
+    pub dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port (the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    pub listen: String,
+    /// Multiply each recorded latency by F before answering (0: answer at once).
+    #[arg(long, default_value_t = 1.0, value_name = "F")]
+    pub latency_scale: f64,
+    /// On shutdown, write the event ids seen (one a line, ascending) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub seen: Option<PathBuf>,
+    /// Replace an existing --seen file.
+    #[arg(long)]
+    pub force: bool,
 }

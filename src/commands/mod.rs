@@ -7,6 +7,8 @@ mod detectors;
 mod export;
 mod external;
 mod generate;
+mod origin;
+mod replay;
 mod scenarios;
 mod score;
 mod verify;
@@ -24,6 +26,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify(args) => verify::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Export(args) => export::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Origin(args) => origin::run(args),
         Command::Merge(args) => {
             let manifest = breachlab_dataset::read::merge_shards(&args.dir)?;
             println!(

@@ -1,0 +1,78 @@
+//! `breachlab origin`: serves a dataset's recorded responses to replayed requests.
+
+use crate::cli::OriginArgs;
+use crate::interrupt;
+use anyhow::Context;
+use breachlab_dataset::Dataset;
+use breachlab_replay::origin::{self, Notify, Origin, OriginIndex, OriginOptions};
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::sync::Arc;
+
+pub fn run(args: OriginArgs) -> anyhow::Result<()> {
+    if !(args.latency_scale.is_finite() && args.latency_scale >= 0.0) {
+        anyhow::bail!(
+            "--latency-scale {}: must be 0 (answer at once) or a positive factor",
+            args.latency_scale
+        );
+    }
+    // Open the --seen file first, so a bad path fails before the server starts.
+    let seen_file = match &args.seen {
+        Some(path) => Some(open_seen(path, args.force)?),
+        None => None,
+    };
+    let dataset = Dataset::open(&args.dir)?;
+    let index = OriginIndex::load(&dataset)?;
+    let events = index.len();
+    let origin = Arc::new(Origin::new(
+        index,
+        OriginOptions {
+            latency_scale: args.latency_scale,
+        },
+        args.dir.clone(),
+    ));
+    let stop = Arc::new(Notify::new());
+    let notify = Arc::clone(&stop);
+    interrupt::on_interrupt(move || notify.notify_one());
+    let dir = args.dir.display().to_string();
+    origin::run(Arc::clone(&origin), &args.listen, stop, |address| {
+        println!(
+            "origin listening on http://{address} ({events} events of {dir}); Ctrl-C or SIGTERM stops it"
+        );
+        let _ = std::io::stdout().flush();
+    })?;
+    let stats = origin.stats();
+    let mut line = format!(
+        "origin stopped: {} requests, {} distinct events of {events}, {} repeated, {} unknown",
+        stats.requests, stats.distinct, stats.repeated, stats.unknown
+    );
+    if let (Some(file), Some(path)) = (seen_file, &args.seen) {
+        let mut out = BufWriter::new(file);
+        for id in origin.seen_ids() {
+            writeln!(out, "{id}")
+                .with_context(|| format!("--seen {}: cannot write", path.display()))?;
+        }
+        out.flush()
+            .with_context(|| format!("--seen {}: cannot write", path.display()))?;
+        line.push_str(&format!("; seen event ids written to {}", path.display()));
+    }
+    println!("{line}");
+    Ok(())
+}
+
+fn open_seen(path: &std::path::Path, force: bool) -> anyhow::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
+            "--seen {}: the file exists; pass --force to replace it, or name another file",
+            path.display()
+        ),
+        _ => anyhow::anyhow!("--seen {}: cannot create it: {e}", path.display()),
+    })
+}
