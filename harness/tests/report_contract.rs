@@ -221,10 +221,10 @@ fn markdown_table_has_one_row_per_detector() {
     );
     for cell in [
         "| 3/4 |",
-        "| 30.0 min |",
+        "| 30 min |",
         "| 18 |",
         "| 0.50 |",
-        "| 1.250 M |",
+        "| 1.25 M |",
     ] {
         assert!(strict.contains(cell), "{cell} missing in {strict}");
     }
