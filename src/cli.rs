@@ -65,9 +65,12 @@ pub struct GenerateArgs {
     /// Write only shard K of N, e.g. 3/8; the N shards together hold the whole dataset.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
-    /// Replace an existing dataset in --out.
+    /// Replace an existing dataset in --out (with the reports bench and score wrote in it).
     #[arg(long)]
     pub force: bool,
+    /// Print the planned events, bytes and a time estimate, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

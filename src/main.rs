@@ -11,7 +11,7 @@ fn main() {
     let cli = cli::Cli::parse();
     let result = commands::run(cli);
     if let Err(error) = result {
-        eprintln!("error: {error:#}");
+        eprintln!("error: {}", commands::error_text(&error));
         std::process::exit(match error.downcast_ref::<interrupt::Interrupted>() {
             Some(_) => 130,
             None => 1,

@@ -41,3 +41,58 @@ pub fn manifest_path(relative: &Path) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+/// Report folders that `bench` (`report`) and `score` (`report-NAME`) write inside a
+/// dataset by default, holding nothing but report files: what a forced `generate`
+/// removes with the dataset, since they describe the dataset it replaces.
+pub fn own_report_dirs(out: &Path) -> Vec<PathBuf> {
+    const REPORT_FILES: [&str; 3] = ["report.md", "report.html", "report.json"];
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            (name == "report" || name.starts_with("report-"))
+                && entry.file_type().is_ok_and(|t| t.is_dir())
+        })
+        .map(|entry| entry.path())
+        .filter(|dir| {
+            std::fs::read_dir(dir).is_ok_and(|files| {
+                files.filter_map(Result::ok).all(|file| {
+                    let name = file.file_name().to_string_lossy().into_owned();
+                    let name = name
+                        .strip_prefix('.')
+                        .and_then(|n| n.strip_suffix(".partial"))
+                        .unwrap_or(&name)
+                        .to_string();
+                    REPORT_FILES.contains(&name.as_str())
+                })
+            })
+        })
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The per-shard manifests already in `out/shards`, as (file, manifest), sorted by name;
+/// a file that does not parse is returned as an error message.
+pub fn shard_manifests(out: &Path) -> Vec<(PathBuf, Result<crate::Manifest, String>)> {
+    let Ok(entries) = std::fs::read_dir(out.join(SHARDS)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(PathBuf, Result<crate::Manifest, String>)> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .map(|path| {
+            let parsed = std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+            (path, parsed)
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}

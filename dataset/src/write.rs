@@ -552,6 +552,9 @@ fn publish(
         for name in layout::OWNED {
             remove_any(&out.join(name))?;
         }
+        for report in layout::own_report_dirs(out) {
+            remove_any(&report)?;
+        }
     }
     for file in &manifest.files {
         let from = partial.join(&file.path);

@@ -28,6 +28,8 @@ pub fn run_specs(args: &BenchArgs, specs: Vec<DetectorSpec>) -> anyhow::Result<(
         bail!("no detector to run: name some with --detectors");
     }
     let budget = parse_budget(&args.alarm_budget)?;
+    // Before any scoring: a report that cannot be written wastes the whole run.
+    super::outputs::check_report_dir(&report_dir(args), args.force)?;
     let options = run_options(args.batch_rows);
     let report = match (&args.dataset, &args.scenario) {
         (Some(dir), _) => bench_dataset(args, dir, &specs, budget, &options)?,

@@ -3,8 +3,10 @@
 
 use crate::cli::GenerateArgs;
 use crate::interrupt::{self, Interrupted};
+use anyhow::bail;
 use breachlab_dataset::{DatasetError, GenerateOptions, GenerateSummary, Progress, generate};
-use breachlab_generator::{LoadedScenario, Shard};
+use breachlab_generator::scenario::planned_totals;
+use breachlab_generator::{LoadedScenario, Plan, Shard};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -30,9 +32,204 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         shard,
         force: args.force,
     };
-    let summary = generate_with_progress(&scenario, &options)?;
+    let estimate = Estimate::new(&scenario, &options)?;
+    if args.dry_run {
+        println!("{}", estimate.line(&options));
+        return Ok(());
+    }
+    super::outputs::check_out_dir(&options.out)?;
+    check_shard_siblings(&scenario, &options)?;
+    warn_without_attacks(&scenario, &options);
+    if estimate.events >= BIG_RUN_EVENTS {
+        eprintln!("{}", estimate.line(&options));
+        check_free_space(&options.out, estimate.bytes)?;
+    }
+    let created = super::outputs::CreatedDirs::before_creating(&options.out);
+    let summary = generate_with_progress(&scenario, &options).inspect_err(|_| {
+        // A failed or interrupted run leaves no empty folder it created itself.
+        created.remove_if_empty();
+    })?;
     println!("{}", summary_line(&summary, &options));
     Ok(())
+}
+
+/// Runs with at least this many planned events print their estimate first and check the
+/// free disk space before writing anything.
+const BIG_RUN_EVENTS: f64 = 50e6;
+/// Bytes on disk per event, all tables together, measured on the default scenario (about
+/// 24 MB for 0.65M events); the accounts and campaigns tables are small beside events.
+const BYTES_PER_EVENT: f64 = 40.0;
+/// Events written per second per worker thread, a rough figure for the time estimate.
+const EVENTS_PER_S_PER_THREAD: f64 = 150_000.0;
+
+/// What a run is planned to write, before it writes anything.
+struct Estimate {
+    events: f64,
+    attack_requests: f64,
+    bytes: f64,
+    seconds: f64,
+}
+
+impl Estimate {
+    fn new(scenario: &LoadedScenario, options: &GenerateOptions) -> anyhow::Result<Self> {
+        let attack_requests: f64 = planned_totals(&scenario.scenario, options.scale)
+            .iter()
+            .map(|c| c.requests)
+            .sum();
+        let plan = Plan::new(scenario, options.seed, options.scale)?;
+        let share = 1.0 / f64::from(options.shard.count.max(1));
+        let events = plan.expected_events * share;
+        Ok(Self {
+            events,
+            attack_requests: attack_requests * share,
+            bytes: events * BYTES_PER_EVENT,
+            seconds: events / (EVENTS_PER_S_PER_THREAD * options.threads.max(1) as f64),
+        })
+    }
+
+    fn line(&self, options: &GenerateOptions) -> String {
+        format!(
+            "planned: about {} events ({} attack requests), about {} on disk, about {} with {} thread{} (scenario scale {}{})",
+            approximate(self.events),
+            approximate(self.attack_requests),
+            bytes(self.bytes),
+            duration(self.seconds),
+            options.threads,
+            if options.threads == 1 { "" } else { "s" },
+            options.scale,
+            if options.shard.is_whole() {
+                String::new()
+            } else {
+                format!(", shard {}", options.shard)
+            }
+        )
+    }
+}
+
+/// 1234567.0 -> "1.2 M".
+fn approximate(value: f64) -> String {
+    match value {
+        v if v >= 1e9 => format!("{:.1} G", v / 1e9),
+        v if v >= 1e6 => format!("{:.1} M", v / 1e6),
+        v if v >= 1e3 => format!("{:.1} k", v / 1e3),
+        v => format!("{v:.0}"),
+    }
+}
+
+fn bytes(value: f64) -> String {
+    match value {
+        v if v >= 1e12 => format!("{:.1} TB", v / 1e12),
+        v if v >= 1e9 => format!("{:.1} GB", v / 1e9),
+        v => format!("{:.1} MB", v / 1e6),
+    }
+}
+
+fn duration(seconds: f64) -> String {
+    match seconds {
+        s if s >= 86_400.0 => format!("{:.1} d", s / 86_400.0),
+        s if s >= 3_600.0 => format!("{:.1} h", s / 3_600.0),
+        s if s >= 60.0 => format!("{:.0} min", s / 60.0),
+        s => format!("{:.0} s", s.max(1.0)),
+    }
+}
+
+/// A scale so small that no campaign gets a single request is almost always a mistake.
+fn warn_without_attacks(scenario: &LoadedScenario, options: &GenerateOptions) {
+    let planned = planned_totals(&scenario.scenario, options.scale);
+    let requests: f64 = planned.iter().map(|c| c.requests).sum();
+    if !planned.is_empty() && requests < 1.0 {
+        eprintln!(
+            "warning: --scale {} leaves the {} attack campaign{} of `{}` about {requests:.2} requests in all: the dataset will very likely hold no attack event; raise --scale",
+            options.scale,
+            planned.len(),
+            if planned.len() == 1 { "" } else { "s" },
+            scenario.scenario.name
+        );
+    }
+}
+
+/// A shard written into a folder holding shards of another run (another scenario, seed,
+/// scale or shard count) would make a dataset `merge` must reject: refused up front.
+fn check_shard_siblings(
+    scenario: &LoadedScenario,
+    options: &GenerateOptions,
+) -> anyhow::Result<()> {
+    if options.shard.is_whole() {
+        return Ok(());
+    }
+    let sha = scenario.text_sha256();
+    for (path, manifest) in breachlab_dataset::layout::shard_manifests(&options.out) {
+        let manifest = manifest.map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not a shard manifest ({e}): remove it or choose another --out",
+                path.display()
+            )
+        })?;
+        let same = manifest.scenario.sha256 == sha
+            && manifest.seed == options.seed
+            && manifest.scale == options.scale
+            && manifest.shard.count == options.shard.count;
+        if !same {
+            bail!(
+                "--out {} holds shards of another run ({}: scenario `{}`, seed {}, scale {}, {} shards); this shard is scenario `{}`, seed {}, scale {}, {} shards: give every shard the same --scenario, --seed, --scale and N, or choose another --out",
+                options.out.display(),
+                path.display(),
+                manifest.scenario.name,
+                manifest.seed,
+                manifest.scale,
+                manifest.shard.count,
+                scenario.scenario.name,
+                options.seed,
+                options.scale,
+                options.shard.count
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a run that cannot fit: the estimate plus a tenth, against the free space of
+/// the filesystem `--out` is (or will be) on.
+fn check_free_space(out: &std::path::Path, needed: f64) -> anyhow::Result<()> {
+    let Some(free) = free_bytes(out) else {
+        return Ok(());
+    };
+    if (free as f64) < needed * 1.1 {
+        bail!(
+            "--out {}: the run needs about {} and the disk has {} free: free space, lower --scale, shard the run (--shard K/N) or choose another --out (`--dry-run` prints the estimate)",
+            out.display(),
+            bytes(needed),
+            bytes(free as f64)
+        );
+    }
+    Ok(())
+}
+
+/// Free bytes for an unprivileged user on the filesystem holding `path` or its nearest
+/// existing ancestor.
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let existing = path
+        .ancestors()
+        .find(|p| p.exists())
+        .unwrap_or(std::path::Path::new("."));
+    let existing = if existing.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        existing
+    };
+    let c_path = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
+    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c_path` is a valid NUL-terminated string and `stats` a writable statvfs.
+    let status = unsafe { libc::statvfs(c_path.as_ptr(), &mut stats) };
+    (status == 0).then(|| stats.f_bavail as u64 * stats.f_frsize as u64)
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_path: &std::path::Path) -> Option<u64> {
+    None
 }
 
 /// Runs `generate` with a progress bar on a terminal and Ctrl-C handling.

@@ -9,6 +9,7 @@ mod external;
 mod generate;
 mod origin;
 mod replay;
+mod outputs;
 mod scenarios;
 mod score;
 mod verify;
@@ -37,5 +38,41 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+/// An error and its causes on one line, each cause once: a cause whose text the message
+/// before it already ends with (a `path: OS error` wrapping the same OS error) is skipped.
+pub fn error_text(error: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_text;
+
+    #[test]
+    fn an_os_error_is_printed_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("/x/shards: {source}")]
+        struct Wrapped {
+            source: std::io::Error,
+        }
+        let os = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let error = anyhow::Error::new(Wrapped { source: os }).context("merge");
+        let text = error_text(&error);
+        assert_eq!(text.matches("not found").count(), 1, "{text}");
+        assert!(text.starts_with("merge: /x/shards: "), "{text}");
     }
 }

@@ -10,11 +10,11 @@ pub fn run(args: ScenariosArgs) -> anyhow::Result<()> {
                 let loaded = LoadedScenario::parse(entry.name, entry.text)?;
                 let s = &loaded.scenario;
                 println!(
-                    "{:<14} {:>5} d  {:>3} campaigns  {:>2} cohorts  {}",
+                    "{:<14} {:>5} d  {:<13}  {:<10}  {}",
                     entry.name,
                     s.days,
-                    s.campaigns.len(),
-                    s.cohorts.len(),
+                    counted(s.campaigns.len(), "campaign"),
+                    counted(s.cohorts.len(), "cohort"),
                     s.description
                 );
             }
@@ -25,4 +25,19 @@ pub fn run(args: ScenariosArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// "1 campaign", "3 campaigns".
+fn counted(count: usize, noun: &str) -> String {
+    format!("{count:>3} {noun}{}", if count == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_is_singular() {
+        assert_eq!(super::counted(1, "campaign"), "  1 campaign");
+        assert_eq!(super::counted(9, "campaign"), "  9 campaigns");
+        assert_eq!(super::counted(0, "cohort"), "  0 cohorts");
+    }
 }

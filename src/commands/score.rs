@@ -14,6 +14,13 @@ use crate::cli::ScoreArgs;
 pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
     let alerts = read_alerts(&args.alerts)?;
     let dataset = Dataset::open(&args.dataset)?;
+    let name = report_name(&args)?;
+    let dir = args
+        .report
+        .clone()
+        .unwrap_or_else(|| args.dataset.join(format!("report-{name}")));
+    // Before any scoring: a report that cannot be written wastes the whole run.
+    super::outputs::check_report_dir(&dir, args.force)?;
     if alerts.form() == AlertForm::PerEvent {
         let ids = dataset
             .batches("events", &["event_id"], 1 << 16)
@@ -21,14 +28,6 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
             .collect::<Result<Vec<_>, _>>()?;
         alerts.check_event_ids(ids)?;
     }
-    let name = match &args.name {
-        Some(name) => name.clone(),
-        None => args
-            .alerts
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .context("--alerts needs a file name")?,
-    };
     let rows = alerts.rows();
     let spec = alerts_spec(&name, alerts);
     let options = run_options(runner::DEFAULT_BATCH_ROWS);
@@ -37,9 +36,32 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
         "scored {rows} alert rows from {} as `{name}`",
         args.alerts.display()
     );
-    let dir = args
+    let report = outcome.to_report();
+    let flagged = report
         .report
-        .clone()
-        .unwrap_or_else(|| args.dataset.join(format!("report-{name}")));
-    publish(&outcome.to_report(), &dir, args.force)
+        .detectors
+        .first()
+        .map(|d| d.counts.flagged_events);
+    if rows > 0 && flagged == Some(0) {
+        let span = &dataset.manifest.time_span;
+        eprintln!(
+            "warning: none of the {rows} alert rows of {} flags an event of the dataset, which spans {} to {}: were the alerts made on another dataset, or are their times outside that span (or in another time zone)?",
+            args.alerts.display(),
+            span.start,
+            span.end
+        );
+    }
+    publish(&report, &dir, args.force)
+}
+
+/// `--name`, or the alert file's name without its extension.
+fn report_name(args: &ScoreArgs) -> anyhow::Result<String> {
+    match &args.name {
+        Some(name) => Ok(name.clone()),
+        None => args
+            .alerts
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .context("--alerts needs a file name"),
+    }
 }

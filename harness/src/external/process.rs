@@ -120,15 +120,31 @@ impl Drop for DetectorProcess {
 }
 
 /// "exited with code 3", "was killed by signal 11 (SIGSEGV)".
+///
+/// The command runs under `sh -c`, and a shell whose command is killed by signal N exits
+/// itself with status 128 + N: such a status (129..=192) is reported as the signal, with
+/// the raw status alongside since a program may also exit with that code on its own.
 pub(crate) fn describe_status(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     if let Some(code) = status.code() {
+        if let Some(signal) = shell_signal(code) {
+            return format!(
+                "was killed by signal {signal}{} (the shell running it exited with {code} = 128 + {signal})",
+                signal_name(signal)
+            );
+        }
         return format!("exited with code {code}");
     }
     match status.signal() {
         Some(signal) => format!("was killed by signal {signal}{}", signal_name(signal)),
         None => format!("ended with {status}"),
     }
+}
+
+/// The signal a `sh` exit status of 128 + N stands for, N a real signal number.
+fn shell_signal(code: i32) -> Option<i32> {
+    let signal = code - 128;
+    (1..=64).contains(&signal).then_some(signal)
 }
 
 fn signal_name(signal: i32) -> &'static str {
@@ -139,6 +155,42 @@ fn signal_name(signal: i32) -> &'static str {
         libc::SIGTERM => " (SIGTERM)",
         libc::SIGBUS => " (SIGBUS)",
         libc::SIGINT => " (SIGINT)",
+        libc::SIGFPE => " (SIGFPE)",
+        libc::SIGILL => " (SIGILL)",
+        libc::SIGPIPE => " (SIGPIPE)",
+        libc::SIGHUP => " (SIGHUP)",
+        libc::SIGQUIT => " (SIGQUIT)",
+        libc::SIGXCPU => " (SIGXCPU)",
+        libc::SIGXFSZ => " (SIGXFSZ)",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(command: &str) -> String {
+        let mut process = DetectorProcess::spawn(command).expect("sh starts");
+        let status = process.wait_for(Duration::from_secs(20)).expect("it ends");
+        describe_status(status)
+    }
+
+    #[test]
+    fn a_signal_is_reported_as_the_signal_even_under_sh() {
+        // `sh -c` with more than one command does not exec the last: the shell reports
+        // the child's SIGSEGV as exit status 139.
+        let text = run("true; kill -SEGV $$");
+        assert!(
+            text.starts_with("was killed by signal 11 (SIGSEGV)"),
+            "{text}"
+        );
+        let text = run("sh -c 'kill -SEGV $$'; exit $?");
+        assert!(
+            text.starts_with("was killed by signal 11 (SIGSEGV)"),
+            "{text}"
+        );
+        assert!(text.contains("139"), "{text}");
+        assert_eq!(run("exit 3"), "exited with code 3");
     }
 }

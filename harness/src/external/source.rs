@@ -34,20 +34,26 @@ impl ScoreSource for ExternalDetector {
 }
 
 /// The runner's spec of an external detector. Without a `--detector-name`, the child is
-/// started once here to read the name from its hello line (a child that cannot start is
-/// named by its command, and fails again, reported, when the pass starts it).
+/// started once here to read the name from its hello line. A child that fails then (does
+/// not start, hangs past the timeout, writes no valid hello) is named by its command and
+/// is not started again: every pass reports the probe's error, so a hanging detector
+/// costs one timeout, not two.
 pub fn external_spec(spec: ExternalSpec, fixed_threshold: Option<f64>) -> DetectorSpec {
-    let name = match &spec.name {
-        Some(name) => name.clone(),
-        None => ExternalDetector::start(&spec)
-            .map(|detector| detector.name().to_string())
-            .unwrap_or_else(|_| spec.command.clone()),
+    let (name, probe_error) = match &spec.name {
+        Some(name) => (name.clone(), None),
+        None => match ExternalDetector::start(&spec) {
+            Ok(detector) => (detector.name().to_string(), None),
+            Err(error) => (spec.command.clone(), Some(error.to_string())),
+        },
     };
     let spec = ExternalSpec {
         name: Some(name.clone()),
         ..spec
     };
     DetectorSpec::custom(name, fixed_threshold, move || {
+        if let Some(message) = &probe_error {
+            return Err(SourceError::new(message.clone()));
+        }
         ExternalDetector::start(&spec)
             .map(|detector| Box::new(detector) as Box<dyn ScoreSource>)
             .map_err(|e| SourceError::new(e.to_string()))

@@ -37,7 +37,7 @@ pub use columns::{
 pub use exposure_curve::{CurvePoint, EXPOSURE_CURVE_MAX_POINTS};
 pub use labels::{IndexedBatch, LabelColumns, LabelIndex};
 pub use ranking::PR_CURVE_MAX_POINTS;
-pub use seeds::{MeanInterval, mean_with_interval};
+pub use seeds::{MeanInterval, mean_with_interval, mean_with_interval_within};
 
 mod output;
 pub use output::{

@@ -46,8 +46,10 @@ pub struct MeanInterval {
     pub mean: f64,
     /// Sample standard deviation (n - 1 in the denominator); `None` for one sample.
     pub std_dev: Option<f64>,
-    /// `mean ± half_width` is the interval; `None` for one sample.
+    /// `q * s / sqrt(n)`, before clipping; `None` for one sample.
     pub half_width: Option<f64>,
+    /// `mean - half_width` and `mean + half_width`, clipped to the bounds the quantity
+    /// can take (see [`mean_with_interval_within`]); `None` for one sample.
     pub low: Option<f64>,
     pub high: Option<f64>,
 }
@@ -56,6 +58,13 @@ pub struct MeanInterval {
 /// n - 1 degrees of freedom for n <= 30 and the normal quantile above. Non-finite values
 /// are ignored; `None` when no finite value is left.
 pub fn mean_with_interval(values: &[f64]) -> Option<MeanInterval> {
+    mean_with_interval_within(values, f64::NEG_INFINITY, f64::INFINITY)
+}
+
+/// [`mean_with_interval`] for a quantity that lies in `lower..=upper` (0..=1 for a ratio,
+/// 0.. for a count, a rate or a duration): the interval's ends are clipped to those
+/// bounds, so it never claims a value the quantity cannot take.
+pub fn mean_with_interval_within(values: &[f64], lower: f64, upper: f64) -> Option<MeanInterval> {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let n = finite.len();
     if n == 0 {
@@ -81,7 +90,32 @@ pub fn mean_with_interval(values: &[f64]) -> Option<MeanInterval> {
         mean,
         std_dev: Some(std_dev),
         half_width: Some(half_width),
-        low: Some(mean - half_width),
-        high: Some(mean + half_width),
+        low: Some((mean - half_width).clamp(lower, upper)),
+        high: Some((mean + half_width).clamp(lower, upper)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_stay_within_the_bounds_of_the_quantity() {
+        // A count with one large outlier: the t-interval's lower end is far below zero.
+        let counts = [0.0, 0.0, 0.0, 12_350.0];
+        let open = mean_with_interval(&counts).unwrap();
+        assert!(open.low.unwrap() < 0.0);
+        let clipped = mean_with_interval_within(&counts, 0.0, f64::INFINITY).unwrap();
+        assert_eq!(clipped.low, Some(0.0));
+        assert_eq!(clipped.high, open.high);
+        assert_eq!(clipped.mean, open.mean);
+        let ratios = [0.99, 1.0, 0.2];
+        let ratio = mean_with_interval_within(&ratios, 0.0, 1.0).unwrap();
+        assert_eq!(ratio.high, Some(1.0));
+        assert_eq!(ratio.low, Some(0.0));
+        let tight = mean_with_interval_within(&[0.5, 0.6], 0.0, 1.0).unwrap();
+        assert_eq!((tight.low, tight.high), (Some(0.0), Some(1.0)));
+        let narrow = mean_with_interval_within(&[0.50, 0.52, 0.51, 0.49], 0.0, 1.0).unwrap();
+        assert!(narrow.low.unwrap() > 0.45 && narrow.high.unwrap() < 0.56);
+    }
 }

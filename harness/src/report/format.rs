@@ -29,22 +29,71 @@ pub(crate) fn grouped(value: i64) -> String {
     out
 }
 
-/// A rate with an SI suffix: 1234567.0 -> "1.23 M".
+/// A rate with an SI suffix and three significant digits, trailing zeros kept so every
+/// cell of a column reads alike: 1234567.0 -> "1.23 M", 43e6 -> "43.0 M", 512.0 -> "512".
 pub(crate) fn rate(value: Option<f64>) -> String {
     match value {
         Some(v) if v.is_finite() => {
             let (scaled, suffix) = match v.abs() {
-                a if a >= 1e9 => (v / 1e9, " G"),
-                a if a >= 1e6 => (v / 1e6, " M"),
-                a if a >= 1e3 => (v / 1e3, " k"),
+                a if a >= 999.5e6 => (v / 1e9, " G"),
+                a if a >= 999.5e3 => (v / 1e6, " M"),
+                a if a >= 999.5 => (v / 1e3, " k"),
                 _ => (v, ""),
             };
-            format!("{scaled:.3}{suffix}")
-                .replacen(".000", "", 1)
-                .trim()
-                .to_string()
+            format!("{}{suffix}", significant(scaled, 3))
         }
         _ => MISSING.to_string(),
+    }
+}
+
+/// `value` with `digits` significant digits in fixed notation, trailing zeros kept:
+/// (1.2345, 3) -> "1.23", (43.0, 3) -> "43.0", (512.4, 3) -> "512".
+pub(crate) fn significant(value: f64, digits: usize) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value:.prec$}", prec = digits.saturating_sub(1));
+    }
+    let magnitude = value.abs().log10().floor() as i64;
+    let decimals = (digits as i64 - 1 - magnitude).max(0) as usize;
+    let text = format!("{value:.decimals$}");
+    // Rounding can add a digit (9.996 -> "10.00"): one decimal fewer then.
+    let rounded_up = text
+        .parse::<f64>()
+        .is_ok_and(|r| r.abs() >= 10f64.powi(magnitude as i32 + 1));
+    if rounded_up && decimals > 0 {
+        format!("{value:.prec$}", prec = decimals - 1)
+    } else {
+        text
+    }
+}
+
+/// A threshold with four significant digits, exact when it is a whole number; in
+/// scientific notation when very small or very large: 0.000004793117 -> "4.793e-6",
+/// 0.5 -> "0.5", 20.0 -> "20", 1234.5678 -> "1235".
+pub(crate) fn threshold(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let magnitude = value.abs();
+    if value.fract() == 0.0 && magnitude < 1e15 {
+        return format!("{value:.0}");
+    }
+    if !(1e-3..1e6).contains(&magnitude) {
+        let text = format!("{value:.3e}");
+        return match text.split_once('e') {
+            Some((mantissa, exponent)) => format!("{}e{exponent}", trim_zeros(mantissa)),
+            None => text,
+        };
+    }
+    let decimals = (3 - magnitude.log10().floor() as i64).max(0) as usize;
+    trim_zeros(&format!("{value:.decimals$}"))
+}
+
+/// "0.500" -> "0.5", "2.000" -> "2", "120" -> "120".
+fn trim_zeros(text: &str) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text.to_string()
     }
 }
 
@@ -56,21 +105,22 @@ pub(crate) fn decimal(value: Option<f64>) -> String {
     }
 }
 
-/// A duration in seconds in the largest unit that keeps it readable: "42 s", "3.5 min",
-/// "2.0 h", "1.3 d".
+/// A duration in seconds in the largest unit that keeps it readable, one decimal at most
+/// and none when it is zero: "42 s", "3.5 min", "2 h", "1.3 d".
 pub(crate) fn duration(seconds: Option<f64>) -> String {
     match seconds {
         Some(s) if s.is_finite() => {
             let magnitude = s.abs();
-            if magnitude < 60.0 {
-                format!("{s:.0} s")
-            } else if magnitude < 3_600.0 {
-                format!("{:.1} min", s / 60.0)
-            } else if magnitude < 86_400.0 {
-                format!("{:.1} h", s / 3_600.0)
+            let (value, unit) = if magnitude < 59.5 {
+                return format!("{s:.0} s");
+            } else if magnitude < 3_570.0 {
+                (s / 60.0, "min")
+            } else if magnitude < 86_220.0 {
+                (s / 3_600.0, "h")
             } else {
-                format!("{:.1} d", s / 86_400.0)
-            }
+                (s / 86_400.0, "d")
+            };
+            format!("{} {unit}", trim_zeros(&format!("{value:.1}")))
         }
         _ => MISSING.to_string(),
     }
@@ -154,11 +204,13 @@ mod tests {
         assert_eq!(grouped(1_234_567), "1,234,567");
         assert_eq!(grouped(-1_000), "-1,000");
         assert_eq!(grouped(12), "12");
-        assert_eq!(rate(Some(1_234_567.0)), "1.235 M");
-        assert_eq!(rate(Some(2_000.0)), "2 k");
+        assert_eq!(rate(Some(1_234_567.0)), "1.23 M");
+        assert_eq!(rate(Some(2_000.0)), "2.00 k");
         assert_eq!(rate(None), MISSING);
         assert_eq!(duration(Some(90.0)), "1.5 min");
-        assert_eq!(duration(Some(7_200.0)), "2.0 h");
+        assert_eq!(duration(Some(7_200.0)), "2 h");
+        assert_eq!(duration(Some(3_600.0)), "1 h");
+        assert_eq!(duration(Some(59.9)), "1 min");
         assert_eq!(utc(0), "1970-01-01 00:00:00");
         assert_eq!(utc(1_709_294_400_000_000), "2024-03-01 12:00:00");
         assert_eq!(utc(951_782_400_000_000), "2000-02-29 00:00:00");
@@ -167,5 +219,36 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
         assert_eq!(escape_markdown_cell("a|b\nc"), "a\\|b c");
+    }
+
+    #[test]
+    fn rates_have_one_format_whatever_their_size() {
+        // Not `43 M` next to `43.000 M`: three significant digits, zeros kept.
+        assert_eq!(rate(Some(43e6)), "43.0 M");
+        assert_eq!(rate(Some(43.0004e6)), "43.0 M");
+        assert_eq!(rate(Some(35_158_000.0)), "35.2 M");
+        assert_eq!(rate(Some(21_060_000.0)), "21.1 M");
+        assert_eq!(rate(Some(1.1e9)), "1.10 G");
+        assert_eq!(rate(Some(999_999.0)), "1.00 M");
+        assert_eq!(rate(Some(9.996)), "10.0");
+        assert_eq!(rate(Some(512.4)), "512");
+        assert_eq!(rate(Some(0.0)), "0.00");
+        for value in [1.0, 12.34, 999.4, 1234.0, 99_960.0, 2.5e7, 7.77e11] {
+            let text = rate(Some(value));
+            let digits = text.chars().filter(char::is_ascii_digit).count();
+            assert_eq!(digits, 3, "{value} -> {text}");
+            assert!(!text.contains('e'), "{value} -> {text}");
+        }
+    }
+
+    #[test]
+    fn thresholds_have_sensible_significant_digits() {
+        assert_eq!(threshold(0.00000479311708312203), "4.793e-6");
+        assert_eq!(threshold(0.5), "0.5");
+        assert_eq!(threshold(20.0), "20");
+        assert_eq!(threshold(1234.5678), "1235");
+        assert_eq!(threshold(0.123456), "0.1235");
+        assert_eq!(threshold(0.99), "0.99");
+        assert_eq!(threshold(2.5e9 + 0.5), "2.5e9");
     }
 }

@@ -3,8 +3,10 @@
 //! per-campaign and per-cohort tables. Inline CSS and SVG only: no script, no network,
 //! readable offline. Every piece of text from the report is escaped.
 
-use super::format::{MISSING, duration, escape_html, fraction, grouped, utc};
-use super::plot::{Frame, LineStyle, Range, colour, legend, legend_height, nice_ticks};
+use super::format::{MISSING, duration, escape_html, fraction, grouped, threshold, utc};
+use super::plot::{
+    Frame, LineStyle, PALETTE, Range, colour, legend, legend_height, marker_at, nice_ticks,
+};
 use super::table::{SUMMARY_HEADERS, summary_cells};
 use super::{CampaignReport, DetectorReport, Report};
 use crate::metrics::ExposureCurve;
@@ -15,7 +17,10 @@ table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding
 td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}\
 pre{background:#f7f7f7;padding:.5rem;overflow:auto;max-height:20rem}\
 svg{display:block;margin:1rem 0;font-size:12px}svg text{fill:#222}\
-.axis-label{font-weight:bold}.note{color:#666}";
+.axis-label{font-weight:bold}.note{color:#666}svg text.lane{font-size:10px;fill:#555}\
+.multiples{display:flex;flex-wrap:wrap;gap:0 12px}.multiples svg{margin:.5rem 0}\
+.legend .key{margin-right:1rem;white-space:nowrap}\
+.legend .swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}";
 
 /// The whole report as one HTML document.
 pub fn render_html(report: &Report) -> String {
@@ -115,6 +120,11 @@ fn detector_names(report: &Report) -> Vec<String> {
     report.detectors.iter().map(|d| d.name.clone()).collect()
 }
 
+/// Height of one detector's lane in the campaign timeline, in pixels.
+const LANE: f64 = 12.0;
+/// Room above each campaign's lanes for its name.
+const CAMPAIGN_HEADER: f64 = 18.0;
+
 fn timeline_section(report: &Report) -> String {
     let campaigns = all_campaigns(report);
     let mut out = String::from("<h2>Campaign timeline</h2>");
@@ -125,54 +135,74 @@ fn timeline_section(report: &Report) -> String {
     let range = time_range(report);
     let _ = write!(
         out,
-        "<p class=\"note\">Grey bars: attack campaigns. Dots: each detector's first \
-         detection. Time axis from {} UTC.</p>",
+        "<p class=\"note\">Grey bars: attack campaigns, one lane per detector. Dots: each \
+         detector's first detection in its own lane. Time axis from {} UTC.</p>",
         utc(range.min as i64)
     );
-    let rows = campaigns.len() as f64;
     let names = detector_names(report);
+    let lanes = names.len().max(1) as f64;
     let top = legend_height(&names, 220.0, 1100.0 - 20.0) + 6.0;
+    let band = CAMPAIGN_HEADER + LANE * lanes;
     let frame = Frame {
         width: 1100.0,
-        height: top + 30.0 + 28.0 * rows + 40.0,
+        height: top + band * campaigns.len() as f64 + 8.0 + 40.0,
         left: 220.0,
         right: 20.0,
         top,
         bottom: 40.0,
         x: range,
-        y: Range::new(0.0, rows),
+        y: Range::new(0.0, 1.0),
     };
     out.push_str(&frame.open("Campaign timeline with first detections"));
     out.push_str(&legend(&names, frame.left, frame.width - frame.right));
     out.push_str(&frame.x_axis(&time_ticks(range), "time since first campaign start"));
     for (row, campaign) in campaigns.iter().enumerate() {
-        out.push_str(&timeline_row(report, &frame, row, campaign));
+        let band_top = frame.top + 4.0 + band * row as f64;
+        out.push_str(&timeline_row(report, &frame, band_top, campaign));
     }
     out.push_str("</svg>");
     out
 }
 
-fn timeline_row(report: &Report, frame: &Frame, row: usize, campaign: &CampaignReport) -> String {
-    let centre = frame.y.max - row as f64 - 0.5;
+/// Vertical centre of a detector's lane in a campaign band starting at `band_top`.
+fn lane_centre(band_top: f64, lane: usize) -> f64 {
+    band_top + CAMPAIGN_HEADER + LANE * (lane as f64 + 0.5)
+}
+
+fn timeline_row(
+    report: &Report,
+    frame: &Frame,
+    band_top: f64,
+    campaign: &CampaignReport,
+) -> String {
     let (x1, x2) = (
         frame.px(campaign.start_us as f64),
         frame.px(campaign.end_us as f64),
     );
-    let y = frame.py(centre);
+    let lanes = report.detectors.len().max(1) as f64;
     let mut out = format!(
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-         <rect x=\"{x1:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" fill=\"#ddd\" stroke=\"#aaa\">\
+        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis-label\">{}</text>\
+         <rect x=\"{x1:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#e6e6e6\" stroke=\"#aaa\">\
          <title>{}: {} to {} UTC</title></rect>",
-        frame.left - 6.0,
-        y + 4.0,
-        escape_html(&truncate(&campaign.name, 30)),
-        y - 7.0,
+        frame.left + 4.0,
+        band_top + CAMPAIGN_HEADER - 5.0,
+        escape_html(&truncate(&campaign.name, 60)),
+        band_top + CAMPAIGN_HEADER,
         (x2 - x1).max(1.0),
+        LANE * lanes,
         escape_html(&campaign.name),
         utc(campaign.start_us),
         utc(campaign.end_us),
     );
-    for (index, detector) in report.detectors.iter().enumerate() {
+    for (lane, detector) in report.detectors.iter().enumerate() {
+        let y = lane_centre(band_top, lane);
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" class=\"lane\">{}</text>",
+            frame.left - 6.0,
+            y + 3.0,
+            escape_html(&truncate(&detector.name, 30)),
+        );
         let Some(own) = detector
             .campaigns
             .iter()
@@ -182,13 +212,25 @@ fn timeline_row(report: &Report, frame: &Frame, row: usize, campaign: &CampaignR
         };
         if let Some(ts) = own.first_detection_ts_us {
             let tooltip = format!(
-                "{}: first detection {} UTC, {} after start, {} records exposed",
+                "{}: first detection of {} at {} UTC, {} after start, {} records exposed",
                 detector.name,
+                campaign.name,
                 utc(ts),
                 duration(own.time_to_detect_s),
                 grouped(own.records_exposed_before_detection)
             );
-            out.push_str(&frame.marker(ts as f64, centre, colour(index), &tooltip));
+            let attributes = format!(
+                " class=\"detection\" data-detector=\"{}\" data-campaign=\"{}\"",
+                escape_html(&detector.name),
+                campaign.campaign_id
+            );
+            out.push_str(&marker_at(
+                frame.px(ts as f64),
+                y,
+                colour(lane),
+                &tooltip,
+                &attributes,
+            ));
         }
     }
     out
@@ -203,70 +245,124 @@ fn truncate(text: &str, max_chars: usize) -> String {
     }
 }
 
-fn exposure_section(report: &Report) -> String {
-    let mut out = String::from(
-        "<h2>Records exposed over time</h2><p class=\"note\">Cumulative records exposed per \
-         attack campaign. Solid: before the detector's first detection (dot); dashed grey: \
-         after it, what containment must stop.</p>",
-    );
-    let range = time_range(report);
-    for (index, detector) in report.detectors.iter().enumerate() {
-        out.push_str(&exposure_plot(detector, colour(index), range));
-    }
-    out
+/// Colour of the `index`-th attack campaign in the exposure panels: the palette read
+/// from its end, so campaigns do not look like the detectors of the other plots.
+fn campaign_colour(index: usize) -> &'static str {
+    colour(PALETTE.len() - 1 - index % PALETTE.len())
 }
 
-fn exposure_plot(detector: &DetectorReport, stroke: &str, time: Range) -> String {
-    let most = detector
-        .exposure_curves
+fn exposure_section(report: &Report) -> String {
+    let campaigns = all_campaigns(report);
+    let mut out = String::from(
+        "<h2>Records exposed over time</h2><p class=\"note\">Cumulative records exposed per \
+         attack campaign, one panel per detector, every panel on the same axes. Solid: \
+         before the detector's first detection (dot); dashed: after it, what containment \
+         must stop.</p>",
+    );
+    out.push_str("<p class=\"legend\">");
+    for (index, campaign) in campaigns.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<span class=\"key\" data-campaign=\"{}\"><span class=\"swatch\" style=\"background:{}\"></span>{}</span>",
+            campaign.campaign_id,
+            campaign_colour(index),
+            escape_html(&campaign.name)
+        );
+    }
+    out.push_str("</p><div class=\"multiples\">");
+    let time = time_range(report);
+    let most = report
+        .detectors
         .iter()
+        .flat_map(|d| &d.exposure_curves)
         .flat_map(|curve| curve.points.iter().map(|p| p.records))
         .max()
         .unwrap_or(0);
+    let records = Range::new(0.0, most.max(1) as f64);
+    for detector in &report.detectors {
+        out.push_str(&exposure_plot(detector, &campaigns, time, records));
+    }
+    out.push_str("</div>");
+    out
+}
+
+fn exposure_plot(
+    detector: &DetectorReport,
+    campaigns: &[&CampaignReport],
+    time: Range,
+    records: Range,
+) -> String {
     let frame = Frame {
-        width: 1100.0,
-        height: 300.0,
-        left: 80.0,
-        right: 20.0,
-        top: 30.0,
+        width: 360.0,
+        height: 240.0,
+        left: 70.0,
+        right: 12.0,
+        top: 28.0,
         bottom: 40.0,
         x: time,
-        y: Range::new(0.0, most.max(1) as f64),
+        y: records,
     };
     let mut out = frame.open(&format!("Records exposed over time: {}", detector.name));
     let _ = write!(
         out,
         "<text x=\"{}\" y=\"18\" class=\"axis-label\">{}</text>",
         frame.left,
-        escape_html(&detector.name)
+        escape_html(&truncate(&detector.name, 40))
     );
-    let y_ticks: Vec<(f64, String)> = nice_ticks(frame.y, 5)
+    let y_ticks: Vec<(f64, String)> = nice_ticks(frame.y, 4)
         .into_iter()
-        .map(|v| (v, grouped(v as i64)))
+        .map(|v| (v, compact(v)))
         .collect();
     out.push_str(&frame.y_axis(&y_ticks, "records"));
-    out.push_str(&frame.x_axis(&time_ticks(time), "time since first campaign start"));
+    let x_ticks: Vec<(f64, String)> = time_ticks(time).into_iter().step_by(2).collect();
+    out.push_str(&frame.x_axis(&x_ticks, "time since first campaign start"));
     for curve in &detector.exposure_curves {
-        out.push_str(&exposure_curve(&frame, curve, stroke, detector));
+        let index = campaigns
+            .iter()
+            .position(|c| c.campaign_id == curve.campaign_id)
+            .unwrap_or(0);
+        let name = campaigns
+            .get(index)
+            .filter(|c| c.campaign_id == curve.campaign_id)
+            .map_or_else(|| curve.campaign_id.to_string(), |c| c.name.clone());
+        out.push_str(&exposure_curve(
+            &frame,
+            curve,
+            campaign_colour(index),
+            &name,
+        ));
     }
     out.push_str("</svg>");
     out
 }
 
-fn exposure_curve(
-    frame: &Frame,
-    curve: &ExposureCurve,
-    stroke: &str,
-    detector: &DetectorReport,
-) -> String {
+/// An axis value in few characters: 12000 -> "12k", 1500000 -> "1.5M".
+fn compact(value: f64) -> String {
+    let (scaled, suffix) = match value.abs() {
+        a if a >= 1e6 => (value / 1e6, "M"),
+        a if a >= 1e3 => (value / 1e3, "k"),
+        _ => (value, ""),
+    };
+    format!("{}{suffix}", trimmed(scaled))
+}
+
+fn exposure_curve(frame: &Frame, curve: &ExposureCurve, stroke: &str, name: &str) -> String {
     let as_xy = |ts: i64, records: i64| (ts as f64, records as f64);
     let all: Vec<(f64, f64)> = curve
         .points
         .iter()
         .map(|p| as_xy(p.ts_us, p.records))
         .collect();
+    let attributes = format!(
+        " class=\"exposure\" data-campaign=\"{}\"",
+        curve.campaign_id
+    );
+    let titled = |line: String| match line.strip_suffix("/>") {
+        Some(open) => format!("{open}><title>{}</title></polyline>", escape_html(name)),
+        None => line,
+    };
     let Some(detection) = curve.detection else {
-        return frame.polyline(&all, stroke, LineStyle::Solid);
+        return titled(frame.polyline_with(&all, stroke, LineStyle::Solid, &attributes));
     };
     let mut before: Vec<(f64, f64)> = curve
         .points
@@ -275,18 +371,18 @@ fn exposure_curve(
         .map(|p| as_xy(p.ts_us, p.records))
         .collect();
     before.push(as_xy(detection.ts_us, detection.records));
-    let name = detector
-        .campaigns
-        .iter()
-        .find(|c| c.campaign_id == curve.campaign_id)
-        .map_or_else(|| curve.campaign_id.to_string(), |c| c.name.clone());
     let tooltip = format!(
         "{name}: detected at {} UTC with {} records exposed",
         utc(detection.ts_us),
         grouped(detection.records)
     );
-    let mut out = frame.polyline(&all, "#bbb", LineStyle::Faded);
-    out.push_str(&frame.polyline(&before, stroke, LineStyle::Solid));
+    let mut out = titled(frame.polyline_with(&all, stroke, LineStyle::Faded, &attributes));
+    out.push_str(&titled(frame.polyline_with(
+        &before,
+        stroke,
+        LineStyle::Solid,
+        &attributes,
+    )));
     out.push_str(&frame.marker(
         detection.ts_us as f64,
         detection.records as f64,
@@ -314,7 +410,9 @@ fn precision_recall_section(report: &Report) -> String {
         .collect();
     let mut out = String::from(
         "<h2>Precision-recall curves</h2><p class=\"note\">Event level, every distinct \
-         threshold (thinned for plotting). Dot: the threshold used.</p>",
+         threshold (thinned for plotting), drawn as steps between the measured points only: \
+         past a point, recall rises at the precision of the next one. Dot: the threshold \
+         used.</p>",
     );
     out.push_str(&frame.open("Precision-recall curves"));
     out.push_str(&legend(&names, frame.left, frame.width - frame.right));
@@ -327,22 +425,46 @@ fn precision_recall_section(report: &Report) -> String {
     out
 }
 
-/// The curve as steps: recall rises at the precision reached there.
-fn pr_curve(frame: &Frame, detector: &DetectorReport, stroke: &str) -> String {
-    let Some(first) = detector.pr_curve.first() else {
-        return String::new();
-    };
-    let mut steps = vec![(0.0, first.precision)];
-    for point in &detector.pr_curve {
-        let level = steps.last().map_or(point.precision, |last| last.1);
-        steps.push((point.recall, level));
-        steps.push((point.recall, point.precision));
+/// The vertices of the step curve through measured `(recall, precision)` points in
+/// threshold order: from each point, up or down to the next point's precision, then along
+/// to its recall. Nothing is drawn before the first point or past the last, and no
+/// segment shows a precision that the threshold reaching its recall does not.
+pub(crate) fn pr_steps(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut steps: Vec<(f64, f64)> = Vec::with_capacity(points.len() * 2);
+    for &(recall, precision) in points {
+        if let Some(&(last_recall, last_precision)) = steps.last() {
+            if last_precision != precision {
+                steps.push((last_recall, precision));
+            }
+            if last_recall != recall {
+                steps.push((recall, precision));
+            }
+        } else {
+            steps.push((recall, precision));
+        }
     }
-    let mut out = frame.polyline(&steps, stroke, LineStyle::Solid);
+    steps
+}
+
+fn pr_curve(frame: &Frame, detector: &DetectorReport, stroke: &str) -> String {
+    let measured: Vec<(f64, f64)> = detector
+        .pr_curve
+        .iter()
+        .filter(|p| p.recall.is_finite() && p.precision.is_finite())
+        .map(|p| (p.recall, p.precision))
+        .collect();
+    if measured.is_empty() {
+        return String::new();
+    }
+    let attributes = format!(
+        " class=\"pr-curve\" data-detector=\"{}\"",
+        escape_html(&detector.name)
+    );
+    let mut out = frame.polyline_with(&pr_steps(&measured), stroke, LineStyle::Solid, &attributes);
     let tooltip = format!(
         "{}: threshold {} gives precision {}, recall {}",
         detector.name,
-        detector.threshold,
+        threshold(detector.threshold),
         fraction(detector.event.precision),
         fraction(detector.event.recall)
     );
@@ -470,7 +592,7 @@ fn upper_bound_table(report: &Report) -> String {
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape_html(&detector.name),
-            escape_html(&bound.threshold.to_string()),
+            escape_html(&threshold(bound.threshold)),
             fraction(bound.precision),
             fraction(bound.recall),
             fraction(bound.f1)

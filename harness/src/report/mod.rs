@@ -4,7 +4,7 @@
 //! Every view renders from a [`Report`] alone, so a saved `report.json` can be re-rendered
 //! without rerunning anything.
 
-mod format;
+pub(crate) mod format;
 mod html;
 mod plot;
 mod table;

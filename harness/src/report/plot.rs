@@ -141,8 +141,15 @@ impl Frame {
         out
     }
 
-    /// A line through data points, solid or (for `LineStyle::Faded`) thin and dashed.
-    pub(crate) fn polyline(&self, points: &[(f64, f64)], stroke: &str, style: LineStyle) -> String {
+    /// A line through data points, solid or (for `LineStyle::Faded`) thin and dashed, with
+    /// extra attributes (already escaped, leading space included).
+    pub(crate) fn polyline_with(
+        &self,
+        points: &[(f64, f64)],
+        stroke: &str,
+        style: LineStyle,
+        attributes: &str,
+    ) -> String {
         let coordinates: Vec<String> = points
             .iter()
             .map(|(x, y)| format!("{:.1},{:.1}", self.px(*x), self.py(*y)))
@@ -152,21 +159,25 @@ impl Frame {
             LineStyle::Faded => "stroke-width=\"1.5\" stroke-dasharray=\"4 3\"",
         };
         format!(
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{stroke}\" {look}/>",
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{stroke}\" {look}{attributes}/>",
             coordinates.join(" ")
         )
     }
 
     /// A filled circle at a data point with a hover tooltip.
     pub(crate) fn marker(&self, x: f64, y: f64, fill: &str, tooltip: &str) -> String {
-        format!(
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{fill}\" stroke=\"#fff\" stroke-width=\"1\">\
-             <title>{}</title></circle>",
-            self.px(x),
-            self.py(y),
-            escape_html(tooltip)
-        )
+        marker_at(self.px(x), self.py(y), fill, tooltip, "")
     }
+}
+
+/// A filled circle at a pixel position with a hover tooltip and extra attributes (already
+/// escaped, leading space included).
+pub(crate) fn marker_at(x: f64, y: f64, fill: &str, tooltip: &str, attributes: &str) -> String {
+    format!(
+        "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\" fill=\"{fill}\" stroke=\"#fff\" stroke-width=\"1\"{attributes}>\
+         <title>{}</title></circle>",
+        escape_html(tooltip)
+    )
 }
 
 /// About `count` round tick values covering `range`.

@@ -56,7 +56,7 @@ impl BenchReport {
         let mut out = String::from("# breachlab report\n\n");
         if let Some(seeds) = &self.seeds {
             out.push_str(&format!(
-                "## Across seeds {:?} (mean ± 95% interval)\n\n",
+                "## Across seeds {:?} (mean [95% interval])\n\n",
                 seeds.seeds
             ));
             out.push_str(&seeds.render_table(true));
@@ -79,7 +79,7 @@ impl BenchReport {
         let html = render_html(&self.report);
         let mut extra = String::new();
         if let Some(seeds) = &self.seeds {
-            extra.push_str("<section><h2>Across seeds (mean ± 95% interval)</h2><pre>");
+            extra.push_str("<section><h2>Across seeds (mean [95% interval])</h2><pre>");
             extra.push_str(&escape_html(&seeds.render_table(false)));
             extra.push_str("</pre><p>The plots above show the first seed.</p></section>");
         }

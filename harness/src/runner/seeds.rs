@@ -2,8 +2,9 @@
 //! mean with a 95% interval, so a difference between detectors can be told from noise.
 
 use super::BenchReport;
-use crate::metrics::{MeanInterval, mean_with_interval};
+use crate::metrics::{MeanInterval, mean_with_interval_within};
 use crate::report::DetectorReport;
+use crate::report::format::{MISSING, decimal, duration, fraction, grouped, rate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -106,7 +107,8 @@ fn summarize_detector(name: &str, runs: &[SeededRun]) -> SeedSummary {
                 .map(|report| report.and_then(extract).filter(|v| v.is_finite()))
                 .collect();
             let defined: Vec<f64> = values.iter().flatten().copied().collect();
-            let summary = mean_with_interval(&defined);
+            let upper = if is_ratio(key) { 1.0 } else { f64::INFINITY };
+            let summary = mean_with_interval_within(&defined, 0.0, upper);
             (key.to_string(), SeedMetric { values, summary })
         })
         .collect();
@@ -117,6 +119,15 @@ fn summarize_detector(name: &str, runs: &[SeededRun]) -> SeedSummary {
     }
 }
 
+/// Whether the metric is a ratio in 0..=1; every other summarised metric is a count, a
+/// rate or a duration in 0.. .
+fn is_ratio(key: &str) -> bool {
+    key.starts_with("event.")
+        || key.starts_with("actor.")
+        || key.ends_with("recall")
+        || key.ends_with("precision")
+}
+
 /// Columns of the across-seeds table: header and metric key.
 const TABLE: [(&str, &str); 9] = [
     ("P", "event.precision"),
@@ -124,7 +135,7 @@ const TABLE: [(&str, &str); 9] = [
     ("F1", "event.f1"),
     ("AP", "event.average_precision"),
     ("Campaign recall", "campaign_recall"),
-    ("Median time to detect (s)", "median_time_to_detect_s"),
+    ("Median time to detect", "median_time_to_detect_s"),
     (
         "Records exposed before detection",
         "records_exposed_before_detection_total",
@@ -133,32 +144,37 @@ const TABLE: [(&str, &str); 9] = [
     ("Events/s", "events_per_s"),
 ];
 
+/// One value of metric `key` in the format the single-run tables use for it.
+fn format_value(key: &str, value: f64) -> String {
+    match key {
+        "median_time_to_detect_s" => duration(Some(value)),
+        "records_exposed_before_detection_total" => grouped(value.round() as i64),
+        "false_alarms_per_day" => decimal(Some(value)),
+        "events_per_s" | "end_to_end_events_per_s" => rate(Some(value)),
+        _ if is_ratio(key) => fraction(value),
+        _ => decimal(Some(value)),
+    }
+}
+
+/// `mean [low, high]`, the interval clipped to the metric's bounds; the mean alone for one
+/// seed.
 fn cell(metric: Option<&SeedMetric>, key: &str) -> String {
     let Some(summary) = metric.and_then(|m| m.summary) else {
-        return "-".to_string();
+        return MISSING.to_string();
     };
-    let digits =
-        if key.starts_with("event.") || key.ends_with("recall") || key.ends_with("precision") {
-            3
-        } else {
-            1
-        };
-    let large = summary.mean.abs() >= 10_000.0;
-    let format = |v: f64| {
-        if large {
-            format!("{v:.3e}")
-        } else {
-            format!("{v:.digits$}")
-        }
-    };
-    match summary.half_width {
-        Some(half_width) => format!("{} ± {}", format(summary.mean), format(half_width)),
-        None => format(summary.mean),
+    let mean = format_value(key, summary.mean);
+    match (summary.low, summary.high) {
+        (Some(low), Some(high)) => format!(
+            "{mean} [{}, {}]",
+            format_value(key, low),
+            format_value(key, high)
+        ),
+        _ => mean,
     }
 }
 
 impl SeedsSection {
-    /// One row per detector, each cell `mean ± half-width`; Markdown or aligned text.
+    /// One row per detector, each cell `mean [low, high]`; Markdown or aligned text.
     pub fn render_table(&self, markdown: bool) -> String {
         let mut rows: Vec<Vec<String>> = vec![
             std::iter::once("Detector".to_string())
@@ -214,5 +230,38 @@ impl SeedsSection {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metric(key: &str, values: &[f64]) -> SeedMetric {
+        let upper = if is_ratio(key) { 1.0 } else { f64::INFINITY };
+        SeedMetric {
+            values: values.iter().copied().map(Some).collect(),
+            summary: mean_with_interval_within(values, 0.0, upper),
+        }
+    }
+
+    #[test]
+    fn cells_respect_bounds_and_use_the_single_run_formats() {
+        let key = "records_exposed_before_detection_total";
+        let text = cell(Some(&metric(key, &[0.0, 0.0, 0.0, 12_350.0])), key);
+        assert!(text.starts_with("3,088 [0, "), "{text}");
+        assert!(!text.contains('-') && !text.contains('±'), "{text}");
+        let key = "events_per_s";
+        let text = cell(Some(&metric(key, &[2.106e7, 3.5158e7, 4.3e7])), key);
+        assert!(text.starts_with("33.1 M ["), "{text}");
+        assert!(!text.contains('e'), "no scientific notation: {text}");
+        assert!(text.ends_with(" M]"), "{text}");
+        let key = "event.recall";
+        let text = cell(Some(&metric(key, &[0.99, 1.0, 0.2])), key);
+        assert_eq!(text, "0.730 [0.000, 1.000]");
+        let key = "median_time_to_detect_s";
+        let text = cell(Some(&metric(key, &[3_600.0])), key);
+        assert_eq!(text, "1 h");
+        assert_eq!(cell(None, key), MISSING);
     }
 }

@@ -1,0 +1,67 @@
+//! The README and docs say what the code does: shard file names as written, and one
+//! statement of the guarantees (docs/guarantees.md) that the README links to instead of
+//! keeping a copy that drifts.
+
+use std::path::Path;
+
+fn read(relative: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_readme_names_shard_files_as_they_are_written() {
+    let readme = read("README.md");
+    let written = breachlab_dataset::layout::shard_manifest(1, 3);
+    let written = written.to_str().expect("utf-8");
+    assert_eq!(written, "shards/shard-0001-of-0003.json");
+    assert!(readme.contains(written), "README does not show `{written}`");
+    assert!(
+        !readme.contains("shards/shard-K-of-N.json"),
+        "README shows a shard name the writer never uses"
+    );
+}
+
+/// Paragraphs of `text` long enough to be statements, whitespace folded.
+fn paragraphs(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| p.len() > 120)
+        .collect()
+}
+
+#[test]
+fn the_guarantees_have_one_source() {
+    let readme = read("README.md");
+    let guarantees = read("docs/guarantees.md");
+    let start = readme
+        .find("## Guarantees")
+        .expect("README has a Guarantees section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    assert!(
+        section.contains("(docs/guarantees.md)"),
+        "README's Guarantees section does not link docs/guarantees.md"
+    );
+    let copied: Vec<String> = paragraphs(section)
+        .into_iter()
+        .filter(|p| paragraphs(&guarantees).contains(p))
+        .collect();
+    assert!(
+        copied.is_empty(),
+        "README repeats docs/guarantees.md: {copied:?}"
+    );
+    // The source holds every promise the README's section used to spell out.
+    for promise in [
+        "**Deterministic.**",
+        "**Self-describing.**",
+        "breachlab verify DIR",
+        "**Interruption and faults.**",
+        "**Inputs.**",
+    ] {
+        assert!(
+            guarantees.contains(promise),
+            "docs/guarantees.md lacks {promise}"
+        );
+    }
+}

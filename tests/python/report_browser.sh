@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The demo's report.html in a real headless Chromium: dumps the DOM the browser built and
+# a screenshot, then report_browser.py checks the DOM against report.json. Skips (exit 0,
+# with a message) where no Chromium is installed.
+#
+# Usage: tests/python/report_browser.sh [BREACHLAB_BIN]
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+target="${CARGO_TARGET_DIR:-$root/target}"
+bin="${1:-${BREACHLAB_BIN:-$target/release/breachlab}}"
+if [[ ! -x "$bin" ]]; then
+  echo "report_browser.sh: no breachlab binary at $bin: run 'cargo build --release' or pass its path" >&2
+  exit 2
+fi
+browser=""
+for candidate in chromium chromium-browser google-chrome; do
+  if command -v "$candidate" >/dev/null 2>&1; then browser="$(command -v "$candidate")"; break; fi
+done
+if [[ -z "$browser" ]]; then
+  echo "report_browser.sh: SKIP: no Chromium found (chromium, chromium-browser, google-chrome); install one to check report.html in a browser"
+  exit 0
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+"$bin" demo --out "$work/demo" >/dev/null 2>"$work/demo.log" || { cat "$work/demo.log" >&2; exit 1; }
+page="$work/demo/report/report.html"
+shots="${REPORT_SCREENSHOT_DIR:-$work}"
+mkdir -p "$shots"
+flags=(--headless --no-sandbox --disable-gpu --disable-background-networking
+  --disable-component-update --disable-sync --no-first-run --user-data-dir="$work/profile")
+"$browser" "${flags[@]}" --dump-dom "file://$page" >"$work/dom.html" 2>"$work/browser.log" || {
+  cat "$work/browser.log" >&2; exit 1; }
+"$browser" "${flags[@]}" --window-size=1280,3000 --screenshot="$shots/report.png" "file://$page" \
+  >/dev/null 2>>"$work/browser.log" || { cat "$work/browser.log" >&2; exit 1; }
+"${PYTHON:-python3}" "$here/report_browser.py" "$work/demo/report" "$work/dom.html" "$shots/report.png"
