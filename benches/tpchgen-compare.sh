@@ -3,7 +3,7 @@
 # sitting: alternating runs, best of N wall times, rows/s of each and their ratio.
 #
 #   breachlab generate --scale S --threads T            (default scenario, events/s)
-#   tpchgen-cli -s SF --tables lineitem --format parquet (zstd, T threads, rows/s)
+#   tpchgen-cli parquet -c 'zstd(1)' -s SF --tables lineitem (T threads, rows/s)
 #
 # Usage: benches/tpchgen-compare.sh [--scale S] [--threads T] [--runs N] [--tpch-scale SF]
 #   defaults: --scale 10 --threads 2 --runs 3 --tpch-scale 1
@@ -57,7 +57,7 @@ less() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == "" || a < b) }'; }
 
 echo "breachlab: $("$breachlab" --version 2>/dev/null || echo "$breachlab")"
 echo "tpchgen-cli: $("$tpchgen" --version 2>/dev/null || echo "$tpchgen")"
-echo "breachlab generate --scale $scale --threads $threads  vs  tpchgen-cli -s $tpch_scale --tables lineitem --format parquet (zstd(1), $threads threads); best of $runs, alternating"
+echo "breachlab generate --scale $scale --threads $threads  vs  tpchgen-cli parquet -c zstd(1) -s $tpch_scale --tables lineitem ($threads threads); best of $runs, alternating"
 for run in $(seq 1 "$runs"); do
   rm -rf "$work/breachlab"
   start="$(now)"
@@ -69,7 +69,7 @@ for run in $(seq 1 "$runs"); do
 
   rm -rf "$work/tpch"
   start="$(now)"
-  "$tpchgen" -s "$tpch_scale" --tables lineitem --format parquet --parquet-compression 'zstd(1)' \
+  "$tpchgen" parquet --compression 'zstd(1)' -s "$tpch_scale" --tables lineitem \
     --num-threads "$threads" --output-dir "$work/tpch" >/dev/null 2>&1
   tseconds="$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')"
   lineitem="$(python3 - "$work/tpch" <<'PY'
