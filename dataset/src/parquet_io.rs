@@ -13,6 +13,7 @@
 use crate::error::DatasetError;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
+use breachlab_schema::{accounts, events};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
@@ -30,27 +31,27 @@ pub const MANIFEST_KEY: &str = "breachlab.manifest";
 pub const ROW_GROUP_ROWS: usize = 1 << 20;
 
 /// Near-unique columns: a dictionary would only grow until the writer falls back.
-const WITHOUT_DICTIONARY: [&str; 8] = [
-    "event_id",
-    "ts",
-    "path",
-    "account_id",
-    "account_number",
-    "street",
-    "email",
-    "phone",
+pub const WITHOUT_DICTIONARY: [&str; 8] = [
+    events::EVENT_ID,
+    events::TS,
+    events::PATH,
+    accounts::ACCOUNT_ID,
+    accounts::ACCOUNT_NUMBER,
+    accounts::STREET,
+    accounts::EMAIL,
+    accounts::PHONE,
 ];
 /// Columns whose min/max prune nothing, at a string comparison per row.
-const WITHOUT_STATISTICS: [&str; 9] = [
-    "path",
-    "user_agent",
-    "client_ip",
-    "first_name",
-    "last_name",
-    "street",
-    "city",
-    "email",
-    "phone",
+pub const WITHOUT_STATISTICS: [&str; 9] = [
+    events::PATH,
+    events::USER_AGENT,
+    events::CLIENT_IP,
+    accounts::FIRST_NAME,
+    accounts::LAST_NAME,
+    accounts::STREET,
+    accounts::CITY,
+    accounts::EMAIL,
+    accounts::PHONE,
 ];
 
 /// Writer properties shared by every table.
@@ -240,4 +241,45 @@ pub fn write_file(
     let mut writer = TableWriter::create(path, batch.schema(), props)?;
     writer.write(batch)?;
     writer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breachlab_schema::{accounts_schema, campaigns_schema, events_schema, truth_schema};
+
+    /// A misspelt name in the lists would silently leave the column at the defaults.
+    #[test]
+    fn every_column_named_in_the_settings_exists_in_a_table() {
+        let schemas = [
+            events_schema(),
+            truth_schema(),
+            accounts_schema(),
+            campaigns_schema(),
+        ];
+        for name in WITHOUT_DICTIONARY.iter().chain(&WITHOUT_STATISTICS) {
+            assert!(
+                schemas.iter().any(|s| s.field_with_name(name).is_ok()),
+                "{name} is no column of any table"
+            );
+        }
+    }
+
+    #[test]
+    fn the_settings_apply_to_the_named_columns() {
+        use parquet::schema::types::ColumnPath;
+        let props = properties("{}");
+        for name in WITHOUT_DICTIONARY {
+            assert!(!props.dictionary_enabled(&ColumnPath::from(name)), "{name}");
+        }
+        for name in WITHOUT_STATISTICS {
+            assert_eq!(
+                props.statistics_enabled(&ColumnPath::from(name)),
+                EnabledStatistics::None,
+                "{name}"
+            );
+        }
+        let city = ColumnPath::from(accounts::CITY);
+        assert!(props.dictionary_enabled(&city));
+    }
 }
