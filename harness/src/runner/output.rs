@@ -3,7 +3,7 @@
 //! complete (temporary names, renamed into place, `report.json` last).
 
 use super::{RunError, SeedsSection};
-use crate::report::{Report, render_html, render_markdown, render_terminal_table};
+use crate::report::{BudgetSection, Report, render_html, render_markdown, render_terminal_table};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -27,6 +27,9 @@ pub struct BenchReport {
     pub failed_detectors: Vec<FailedDetector>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub seeds: Option<SeedsSection>,
+    /// With `--budgets`: records exposed at fixed false-alarm budgets.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub budgets: Option<BudgetSection>,
 }
 
 impl BenchReport {
@@ -36,6 +39,10 @@ impl BenchReport {
             Some(seeds) => seeds.render_table(false),
             None => render_terminal_table(&self.report),
         };
+        if let Some(budgets) = &self.budgets {
+            out.push_str("\nRecords exposed before detection at a fixed false-alarm budget\n");
+            out.push_str(&budgets.render_table(false));
+        }
         out.push_str(&self.failures_text());
         out
     }
@@ -57,6 +64,11 @@ impl BenchReport {
             out.push_str(&seeds.render_table(true));
             out.push_str(&format!("\n## Seed {}\n\n", seeds.seeds[0]));
         }
+        if let Some(budgets) = &self.budgets {
+            out.push_str("## Records exposed at a fixed false-alarm budget\n\n");
+            out.push_str(&budgets.render_table(true));
+            out.push('\n');
+        }
         out.push_str(&render_markdown(&self.report));
         if !self.failed_detectors.is_empty() {
             out.push_str("\n## Failed detectors\n\n");
@@ -70,6 +82,9 @@ impl BenchReport {
     pub fn html(&self) -> String {
         let html = render_html(&self.report);
         let mut extra = String::new();
+        if let Some(budgets) = &self.budgets {
+            extra.push_str(&budgets.html());
+        }
         if let Some(seeds) = &self.seeds {
             extra.push_str("<section><h2>Across seeds (mean ± 95% interval)</h2><pre>");
             extra.push_str(&escape_html(&seeds.render_table(false)));
