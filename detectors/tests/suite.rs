@@ -864,7 +864,9 @@ mod params {
         let table: toml::Table = toml::from_str("limit = 100\nwindow_secs = 30").unwrap();
         let detector = build("ip-rate", &Params::from_toml(&table).unwrap()).unwrap();
         let json = serde_json::to_string(detector.params()).unwrap();
-        assert_eq!(json, r#"{"limit":100,"threshold":1.0,"window_secs":30}"#);
+        let threshold = breachlab_detectors::calibrated_defaults::IP_RATE;
+        let expected = format!(r#"{{"limit":100,"threshold":{threshold:?},"window_secs":30}}"#);
+        assert_eq!(json, expected);
     }
 
     #[test]
