@@ -308,6 +308,9 @@ pub fn calibrate(
     Ok(per_budget.swap_remove(0))
 }
 
+/// One spec's calibration: `None` for a fixed threshold, or why it failed.
+pub type SpecCalibration = Result<Option<ThresholdCalibration>, SourceError>;
+
 /// [`calibrate`] for several budgets from one pass over `dataset`: one result per spec
 /// for each of `budgets_per_day`, in that order.
 pub fn calibrate_budgets(
@@ -315,7 +318,7 @@ pub fn calibrate_budgets(
     specs: &[DetectorSpec],
     budgets_per_day: &[f64],
     options: &RunOptions,
-) -> Result<Vec<Vec<Result<Option<ThresholdCalibration>, SourceError>>>, RunError> {
+) -> Result<Vec<Vec<SpecCalibration>>, RunError> {
     check_dataset(dataset)?;
     let mut lanes = Vec::new();
     let mut slots: Vec<Result<Option<usize>, SourceError>> = Vec::new();
