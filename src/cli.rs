@@ -137,6 +137,10 @@ pub struct BenchArgs {
     /// False alarms per day allowed by --calibrate: `5` or `5/day`.
     #[arg(long, default_value = "5/day", value_name = "N/day")]
     pub alarm_budget: String,
+    /// Also report records exposed before detection at these false-alarm budgets
+    /// (`1,5,30`), each budget's thresholds calibrated on the --calibrate seed.
+    #[arg(long, requires = "calibrate", value_name = "N,N,...")]
+    pub budgets: Option<String>,
     /// Folder of generated datasets kept for reuse (--scenario, --calibrate).
     #[arg(long, default_value = "breachlab-cache")]
     pub cache: PathBuf,

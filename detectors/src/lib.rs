@@ -18,6 +18,8 @@ mod scored;
 pub mod testing;
 
 pub use arrow_array::RecordBatch;
+/// The budget and datasets the built-in default thresholds were calibrated on.
+pub use builtin::calibrated as calibrated_defaults;
 pub use columns::{SharedColumns, SharedNeeds};
 pub use error::DetectorError;
 pub use keys::{SlotTable, prefetch};

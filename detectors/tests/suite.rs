@@ -429,6 +429,10 @@ detector_suite! {
     not_found_ratio => "not-found-ratio",
     route_volume => "route-volume",
     combined => "combined",
+    error_jail => "error-jail",
+    token_bucket => "token-bucket",
+    distinct_objects => "distinct-objects",
+    evidence => "evidence",
 }
 
 #[test]
@@ -638,6 +642,97 @@ mod behaviour {
     }
 
     #[test]
+    fn error_jail_bans_an_ip_at_the_fifth_failure_and_releases_it_after_bantime() {
+        // Failures at 0, 60, 120, 180, 240 s: banned at 240 s until 840 s.
+        let mut rows = requests(5, 0.0, 60.0, |_, row| row.status(404));
+        rows.push(EventRow::at(300.0));
+        rows.push(EventRow::at(839.0));
+        rows.push(EventRow::at(840.0).status(401));
+        rows.push(EventRow::at(841.0).ip("203.0.113.2").status(404));
+        let scores = scores("error-jail", &[], &rows);
+        assert_eq!(flagged(&scores, 1.0), [4, 5, 6]);
+        assert_eq!(scores[7], 0.2, "released: one failure again");
+        assert_eq!(scores[8], 0.2, "another IP has its own jail");
+    }
+
+    #[test]
+    fn error_jail_bans_a_principal_behind_rotating_ips_unless_keyed_by_ip_only() {
+        let rows = requests(8, 0.0, 10.0, |index, row| {
+            row.ip(ip(index)).principal(7).status(403)
+        });
+        assert_eq!(
+            flagged(&scores("error-jail", &[], &rows), 1.0),
+            [4, 5, 6, 7]
+        );
+        let by_ip = scores("error-jail", &["key=ip"], &rows);
+        assert!(flagged(&by_ip, 1.0).is_empty());
+    }
+
+    #[test]
+    fn error_jail_ignores_successes_and_statuses_outside_its_filter() {
+        let rows = requests(50, 0.0, 1.0, |index, row| {
+            row.status(if index % 2 == 0 { 200 } else { 429 })
+        });
+        assert_eq!(max(&scores("error-jail", &[], &rows)), 0.0);
+        let with_429 = scores("error-jail", &["failure_statuses=\"429\""], &rows);
+        assert_eq!(flagged(&with_429, 1.0).first(), Some(&9));
+    }
+
+    #[test]
+    fn token_bucket_flags_a_burst_beyond_the_bucket_and_not_a_client_at_the_rate() {
+        let burst = requests(30, 0.0, 0.0, |_, row| row);
+        let scores_burst = scores("token-bucket", &[], &burst);
+        // Burst 20: the 21st request at once finds 20 queued.
+        assert_eq!(flagged(&scores_burst, 1.0).first(), Some(&20));
+        let steady = requests(2_000, 0.0, 0.1, |_, row| row);
+        assert!(max(&scores("token-bucket", &[], &steady)) < 0.1);
+    }
+
+    #[test]
+    fn token_bucket_keys_by_principal_across_ips() {
+        let rows = requests(40, 0.0, 0.01, |index, row| row.ip(ip(index)).principal(9));
+        assert!(!flagged(&scores("token-bucket", &[], &rows), 1.0).is_empty());
+        assert!(flagged(&scores("token-bucket", &["key=ip"], &rows), 1.0).is_empty());
+    }
+
+    #[test]
+    fn distinct_objects_flags_the_fiftieth_distinct_target_in_ten_minutes() {
+        let rows = requests(150, 0.0, 5.0, |index, row| {
+            row.target(1_000 + 3 * index as i64)
+        });
+        let scores = scores("distinct-objects", &[], &rows);
+        assert_eq!(flagged(&scores, 1.0).first(), Some(&49));
+        // Windows are aligned to the epoch, and EPOCH_MICROS is a multiple of 600 s: the
+        // request at 600 s starts a new window.
+        assert_eq!(scores[119], 2.4);
+        assert_eq!(scores[120], 0.02);
+    }
+
+    #[test]
+    fn evidence_fuses_weak_signals_that_no_single_rule_flags() {
+        // A slow walker: one request a minute, ascending ids, a third not found: below
+        // not-found-ratio's 0.5 and fanout's 100 per hour, yet each share is far from a
+        // customer's, and the evidence grows with every request.
+        let walker = requests(60, 0.0, 60.0, |index, row| {
+            row.principal(11)
+                .target(50_000 + 2 * index as i64)
+                .status(if index % 3 == 0 { 404 } else { 200 })
+        });
+        let walker_scores = scores("evidence", &[], &walker);
+        assert!(walker_scores[59] > walker_scores[9]);
+        assert!(walker_scores[59] > 30.0, "{}", walker_scores[59]);
+        assert!(max(&scores("not-found-ratio", &[], &walker)) < 0.5);
+        assert!(max(&scores("fanout", &[], &walker)) < 1.0);
+        // A customer re-reading its own account and two lines as often: next to no
+        // evidence (its decayed volume is just above the lowest baseline).
+        let customer = requests(60, 0.0, 60.0, |index, row| {
+            row.principal(12).target([900, 901_777, 903_555][index % 3])
+        });
+        let customer_scores = scores("evidence", &[], &customer);
+        assert!(customer_scores[59] < 0.1, "{}", customer_scores[59]);
+    }
+
+    #[test]
     fn not_found_ratio_flags_a_prober_once_it_has_enough_requests() {
         let rows = requests(30, 0.0, 1.0, |index, row| {
             row.target(index as i64)
@@ -769,7 +864,9 @@ mod params {
         let table: toml::Table = toml::from_str("limit = 100\nwindow_secs = 30").unwrap();
         let detector = build("ip-rate", &Params::from_toml(&table).unwrap()).unwrap();
         let json = serde_json::to_string(detector.params()).unwrap();
-        assert_eq!(json, r#"{"limit":100,"threshold":1.0,"window_secs":30}"#);
+        let threshold = breachlab_detectors::calibrated_defaults::IP_RATE;
+        let expected = format!(r#"{{"limit":100,"threshold":{threshold:?},"window_secs":30}}"#);
+        assert_eq!(json, expected);
     }
 
     #[test]

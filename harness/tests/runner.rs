@@ -278,6 +278,69 @@ fn sequential_catches_the_id_walk() {
 fn route_volume_sees_the_distributed_reader_that_no_single_ip_shows() {
     let dir = tempfile::tempdir().unwrap();
     let dataset = generated(dir.path(), 8);
-    let outcome = run(&dataset, &[builtin("route-volume", &[])], 65_536);
+    // At its rule-of-thumb threshold (3 spreads above the forecast), not the default
+    // calibrated to 5 false alarms a day on larger populations.
+    let outcome = run(
+        &dataset,
+        &[builtin("route-volume", &["threshold=3.0"])],
+        65_536,
+    );
     assert!(detected(&outcome, "slow-proxy-reader"));
+}
+
+/// The budget leaderboard: thresholds for larger budgets are never higher, so records
+/// exposed never grow with the budget; each cell's values are what scoring that seed at
+/// that threshold gives; a calibration seed that is also scored is refused.
+#[test]
+fn budget_leaderboard_calibrates_per_budget_and_scores_every_seed() {
+    use breachlab_harness::runner::budget_leaderboard;
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let calibration = generated(dirs[0].path(), 21);
+    let first = generated(dirs[1].path(), 1);
+    let second = generated(dirs[2].path(), 2);
+    let specs = vec![builtin("fanout", &[]), builtin("error-jail", &[])];
+    let budgets = [1.0, 30.0];
+    let options = RunOptions::default();
+    let scored = [(1, &first), (2, &second)];
+    let section =
+        budget_leaderboard(&[(21, &calibration)], &scored, &specs, &budgets, &options).unwrap();
+    assert_eq!(section.calibration_seeds, [21]);
+    assert_eq!(section.scored_seeds, [1, 2]);
+    assert_eq!(section.budgets_per_day, budgets);
+    assert_eq!(section.records_exposed_total.len(), 2);
+    assert_eq!(section.detectors.len(), 2);
+    for detector in &section.detectors {
+        let [strict, loose] = &detector.budgets[..] else {
+            panic!("two budgets");
+        };
+        let (Some(strict_threshold), Some(loose_threshold)) = (strict.threshold, loose.threshold)
+        else {
+            panic!("{}: calibrated", detector.name);
+        };
+        assert!(loose_threshold <= strict_threshold, "{}", detector.name);
+        assert!(strict.calibration_false_alarms_per_day.unwrap() <= 1.0);
+        assert!(loose.calibration_false_alarms_per_day.unwrap() <= 30.0);
+        for seed in 0..2 {
+            let strict_exposed = strict.records_exposed_before_detection.values[seed].unwrap();
+            let loose_exposed = loose.records_exposed_before_detection.values[seed].unwrap();
+            assert!(loose_exposed <= strict_exposed, "{}", detector.name);
+        }
+        // The cell is what scoring the seed at that threshold gives.
+        let spec_index = specs.iter().position(|s| s.name == detector.name).unwrap();
+        let mut chosen = vec![None; specs.len()];
+        chosen[spec_index] = Some(strict_threshold);
+        let outcome = score_dataset(&second, &specs, &chosen, &options).unwrap();
+        let report = outcome.to_report();
+        let scored = &report.report.detectors[spec_index];
+        assert_eq!(
+            strict.records_exposed_before_detection.values[1],
+            Some(scored.records_exposed_before_detection_total as f64)
+        );
+        assert_eq!(
+            strict.false_alarms_per_day.values[1],
+            scored.false_alarms_per_day
+        );
+    }
+    let refused = budget_leaderboard(&[(1, &first)], &scored, &specs, &budgets, &options);
+    assert!(matches!(refused, Err(RunError::Refused(_))));
 }

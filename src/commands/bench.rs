@@ -266,7 +266,42 @@ fn bench_dataset(
     eprintln!("{}", throughput_line(&outcome));
     let mut report = outcome.to_report();
     report.audit = Some(super::audit::bench_summary(&dataset, args.batch_rows)?);
+    if args.budgets.is_some() {
+        let scenario = LoadedScenario::parse(
+            &dataset.manifest.scenario.name,
+            &dataset.manifest.scenario.text,
+        )?;
+        let scale = args.scale.unwrap_or(dataset.manifest.scale);
+        let scored = [(dataset.manifest.seed, &dataset)];
+        report.budgets = budget_section(args, &scenario, scale, &scored, specs, options)?;
+    }
     Ok(report)
+}
+
+/// The `--budgets` leaderboard of the `scored` datasets, thresholds calibrated on the
+/// `--calibrate` seed; `None` without `--budgets`.
+fn budget_section(
+    args: &BenchArgs,
+    scenario: &LoadedScenario,
+    scale: f64,
+    scored: &[(u64, &Dataset)],
+    specs: &[DetectorSpec],
+    options: &RunOptions,
+) -> anyhow::Result<Option<runner::BudgetSection>> {
+    let (Some(text), Some(seed)) = (&args.budgets, args.calibrate) else {
+        return Ok(None);
+    };
+    let budgets = text
+        .split(',')
+        .map(parse_budget)
+        .collect::<anyhow::Result<Vec<f64>>>()
+        .with_context(|| format!("--budgets `{text}`"))?;
+    let calibration = cached_dataset(scenario, seed, scale, &args.cache)?;
+    eprintln!("budget leaderboard at {budgets:?} false alarms/day, calibrated on seed {seed}");
+    let section =
+        runner::budget_leaderboard(&[(seed, &calibration)], scored, specs, &budgets, options)
+            .map_err(run_error)?;
+    Ok(Some(section))
 }
 
 /// How fast a scoring pass went, for the terminal: the report's end-to-end figure, which
@@ -303,6 +338,7 @@ fn bench_seeds(
         None => vec![None; specs.len()],
     };
     let mut runs = Vec::new();
+    let mut datasets = Vec::new();
     for &seed in &seeds {
         let dataset = cached_dataset(&scenario, seed, scale, &args.cache)?;
         eprintln!("scoring seed {seed}: {}", dataset.root.display());
@@ -312,10 +348,13 @@ fn bench_seeds(
             seed,
             report: outcome.to_report(),
         });
+        datasets.push((seed, dataset));
     }
     let section = runner::summarize_seeds(&runs);
     let mut report = runs.swap_remove(0).report;
     report.seeds = Some(section);
+    let scored: Vec<(u64, &Dataset)> = datasets.iter().map(|(seed, d)| (*seed, d)).collect();
+    report.budgets = budget_section(args, &scenario, scale, &scored, specs, options)?;
     Ok(report)
 }
 

@@ -20,13 +20,50 @@ pub(crate) struct ActorEvent {
     pub status: i16,
 }
 
+/// Which key column an [`ActorSignal`] keeps its states by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum ActorKey {
+    /// The principal when authenticated, else the client IP.
+    #[default]
+    Actor,
+    /// The client IP.
+    Ip,
+    /// The principal when authenticated, else the API key; none for anonymous calls.
+    Account,
+}
+
+impl ActorKey {
+    /// The key column of `view` this names.
+    #[inline]
+    fn column<'a>(self, view: &EventView<'a>) -> &'a [u64] {
+        match self {
+            ActorKey::Actor => view.actor,
+            ActorKey::Ip => view.ip,
+            ActorKey::Account => view.account,
+        }
+    }
+
+    fn needs(self) -> Needs {
+        Needs {
+            actor: self == ActorKey::Actor,
+            ip: self == ActorKey::Ip,
+            account: self == ActorKey::Account,
+            ..Needs::default()
+        }
+    }
+}
+
 /// A per-actor signal: a state per actor (`Default` being a fresh actor) and an update
 /// that scores each event.
 pub(crate) trait ActorSignal: Send {
     type State: Default + Send;
 
-    /// Columns read besides `ts` and the actor.
+    /// Columns read besides `ts` and the key.
     fn needs(&self) -> Needs;
+    /// The column states are kept by: the actor unless the signal says otherwise.
+    fn key(&self) -> ActorKey {
+        ActorKey::Actor
+    }
     /// Event time between sweeps of stale states.
     fn sweep_interval(&self) -> i64;
     /// Updates `state` with `event` and scores it.
@@ -34,6 +71,12 @@ pub(crate) trait ActorSignal: Send {
     /// True when `state` can be dropped at `now` without changing any later score
     /// (beyond a documented negligible residue).
     fn is_stale(&self, state: &Self::State, now: i64) -> bool;
+    /// Sees every live state (`keys[i]` is [`NO_KEY`] where slot `i` is free) right
+    /// after each sweep at `now`: a place to learn population statistics from the past
+    /// alone. Nothing by default.
+    fn census(&mut self, states: &[Self::State], keys: &[u64], now: i64) {
+        let _ = (states, keys, now);
+    }
 }
 
 /// States live in a vector indexed by a dense slot per actor. The slots of a run of rows
@@ -101,6 +144,7 @@ impl<S: ActorSignal> ActorScorer<S> {
             let is_live = |slot: u32| swept_slots[slot as usize / 64] & (1 << (slot % 64)) == 0;
             self.slots.retain_slots(is_live);
         }
+        self.signal.census(&self.states, &self.keys, now);
     }
 
     /// The slot of `actor`, a fresh state's for an actor not seen (or swept) before.
@@ -129,7 +173,8 @@ impl<S: ActorSignal> ActorScorer<S> {
     fn score_run(&mut self, view: &EventView<'_>, rows: Range<usize>, scores: &mut Vec<f64>) {
         let mut row_slots = std::mem::take(&mut self.row_slots);
         row_slots.clear();
-        let actors = &view.actor[rows.clone()];
+        let keys = self.signal.key().column(view);
+        let actors = &keys[rows.clone()];
         for (offset, &actor) in actors.iter().enumerate() {
             if let Some(&ahead) = actors.get(offset + SLOT_PREFETCH_DISTANCE) {
                 self.slots.prefetch(ahead);
@@ -148,7 +193,7 @@ impl<S: ActorSignal> ActorScorer<S> {
                 continue;
             }
             let event = ActorEvent {
-                actor: view.actor[row],
+                actor: keys[row],
                 ts: view.ts[row],
                 target: view.target.get(row).copied().unwrap_or(NO_TARGET),
                 status: view.status.get(row).copied().unwrap_or(0),
@@ -164,9 +209,9 @@ impl<S: ActorSignal> Scorer for ActorScorer<S> {
     fn needs(&self) -> Needs {
         Needs {
             ts: true,
-            actor: true,
             ..self.signal.needs()
         }
+        .union(self.signal.key().needs())
     }
 
     fn score(&mut self, view: &EventView<'_>, scores: &mut Vec<f64>) {
@@ -179,5 +224,60 @@ impl<S: ActorSignal> Scorer for ActorScorer<S> {
             }
         }
         self.score_run(view, run_start..view.ts.len(), scores);
+    }
+}
+
+/// The `key` parameter of detectors that key their states by client: `"ip"`,
+/// `"principal"` (the principal, else the API key) or `"both"` (one state per IP and one
+/// per principal, an event scoring the higher: like two fail2ban jails or two
+/// `limit_req` zones, either of which blocks).
+pub(crate) fn key_choice(
+    reader: &crate::params::ParamReader<'_>,
+    param: &str,
+) -> Result<Vec<ActorKey>, crate::DetectorError> {
+    Ok(match reader.choice(param, &["ip", "principal", "both"])? {
+        "ip" => vec![ActorKey::Ip],
+        "principal" => vec![ActorKey::Account],
+        _ => vec![ActorKey::Ip, ActorKey::Account],
+    })
+}
+
+/// One [`ActorScorer`] per key column, an event scoring the highest of them.
+pub(crate) struct PerKey<S: ActorSignal> {
+    parts: Vec<ActorScorer<S>>,
+    buffer: Vec<f64>,
+}
+
+impl<S: ActorSignal> PerKey<S> {
+    pub fn new(signals: Vec<S>) -> Self {
+        PerKey {
+            parts: signals.into_iter().map(ActorScorer::new).collect(),
+            buffer: Vec::new(),
+        }
+    }
+}
+
+impl<S: ActorSignal> Scorer for PerKey<S> {
+    fn needs(&self) -> Needs {
+        self.parts
+            .iter()
+            .map(Scorer::needs)
+            .fold(Needs::default(), Needs::union)
+    }
+
+    fn score(&mut self, view: &EventView<'_>, scores: &mut Vec<f64>) {
+        let start = scores.len();
+        let Some((first, rest)) = self.parts.split_first_mut() else {
+            scores.resize(start + view.rows, 0.0);
+            return;
+        };
+        first.score(view, scores);
+        for part in rest {
+            self.buffer.clear();
+            part.score(view, &mut self.buffer);
+            for (score, &other) in scores[start..].iter_mut().zip(&self.buffer) {
+                *score = score.max(other);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `combined`: one verdict from several signals, as a gateway's risk engine would fuse
 //! them. Each part runs with its own defaults and its score is normalised by that part's
-//! default threshold, so 1.0 means "this signal alone would flag". The parts are the
+//! rule-of-thumb threshold (its default before calibration), so 1.0 means "this signal
+//! alone would flag at its rule of thumb". The parts are the
 //! actor signals `fanout`, `sequential` and `not-found-ratio`, which catch a noisy
 //! enumerator from one principal or IP, and the route signal `route-volume`, which
 //! catches the same enumeration spread over many actors.
@@ -28,7 +29,10 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     name: "combined",
     description: "Max (or capped sum) of fanout, sequential, not-found-ratio and route-volume, each scaled by its threshold",
     params: &[
-        ParamInfo::threshold(1.0, "combined score at which an event is flagged"),
+        ParamInfo::threshold(
+            super::calibrated::COMBINED,
+            "combined score at which an event is flagged",
+        ),
         ParamInfo::string(
             "mode",
             "max",
@@ -62,17 +66,25 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
     };
     let actor_parts = ActorParts {
         mode,
-        fanout: part(&reader, "fanout_weight", &fanout::INFO, FanoutSignal::new)?,
+        fanout: part(
+            &reader,
+            "fanout_weight",
+            &fanout::INFO,
+            NOMINAL_FANOUT,
+            FanoutSignal::new,
+        )?,
         sequential: part(
             &reader,
             "sequential_weight",
             &sequential::INFO,
+            NOMINAL_SEQUENTIAL,
             SequentialSignal::new,
         )?,
         not_found: part(
             &reader,
             "not_found_weight",
             &not_found_ratio::INFO,
+            NOMINAL_NOT_FOUND,
             NotFoundSignal::new,
         )?,
     };
@@ -81,6 +93,7 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
         &reader,
         "route_volume_weight",
         &route_volume::INFO,
+        NOMINAL_ROUTE_VOLUME,
         route_volume::boxed_scorer,
     )?;
     let needs = [
@@ -100,11 +113,22 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
     ScoredDetector::boxed(INFO.name, params, combined)
 }
 
-/// The part weighted by `weight_param`, built with its own defaults; `None` at weight 0.
+/// What each part's score is divided by: the part's rule-of-thumb threshold (its
+/// default before calibration), fixed here so that calibrating the parts' default
+/// thresholds does not change `combined`'s scores (its own threshold is calibrated on
+/// those scores).
+const NOMINAL_FANOUT: f64 = 1.0;
+const NOMINAL_SEQUENTIAL: f64 = 20.0;
+const NOMINAL_NOT_FOUND: f64 = 0.5;
+const NOMINAL_ROUTE_VOLUME: f64 = 3.0;
+
+/// The part weighted by `weight_param`, built with its own defaults and scaled by
+/// `nominal`; `None` at weight 0.
 fn part<S>(
     reader: &ParamReader<'_>,
     weight_param: &str,
     info: &DetectorInfo,
+    nominal: f64,
     constructor: fn(&Params) -> Result<S, DetectorError>,
 ) -> Result<Option<Part<S>>, DetectorError> {
     let weight = reader.non_negative_float(weight_param)?;
@@ -113,7 +137,7 @@ fn part<S>(
     }
     let defaults = info.defaults();
     Ok(Some(Part {
-        threshold: ParamReader::new(info.name, &defaults).positive_float("threshold")?,
+        threshold: nominal,
         weight,
         signal: constructor(&defaults)?,
     }))
@@ -135,7 +159,7 @@ impl Mode {
 }
 
 struct Part<S> {
-    /// The part's own default threshold, which its score is divided by.
+    /// The part's nominal threshold, which its score is divided by.
     threshold: f64,
     weight: f64,
     signal: S,

@@ -25,7 +25,7 @@ use hyperloglogplus::{HyperLogLog, HyperLogLogPF};
 
 use foldhash::quality::FixedState;
 
-use super::actor::{ActorEvent, ActorScorer, ActorSignal};
+use super::actor::{ActorEvent, ActorKey, ActorScorer, ActorSignal};
 use crate::columns::{NO_TARGET, Needs};
 use crate::keys::{KeyMap, WindowClock, hash_int};
 use crate::params::ParamReader;
@@ -36,7 +36,10 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     name: "fanout",
     description: "Distinct target_ids per actor (principal, else IP) per tumbling window",
     params: &[
-        ParamInfo::threshold(1.0, "share of the limit at which an event is flagged"),
+        ParamInfo::threshold(
+            super::calibrated::FANOUT,
+            "share of the limit at which an event is flagged",
+        ),
         ParamInfo::int(
             "window_secs",
             3600,
@@ -73,6 +76,7 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
 }
 
 pub(crate) struct FanoutSignal {
+    key: ActorKey,
     clock: WindowClock,
     window_length: i64,
     limit: f64,
@@ -85,19 +89,30 @@ pub(crate) struct FanoutSignal {
 
 impl FanoutSignal {
     pub fn new(params: &Params) -> Result<Self, DetectorError> {
-        let reader = ParamReader::new(INFO.name, params);
+        Self::keyed(INFO.name, params, ActorKey::Actor)
+    }
+
+    /// A signal of detector `detector` (whose `params` have fanout's names) keeping its
+    /// counts by `key`.
+    pub fn keyed(
+        detector: &'static str,
+        params: &Params,
+        key: ActorKey,
+    ) -> Result<Self, DetectorError> {
+        let reader = ParamReader::new(detector, params);
         let window_length = reader.duration_micros("window_secs")?;
         let limit = reader.int_in("limit", 1, i64::from(u32::MAX))?;
         let precision = reader.int_in("precision", 4, 16)? as u8;
         let empty_sketch = Sketch::new(precision, FixedState::with_seed(0)).map_err(|error| {
             DetectorError::InvalidParam {
-                detector: INFO.name.to_string(),
+                detector: detector.to_string(),
                 param: "precision".to_string(),
                 allowed: "must be in 4..=16".to_string(),
                 found: format!("{precision} ({error:?})"),
             }
         })?;
         Ok(FanoutSignal {
+            key,
             clock: WindowClock::new(window_length),
             window_length,
             limit: limit as f64,
@@ -203,6 +218,10 @@ impl ActorSignal for FanoutSignal {
             target: true,
             ..Needs::default()
         }
+    }
+
+    fn key(&self) -> ActorKey {
+        self.key
     }
 
     fn sweep_interval(&self) -> i64 {

@@ -19,7 +19,10 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     name: "ip-rate",
     description: "Fixed-window request count per client IP against a rate limit",
     params: &[
-        ParamInfo::threshold(1.0, "share of the limit at which a request is flagged"),
+        ParamInfo::threshold(
+            super::calibrated::IP_RATE,
+            "share of the limit at which a request is flagged",
+        ),
         ParamInfo::int("window_secs", 60, "length of the fixed window, in seconds"),
         ParamInfo::int("limit", 600, "requests allowed per IP per window"),
     ],

@@ -1,7 +1,11 @@
 //! The built-in detectors, one module each.
 
 mod actor;
+pub mod calibrated;
 mod combined;
+mod distinct_objects;
+mod error_jail;
+mod evidence;
 mod fanout;
 mod ip_rate;
 mod not_found_ratio;
@@ -10,6 +14,7 @@ mod principal_rate;
 mod random;
 mod route_volume;
 mod sequential;
+mod token_bucket;
 
 use crate::DetectorInfo;
 
@@ -23,4 +28,8 @@ pub(crate) static ALL: &[DetectorInfo] = &[
     not_found_ratio::INFO,
     route_volume::INFO,
     combined::INFO,
+    error_jail::INFO,
+    token_bucket::INFO,
+    distinct_objects::INFO,
+    evidence::INFO,
 ];

@@ -22,7 +22,10 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     name: "not-found-ratio",
     description: "Exponentially decayed share of 404 responses among an actor's recent requests",
     params: &[
-        ParamInfo::threshold(0.5, "share of 404s at which an event is flagged"),
+        ParamInfo::threshold(
+            super::calibrated::NOT_FOUND_RATIO,
+            "share of 404s at which an event is flagged",
+        ),
         ParamInfo::int(
             "half_life_secs",
             600,

@@ -26,7 +26,10 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     name: "principal-rate",
     description: "Exact sliding-window request rate per principal (else API key) against a quota",
     params: &[
-        ParamInfo::threshold(1.0, "share of the limit at which a request is flagged"),
+        ParamInfo::threshold(
+            super::calibrated::PRINCIPAL_RATE,
+            "share of the limit at which a request is flagged",
+        ),
         ParamInfo::int(
             "window_secs",
             60,

@@ -30,7 +30,7 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     description: "Per-route request volume above a Holt-Winters seasonal forecast (distributed attacks)",
     params: &[
         ParamInfo::threshold(
-            3.0,
+            super::calibrated::ROUTE_VOLUME,
             "spreads above the forecast at which an event is flagged",
         ),
         ParamInfo::int("bucket_secs", 300, "length of a volume bucket, in seconds"),

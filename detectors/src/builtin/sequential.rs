@@ -22,7 +22,10 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     name: "sequential",
     description: "Length of an actor's current run of ascending target_ids (ID walking)",
     params: &[
-        ParamInfo::threshold(20.0, "run length at which an event is flagged"),
+        ParamInfo::threshold(
+            super::calibrated::SEQUENTIAL,
+            "run length at which an event is flagged",
+        ),
         ParamInfo::int(
             "max_gap",
             4,

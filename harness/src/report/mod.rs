@@ -4,11 +4,15 @@
 //! Every view renders from a [`Report`] alone, so a saved `report.json` can be re-rendered
 //! without rerunning anything.
 
+mod budgets;
 pub(crate) mod format;
 mod html;
 mod plot;
 mod table;
 
+pub use budgets::{
+    BudgetCell, BudgetDetector, BudgetMetric, BudgetRun, BudgetSection, BudgetThreshold,
+};
 pub use html::render_html;
 pub use table::{render_markdown, render_terminal_table};
 

@@ -9,6 +9,7 @@
 //!   without ever leaving a half-written report behind;
 //! - [`summarize_seeds`] turns several runs into means with 95% intervals.
 
+mod budgets;
 mod cache;
 mod check;
 mod error;
@@ -20,6 +21,8 @@ mod seeds;
 mod source;
 mod truth;
 
+pub use crate::report::BudgetSection;
+pub use budgets::budget_leaderboard;
 pub use cache::{DatasetKey, cached_dataset_dir, dataset_matches};
 pub use check::check_dataset;
 pub use error::RunError;
@@ -116,6 +119,7 @@ impl RunOutcome {
             failed_detectors: failed,
             seeds: None,
             audit: None,
+            budgets: None,
         }
     }
 }
@@ -301,6 +305,21 @@ pub fn calibrate(
     budget_per_day: f64,
     options: &RunOptions,
 ) -> Result<Vec<Result<Option<ThresholdCalibration>, SourceError>>, RunError> {
+    let mut per_budget = calibrate_budgets(dataset, specs, &[budget_per_day], options)?;
+    Ok(per_budget.swap_remove(0))
+}
+
+/// One spec's calibration: `None` for a fixed threshold, or why it failed.
+pub type SpecCalibration = Result<Option<ThresholdCalibration>, SourceError>;
+
+/// [`calibrate`] for several budgets from one pass over `dataset`: one result per spec
+/// for each of `budgets_per_day`, in that order.
+pub fn calibrate_budgets(
+    dataset: &Dataset,
+    specs: &[DetectorSpec],
+    budgets_per_day: &[f64],
+    options: &RunOptions,
+) -> Result<Vec<Vec<SpecCalibration>>, RunError> {
     check_dataset(dataset)?;
     let mut lanes = Vec::new();
     let mut slots: Vec<Result<Option<usize>, SourceError>> = Vec::new();
@@ -322,30 +341,41 @@ pub fn calibrate(
     }
     run_pass(dataset, &mut lanes, None, options)?;
     let span_days = dataset.manifest.time_span.days;
-    let mut lanes: Vec<Option<Lane>> = lanes.into_iter().map(Some).collect();
-    Ok(slots
-        .into_iter()
-        .map(|slot| {
-            let Some(index) = slot? else {
-                return Ok(None);
-            };
-            let lane = lanes[index].take().expect("each lane is taken once");
-            if let Some(error) = lane.failure {
-                return Err(error);
-            }
-            let Sink::Benign(collector) = lane.sink else {
-                return Err(SourceError::new(
-                    "internal: a scoring lane in a calibration pass",
-                ));
-            };
-            calibrate_threshold(
-                collector.samples(),
-                budget_per_day,
-                options.alarm_gap_us,
-                span_days,
-            )
-            .map(Some)
-            .map_err(|e| SourceError::new(format!("calibration: {e}")))
+    let samples: Vec<Result<Option<Vec<_>>, SourceError>> = {
+        let mut lanes: Vec<Option<Lane>> = lanes.into_iter().map(Some).collect();
+        slots
+            .into_iter()
+            .map(|slot| {
+                let Some(index) = slot? else {
+                    return Ok(None);
+                };
+                let lane = lanes[index].take().expect("each lane is taken once");
+                if let Some(error) = lane.failure {
+                    return Err(error);
+                }
+                let Sink::Benign(collector) = lane.sink else {
+                    return Err(SourceError::new(
+                        "internal: a scoring lane in a calibration pass",
+                    ));
+                };
+                Ok(Some(collector.into_samples()))
+            })
+            .collect()
+    };
+    Ok(budgets_per_day
+        .iter()
+        .map(|&budget| {
+            samples
+                .iter()
+                .map(|samples| {
+                    let Some(samples) = samples.as_ref().map_err(Clone::clone)? else {
+                        return Ok(None);
+                    };
+                    calibrate_threshold(samples, budget, options.alarm_gap_us, span_days)
+                        .map(Some)
+                        .map_err(|e| SourceError::new(format!("calibration: {e}")))
+                })
+                .collect()
         })
         .collect())
 }

@@ -4,7 +4,9 @@
 
 use super::{RunError, SeedsSection};
 use crate::audit::{BenchAuditEntry, bench_markdown};
-use crate::report::{Report, render_html, render_markdown, render_terminal_table};
+use crate::report::{
+    BudgetSection, Report, render_html, render_markdown, render_terminal_table,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,6 +34,9 @@ pub struct BenchReport {
     /// How hard each campaign is: its best single-column rule (see `crate::audit`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub audit: Option<BTreeMap<String, BenchAuditEntry>>,
+    /// With `--budgets`: records exposed at fixed false-alarm budgets.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub budgets: Option<BudgetSection>,
 }
 
 impl BenchReport {
@@ -41,6 +46,10 @@ impl BenchReport {
             Some(seeds) => seeds.render_table(false),
             None => render_terminal_table(&self.report),
         };
+        if let Some(budgets) = &self.budgets {
+            out.push_str("\nRecords exposed before detection at a fixed false-alarm budget\n");
+            out.push_str(&budgets.render_table(false));
+        }
         out.push_str(&self.failures_text());
         out
     }
@@ -62,6 +71,11 @@ impl BenchReport {
             out.push_str(&seeds.render_table(true));
             out.push_str(&format!("\n## Seed {}\n\n", seeds.seeds[0]));
         }
+        if let Some(budgets) = &self.budgets {
+            out.push_str("## Records exposed at a fixed false-alarm budget\n\n");
+            out.push_str(&budgets.render_table(true));
+            out.push('\n');
+        }
         out.push_str(&render_markdown(&self.report));
         if let Some(audit) = &self.audit {
             out.push_str(&bench_markdown(audit));
@@ -78,6 +92,9 @@ impl BenchReport {
     pub fn html(&self) -> String {
         let html = render_html(&self.report);
         let mut extra = String::new();
+        if let Some(budgets) = &self.budgets {
+            extra.push_str(&budgets.html());
+        }
         if let Some(seeds) = &self.seeds {
             extra.push_str("<section><h2>Across seeds (mean [95% interval])</h2><pre>");
             extra.push_str(&escape_html(&seeds.render_table(false)));

@@ -1,0 +1,78 @@
+//! The budget leaderboard's passes: thresholds calibrated per budget on calibration
+//! datasets, then every scored dataset at each budget's thresholds.
+
+use super::{DetectorSpec, RunError, RunOptions, calibrate_budgets, score_dataset};
+use crate::report::{BudgetRun, BudgetSection, BudgetThreshold, DetectorReport};
+use breachlab_dataset::Dataset;
+
+/// Calibrates every spec for each of `budgets_per_day` on the `calibration` datasets
+/// (seed, dataset) and scores each of `scored` at those thresholds. With several
+/// calibration datasets a detector takes the highest of their thresholds, so the budget
+/// holds on each. A spec whose calibration fails runs at its default threshold (the
+/// cell's `threshold` is then `null`). A calibration seed among the scored ones is
+/// refused.
+pub fn budget_leaderboard(
+    calibration: &[(u64, &Dataset)],
+    scored: &[(u64, &Dataset)],
+    specs: &[DetectorSpec],
+    budgets_per_day: &[f64],
+    options: &RunOptions,
+) -> Result<BudgetSection, RunError> {
+    if let Some((seed, _)) = calibration
+        .iter()
+        .find(|(seed, _)| scored.iter().any(|(scored, _)| scored == seed))
+    {
+        return Err(RunError::Refused(format!(
+            "calibration seed {seed} is also scored: thresholds must not be tuned on a test seed"
+        )));
+    }
+    // thresholds[budget][spec]
+    let mut thresholds: Vec<Vec<Option<BudgetThreshold>>> =
+        vec![vec![None; specs.len()]; budgets_per_day.len()];
+    for (_, dataset) in calibration {
+        let results = calibrate_budgets(dataset, specs, budgets_per_day, options)?;
+        for (per_budget, results) in thresholds.iter_mut().zip(results) {
+            for (slot, result) in per_budget.iter_mut().zip(results) {
+                let Ok(Some(calibration)) = result else {
+                    continue;
+                };
+                let candidate = BudgetThreshold {
+                    threshold: calibration.threshold,
+                    calibration_false_alarms_per_day: calibration.false_alarms_per_day,
+                };
+                *slot = Some(match *slot {
+                    Some(current) if current.threshold >= candidate.threshold => current,
+                    _ => candidate,
+                });
+            }
+        }
+    }
+    let mut reports: Vec<(u64, f64, Vec<DetectorReport>)> = Vec::new();
+    for (seed, dataset) in scored {
+        for (budget, per_spec) in budgets_per_day.iter().zip(&thresholds) {
+            let chosen: Vec<Option<f64>> =
+                per_spec.iter().map(|t| t.map(|t| t.threshold)).collect();
+            let outcome = score_dataset(dataset, specs, &chosen, options)?;
+            reports.push((*seed, *budget, outcome.to_report().report.detectors));
+        }
+    }
+    let runs: Vec<BudgetRun<'_>> = reports
+        .iter()
+        .map(|(seed, budget, detectors)| BudgetRun {
+            seed: *seed,
+            budget_per_day: *budget,
+            detectors,
+        })
+        .collect();
+    let calibration_seeds: Vec<u64> = calibration.iter().map(|(seed, _)| *seed).collect();
+    Ok(BudgetSection::summarize(
+        budgets_per_day,
+        &calibration_seeds,
+        &runs,
+        |name, budget| {
+            let spec = specs.iter().position(|spec| spec.name == name)?;
+            let budget = budgets_per_day.iter().position(|b| *b == budget)?;
+            thresholds[budget][spec]
+        },
+    ))
+}
