@@ -14,7 +14,7 @@ pub use enums::{ClientKind, IpKind, Method, Phase};
 pub use tables::{accounts_schema, campaigns_schema, events_schema, truth_schema};
 
 /// Version of the table layout; bumped on any change to a column's name, type or meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Column names of the `events` table: what an API gateway logs, never any label.
 pub mod events {

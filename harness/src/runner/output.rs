@@ -4,9 +4,7 @@
 
 use super::{RunError, SeedsSection};
 use crate::audit::{BenchAuditEntry, bench_markdown};
-use crate::report::{
-    BudgetSection, Report, render_html, render_markdown, render_terminal_table,
-};
+use crate::report::{BudgetSection, Report, render_html, render_markdown, render_terminal_table};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
