@@ -40,6 +40,9 @@ const GUEST_MIX: &[(Route, f64)] = &[
     (Route::PasswordReset, 0.1),
 ];
 
+/// Share of customers' scripts that send no API key (estimate).
+const KEYLESS_SCRIPT_SHARE: f64 = 0.3;
+
 /// Share of a customer's contact lookups that find nobody (estimate).
 const LOOKUP_MISS_SHARE: f64 = 0.35;
 
@@ -251,7 +254,10 @@ impl Customers {
             _ => UaTable::for_client(header.kind).sample(unit(account_hash)),
         };
         let guest = persona == Persona::Guest;
+        // Some scripts skip the API key header, which the API does not enforce.
+        let keyless = unit(hash_words(&[account_hash, 0x4B])) < KEYLESS_SCRIPT_SHARE;
         let api_key = match header.kind {
+            _ if persona == Persona::Scripted && keyless => ApiKey::None,
             ClientKind::App => ApiKey::MobileApp,
             ClientKind::Web => ApiKey::WebPortal,
             _ => ApiKey::Sdk((account_hash % SDK_VENDORS) as u16),
