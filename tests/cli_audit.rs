@@ -13,28 +13,10 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{breachlab, text};
+use common::{breachlab, generated_dataset, text};
 
 fn small_dataset() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("data");
-    let output = breachlab(&[
-        "generate",
-        "--scale",
-        "0.02",
-        "--seed",
-        "3",
-        "--threads",
-        "2",
-        "--out",
-        out.to_str().expect("utf-8 path"),
-    ]);
-    assert!(
-        output.status.success(),
-        "generate failed: {}",
-        text(&output)
-    );
-    (dir, out)
+    generated_dataset("0.02", &[])
 }
 
 fn path_arg(path: &Path) -> &str {

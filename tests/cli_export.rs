@@ -7,29 +7,11 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{breachlab, text};
+use common::{breachlab, generated_dataset, text};
 
 /// A small dataset (default scenario, scale 0.01) in a fresh temporary folder.
 fn small_dataset() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("data");
-    let output = breachlab(&[
-        "generate",
-        "--scale",
-        "0.01",
-        "--seed",
-        "3",
-        "--threads",
-        "2",
-        "--out",
-        out.to_str().expect("utf-8 path"),
-    ]);
-    assert!(
-        output.status.success(),
-        "generate failed: {}",
-        text(&output)
-    );
-    (dir, out)
+    generated_dataset("0.01", &[])
 }
 
 fn export(data: &Path, format: &str, out: &Path, extra: &[&str]) -> std::process::Output {

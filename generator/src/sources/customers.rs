@@ -69,7 +69,41 @@ pub struct Customers {
     corporate_addresses: u64,
     lookback: u64,
     max_session_us: i64,
-    read_cumulative: Vec<f64>,
+    reads: RouteMix,
+    guest_reads: RouteMix,
+}
+
+/// A weighted choice of routes, its cumulative shares computed once.
+struct RouteMix {
+    routes: Vec<Route>,
+    cumulative: Vec<f64>,
+}
+
+impl RouteMix {
+    fn new(mix: &[(Route, f64)]) -> Self {
+        let total: f64 = mix.iter().map(|(_, w)| w).sum();
+        let mut running = 0.0;
+        RouteMix {
+            routes: mix.iter().map(|(route, _)| *route).collect(),
+            cumulative: mix
+                .iter()
+                .map(|(_, w)| {
+                    running += w / total;
+                    running
+                })
+                .collect(),
+        }
+    }
+
+    /// The route whose cumulative share range holds `u` (in [0, 1)).
+    fn pick(&self, u: f64) -> Route {
+        let i = self
+            .cumulative
+            .iter()
+            .position(|c| u < *c)
+            .unwrap_or(self.routes.len() - 1);
+        self.routes[i]
+    }
 }
 
 /// Who starts a session, when, from what client.
@@ -88,8 +122,6 @@ impl Customers {
         let mix = &t.client_mix;
         let total = mix.app + mix.web + mix.sdk;
         let size = world.ids.size.max(1);
-        let mut cumulative = 0.0;
-        let read_total: f64 = READ_MIX.iter().map(|(_, w)| w).sum();
         Customers {
             key,
             sessions_per_slice: accounts * t.sessions_per_account_day / 144.0,
@@ -105,13 +137,8 @@ impl Customers {
             corporate_addresses: (accounts as u64 / 40).max(1),
             lookback: (t.max_session_minutes * 60e6 / SLICE_US as f64).ceil() as u64,
             max_session_us: (t.max_session_minutes * 60e6) as i64,
-            read_cumulative: READ_MIX
-                .iter()
-                .map(|(_, w)| {
-                    cumulative += w / read_total;
-                    cumulative
-                })
-                .collect(),
+            reads: RouteMix::new(READ_MIX),
+            guest_reads: RouteMix::new(GUEST_MIX),
         }
     }
 
@@ -302,20 +329,11 @@ impl Customers {
             }
             let u = session.rng.random::<f64>();
             if guest {
-                session.guest_read(pick(GUEST_MIX, u), out);
+                session.guest_read(self.guest_reads.pick(u), out);
             } else {
-                session.read(self.pick_read(u), out);
+                session.read(self.reads.pick(u), out);
             }
         }
-    }
-
-    fn pick_read(&self, u: f64) -> Route {
-        let i = self
-            .read_cumulative
-            .iter()
-            .position(|c| u < *c)
-            .unwrap_or(READ_MIX.len() - 1);
-        READ_MIX[i].0
     }
 }
 
@@ -345,19 +363,6 @@ impl Source for Customers {
             }
         }
     }
-}
-
-/// The route whose cumulative weight range holds `u` (in [0, 1)).
-fn pick(mix: &[(Route, f64)], u: f64) -> Route {
-    let total: f64 = mix.iter().map(|(_, w)| w).sum();
-    let mut cumulative = 0.0;
-    for &(route, weight) in mix {
-        cumulative += weight / total;
-        if u < cumulative {
-            return route;
-        }
-    }
-    mix[mix.len() - 1].0
 }
 
 /// Routes one session's events to the slices of a run.

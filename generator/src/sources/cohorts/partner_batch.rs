@@ -86,6 +86,35 @@ impl PartnerBatch {
         }
     }
 
+    /// A request of the job from worker address `worker`: answered 200 with nothing,
+    /// until the caller fills in the answer.
+    fn request(&self, world: &World, ts_us: i64, worker: u64, route: Route, query: Query) -> Event {
+        Event {
+            ts_us,
+            tie: 0,
+            peer: peer(
+                world.region,
+                IpKind::Cloud,
+                CLOUD_INDEX_BASE + u64::from(self.cohort.index) * 1_000 + worker,
+            ),
+            user_agent: self.user_agent,
+            client_kind: ClientKind::Partner,
+            api_key: ApiKey::Partner(self.cohort.index),
+            principal_id: None,
+            session_id: None,
+            route,
+            target_id: None,
+            query,
+            status: 200,
+            latency_ms: 0.0,
+            response_bytes: 0,
+            records_returned: 0,
+            truth: self
+                .cohort
+                .truth(PARTNER_ACTOR_BASE + i64::from(self.cohort.index)),
+        }
+    }
+
     /// Start of night `day` (UTC instant of the local window start).
     fn night_start(&self, day: i64) -> i64 {
         day * DAY_US + self.night_offset_us
@@ -154,28 +183,12 @@ impl Emitted {
         );
         let worker = (id - job.first_id) as u64 % u64::from(job.ips);
         out.emit(Event {
-            ts_us,
-            tie: 0,
-            peer: peer(
-                world.region,
-                IpKind::Cloud,
-                CLOUD_INDEX_BASE + u64::from(job.cohort.index) * 1_000 + worker,
-            ),
-            user_agent: job.user_agent,
-            client_kind: ClientKind::Partner,
-            api_key: ApiKey::Partner(job.cohort.index),
-            principal_id: None,
-            session_id: None,
-            route: Route::Account,
             target_id: Some(id),
-            query: Query::None,
             status,
             latency_ms,
             response_bytes,
             records_returned: records,
-            truth: job
-                .cohort
-                .truth(PARTNER_ACTOR_BASE + i64::from(job.cohort.index)),
+            ..job.request(world, ts_us, worker, Route::Account, Query::None)
         });
     }
 }
@@ -197,31 +210,14 @@ impl Emitted {
             200,
             records,
         );
+        let query = Query::Batch {
+            count: records.min(i32::from(u16::MAX)) as u16,
+        };
         out.emit(Event {
-            ts_us,
-            tie: 0,
-            peer: peer(
-                world.region,
-                IpKind::Cloud,
-                CLOUD_INDEX_BASE + u64::from(job.cohort.index) * 1_000,
-            ),
-            user_agent: job.user_agent,
-            client_kind: ClientKind::Partner,
-            api_key: ApiKey::Partner(job.cohort.index),
-            principal_id: None,
-            session_id: None,
-            route: Route::AccountsBatch,
-            target_id: None,
-            query: Query::Batch {
-                count: records.min(i32::from(u16::MAX)) as u16,
-            },
-            status: 200,
             latency_ms,
             response_bytes,
             records_returned: records,
-            truth: job
-                .cohort
-                .truth(PARTNER_ACTOR_BASE + i64::from(job.cohort.index)),
+            ..job.request(world, ts_us, 0, Route::AccountsBatch, query)
         });
     }
 }
