@@ -364,40 +364,69 @@ fn write_chunk(
     )?;
     let mut builder = batch_builder(plan);
     let mut totals = vec![CampaignStats::default(); plan.campaigns.len()];
-    let run_len = run_slices(plan);
-    let mut run: Vec<Vec<Event>> = vec![Vec::new(); run_len];
-    let mut first = chunk.first_slice;
-    while first < chunk.end_slice {
+    let run_len = run_slices(plan) as u64;
+    let run_at = |first: u64| first..(first + run_len).min(chunk.end_slice);
+    let mut run: Vec<Vec<Event>> = vec![Vec::new(); run_len as usize];
+    let mut next_run = run.clone();
+    let mut slices = run_at(chunk.first_slice);
+    plan.run_events(slices.start, &mut run[..slice_count(&slices)]);
+    while !slices.is_empty() {
         check_cancel(progress, partial)?;
-        let len = (chunk.end_slice - first).min(run_len as u64) as usize;
-        plan.run_events(first, &mut run[..len]);
-        for (slice, events) in (first..).zip(&run[..len]) {
-            for (part, rows) in events.chunks(BATCH_ROWS).enumerate() {
-                builder.push_slice_part(slice, part * BATCH_ROWS, rows);
-                if builder.rows() >= BATCH_ROWS {
-                    let (e, t) = builder.finish();
-                    events_file.write(&e)?;
-                    truth_file.write(&t)?;
+        let next = run_at(slices.end);
+        let next_events = &mut next_run[..slice_count(&next)];
+        let ((), written) = rayon::join(
+            || {
+                if !next.is_empty() {
+                    plan.run_events(next.start, next_events);
                 }
-            }
-            stats::add_events(&mut totals, events);
-            progress
-                .events
-                .fetch_add(events.len() as u64, Ordering::Relaxed);
-            progress.slices_done.fetch_add(1, Ordering::Relaxed);
-        }
-        first += len as u64;
+            },
+            || -> Result<(), DatasetError> {
+                for (slice, events) in slices.clone().zip(&run) {
+                    for (part, rows) in events.chunks(BATCH_ROWS).enumerate() {
+                        builder.push_slice_part(slice, part * BATCH_ROWS, rows);
+                        if builder.rows() >= BATCH_ROWS {
+                            write_pair(&mut events_file, &mut truth_file, builder.finish())?;
+                        }
+                    }
+                    stats::add_events(&mut totals, events);
+                    progress
+                        .events
+                        .fetch_add(events.len() as u64, Ordering::Relaxed);
+                    progress.slices_done.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(())
+            },
+        );
+        written?;
+        std::mem::swap(&mut run, &mut next_run);
+        slices = next;
     }
     if builder.rows() > 0 {
-        let (e, t) = builder.finish();
-        events_file.write(&e)?;
-        truth_file.write(&t)?;
+        write_pair(&mut events_file, &mut truth_file, builder.finish())?;
     }
-    let files = vec![
-        events_file.finish_with(syncer)?,
-        truth_file.finish_with(syncer)?,
-    ];
+    let (events_written, truth_written) = rayon::join(
+        || events_file.finish_with(syncer),
+        || truth_file.finish_with(syncer),
+    );
+    let files = vec![events_written?, truth_written?];
     Ok((files, totals))
+}
+
+fn slice_count(slices: &std::ops::Range<u64>) -> usize {
+    (slices.end - slices.start) as usize
+}
+
+/// Encodes a batch's events and truth side by side: while every worker is busy the two run
+/// one after the other on this one, and a worker with nothing left to do takes the truth
+/// half (so the last chunk of a run is not encoded on one core alone).
+fn write_pair(
+    events_file: &mut TableWriter,
+    truth_file: &mut TableWriter,
+    (events, truth): (RecordBatch, RecordBatch),
+) -> Result<(), DatasetError> {
+    let (events_written, truth_written) =
+        rayon::join(|| events_file.write(&events), || truth_file.write(&truth));
+    events_written.and(truth_written)
 }
 
 /// The builder `generate` renders with: room for a batch and a slice's overshoot, so

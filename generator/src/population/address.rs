@@ -62,11 +62,11 @@ fn first_or_last_name(rng: &mut impl RngExt) -> &'static str {
 impl Address {
     /// `1234 Smith Avenue`
     pub fn write_street(&self, out: &mut impl Write) -> fmt::Result {
-        write!(
-            out,
-            "{} {} {}",
-            self.building, self.street_name, self.street_suffix
-        )
+        super::digits::write_decimal(out, u64::from(self.building))?;
+        out.write_char(' ')?;
+        out.write_str(self.street_name)?;
+        out.write_char(' ')?;
+        out.write_str(self.street_suffix)
     }
 
     /// `North Smithton` or `Smithton`
@@ -81,7 +81,7 @@ impl Address {
 
     /// `04210`
     pub fn write_postal_code(&self, out: &mut impl Write) -> fmt::Result {
-        write!(out, "{:05}", self.postal_code)
+        super::digits::write_zero_padded(out, u64::from(self.postal_code), 5)
     }
 }
 

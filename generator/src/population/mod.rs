@@ -8,6 +8,7 @@
 //! space, private-use ASNs, a fictional carrier.
 
 pub mod address;
+mod digits;
 mod hash;
 pub mod ids;
 pub mod network;

@@ -14,7 +14,7 @@
 //! accounts and odd inputs are "misses" (identifiers on an attacker's list that match no
 //! one), so a miss can look exactly like a customer's identifier yet never equal one.
 
-use std::fmt::Write as _;
+use super::digits::{write_decimal, write_zero_padded};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -439,7 +439,10 @@ fn write_email(
     write_mailbox_word(out, first_name)?;
     out.write_char('.')?;
     write_mailbox_word(out, last_name)?;
-    write!(out, ".{number:010}@{domain}")
+    out.write_char('.')?;
+    write_zero_padded(out, number, 10)?;
+    out.write_char('@')?;
+    out.write_str(domain)
 }
 
 fn write_mailbox_word(out: &mut impl std::fmt::Write, word: &str) -> std::fmt::Result {
@@ -470,7 +473,12 @@ fn write_phone(out: &mut impl std::fmt::Write, slot: u64) -> std::fmt::Result {
     let extension = slot % PHONE_EXTENSIONS;
     let line = slot / PHONE_EXTENSIONS % PHONE_LINES;
     let area_code = AREA_CODES[(slot / PHONE_EXTENSIONS / PHONE_LINES) as usize];
-    write!(out, "+1-{area_code}-555-01{line:02} x{extension:05}")
+    out.write_str("+1-")?;
+    write_decimal(out, u64::from(area_code))?;
+    out.write_str("-555-01")?;
+    write_zero_padded(out, line, 2)?;
+    out.write_str(" x")?;
+    write_zero_padded(out, extension, 5)
 }
 
 /// The slot of a phone made by [`format_phone`].
@@ -516,7 +524,7 @@ impl AccountColumns {
 
     fn write(&mut self, d: &AccountDraw) -> std::fmt::Result {
         self.account_id.append_value(d.account_id);
-        write!(self.account_number, "{}", d.account_number)?;
+        write_decimal(&mut self.account_number, d.account_number)?;
         self.account_number.append_value("");
         self.first_name.append_value(d.first_name);
         self.last_name.append_value(d.last_name);
