@@ -108,8 +108,8 @@ pub struct BenchArgs {
     #[arg(long, requires = "seeds")]
     pub scenario: Option<String>,
     /// Seeds for --scenario: `1..5` (inclusive), `1,4,9` or `3`.
-    #[arg(long, value_name = "SEEDS")]
-    pub seeds: Option<String>,
+    #[arg(long, value_name = "SEEDS", value_parser = Seeds::parse)]
+    pub seeds: Option<Seeds>,
     /// Scale of the datasets generated for --scenario and --calibrate (default: the
     /// dataset's own scale, or 1).
     #[arg(long)]
@@ -130,15 +130,16 @@ pub struct BenchArgs {
     /// Replace an existing report in --report.
     #[arg(long)]
     pub force: bool,
-    /// Pick each threshold on the same scenario generated with this seed, to meet
-    /// --alarm-budget false alarms per day on its benign traffic.
-    #[arg(long, value_name = "SEED")]
-    pub calibrate: Option<u64>,
+    /// Pick each threshold on the same scenario generated with these seeds (`1001`,
+    /// `1001..1003` or `1001,1005`), to meet --alarm-budget false alarms per day on the
+    /// benign traffic of each (the highest of the seeds' thresholds).
+    #[arg(long, value_name = "SEEDS", value_parser = Seeds::parse)]
+    pub calibrate: Option<Seeds>,
     /// False alarms per day allowed by --calibrate: `5` or `5/day`.
     #[arg(long, default_value = "5/day", value_name = "N/day")]
     pub alarm_budget: String,
     /// Also report records exposed before detection at these false-alarm budgets
-    /// (`1,5,30`), each budget's thresholds calibrated on the --calibrate seed.
+    /// (`1,5,30`), each budget's thresholds calibrated on the --calibrate seeds.
     #[arg(long, requires = "calibrate", value_name = "N,N,...")]
     pub budgets: Option<String>,
     /// Folder of generated datasets kept for reuse (--scenario, --calibrate).
@@ -283,4 +284,71 @@ pub struct OriginArgs {
     /// Replace an existing --seen file.
     #[arg(long)]
     pub force: bool,
+}
+
+/// A list of distinct seeds: `1..5` (inclusive), `1,4,9` or `3`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seeds(pub Vec<u64>);
+
+impl Seeds {
+    /// At most this many seeds in one list.
+    const MAX: usize = 1000;
+
+    pub fn parse(text: &str) -> Result<Seeds, String> {
+        let invalid = || format!("`{text}`: expected `1..5`, `1,4,9` or `3`");
+        let number = |s: &str| s.trim().parse::<u64>().map_err(|_| invalid());
+        let seeds: Vec<u64> = match text.split_once("..") {
+            Some((from, to)) => {
+                let (from, to) = (number(from)?, number(to.trim().trim_start_matches('='))?);
+                if to < from || to - from >= Self::MAX as u64 {
+                    return Err(invalid());
+                }
+                (from..=to).collect()
+            }
+            None => text.split(',').map(number).collect::<Result<_, _>>()?,
+        };
+        if seeds.is_empty() || seeds.len() > Self::MAX {
+            return Err(invalid());
+        }
+        let mut unique = seeds.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        if unique.len() != seeds.len() {
+            return Err(format!("`{text}` repeats a seed"));
+        }
+        Ok(Seeds(seeds))
+    }
+
+    pub fn contains(&self, seed: u64) -> bool {
+        self.0.contains(&seed)
+    }
+}
+
+impl std::fmt::Display for Seeds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text: Vec<String> = self.0.iter().map(u64::to_string).collect();
+        f.write_str(&text.join(","))
+    }
+}
+
+#[cfg(test)]
+mod seeds_tests {
+    use super::Seeds;
+
+    #[test]
+    fn seeds_accept_ranges_lists_and_single_values() {
+        assert_eq!(Seeds::parse("1..3").unwrap().0, vec![1, 2, 3]);
+        assert_eq!(Seeds::parse("1..=2").unwrap().0, vec![1, 2]);
+        assert_eq!(Seeds::parse("4, 9").unwrap().0, vec![4, 9]);
+        assert_eq!(Seeds::parse("7").unwrap().0, vec![7]);
+        assert_eq!(Seeds::parse("4,9").unwrap().to_string(), "4,9");
+    }
+
+    #[test]
+    fn seeds_refuse_empty_reversed_repeated_and_huge_lists() {
+        for text in ["3..1", "1,1", "x", "", "1..", "0..5000"] {
+            assert!(Seeds::parse(text).is_err(), "{text} was accepted");
+        }
+        assert!(Seeds::parse("1,1").unwrap_err().contains("repeats"));
+    }
 }

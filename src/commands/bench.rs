@@ -2,7 +2,7 @@
 //! prints the leaderboard and writes `report.json`, `report.md` and `report.html`.
 
 use super::generate::generate_with_progress;
-use crate::cli::BenchArgs;
+use crate::cli::{BenchArgs, Seeds};
 use crate::interrupt::{self, Interrupted};
 use anyhow::{Context, anyhow, bail};
 use breachlab_dataset::{Dataset, GenerateOptions};
@@ -97,37 +97,6 @@ fn parse_budget(text: &str) -> anyhow::Result<f64> {
         Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
         _ => bail!("--alarm-budget `{text}`: expected false alarms per day, e.g. `5` or `5/day`"),
     }
-}
-
-/// `1..5` (inclusive), `1,4,9` or `3`.
-fn parse_seeds(text: &str) -> anyhow::Result<Vec<u64>> {
-    let invalid = || anyhow!("--seeds `{text}`: expected `1..5`, `1,4,9` or `3`");
-    let seeds: Vec<u64> = if let Some((from, to)) = text.split_once("..") {
-        let from: u64 = from.trim().parse().map_err(|_| invalid())?;
-        let to: u64 = to
-            .trim()
-            .trim_start_matches('=')
-            .parse()
-            .map_err(|_| invalid())?;
-        if to < from {
-            return Err(invalid());
-        }
-        (from..=to).collect()
-    } else {
-        text.split(',')
-            .map(|s| s.trim().parse().map_err(|_| invalid()))
-            .collect::<anyhow::Result<_>>()?
-    };
-    if seeds.is_empty() || seeds.len() > 1000 {
-        return Err(invalid());
-    }
-    let mut unique = seeds.clone();
-    unique.sort_unstable();
-    unique.dedup();
-    if unique.len() != seeds.len() {
-        bail!("--seeds `{text}` repeats a seed");
-    }
-    Ok(seeds)
 }
 
 /// The built-in detectors `--detectors` names, with `--params-file` and `--param` applied.
@@ -245,11 +214,12 @@ fn bench_dataset(
     options: &RunOptions,
 ) -> anyhow::Result<BenchReport> {
     let dataset = open_dataset(dir)?;
-    let calibrated = match args.calibrate {
-        Some(seed) => {
-            if seed == dataset.manifest.seed {
+    let calibrated = match &args.calibrate {
+        Some(seeds) => {
+            let seed = dataset.manifest.seed;
+            if seeds.contains(seed) {
                 bail!(
-                    "--calibrate {seed} is the seed of the dataset being scored: choose another seed, thresholds must not be tuned on the test data"
+                    "--calibrate {seeds} holds {seed}, the seed of the dataset being scored: choose other seeds, thresholds must not be tuned on the test data"
                 );
             }
             let scenario = LoadedScenario::parse(
@@ -257,7 +227,7 @@ fn bench_dataset(
                 &dataset.manifest.scenario.text,
             )?;
             let scale = args.scale.unwrap_or(dataset.manifest.scale);
-            calibrate(args, &scenario, seed, scale, specs, budget, options)?
+            calibrate(args, &scenario, seeds, scale, specs, budget, options)?
         }
         None => vec![None; specs.len()],
     };
@@ -288,7 +258,7 @@ fn budget_section(
     specs: &[DetectorSpec],
     options: &RunOptions,
 ) -> anyhow::Result<Option<runner::BudgetSection>> {
-    let (Some(text), Some(seed)) = (&args.budgets, args.calibrate) else {
+    let (Some(text), Some(seeds)) = (&args.budgets, &args.calibrate) else {
         return Ok(None);
     };
     let budgets = text
@@ -296,11 +266,15 @@ fn budget_section(
         .map(parse_budget)
         .collect::<anyhow::Result<Vec<f64>>>()
         .with_context(|| format!("--budgets `{text}`"))?;
-    let calibration = cached_dataset(scenario, seed, scale, &args.cache)?;
-    eprintln!("budget leaderboard at {budgets:?} false alarms/day, calibrated on seed {seed}");
-    let section =
-        runner::budget_leaderboard(&[(seed, &calibration)], scored, specs, &budgets, options)
-            .map_err(run_error)?;
+    let calibration = seeds
+        .0
+        .iter()
+        .map(|&seed| Ok((seed, cached_dataset(scenario, seed, scale, &args.cache)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    eprintln!("budget leaderboard at {budgets:?} false alarms/day, calibrated on seeds {seeds}");
+    let calibration: Vec<(u64, &Dataset)> = calibration.iter().map(|(s, d)| (*s, d)).collect();
+    let section = runner::budget_leaderboard(&calibration, scored, specs, &budgets, options)
+        .map_err(run_error)?;
     Ok(Some(section))
 }
 
@@ -327,19 +301,25 @@ fn bench_seeds(
     budget: f64,
     options: &RunOptions,
 ) -> anyhow::Result<BenchReport> {
-    let seeds = parse_seeds(args.seeds.as_deref().unwrap_or_default())?;
+    let Some(Seeds(seeds)) = &args.seeds else {
+        bail!("--scenario needs --seeds");
+    };
     let scenario = LoadedScenario::load(scenario_name)?;
     let scale = args.scale.unwrap_or(1.0);
-    let calibrated = match args.calibrate {
-        Some(seed) if seeds.contains(&seed) => bail!(
-            "--calibrate {seed} is also among --seeds: thresholds must not be tuned on a test seed"
-        ),
-        Some(seed) => calibrate(args, &scenario, seed, scale, specs, budget, options)?,
+    let calibrated = match &args.calibrate {
+        Some(calibration) => {
+            if let Some(seed) = seeds.iter().find(|seed| calibration.contains(**seed)) {
+                bail!(
+                    "--calibrate seed {seed} is also among --seeds: thresholds must not be tuned on a test seed"
+                );
+            }
+            calibrate(args, &scenario, calibration, scale, specs, budget, options)?
+        }
         None => vec![None; specs.len()],
     };
     let mut runs = Vec::new();
     let mut datasets = Vec::new();
-    for &seed in &seeds {
+    for &seed in seeds {
         let dataset = cached_dataset(&scenario, seed, scale, &args.cache)?;
         eprintln!("scoring seed {seed}: {}", dataset.root.display());
         let outcome =
@@ -358,33 +338,39 @@ fn bench_seeds(
     Ok(report)
 }
 
-/// Thresholds from the calibration seed; a detector whose calibration fails stops the run.
+/// Thresholds from the calibration seeds: on each seed the lowest that meets the budget
+/// there, and of those the highest, so the budget holds on every calibration seed (as in
+/// the budget leaderboard). A detector whose calibration fails stops the run.
 fn calibrate(
     args: &BenchArgs,
     scenario: &LoadedScenario,
-    seed: u64,
+    seeds: &Seeds,
     scale: f64,
     specs: &[DetectorSpec],
     budget: f64,
     options: &RunOptions,
 ) -> anyhow::Result<Vec<Option<f64>>> {
-    let dataset = cached_dataset(scenario, seed, scale, &args.cache)?;
-    eprintln!(
-        "calibrating thresholds for {budget} false alarms/day on seed {seed}: {}",
-        dataset.root.display()
-    );
-    let results = runner::calibrate(&dataset, specs, budget, options).map_err(run_error)?;
-    specs
-        .iter()
-        .zip(results)
-        .map(|(spec, result)| match result {
-            Ok(calibration) => Ok(calibration.map(|c| c.threshold)),
-            Err(error) => Err(anyhow::Error::new(RunError::Calibration {
-                name: spec.name.clone(),
-                message: error.to_string(),
-            })),
-        })
-        .collect()
+    let mut thresholds: Vec<Option<f64>> = vec![None; specs.len()];
+    for &seed in &seeds.0 {
+        let dataset = cached_dataset(scenario, seed, scale, &args.cache)?;
+        eprintln!(
+            "calibrating thresholds for {budget} false alarms/day on seed {seed}: {}",
+            dataset.root.display()
+        );
+        let results = runner::calibrate(&dataset, specs, budget, options).map_err(run_error)?;
+        for ((slot, spec), result) in thresholds.iter_mut().zip(specs).zip(results) {
+            let calibration = result.map_err(|error| {
+                anyhow::Error::new(RunError::Calibration {
+                    name: spec.name.clone(),
+                    message: error.to_string(),
+                })
+            })?;
+            if let Some(calibration) = calibration {
+                *slot = Some(slot.map_or(calibration.threshold, |t| t.max(calibration.threshold)));
+            }
+        }
+    }
+    Ok(thresholds)
 }
 
 /// The dataset of (scenario, seed, scale) under `cache`, generated when missing.
@@ -419,16 +405,6 @@ pub fn cached_dataset(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn seeds_accept_ranges_lists_and_single_values() {
-        assert_eq!(parse_seeds("1..3").unwrap(), vec![1, 2, 3]);
-        assert_eq!(parse_seeds("4, 9").unwrap(), vec![4, 9]);
-        assert_eq!(parse_seeds("7").unwrap(), vec![7]);
-        assert!(parse_seeds("3..1").is_err());
-        assert!(parse_seeds("1,1").is_err());
-        assert!(parse_seeds("x").is_err());
-    }
 
     #[test]
     fn budgets_accept_a_per_day_suffix() {
