@@ -27,7 +27,11 @@ root="$(cd "$here/../.." && pwd)"
 bin="${BREACHLAB_BIN:-$root/target/release/breachlab}"
 [ -x "$bin" ] || die "$bin is not built: run 'cargo build --release' or set BREACHLAB_BIN"
 nginx="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
-[ -x "$nginx" ] || die "nginx not found: install it (Debian: apt-get install nginx) or set NGINX"
+if [ ! -x "$nginx" ]; then
+  # exit 3: not installed (integrations/run.sh skips the tool)
+  echo "nginx/run.sh: nginx not found: install it (Debian: apt-get install nginx) or set NGINX" >&2
+  exit 3
+fi
 command -v python3 >/dev/null || die "python3 is needed (free ports, log conversion)"
 
 config="${CONFIG:-limit_req}"
