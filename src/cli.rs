@@ -1,5 +1,6 @@
 //! Command-line arguments (clap derive). Flag names are a contract: scripts call them.
 
+use breachlab_generator::Shard;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -63,8 +64,8 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// Write only shard K of N, e.g. 3/8; the N shards together hold the whole dataset.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
     /// Replace an existing dataset in --out (with the reports bench and score wrote in it).
     #[arg(long)]
     pub force: bool,
@@ -136,12 +137,12 @@ pub struct BenchArgs {
     #[arg(long, value_name = "SEEDS", value_parser = Seeds::parse)]
     pub calibrate: Option<Seeds>,
     /// False alarms per day allowed by --calibrate: `5` or `5/day`.
-    #[arg(long, default_value = "5/day", value_name = "N/day")]
-    pub alarm_budget: String,
+    #[arg(long, default_value = "5/day", value_name = "N/day", value_parser = parse_budget)]
+    pub alarm_budget: f64,
     /// Also report records exposed before detection at these false-alarm budgets
     /// (`1,5,30`), each budget's thresholds calibrated on the --calibrate seeds.
-    #[arg(long, requires = "calibrate", value_name = "N,N,...")]
-    pub budgets: Option<String>,
+    #[arg(long, requires = "calibrate", value_name = "N,N,...", value_parser = Budgets::parse)]
+    pub budgets: Option<Budgets>,
     /// Folder of generated datasets kept for reuse (--scenario, --calibrate).
     #[arg(long, default_value = "breachlab-cache")]
     pub cache: PathBuf,
@@ -350,5 +351,48 @@ mod seeds_tests {
             assert!(Seeds::parse(text).is_err(), "{text} was accepted");
         }
         assert!(Seeds::parse("1,1").unwrap_err().contains("repeats"));
+    }
+}
+
+/// False alarms per day: `5` or `5/day`.
+pub fn parse_budget(text: &str) -> Result<f64, String> {
+    let number = text.trim().strip_suffix("/day").unwrap_or(text.trim());
+    match number.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
+        _ => Err(format!(
+            "`{text}`: expected false alarms per day, e.g. `5` or `5/day`"
+        )),
+    }
+}
+
+/// Several false-alarm budgets: `1,5,30` (each as [`parse_budget`] reads it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budgets(pub Vec<f64>);
+
+impl Budgets {
+    pub fn parse(text: &str) -> Result<Budgets, String> {
+        text.split(',')
+            .map(parse_budget)
+            .collect::<Result<Vec<f64>, String>>()
+            .map(Budgets)
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::{Budgets, parse_budget};
+
+    #[test]
+    fn budgets_accept_a_per_day_suffix() {
+        assert_eq!(parse_budget("5/day").unwrap(), 5.0);
+        assert_eq!(parse_budget("0.5").unwrap(), 0.5);
+        assert_eq!(
+            Budgets::parse("1, 5/day,30").unwrap().0,
+            vec![1.0, 5.0, 30.0]
+        );
+        for text in ["-1", "many", "inf", "NaN"] {
+            assert!(parse_budget(text).is_err(), "{text} was accepted");
+        }
+        assert!(Budgets::parse("1,,5").is_err());
     }
 }

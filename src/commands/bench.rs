@@ -2,7 +2,7 @@
 //! prints the leaderboard and writes `report.json`, `report.md` and `report.html`.
 
 use super::generate::generate_with_progress;
-use crate::cli::{BenchArgs, Seeds};
+use crate::cli::{BenchArgs, Budgets, Seeds};
 use crate::interrupt::{self, Interrupted};
 use anyhow::{Context, anyhow, bail};
 use breachlab_dataset::{Dataset, GenerateOptions};
@@ -27,7 +27,7 @@ pub fn run_specs(args: &BenchArgs, specs: Vec<DetectorSpec>) -> anyhow::Result<(
     if specs.is_empty() {
         bail!("no detector to run: name some with --detectors");
     }
-    let budget = parse_budget(&args.alarm_budget)?;
+    let budget = args.alarm_budget;
     // Before any scoring: a report that cannot be written wastes the whole run.
     super::outputs::check_report_dir(&report_dir(args), args.force)?;
     let options = run_options(args.batch_rows);
@@ -87,15 +87,6 @@ fn report_dir(args: &BenchArgs) -> PathBuf {
         (Some(dir), _) => dir.clone(),
         (None, Some(dataset)) => dataset.join("report"),
         (None, None) => PathBuf::from("breachlab-report"),
-    }
-}
-
-/// `5` or `5/day`.
-fn parse_budget(text: &str) -> anyhow::Result<f64> {
-    let number = text.trim().strip_suffix("/day").unwrap_or(text.trim());
-    match number.trim().parse::<f64>() {
-        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
-        _ => bail!("--alarm-budget `{text}`: expected false alarms per day, e.g. `5` or `5/day`"),
     }
 }
 
@@ -249,7 +240,7 @@ fn bench_dataset(
 }
 
 /// The `--budgets` leaderboard of the `scored` datasets, thresholds calibrated on the
-/// `--calibrate` seed; `None` without `--budgets`.
+/// `--calibrate` seeds; `None` without `--budgets`.
 fn budget_section(
     args: &BenchArgs,
     scenario: &LoadedScenario,
@@ -258,14 +249,9 @@ fn budget_section(
     specs: &[DetectorSpec],
     options: &RunOptions,
 ) -> anyhow::Result<Option<runner::BudgetSection>> {
-    let (Some(text), Some(seeds)) = (&args.budgets, &args.calibrate) else {
+    let (Some(Budgets(budgets)), Some(seeds)) = (&args.budgets, &args.calibrate) else {
         return Ok(None);
     };
-    let budgets = text
-        .split(',')
-        .map(parse_budget)
-        .collect::<anyhow::Result<Vec<f64>>>()
-        .with_context(|| format!("--budgets `{text}`"))?;
     let calibration = seeds
         .0
         .iter()
@@ -273,7 +259,7 @@ fn budget_section(
         .collect::<anyhow::Result<Vec<_>>>()?;
     eprintln!("budget leaderboard at {budgets:?} false alarms/day, calibrated on seeds {seeds}");
     let calibration: Vec<(u64, &Dataset)> = calibration.iter().map(|(s, d)| (*s, d)).collect();
-    let section = runner::budget_leaderboard(&calibration, scored, specs, &budgets, options)
+    let section = runner::budget_leaderboard(&calibration, scored, specs, budgets, options)
         .map_err(run_error)?;
     Ok(Some(section))
 }
@@ -400,17 +386,4 @@ pub fn cached_dataset(
         generate_with_progress(scenario, &options)?;
     }
     open_dataset(&dir)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn budgets_accept_a_per_day_suffix() {
-        assert_eq!(parse_budget("5/day").unwrap(), 5.0);
-        assert_eq!(parse_budget("0.5").unwrap(), 0.5);
-        assert!(parse_budget("-1").is_err());
-        assert!(parse_budget("many").is_err());
-    }
 }

@@ -18,10 +18,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         Some(name) => LoadedScenario::load(name)?,
         None => LoadedScenario::default_scenario(),
     };
-    let shard = match &args.shard {
-        Some(text) => Shard::parse(text).map_err(|e| anyhow::anyhow!("--shard: {e}"))?,
-        None => Shard::WHOLE,
-    };
+    let shard = args.shard.unwrap_or(Shard::WHOLE);
     let options = GenerateOptions {
         out: args.out.clone(),
         seed: args.seed,
