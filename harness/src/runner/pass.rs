@@ -15,7 +15,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use breachlab_dataset::Dataset;
 use breachlab_detectors::{SharedColumns, SharedNeeds};
-use breachlab_schema::events as e;
+use breachlab_schema::{Table, events as e};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -185,7 +185,11 @@ pub(crate) fn run_pass(
     for lane in lanes.iter_mut() {
         lane.finish();
     }
-    let declared = dataset.manifest.row_counts.get("events").copied();
+    let declared = dataset
+        .manifest
+        .row_counts
+        .get(Table::Events.name())
+        .copied();
     if declared.is_some_and(|declared| declared != rows) {
         return Err(RunError::inconsistent(
             dataset.root.join(breachlab_dataset::layout::MANIFEST),
@@ -234,13 +238,13 @@ fn read_batches(
     let batch_rows = options.batch_rows.max(1);
     let events_origin = dataset.root.join(breachlab_dataset::layout::EVENTS);
     let truth_origin = dataset.root.join(breachlab_dataset::layout::TRUTH);
-    let mut events = dataset.batches("events", columns, batch_rows);
+    let mut events = dataset.batches(Table::Events, columns, batch_rows);
     if !columns.is_empty() {
         // Every lane declared its columns, so every lane is a built-in detector, which
         // takes string columns as dictionaries too: cheaper to decode and to key.
         events = events.with_dictionary_strings();
     }
-    let mut truth = dataset.batches("truth", &TRUTH_COLUMNS, batch_rows);
+    let mut truth = dataset.batches(Table::Truth, &TRUTH_COLUMNS, batch_rows);
     let mut rows: u64 = 0;
     while !options.cancel.load(Ordering::SeqCst) {
         let decoded = match (events.next(), truth.next()) {
