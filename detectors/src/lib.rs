@@ -15,6 +15,7 @@ mod keys;
 mod params;
 mod registry;
 mod scored;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use arrow_array::RecordBatch;
@@ -22,7 +23,6 @@ pub use arrow_array::RecordBatch;
 pub use builtin::calibrated as calibrated_defaults;
 pub use columns::{SharedColumns, SharedNeeds};
 pub use error::DetectorError;
-pub use keys::{SlotTable, prefetch};
 pub use params::{ParamDefault, ParamInfo, ParamKind, ParamValue, Params};
 pub use registry::{DetectorInfo, build, registry};
 

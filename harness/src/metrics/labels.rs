@@ -11,7 +11,7 @@
 use super::campaigns::CampaignTotals;
 use super::cohorts::CohortTotals;
 use super::{CampaignInfo, MetricsError};
-use breachlab_detectors::SlotTable;
+use breachlab_keys::SlotTable;
 use breachlab_schema::truth as t;
 use foldhash::fast::FixedState;
 use std::collections::HashMap;
