@@ -8,13 +8,13 @@
 
 use super::schedule::{Schedule, reader_panicked};
 use super::truth::{TRUTH_COLUMNS, TruthColumns};
-use super::{RunError, RunOptions, ScoreSource, SourceError};
+use super::{RunError, RunOptions, SourceError};
 use crate::metrics::{BenignScoreCollector, DetectorTally, IndexedBatch, LabelColumns, LabelIndex};
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use breachlab_dataset::Dataset;
-use breachlab_detectors::{SharedColumns, SharedNeeds};
+use breachlab_detectors::{Detector, EventBatch, SharedColumns, SharedNeeds};
 use breachlab_schema::{Table, events as e};
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -30,7 +30,7 @@ pub(crate) enum Sink {
 
 /// One source in a pass.
 pub(crate) struct Lane {
-    pub source: Box<dyn ScoreSource>,
+    pub source: Box<dyn Detector>,
     pub sink: Sink,
     pub scores: Vec<f64>,
     /// Time spent inside the source's scoring calls.
@@ -42,7 +42,7 @@ pub(crate) struct Lane {
 }
 
 impl Lane {
-    pub fn new(source: Box<dyn ScoreSource>, sink: Sink) -> Self {
+    pub fn new(source: Box<dyn Detector>, sink: Sink) -> Self {
         Lane {
             source,
             sink,
@@ -78,7 +78,7 @@ impl Lane {
         self.scores.clear();
         let started = Instant::now();
         self.source
-            .score_batch_shared(events, shared, &mut self.scores)?;
+            .score(&EventBatch::with_shared(events, shared), &mut self.scores)?;
         self.busy += started.elapsed();
         if self.scores.len() != events.num_rows() {
             return Err(SourceError::new(format!(
@@ -109,7 +109,7 @@ impl Lane {
         if self.failure.is_none()
             && let Err(error) = self.source.finish()
         {
-            self.failure = Some(error);
+            self.failure = Some(error.into());
         }
     }
 }
@@ -368,17 +368,15 @@ fn check_lockstep(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::BuiltinSource;
     use crate::runner::source::ClosureSource;
     use breachlab_detectors::Params;
 
-    fn lane(source: Box<dyn ScoreSource>) -> Lane {
+    fn lane(source: Box<dyn Detector>) -> Lane {
         Lane::new(source, Sink::Benign(BenignScoreCollector::default()))
     }
 
     fn builtin(name: &str) -> Lane {
-        let detector = breachlab_detectors::build(name, &Params::default()).unwrap();
-        lane(Box::new(BuiltinSource::new(detector)))
+        lane(breachlab_detectors::build(name, &Params::default()).unwrap())
     }
 
     #[test]
@@ -397,7 +395,7 @@ mod tests {
 
     #[test]
     fn decodes_every_column_when_a_source_declares_none() {
-        let reads_anything = ClosureSource(|batch: &RecordBatch, scores: &mut Vec<f64>| {
+        let reads_anything = ClosureSource::new(|batch: &RecordBatch, scores: &mut Vec<f64>| {
             scores.resize(scores.len() + batch.num_rows(), 0.0);
             Ok(())
         });
