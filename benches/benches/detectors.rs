@@ -17,7 +17,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use arrow_array::RecordBatch;
 use breachlab_detectors::testing::{SyntheticTraffic, events_batch, synthetic_events};
-use breachlab_detectors::{Params, build, registry};
+use breachlab_detectors::{EventBatch, Params, build, registry};
 
 const EVENTS: usize = 1 << 20;
 const BATCH_ROWS: usize = 8192;
@@ -48,12 +48,16 @@ fn score_once(name: &str, warm_up: &[RecordBatch], timed: &[RecordBatch]) -> Dur
     let mut detector = build(name, &Params::new()).expect("defaults build");
     let mut scores = Vec::with_capacity(EVENTS);
     for batch in warm_up {
-        detector.score_batch(batch, &mut scores).expect("scores");
+        detector
+            .score(&EventBatch::new(batch), &mut scores)
+            .expect("scores");
     }
     scores.clear();
     let clock = Clock::new();
     for batch in timed {
-        detector.score_batch(batch, &mut scores).expect("scores");
+        detector
+            .score(&EventBatch::new(batch), &mut scores)
+            .expect("scores");
     }
     let elapsed = clock.elapsed();
     std::hint::black_box((detector, scores));

@@ -1,11 +1,13 @@
 //! File names of the dataset layout. These names are a contract with every reader.
 
+use breachlab_schema::Table;
 use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = "manifest.json";
-pub const EVENTS: &str = "events";
-pub const TRUTH: &str = "truth";
-pub const ACCOUNTS: &str = "accounts";
+pub const EVENTS: &str = Table::Events.name();
+pub const TRUTH: &str = Table::Truth.name();
+pub const ACCOUNTS: &str = Table::Accounts.name();
+/// The campaigns table is one file rather than a folder of parts.
 pub const CAMPAIGNS: &str = "campaigns.parquet";
 /// Per-shard manifests of a sharded run, merged into `manifest.json` afterwards.
 pub const SHARDS: &str = "shards";

@@ -2,6 +2,7 @@
 //! file in it with its rows and SHA-256, so anyone can check and regenerate it.
 
 use crate::error::DatasetError;
+use breachlab_schema::Table;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -84,9 +85,9 @@ impl Manifest {
     /// each carry the same campaigns file.
     pub fn recount(&mut self) {
         self.row_counts.clear();
-        for table in ["events", "truth", "accounts", "campaigns"] {
-            let rows = self.files_of(table).map(|f| f.rows).sum();
-            self.row_counts.insert(table.to_string(), rows);
+        for table in Table::ALL {
+            let rows = self.files_of(table.name()).map(|f| f.rows).sum();
+            self.row_counts.insert(table.name().to_string(), rows);
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::layout;
 use crate::manifest::Manifest;
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema};
-use breachlab_schema::SCHEMA_VERSION;
+use breachlab_schema::{SCHEMA_VERSION, Table};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
@@ -41,17 +41,22 @@ impl Dataset {
         })
     }
 
-    /// Files of `table`, in time order.
-    pub fn files(&self, table: &str) -> Vec<PathBuf> {
+    /// Files of `table` (a [`Table`](breachlab_schema::Table) or its name), in time order.
+    pub fn files(&self, table: impl AsRef<str>) -> Vec<PathBuf> {
         self.manifest
-            .files_of(table)
+            .files_of(table.as_ref())
             .map(|f| self.root.join(&f.path))
             .collect()
     }
 
     /// Batches of `table` in time order, `batch_rows` rows at most each, with only the
     /// named columns (all when `columns` is empty).
-    pub fn batches(&self, table: &str, columns: &[&str], batch_rows: usize) -> TableBatches {
+    pub fn batches(
+        &self,
+        table: impl AsRef<str>,
+        columns: &[&str],
+        batch_rows: usize,
+    ) -> TableBatches {
         TableBatches {
             files: self.files(table).into_iter().rev().collect(),
             columns: columns.iter().map(|c| c.to_string()).collect(),
@@ -63,7 +68,7 @@ impl Dataset {
 
     /// The whole `campaigns` table.
     pub fn campaigns(&self) -> Result<Vec<RecordBatch>, DatasetError> {
-        self.batches("campaigns", &[], 1 << 16).collect()
+        self.batches(Table::Campaigns, &[], 1 << 16).collect()
     }
 }
 

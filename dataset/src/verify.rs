@@ -156,13 +156,7 @@ fn expected_header(manifest: &Manifest) -> serde_json::Value {
 }
 
 fn table_schema(table: &str) -> Option<Schema> {
-    match table {
-        "events" => Some(breachlab_schema::events_schema()),
-        "truth" => Some(breachlab_schema::truth_schema()),
-        "accounts" => Some(breachlab_schema::accounts_schema()),
-        "campaigns" => Some(breachlab_schema::campaigns_schema()),
-        _ => None,
-    }
+    breachlab_schema::Table::from_name(table).map(breachlab_schema::Table::schema)
 }
 
 /// A manifest path that stays inside the dataset folder: relative, no `..`.

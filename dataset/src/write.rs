@@ -112,7 +112,11 @@ pub fn generate(
     }
     let bytes = manifest.files.iter().map(|f| f.bytes).sum();
     Ok(GenerateSummary {
-        events: manifest.row_counts.get("events").copied().unwrap_or(0),
+        events: manifest
+            .row_counts
+            .get(breachlab_schema::Table::Events.name())
+            .copied()
+            .unwrap_or(0),
         files: manifest.files.len(),
         bytes,
         manifest,

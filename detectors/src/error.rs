@@ -44,10 +44,8 @@ pub enum DetectorError {
         found: DataType,
     },
 
-    #[error("detector `{detector}` produced {produced} scores for {rows} rows")]
-    ScoreCount {
-        detector: String,
-        produced: usize,
-        rows: usize,
-    },
+    /// A detector outside this crate (a process, an alert file) failed; the message says
+    /// how.
+    #[error("{0}")]
+    Failed(String),
 }

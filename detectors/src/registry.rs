@@ -47,3 +47,25 @@ pub fn build(name: &str, overrides: &Params) -> Result<Box<dyn Detector>, Detect
         })?;
     info.build(overrides)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::registry;
+    use crate::Params;
+    use breachlab_schema::Table;
+
+    /// A detector declaring a misspelt column would fail on every dataset.
+    #[test]
+    fn every_column_a_builtin_declares_is_an_events_column() {
+        for info in registry() {
+            let detector = info.build(&Params::new()).expect("defaults build");
+            let columns = detector.columns().unwrap_or_default();
+            assert_eq!(
+                Table::Events.missing_column(&columns),
+                None,
+                "{}",
+                info.name
+            );
+        }
+    }
+}

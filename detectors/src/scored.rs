@@ -1,12 +1,10 @@
 //! The one [`Detector`] implementation behind every built-in: it reads the columns a
-//! [`Scorer`] needs and checks that the scorer produced one score per row, so each
-//! built-in only writes its scoring loop.
+//! [`Scorer`] needs, so each built-in only writes its scoring loop. That a call gives one
+//! score per row is checked by the runner, for every kind of detector at once.
 
-use arrow_array::RecordBatch;
-
-use crate::columns::{ColumnBuffers, EventView, Needs, SharedColumns, SharedNeeds};
+use crate::columns::{ColumnBuffers, EventView, Needs, SharedNeeds};
 use crate::params::ParamReader;
-use crate::{Detector, DetectorError, Params};
+use crate::{Detector, DetectorError, EventBatch, Params};
 
 /// A detector's scoring loop over the columns it declared in [`Scorer::needs`].
 pub(crate) trait Scorer: Send {
@@ -58,48 +56,20 @@ impl<S: Scorer> Detector for ScoredDetector<S> {
         Some(self.scorer.needs().column_names())
     }
 
-    fn score_batch(
-        &mut self,
-        batch: &RecordBatch,
-        scores: &mut Vec<f64>,
-    ) -> Result<(), DetectorError> {
-        self.score_view(batch, None, scores)
-    }
-
     fn shared_needs(&self) -> SharedNeeds {
         SharedNeeds(self.scorer.needs())
     }
 
-    fn score_batch_shared(
+    fn score(
         &mut self,
-        batch: &RecordBatch,
-        shared: &SharedColumns,
+        batch: &EventBatch<'_>,
         scores: &mut Vec<f64>,
     ) -> Result<(), DetectorError> {
-        self.score_view(batch, Some(shared), scores)
-    }
-}
-
-impl<S: Scorer> ScoredDetector<S> {
-    fn score_view(
-        &mut self,
-        batch: &RecordBatch,
-        shared: Option<&SharedColumns>,
-        scores: &mut Vec<f64>,
-    ) -> Result<(), DetectorError> {
-        let view = self.columns.view(batch, self.scorer.needs(), shared)?;
-        let before = scores.len();
+        let view = self
+            .columns
+            .view(batch.events, self.scorer.needs(), batch.shared)?;
         scores.reserve(view.rows);
         self.scorer.score(&view, scores);
-        let produced = scores.len() - before;
-        if produced != view.rows {
-            scores.truncate(before);
-            return Err(DetectorError::ScoreCount {
-                detector: self.name.to_string(),
-                produced,
-                rows: view.rows,
-            });
-        }
         Ok(())
     }
 }

@@ -13,7 +13,8 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema};
 use breachlab_detectors::testing::{EventRow, SyntheticTraffic, events_batch, synthetic_events};
 use breachlab_detectors::{
-    Detector, DetectorError, ParamValue, Params, SharedColumns, SharedNeeds, build, registry,
+    Detector, DetectorError, EventBatch, ParamValue, Params, SharedColumns, SharedNeeds, build,
+    registry,
 };
 
 fn detector(name: &str, assignments: &[&str]) -> Box<dyn Detector> {
@@ -27,7 +28,9 @@ fn score_batches<'a>(
 ) -> Vec<f64> {
     let mut scores = Vec::new();
     for batch in batches {
-        detector.score_batch(batch, &mut scores).unwrap();
+        detector
+            .score(&EventBatch::new(batch), &mut scores)
+            .unwrap();
     }
     scores
 }
@@ -107,7 +110,7 @@ mod contract {
         let batch = synthetic_batch();
         let mut scores = vec![-1.0; 3];
         detector(name, &[])
-            .score_batch(&batch, &mut scores)
+            .score(&EventBatch::new(&batch), &mut scores)
             .unwrap();
         assert_eq!(scores.len(), 3 + batch.num_rows());
         assert_eq!(&scores[..3], &[-1.0; 3], "earlier scores were touched");
@@ -151,21 +154,27 @@ mod contract {
         for part in &parts {
             let nothing_ahead = SharedColumns::default();
             first
-                .score_batch_shared(part, &nothing_ahead, &mut first_scores)
+                .score(
+                    &EventBatch::with_shared(part, &nothing_ahead),
+                    &mut first_scores,
+                )
                 .unwrap();
             let ahead = SharedColumns::derive(part, all_needs);
             prefilled
-                .score_batch_shared(part, &ahead, &mut prefilled_scores)
+                .score(
+                    &EventBatch::with_shared(part, &ahead),
+                    &mut prefilled_scores,
+                )
                 .unwrap();
             for other in others.iter_mut() {
                 other
-                    .score_batch_shared(part, &ahead, &mut other_scores)
+                    .score(&EventBatch::with_shared(part, &ahead), &mut other_scores)
                     .unwrap();
             }
-            last.score_batch_shared(part, &ahead, &mut last_scores)
+            last.score(&EventBatch::with_shared(part, &ahead), &mut last_scores)
                 .unwrap();
             misled
-                .score_batch_shared(part, &stale, &mut misled_scores)
+                .score(&EventBatch::with_shared(part, &stale), &mut misled_scores)
                 .unwrap();
         }
         assert!(
@@ -193,11 +202,13 @@ mod contract {
         for column in needed_columns(name, &batch) {
             let broken = without_column(&batch, &column);
             let mut alone = detector(name, &[]);
-            let expected = alone.score_batch(&broken, &mut vec![]).unwrap_err();
+            let expected = alone
+                .score(&EventBatch::new(&broken), &mut vec![])
+                .unwrap_err();
             let mut shared_detector = detector(name, &[]);
             let shared = SharedColumns::derive(&broken, shared_detector.shared_needs());
             let error = shared_detector
-                .score_batch_shared(&broken, &shared, &mut vec![])
+                .score(&EventBatch::with_shared(&broken, &shared), &mut vec![])
                 .unwrap_err();
             assert_eq!(
                 error.to_string(),
@@ -229,10 +240,12 @@ mod contract {
         let mut detector = detector(name, &[]);
         let mut scores = Vec::new();
         detector
-            .score_batch(&batch.slice(0, 0), &mut scores)
+            .score(&EventBatch::new(&batch.slice(0, 0)), &mut scores)
             .unwrap();
         assert!(scores.is_empty());
-        detector.score_batch(&batch, &mut scores).unwrap();
+        detector
+            .score(&EventBatch::new(&batch), &mut scores)
+            .unwrap();
         assert!(scores == fresh_scores(name, &batch));
     }
 
@@ -292,8 +305,10 @@ mod contract {
         for field in batch.schema().fields() {
             let column = field.name();
             let mut scores = Vec::new();
-            let result =
-                detector(name, &[]).score_batch(&without_column(batch, column), &mut scores);
+            let result = detector(name, &[]).score(
+                &EventBatch::new(&without_column(batch, column)),
+                &mut scores,
+            );
             match result {
                 Ok(()) => {}
                 Err(DetectorError::MissingColumn { column: missing }) => {
@@ -340,7 +355,7 @@ mod contract {
         for column in needed_columns(name, &batch) {
             let mistyped = with_column_replaced(&batch, &column, booleans.clone());
             let error = detector(name, &[])
-                .score_batch(&mistyped, &mut Vec::new())
+                .score(&EventBatch::new(&mistyped), &mut Vec::new())
                 .err()
                 .unwrap_or_else(|| panic!("{name} accepted a Boolean `{column}`"));
             assert!(

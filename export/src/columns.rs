@@ -5,7 +5,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, BooleanArray, PrimitiveArray, RecordBatch, StringArray};
 use arrow_schema::DataType;
-use breachlab_schema::{events as e, truth as t};
+use breachlab_schema::{Table, events as e, truth as t};
 
 use crate::ExportError;
 
@@ -92,7 +92,7 @@ pub struct Events<'a> {
 
 impl<'a> Events<'a> {
     pub fn of(b: &'a RecordBatch) -> Result<Self, ExportError> {
-        const T: &str = "events";
+        const T: &str = Table::Events.name();
         Ok(Events {
             rows: b.num_rows(),
             event_id: int64(b, T, e::EVENT_ID)?,
@@ -135,7 +135,7 @@ pub struct Truth<'a> {
 
 impl<'a> Truth<'a> {
     pub fn of(b: &'a RecordBatch) -> Result<Self, ExportError> {
-        const T: &str = "truth";
+        const T: &str = Table::Truth.name();
         Ok(Truth {
             rows: b.num_rows(),
             event_id: int64(b, T, t::EVENT_ID)?,

@@ -3,6 +3,7 @@
 //! the same batch always gives the same bytes.
 
 use arrow_array::RecordBatch;
+use breachlab_schema::{Table, events as e, truth as t};
 
 use crate::ExportError;
 use crate::columns::{Events, Truth, opt, opt_str};
@@ -239,41 +240,41 @@ impl<'o> Obj<'o> {
 }
 
 /// The truth columns of row `i`, nulls kept (a fixed set of keys).
-fn truth_fields(o: &mut Obj, t: &Truth, i: usize) {
-    o.bool("is_attack", t.is_attack.value(i));
-    o.int_or_null("campaign_id", opt(t.campaign_id, i));
-    o.int("actor_id", t.actor_id.value(i));
-    o.str("phase", t.phase.value(i));
-    o.str_or_null("owasp_api", opt_str(t.owasp_api, i));
-    o.str_or_null("oat", opt_str(t.oat, i));
-    o.str_or_null("attack_technique", opt_str(t.attack_technique, i));
-    o.bool("record_exposed", t.record_exposed.value(i));
-    o.int("records_exposed", t.records_exposed.value(i));
+fn truth_fields(o: &mut Obj, labels: &Truth, i: usize) {
+    o.bool(t::IS_ATTACK, labels.is_attack.value(i));
+    o.int_or_null(t::CAMPAIGN_ID, opt(labels.campaign_id, i));
+    o.int(t::ACTOR_ID, labels.actor_id.value(i));
+    o.str(t::PHASE, labels.phase.value(i));
+    o.str_or_null(t::OWASP_API, opt_str(labels.owasp_api, i));
+    o.str_or_null(t::OAT, opt_str(labels.oat, i));
+    o.str_or_null(t::ATTACK_TECHNIQUE, opt_str(labels.attack_technique, i));
+    o.bool(t::RECORD_EXPOSED, labels.record_exposed.value(i));
+    o.int(t::RECORDS_EXPOSED, labels.records_exposed.value(i));
 }
 
 fn jsonl(ev: &Events, truth: Option<&Truth>, i: usize, out: &mut Vec<u8>) {
     let mut o = Obj::open(out);
-    o.int("event_id", ev.event_id.value(i));
-    o.ts("ts", ev.ts.value(i));
-    o.str("client_ip", ev.client_ip.value(i));
-    o.int("ip_asn", ev.ip_asn.value(i));
-    o.str("ip_kind", ev.ip_kind.value(i));
-    o.str("country", ev.country.value(i));
-    o.str("user_agent", ev.user_agent.value(i));
-    o.str("client_kind", ev.client_kind.value(i));
-    o.str_or_null("api_key_id", opt_str(ev.api_key_id, i));
-    o.int_or_null("principal_id", opt(ev.principal_id, i));
-    o.int_or_null("session_id", opt(ev.session_id, i));
-    o.str("method", ev.method.value(i));
-    o.str("route", ev.route.value(i));
-    o.str("path", ev.path.value(i));
-    o.int_or_null("target_id", opt(ev.target_id, i));
-    o.int("status", ev.status.value(i));
-    o.f32("latency_ms", ev.latency_ms.value(i));
-    o.int("response_bytes", ev.response_bytes.value(i));
-    o.int("records_returned", ev.records_returned.value(i));
+    o.int(e::EVENT_ID, ev.event_id.value(i));
+    o.ts(e::TS, ev.ts.value(i));
+    o.str(e::CLIENT_IP, ev.client_ip.value(i));
+    o.int(e::IP_ASN, ev.ip_asn.value(i));
+    o.str(e::IP_KIND, ev.ip_kind.value(i));
+    o.str(e::COUNTRY, ev.country.value(i));
+    o.str(e::USER_AGENT, ev.user_agent.value(i));
+    o.str(e::CLIENT_KIND, ev.client_kind.value(i));
+    o.str_or_null(e::API_KEY_ID, opt_str(ev.api_key_id, i));
+    o.int_or_null(e::PRINCIPAL_ID, opt(ev.principal_id, i));
+    o.int_or_null(e::SESSION_ID, opt(ev.session_id, i));
+    o.str(e::METHOD, ev.method.value(i));
+    o.str(e::ROUTE, ev.route.value(i));
+    o.str(e::PATH, ev.path.value(i));
+    o.int_or_null(e::TARGET_ID, opt(ev.target_id, i));
+    o.int(e::STATUS, ev.status.value(i));
+    o.f32(e::LATENCY_MS, ev.latency_ms.value(i));
+    o.int(e::RESPONSE_BYTES, ev.response_bytes.value(i));
+    o.int(e::RECORDS_RETURNED, ev.records_returned.value(i));
     if let Some(t) = truth {
-        o.object("truth", |o| truth_fields(o, t, i));
+        o.object(Table::Truth.name(), |o| truth_fields(o, t, i));
     }
     o.close();
 }
@@ -357,7 +358,7 @@ fn ecs(ev: &Events, truth: Option<&Truth>, i: usize, out: &mut Vec<u8>) {
         o.f32("latency_ms", latency);
         o.int("records_returned", ev.records_returned.value(i));
         if let Some(t) = truth {
-            o.object("truth", |o| truth_fields(o, t, i));
+            o.object(Table::Truth.name(), |o| truth_fields(o, t, i));
         }
     });
     o.close();
@@ -418,7 +419,7 @@ fn ocsf(ev: &Events, truth: Option<&Truth>, i: usize, version: &str, out: &mut V
     o.object("metadata", |o| {
         o.str("version", OCSF_VERSION);
         o.int_str("uid", ev.event_id.value(i));
-        o.str("log_name", "events");
+        o.str("log_name", Table::Events.name());
         if has_actor {
             // `actor` is an attribute of the Host profile, which every class takes in.
             o.str_array("profiles", &["host"]);
@@ -490,7 +491,7 @@ fn ocsf(ev: &Events, truth: Option<&Truth>, i: usize, version: &str, out: &mut V
             o.f32("latency_ms", latency);
             o.int("records_returned", ev.records_returned.value(i));
             if let Some(t) = truth {
-                o.object("truth", |o| truth_fields(o, t, i));
+                o.object(Table::Truth.name(), |o| truth_fields(o, t, i));
             }
         });
     });

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use breachlab_dataset::Dataset;
-use breachlab_schema::events as e;
+use breachlab_schema::{Table, events as e};
 
 use crate::{Encoder, ExportError, Format};
 
@@ -171,10 +171,10 @@ pub fn export_dataset(
     }
     let encoder = Encoder::new(options.format, dataset.manifest.breachlab_version.clone());
     let batch_rows = options.batch_rows.max(1);
-    let events = dataset.batches("events", &[], batch_rows);
+    let events = dataset.batches(Table::Events, &[], batch_rows);
     let mut truth = options
         .with_truth
-        .then(|| dataset.batches("truth", &[], batch_rows));
+        .then(|| dataset.batches(Table::Truth, &[], batch_rows));
     let mut summary = ExportSummary::default();
     let mut previous: Option<i64> = None;
     let mut buffer = Vec::new();
@@ -187,7 +187,7 @@ pub fn export_dataset(
             .column_by_name(e::EVENT_ID)
             .and_then(|c| c.as_primitive_opt::<Int64Type>())
             .ok_or(ExportError::MissingColumn {
-                table: "events",
+                table: Table::Events.name(),
                 column: e::EVENT_ID,
             })?;
         for &id in ids.values().iter() {

@@ -8,8 +8,10 @@ use rand_chacha::ChaCha8Rng;
 /// The generator type behind every stream.
 pub type Stream = ChaCha8Rng;
 
-/// SplitMix64 finaliser: a bijective, platform-independent 64-bit mix.
-pub const fn mix64(mut x: u64) -> u64 {
+/// One SplitMix64 step: the output for state `x` (adds the golden gamma, then applies the
+/// finaliser), a bijective, platform-independent 64-bit mix. Differs from the population's
+/// `splitmix64_finalize`, which leaves the gamma out: both are pinned by the data they make.
+pub const fn splitmix64_step(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -18,9 +20,9 @@ pub const fn mix64(mut x: u64) -> u64 {
 
 /// Hashes several words into one, order-sensitive.
 pub fn hash_words(words: &[u64]) -> u64 {
-    words
-        .iter()
-        .fold(0x6A09_E667_F3BC_C908, |h, w| mix64(h ^ mix64(*w)))
+    words.iter().fold(0x6A09_E667_F3BC_C908, |h, w| {
+        splitmix64_step(h ^ splitmix64_step(*w))
+    })
 }
 
 /// A uniform number in [0, 1) from a hash, for per-entity properties.
@@ -44,7 +46,8 @@ pub fn slice_stream(seed: u64, source: u64, slice: u64) -> Stream {
 pub fn unit_stream(unit_seed: u64) -> Stream {
     let mut key = [0u8; 32];
     for (i, chunk) in key.chunks_exact_mut(8).enumerate() {
-        chunk.copy_from_slice(&mix64(unit_seed ^ mix64(i as u64)).to_le_bytes());
+        chunk
+            .copy_from_slice(&splitmix64_step(unit_seed ^ splitmix64_step(i as u64)).to_le_bytes());
     }
     ChaCha8Rng::from_seed(key)
 }
@@ -53,6 +56,12 @@ pub fn unit_stream(unit_seed: u64) -> Stream {
 mod tests {
     use super::*;
     use rand::RngExt;
+
+    #[test]
+    fn splitmix64_step_is_pinned() {
+        // SplitMix64's first output for state 0 (reference value from its author's code).
+        assert_eq!(splitmix64_step(0), 0xe220_a839_7b1d_cdaf);
+    }
 
     #[test]
     fn streams_differ_by_source_and_slice_and_repeat_for_the_same_key() {
@@ -66,7 +75,7 @@ mod tests {
     #[test]
     fn unit_is_in_range() {
         for i in 0..1000u64 {
-            let u = unit(mix64(i));
+            let u = unit(splitmix64_step(i));
             assert!((0.0..1.0).contains(&u));
         }
     }

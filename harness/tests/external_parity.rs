@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use arrow_array::RecordBatch;
 use breachlab_detectors::testing::{SyntheticTraffic, events_batch, synthetic_events};
-use breachlab_detectors::{ParamValue, Params, build};
+use breachlab_detectors::{EventBatch, ParamValue, Params, build};
 use breachlab_harness::external::{ExternalDetector, ExternalSpec};
 
 fn traffic() -> RecordBatch {
@@ -52,7 +52,9 @@ fn python_ip_rate_matches_the_builtin_exactly() {
     let mut builtin = build("ip-rate", &params).expect("builds");
     let mut expected = Vec::new();
     for batch in slices(&events, 4096) {
-        builtin.score_batch(&batch, &mut expected).expect("scores");
+        builtin
+            .score(&EventBatch::new(&batch), &mut expected)
+            .expect("scores");
     }
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ip_rate.py");

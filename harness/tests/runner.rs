@@ -2,13 +2,10 @@
 //! depend on batch size, a failing source does not stop the others, broken datasets
 //! are refused clearly, and what each built-in detector catches and misses.
 
-use arrow_array::RecordBatch;
 use breachlab_dataset::{Dataset, GenerateOptions, Progress, generate};
-use breachlab_detectors::Params;
+use breachlab_detectors::{Detector, DetectorError, EventBatch, Params};
 use breachlab_generator::{LoadedScenario, Shard};
-use breachlab_harness::runner::{
-    DetectorSpec, RunError, RunOptions, RunOutcome, ScoreSource, SourceError, score_dataset,
-};
+use breachlab_harness::runner::{DetectorSpec, RunError, RunOptions, RunOutcome, score_dataset};
 use breachlab_schema::truth as t;
 use std::path::Path;
 use std::sync::Arc;
@@ -85,23 +82,24 @@ fn run(dataset: &Dataset, specs: &[DetectorSpec], batch_rows: usize) -> RunOutco
 }
 
 /// Scores 0 and fails the run if it ever sees a truth column.
-struct TruthBlind;
+struct TruthBlind(Params);
 
-impl ScoreSource for TruthBlind {
+impl Detector for TruthBlind {
     fn name(&self) -> &str {
         "truth-blind"
     }
-    fn params(&self) -> serde_json::Value {
-        serde_json::json!({})
+    fn params(&self) -> &Params {
+        &self.0
     }
     fn default_threshold(&self) -> f64 {
         1.0
     }
-    fn score_batch(
+    fn score(
         &mut self,
-        batch: &RecordBatch,
+        batch: &EventBatch<'_>,
         scores: &mut Vec<f64>,
-    ) -> Result<(), SourceError> {
+    ) -> Result<(), DetectorError> {
+        let batch = batch.events;
         for column in [
             t::IS_ATTACK,
             t::CAMPAIGN_ID,
@@ -110,12 +108,16 @@ impl ScoreSource for TruthBlind {
             t::PHASE,
         ] {
             if batch.schema().column_with_name(column).is_some() {
-                return Err(SourceError::new(format!("saw truth column `{column}`")));
+                return Err(DetectorError::Failed(format!(
+                    "saw truth column `{column}`"
+                )));
             }
         }
         let expected = breachlab_schema::events_schema();
         if batch.schema().fields() != expected.fields() {
-            return Err(SourceError::new("batch schema is not the events schema"));
+            return Err(DetectorError::Failed(
+                "batch schema is not the events schema".into(),
+            ));
         }
         scores.extend(std::iter::repeat_n(0.0, batch.num_rows()));
         Ok(())
@@ -125,25 +127,26 @@ impl ScoreSource for TruthBlind {
 /// Returns one score too few on its second batch.
 struct ShortChanger {
     batches: usize,
+    params: Params,
 }
 
-impl ScoreSource for ShortChanger {
+impl Detector for ShortChanger {
     fn name(&self) -> &str {
         "short"
     }
-    fn params(&self) -> serde_json::Value {
-        serde_json::json!({})
+    fn params(&self) -> &Params {
+        &self.params
     }
     fn default_threshold(&self) -> f64 {
         1.0
     }
-    fn score_batch(
+    fn score(
         &mut self,
-        batch: &RecordBatch,
+        batch: &EventBatch<'_>,
         scores: &mut Vec<f64>,
-    ) -> Result<(), SourceError> {
+    ) -> Result<(), DetectorError> {
         self.batches += 1;
-        let rows = batch.num_rows() - usize::from(self.batches == 2);
+        let rows = batch.rows() - usize::from(self.batches == 2);
         scores.extend(std::iter::repeat_n(0.0, rows));
         Ok(())
     }
@@ -153,7 +156,9 @@ impl ScoreSource for ShortChanger {
 fn detectors_see_only_the_events_table() {
     let dir = tempfile::tempdir().unwrap();
     let dataset = generated(dir.path(), 1);
-    let spec = DetectorSpec::custom("truth-blind", None, || Ok(Box::new(TruthBlind)));
+    let spec = DetectorSpec::custom("truth-blind", None, || {
+        Ok(Box::new(TruthBlind(Params::new())))
+    });
     let outcome = run(&dataset, &[spec], 4096);
     let result = &outcome.detectors[0].result;
     assert!(result.is_ok(), "{result:?}");
@@ -192,7 +197,12 @@ fn metrics_do_not_depend_on_batch_size() {
 fn a_failing_source_is_reported_and_the_others_still_score() {
     let dir = tempfile::tempdir().unwrap();
     let dataset = generated(dir.path(), 3);
-    let short = DetectorSpec::custom("short", None, || Ok(Box::new(ShortChanger { batches: 0 })));
+    let short = DetectorSpec::custom("short", None, || {
+        Ok(Box::new(ShortChanger {
+            batches: 0,
+            params: Params::new(),
+        }))
+    });
     let outcome = run(&dataset, &[short, builtin("null", &[])], 1000);
     let error = outcome.detectors[0].result.as_ref().unwrap_err();
     assert!(

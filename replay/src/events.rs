@@ -4,7 +4,7 @@ use crate::ReplayError;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, RecordBatch};
-use breachlab_schema::events as e;
+use breachlab_schema::{Table, events as e};
 use std::path::Path;
 
 /// The columns a replay reads.
@@ -59,7 +59,7 @@ pub struct Recorded {
 
 fn missing(dir: &Path, name: &str) -> ReplayError {
     ReplayError::Data {
-        path: dir.join("events"),
+        path: dir.join(Table::Events.name()),
         message: format!(
             "column `{name}` is missing or has an unexpected type: regenerate the dataset with this breachlab version"
         ),
@@ -130,4 +130,16 @@ pub fn responses(
         latency_ms: latency.value(row).max(0.0),
     }));
     Ok(())
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::{REQUEST_COLUMNS, RESPONSE_COLUMNS};
+    use breachlab_schema::Table;
+
+    #[test]
+    fn the_columns_replay_reads_are_events_columns() {
+        assert_eq!(Table::Events.missing_column(REQUEST_COLUMNS), None);
+        assert_eq!(Table::Events.missing_column(RESPONSE_COLUMNS), None);
+    }
 }

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use breachlab_dataset::Dataset;
+use breachlab_schema::Table;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,11 +35,11 @@ impl OriginIndex {
     pub fn load(dataset: &Dataset) -> Result<OriginIndex, ReplayError> {
         let mut ids = Vec::new();
         let mut recorded = Vec::new();
-        for batch in dataset.batches("events", RESPONSE_COLUMNS, 1 << 16) {
+        for batch in dataset.batches(Table::Events, RESPONSE_COLUMNS, 1 << 16) {
             events::responses(&batch?, &dataset.root, &mut ids, &mut recorded)?;
         }
         OriginIndex::from_parts(ids, recorded).map_err(|message| ReplayError::Data {
-            path: dataset.root.join("events"),
+            path: dataset.root.join(Table::Events.name()),
             message,
         })
     }

@@ -4,6 +4,7 @@
 use crate::events::{self, EventRequest, REQUEST_COLUMNS};
 use crate::{EVENT_HEADER, PRINCIPAL_HEADER, ReplayError};
 use breachlab_dataset::Dataset;
+use breachlab_schema::Table;
 use reqwest::header::{AUTHORIZATION, HOST, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Client, Method, Url};
 use std::collections::BTreeMap;
@@ -299,7 +300,7 @@ async fn run(
     let batch_rows = options.batch_rows.max(1);
     let reader = std::thread::spawn(move || {
         let mut left = limit;
-        for batch in reader_dataset.batches("events", REQUEST_COLUMNS, batch_rows) {
+        for batch in reader_dataset.batches(Table::Events, REQUEST_COLUMNS, batch_rows) {
             if left == 0 {
                 break;
             }

@@ -8,9 +8,11 @@
 //! UTF-8 strings, booleans and UTC microsecond timestamps.
 
 mod enums;
+mod table;
 mod tables;
 
 pub use enums::{ClientKind, IpKind, Method, Phase};
+pub use table::Table;
 pub use tables::{accounts_schema, campaigns_schema, events_schema, truth_schema};
 
 /// Version of the table layout; bumped on any change to a column's name, type or meaning.

@@ -6,6 +6,7 @@ use crate::interrupt::{self, Interrupted};
 use anyhow::Context;
 use breachlab_dataset::Dataset;
 use breachlab_export::{ExportError, ExportOptions, Format, Output, export_dataset};
+use breachlab_schema::Table;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -33,7 +34,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let total = dataset
         .manifest
         .row_counts
-        .get("events")
+        .get(Table::Events.name())
         .copied()
         .unwrap_or(0);
     let bar = std::io::stderr().is_terminal().then(|| {

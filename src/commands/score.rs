@@ -7,6 +7,7 @@ use arrow_array::types::Int64Type;
 use breachlab_dataset::Dataset;
 use breachlab_harness::alerts::{AlertForm, alerts_spec, read_alerts};
 use breachlab_harness::runner;
+use breachlab_schema::{Table, events};
 
 use super::bench::{publish, run_error, run_options};
 use crate::cli::ScoreArgs;
@@ -23,7 +24,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
     super::outputs::check_report_dir(&dir, args.force)?;
     if alerts.form() == AlertForm::PerEvent {
         let ids = dataset
-            .batches("events", &["event_id"], 1 << 16)
+            .batches(Table::Events, &[events::EVENT_ID], 1 << 16)
             .map(|batch| batch.map(|b| b.column(0).as_primitive::<Int64Type>().values().clone()))
             .collect::<Result<Vec<_>, _>>()?;
         alerts.check_event_ids(ids)?;

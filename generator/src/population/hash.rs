@@ -4,9 +4,10 @@
 //! is the value computed on every other: no floats, no platform word size, no std hasher
 //! (whose output may change between Rust releases).
 
-/// The SplitMix64 finalizer: a bijective mix of 64 bits with full avalanche.
+/// The SplitMix64 finaliser alone (no golden-gamma step): a bijective mix of 64 bits with
+/// full avalanche.
 #[inline]
-pub const fn mix64(mut x: u64) -> u64 {
+pub const fn splitmix64_finalize(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
@@ -18,13 +19,15 @@ const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 /// from the same scenario seed.
 #[inline]
 pub const fn derive_key(seed: u64, purpose: u64) -> u64 {
-    mix64(mix64(seed ^ purpose.wrapping_mul(GOLDEN_GAMMA)).wrapping_add(purpose))
+    splitmix64_finalize(
+        splitmix64_finalize(seed ^ purpose.wrapping_mul(GOLDEN_GAMMA)).wrapping_add(purpose),
+    )
 }
 
 /// A keyed hash of one value: the `value`-th output of a SplitMix64 stream started at `key`.
 #[inline]
 pub const fn keyed_hash(key: u64, value: u64) -> u64 {
-    mix64(key.wrapping_add(value.wrapping_mul(GOLDEN_GAMMA)))
+    splitmix64_finalize(key.wrapping_add(value.wrapping_mul(GOLDEN_GAMMA)))
 }
 
 /// Maps a hash to `0..bound` without modulo bias worth noticing (Lemire's multiply-shift).
@@ -193,8 +196,8 @@ mod tests {
     }
 
     #[test]
-    fn mix64_is_pinned() {
+    fn splitmix64_finalize_is_pinned() {
         // SplitMix64's first output for state 0 (reference value from its author's code).
-        assert_eq!(mix64(GOLDEN_GAMMA), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(splitmix64_finalize(GOLDEN_GAMMA), 0xe220_a839_7b1d_cdaf);
     }
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
 use arrow_array::{ArrayRef, RecordBatch};
+use breachlab_schema::events as e;
 
 use super::AlertError;
 use super::table::{Cell, Table};
@@ -152,22 +153,28 @@ impl IntervalIndex {
         let start = scores.len();
         let rows = batch.num_rows();
         let ts = batch
-            .column_by_name("ts")
+            .column_by_name(e::TS)
             .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
             .ok_or("the events batch has no microsecond timestamp column `ts`")?;
         scores.resize(start + rows, 0.0);
         let flagged = &mut scores[start..];
         if !self.ip.is_empty() {
-            flag_strings(batch, "client_ip", &self.ip, ts.values(), flagged)?;
+            flag_strings(batch, e::CLIENT_IP, &self.ip, ts.values(), flagged)?;
         }
         if !self.api_key.is_empty() {
-            flag_strings(batch, "api_key_id", &self.api_key, ts.values(), flagged)?;
+            flag_strings(batch, e::API_KEY_ID, &self.api_key, ts.values(), flagged)?;
         }
         if !self.principal.is_empty() {
-            flag_ints(batch, "principal_id", &self.principal, ts.values(), flagged)?;
+            flag_ints(
+                batch,
+                e::PRINCIPAL_ID,
+                &self.principal,
+                ts.values(),
+                flagged,
+            )?;
         }
         if !self.session.is_empty() {
-            flag_ints(batch, "session_id", &self.session, ts.values(), flagged)?;
+            flag_ints(batch, e::SESSION_ID, &self.session, ts.values(), flagged)?;
         }
         Ok(())
     }

@@ -25,6 +25,7 @@ use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use breachlab_detectors::Params;
+use breachlab_schema::events as e;
 
 pub use intervals::EntityKind;
 use intervals::IntervalIndex;
@@ -257,7 +258,7 @@ impl AlertScorer<'_> {
         match self.alerts.form {
             AlertForm::PerEvent => {
                 let ids = batch
-                    .column_by_name("event_id")
+                    .column_by_name(e::EVENT_ID)
                     .ok_or("the events batch has no column `event_id`")?;
                 let ids = ids
                     .as_primitive_opt::<Int64Type>()

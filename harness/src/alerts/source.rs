@@ -1,40 +1,41 @@
-//! An alert file as a runner [`ScoreSource`], so `breachlab score` reports it exactly as
-//! `bench` reports a detector.
+//! An alert file as a [`Detector`], so `breachlab score` reports it exactly as `bench`
+//! reports a built-in.
 
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
+use breachlab_detectors::{Detector, DetectorError, EventBatch, Params};
 
 use super::Alerts;
-use crate::runner::{DetectorSpec, ScoreSource, SourceError};
+use crate::runner::DetectorSpec;
 
 struct AlertSource {
     name: String,
+    params: Params,
     alerts: Arc<Alerts>,
 }
 
-impl ScoreSource for AlertSource {
+impl Detector for AlertSource {
     fn name(&self) -> &str {
         &self.name
     }
 
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(self.alerts.params()).unwrap_or(serde_json::Value::Null)
+    fn params(&self) -> &Params {
+        &self.params
     }
 
     fn default_threshold(&self) -> f64 {
         self.alerts.threshold()
     }
 
-    fn score_batch(
+    fn score(
         &mut self,
-        batch: &RecordBatch,
+        batch: &EventBatch<'_>,
         scores: &mut Vec<f64>,
-    ) -> Result<(), SourceError> {
+    ) -> Result<(), DetectorError> {
         self.alerts
             .scorer()
-            .score_batch(batch, scores)
-            .map_err(SourceError::new)
+            .score_batch(batch.events, scores)
+            .map_err(DetectorError::Failed)
     }
 }
 
@@ -45,7 +46,8 @@ pub fn alerts_spec(name: &str, alerts: Alerts) -> DetectorSpec {
     DetectorSpec::custom(name, None, move || {
         Ok(Box::new(AlertSource {
             name: owned.clone(),
+            params: alerts.params(),
             alerts: alerts.clone(),
-        }) as Box<dyn ScoreSource>)
+        }) as Box<dyn Detector>)
     })
 }

@@ -22,6 +22,7 @@ pub use output::{
 };
 
 use breachlab_dataset::{Dataset, DatasetError, layout};
+use breachlab_schema::Table;
 use std::path::{Path, PathBuf};
 
 /// The file the audit writes beside the manifest.
@@ -78,13 +79,22 @@ pub fn dataset_identity(dataset: &Dataset) -> AuditDataset {
         seed: manifest.seed,
         scale: manifest.scale,
         breachlab_version: manifest.breachlab_version.clone(),
-        events: manifest.row_counts.get("events").copied().unwrap_or(0),
+        events: manifest
+            .row_counts
+            .get(Table::Events.name())
+            .copied()
+            .unwrap_or(0),
     }
 }
 
 /// Audits `dataset` in one pass over its events and truth.
 pub fn audit_dataset(dataset: &Dataset, options: AuditOptions) -> Result<AuditReport, AuditError> {
-    if dataset.manifest.files_of("truth").next().is_none() {
+    if dataset
+        .manifest
+        .files_of(Table::Truth.name())
+        .next()
+        .is_none()
+    {
         return Err(AuditError::inconsistent(
             dataset.root.join(layout::MANIFEST),
             "lists no truth files: the audit needs the ground truth; audit a complete `breachlab generate` output",

@@ -12,7 +12,7 @@ use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Ty
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use breachlab_dataset::{Dataset, layout};
-use breachlab_schema::{campaigns as c, events as e, truth as t};
+use breachlab_schema::{Table, campaigns as c, events as e, truth as t};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -121,9 +121,9 @@ pub fn scan(
     let mut tally = Tally::new(BOUNDED_COLUMNS.len(), campaigns.len(), pairs);
     let mut dictionaries = vec![Dictionary::default(); BOUNDED_COLUMNS.len()];
     let mut events = dataset
-        .batches("events", &events_columns(), batch_rows.max(1))
+        .batches(Table::Events, &events_columns(), batch_rows.max(1))
         .with_dictionary_strings();
-    let mut truth = dataset.batches("truth", &TRUTH_COLUMNS, batch_rows.max(1));
+    let mut truth = dataset.batches(Table::Truth, &TRUTH_COLUMNS, batch_rows.max(1));
     let mut ids: Vec<Vec<u32>> = vec![Vec::new(); BOUNDED_COLUMNS.len()];
     let mut classes: Vec<u32> = Vec::new();
     let mut rows: u64 = 0;
@@ -354,4 +354,16 @@ fn integer_ids(
         return Err(());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::{TRUTH_COLUMNS, events_columns};
+    use breachlab_schema::Table;
+
+    #[test]
+    fn the_columns_the_audit_reads_are_columns_of_their_tables() {
+        assert_eq!(Table::Events.missing_column(&events_columns()), None);
+        assert_eq!(Table::Truth.missing_column(&TRUTH_COLUMNS), None);
+    }
 }

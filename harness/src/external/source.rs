@@ -1,35 +1,35 @@
-//! External detectors as runner [`ScoreSource`]s: a [`DetectorSpec`] per
+//! External detectors as [`Detector`]s: a [`DetectorSpec`] per
 //! `--detector-cmd`, starting a fresh child for every pass (calibration, each seed).
 
-use arrow_array::RecordBatch;
+use breachlab_detectors::{Detector, DetectorError, EventBatch, Params};
 
 use super::{ExternalDetector, ExternalSpec};
-use crate::runner::{DetectorSpec, ScoreSource, SourceError};
+use crate::runner::{DetectorSpec, SourceError};
 
-impl ScoreSource for ExternalDetector {
+impl Detector for ExternalDetector {
     fn name(&self) -> &str {
         ExternalDetector::name(self)
     }
 
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(ExternalDetector::params(self)).unwrap_or(serde_json::Value::Null)
+    fn params(&self) -> &Params {
+        ExternalDetector::params(self)
     }
 
     fn default_threshold(&self) -> f64 {
         ExternalDetector::default_threshold(self)
     }
 
-    fn score_batch(
+    fn score(
         &mut self,
-        batch: &RecordBatch,
+        batch: &EventBatch<'_>,
         scores: &mut Vec<f64>,
-    ) -> Result<(), SourceError> {
-        ExternalDetector::score_batch(self, batch, scores)
-            .map_err(|e| SourceError::new(e.to_string()))
+    ) -> Result<(), DetectorError> {
+        ExternalDetector::score_batch(self, batch.events, scores)
+            .map_err(|e| DetectorError::Failed(e.to_string()))
     }
 
-    fn finish(&mut self) -> Result<(), SourceError> {
-        ExternalDetector::finish(self).map_err(|e| SourceError::new(e.to_string()))
+    fn finish(&mut self) -> Result<(), DetectorError> {
+        ExternalDetector::finish(self).map_err(|e| DetectorError::Failed(e.to_string()))
     }
 }
 
@@ -55,7 +55,7 @@ pub fn external_spec(spec: ExternalSpec, fixed_threshold: Option<f64>) -> Detect
             return Err(SourceError::new(message.clone()));
         }
         ExternalDetector::start(&spec)
-            .map(|detector| Box::new(detector) as Box<dyn ScoreSource>)
+            .map(|detector| Box::new(detector) as Box<dyn Detector>)
             .map_err(|e| SourceError::new(e.to_string()))
     })
 }

@@ -5,7 +5,7 @@
 use super::alarms::{AlarmCounter, OpenAlarm};
 use super::labels::IndexedBatch;
 use super::{ActorMetrics, ratio};
-use breachlab_detectors::prefetch;
+use breachlab_keys::prefetch;
 
 /// Flagged rows ahead whose actor's open alarm is fetched into cache.
 const PREFETCH_ROWS: usize = 8;

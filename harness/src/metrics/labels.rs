@@ -11,7 +11,8 @@
 use super::campaigns::CampaignTotals;
 use super::cohorts::CohortTotals;
 use super::{CampaignInfo, MetricsError};
-use breachlab_detectors::SlotTable;
+use breachlab_keys::SlotTable;
+use breachlab_schema::truth as t;
 use foldhash::fast::FixedState;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,10 +39,10 @@ impl LabelColumns<'_> {
     pub fn checked_len(&self) -> Result<usize, MetricsError> {
         let expected = self.ts_us.len();
         let others = [
-            ("is_attack", self.is_attack.len()),
-            ("campaign_id", self.campaign_id.len()),
-            ("actor_id", self.actor_id.len()),
-            ("records_exposed", self.records_exposed.len()),
+            (t::IS_ATTACK, self.is_attack.len()),
+            (t::CAMPAIGN_ID, self.campaign_id.len()),
+            (t::ACTOR_ID, self.actor_id.len()),
+            (t::RECORDS_EXPOSED, self.records_exposed.len()),
         ];
         match others.iter().find(|(_, len)| *len != expected) {
             Some(&(column, actual)) => Err(MetricsError::ColumnLengthMismatch {

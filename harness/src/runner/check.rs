@@ -4,6 +4,7 @@
 
 use super::RunError;
 use breachlab_dataset::{Dataset, DatasetError, FileEntry};
+use breachlab_schema::Table;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use std::fs::File;
 
@@ -38,8 +39,8 @@ fn check_file(dataset: &Dataset, entry: &FileEntry) -> Result<(), RunError> {
 /// Checks the `events` and `truth` files against the manifest and each other.
 pub fn check_dataset(dataset: &Dataset) -> Result<(), RunError> {
     let manifest_path = dataset.root.join(breachlab_dataset::layout::MANIFEST);
-    let events: Vec<&FileEntry> = dataset.manifest.files_of("events").collect();
-    let truth: Vec<&FileEntry> = dataset.manifest.files_of("truth").collect();
+    let events: Vec<&FileEntry> = dataset.manifest.files_of(Table::Events.name()).collect();
+    let truth: Vec<&FileEntry> = dataset.manifest.files_of(Table::Truth.name()).collect();
     if events.len() != truth.len() {
         return Err(RunError::inconsistent(
             &manifest_path,
@@ -61,7 +62,7 @@ pub fn check_dataset(dataset: &Dataset) -> Result<(), RunError> {
             ));
         }
     }
-    for table in ["events", "truth"] {
+    for table in [Table::Events.name(), Table::Truth.name()] {
         let listed: u64 = dataset.manifest.files_of(table).map(|f| f.rows).sum();
         let declared = dataset.manifest.row_counts.get(table).copied();
         if declared.is_some_and(|declared| declared != listed) {

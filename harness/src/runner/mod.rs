@@ -1,8 +1,9 @@
 //! The runner: replays a dataset through detectors and scores them. The only part of
 //! the harness that reads files; metrics stay pure.
 //!
-//! - [`DetectorSpec`] says how to build a [`ScoreSource`] (a built-in detector, or
-//!   anything else: an external process, an alert file) and whether its threshold is fixed;
+//! - [`DetectorSpec`] says how to build a [`Detector`](breachlab_detectors::Detector) (a
+//!   built-in, or anything else: an external process, an alert file) and whether its
+//!   threshold is fixed;
 //! - [`calibrate`] picks thresholds on a calibration dataset from a false-alarm budget;
 //! - [`score_dataset`] runs one pass and returns a [`RunOutcome`] per dataset;
 //! - [`BenchReport`] is what `breachlab bench` publishes, written by [`write_report_dir`]
@@ -29,7 +30,7 @@ pub use error::RunError;
 pub use memory::peak_rss_bytes;
 pub use output::{BenchReport, FailedDetector, REPORT_FILES, write_report_dir};
 pub use seeds::{SeedMetric, SeedSummary, SeededRun, SeedsSection, summarize_seeds};
-pub use source::{BuiltinSource, DetectorSpec, ScoreSource, SourceError, ThresholdChoice};
+pub use source::{DetectorSpec, SourceError, ThresholdChoice};
 pub use truth::{TRUTH_COLUMNS, TruthColumns, read_campaigns};
 
 use crate::metrics::{
@@ -38,6 +39,7 @@ use crate::metrics::{
 };
 use crate::report::{CostFigures, DetectorReport, Report, ThresholdSource};
 use breachlab_dataset::Dataset;
+use breachlab_detectors::Detector;
 use pass::{Lane, Sink, run_pass};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -140,7 +142,7 @@ pub fn dataset_summary(dataset: &Dataset) -> serde_json::Value {
 }
 
 /// The default threshold of each spec, or the user's.
-fn default_choice(spec: &DetectorSpec, source: &dyn ScoreSource) -> ThresholdChoice {
+fn default_choice(spec: &DetectorSpec, source: &dyn Detector) -> ThresholdChoice {
     match spec.fixed_threshold {
         Some(threshold) => ThresholdChoice {
             threshold,
@@ -266,7 +268,7 @@ impl FinishedLane {
                 };
             }
         };
-        let params = lane.source.params();
+        let params = serde_json::to_value(lane.source.params()).unwrap_or(serde_json::Value::Null);
         let result = match (lane.failure, lane.sink) {
             (Some(error), _) => Err(error),
             (None, Sink::Metrics(tally)) => Ok((tally.finish(labels), lane.busy)),

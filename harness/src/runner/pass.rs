@@ -8,14 +8,14 @@
 
 use super::schedule::{Schedule, reader_panicked};
 use super::truth::{TRUTH_COLUMNS, TruthColumns};
-use super::{RunError, RunOptions, ScoreSource, SourceError};
+use super::{RunError, RunOptions, SourceError};
 use crate::metrics::{BenignScoreCollector, DetectorTally, IndexedBatch, LabelColumns, LabelIndex};
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use breachlab_dataset::Dataset;
-use breachlab_detectors::{SharedColumns, SharedNeeds};
-use breachlab_schema::events as e;
+use breachlab_detectors::{Detector, EventBatch, SharedColumns, SharedNeeds};
+use breachlab_schema::{Table, events as e};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -30,7 +30,7 @@ pub(crate) enum Sink {
 
 /// One source in a pass.
 pub(crate) struct Lane {
-    pub source: Box<dyn ScoreSource>,
+    pub source: Box<dyn Detector>,
     pub sink: Sink,
     pub scores: Vec<f64>,
     /// Time spent inside the source's scoring calls.
@@ -42,7 +42,7 @@ pub(crate) struct Lane {
 }
 
 impl Lane {
-    pub fn new(source: Box<dyn ScoreSource>, sink: Sink) -> Self {
+    pub fn new(source: Box<dyn Detector>, sink: Sink) -> Self {
         Lane {
             source,
             sink,
@@ -78,7 +78,7 @@ impl Lane {
         self.scores.clear();
         let started = Instant::now();
         self.source
-            .score_batch_shared(events, shared, &mut self.scores)?;
+            .score(&EventBatch::with_shared(events, shared), &mut self.scores)?;
         self.busy += started.elapsed();
         if self.scores.len() != events.num_rows() {
             return Err(SourceError::new(format!(
@@ -109,7 +109,7 @@ impl Lane {
         if self.failure.is_none()
             && let Err(error) = self.source.finish()
         {
-            self.failure = Some(error);
+            self.failure = Some(error.into());
         }
     }
 }
@@ -185,7 +185,11 @@ pub(crate) fn run_pass(
     for lane in lanes.iter_mut() {
         lane.finish();
     }
-    let declared = dataset.manifest.row_counts.get("events").copied();
+    let declared = dataset
+        .manifest
+        .row_counts
+        .get(Table::Events.name())
+        .copied();
     if declared.is_some_and(|declared| declared != rows) {
         return Err(RunError::inconsistent(
             dataset.root.join(breachlab_dataset::layout::MANIFEST),
@@ -234,13 +238,13 @@ fn read_batches(
     let batch_rows = options.batch_rows.max(1);
     let events_origin = dataset.root.join(breachlab_dataset::layout::EVENTS);
     let truth_origin = dataset.root.join(breachlab_dataset::layout::TRUTH);
-    let mut events = dataset.batches("events", columns, batch_rows);
+    let mut events = dataset.batches(Table::Events, columns, batch_rows);
     if !columns.is_empty() {
         // Every lane declared its columns, so every lane is a built-in detector, which
         // takes string columns as dictionaries too: cheaper to decode and to key.
         events = events.with_dictionary_strings();
     }
-    let mut truth = dataset.batches("truth", &TRUTH_COLUMNS, batch_rows);
+    let mut truth = dataset.batches(Table::Truth, &TRUTH_COLUMNS, batch_rows);
     let mut rows: u64 = 0;
     while !options.cancel.load(Ordering::SeqCst) {
         let decoded = match (events.next(), truth.next()) {
@@ -364,17 +368,15 @@ fn check_lockstep(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::BuiltinSource;
     use crate::runner::source::ClosureSource;
     use breachlab_detectors::Params;
 
-    fn lane(source: Box<dyn ScoreSource>) -> Lane {
+    fn lane(source: Box<dyn Detector>) -> Lane {
         Lane::new(source, Sink::Benign(BenignScoreCollector::default()))
     }
 
     fn builtin(name: &str) -> Lane {
-        let detector = breachlab_detectors::build(name, &Params::default()).unwrap();
-        lane(Box::new(BuiltinSource::new(detector)))
+        lane(breachlab_detectors::build(name, &Params::default()).unwrap())
     }
 
     #[test]
@@ -393,7 +395,7 @@ mod tests {
 
     #[test]
     fn decodes_every_column_when_a_source_declares_none() {
-        let reads_anything = ClosureSource(|batch: &RecordBatch, scores: &mut Vec<f64>| {
+        let reads_anything = ClosureSource::new(|batch: &RecordBatch, scores: &mut Vec<f64>| {
             scores.resize(scores.len() + batch.num_rows(), 0.0);
             Ok(())
         });

@@ -286,9 +286,10 @@ mod tests {
                     most_ahead: Arc::clone(&most_ahead),
                     delay: Duration::from_millis(delay),
                 };
-                let source = ClosureSource(move |batch: &RecordBatch, scores: &mut Vec<f64>| {
-                    recorder.score(batch, scores)
-                });
+                let source =
+                    ClosureSource::new(move |batch: &RecordBatch, scores: &mut Vec<f64>| {
+                        recorder.score(batch, scores)
+                    });
                 Lane::new(
                     Box::new(source),
                     Sink::Benign(BenignScoreCollector::default()),

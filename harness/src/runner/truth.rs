@@ -140,3 +140,14 @@ pub fn read_campaigns(dataset: &Dataset) -> Result<Vec<CampaignInfo>, RunError> 
     }
     Ok(campaigns)
 }
+
+#[cfg(test)]
+mod column_tests {
+    use super::TRUTH_COLUMNS;
+    use breachlab_schema::Table;
+
+    #[test]
+    fn the_truth_columns_read_are_columns_of_truth() {
+        assert_eq!(Table::Truth.missing_column(&TRUTH_COLUMNS), None);
+    }
+}
