@@ -10,7 +10,7 @@ use super::{Emitter, Sink, Source, World};
 use crate::calendar::SLICE_US;
 use crate::event::{ApiKey, Event, Ident, Peer, Query, Route, SearchTerm, Truth};
 use crate::population::{self, IdSpace, Region, UaTable};
-use crate::rng::{Stream, hash_words, slice_stream, unit, unit_stream};
+use crate::rng::{Stream, device_hash, hash_words, salt, slice_stream, unit, unit_stream};
 use crate::scenario::TrafficConfig;
 use breachlab_schema::{ClientKind, IpKind};
 use rand::RngExt;
@@ -132,7 +132,10 @@ impl Customers {
                 0.0
             },
             zipf: Zipf::new(size as f64, t.zipf_exponent).expect("validated zipf exponent"),
-            rank_order: population::Permutation::new(size, hash_words(&[world.seed, key, 0x5A1F])),
+            rank_order: population::Permutation::new(
+                size,
+                hash_words(&[world.seed, key, salt::RANK_ORDER]),
+            ),
             nat_addresses: nat_addresses(accounts, t, mix.app / total),
             corporate_addresses: (accounts as u64 / 40).max(1),
             lookback: (t.max_session_minutes * 60e6 / SLICE_US as f64).ceil() as u64,
@@ -198,7 +201,7 @@ impl Customers {
             return Persona::Customer;
         }
         let t = &world.traffic;
-        let u = unit(hash_words(&[header.seed, 0x5C]));
+        let u = unit(hash_words(&[header.seed, salt::PERSONA]));
         if u < t.scripted_share {
             Persona::Scripted
         } else if u < t.scripted_share + t.guest_share {
@@ -213,7 +216,7 @@ impl Customers {
     /// server, a home machine or an office one.
     pub(crate) fn peer_for(&self, world: &World, header: &SessionHeader, rng: &mut Stream) -> Peer {
         let t = &world.traffic;
-        let h = hash_words(&[world.seed, header.account as u64, 0x1F]);
+        let h = hash_words(&[world.seed, header.account as u64, salt::NETWORK]);
         if self.persona(world, header) == Persona::Scripted {
             let u = rng.random::<f64>();
             let (kind, index) = if u < 0.5 {
@@ -225,7 +228,8 @@ impl Customers {
             };
             return peer(world.region, kind, index);
         }
-        let uses_vpn = unit(hash_words(&[world.seed, header.account as u64, 0x7B])) < t.vpn_share;
+        let uses_vpn =
+            unit(hash_words(&[world.seed, header.account as u64, salt::VPN])) < t.vpn_share;
         if header.kind != ClientKind::Sdk && uses_vpn {
             return peer(world.region, IpKind::Proxy, rng.random::<u64>());
         }
@@ -274,15 +278,17 @@ impl Customers {
         out: &mut impl Sink,
     ) {
         let t = &world.traffic;
-        let account_hash = hash_words(&[world.seed, header.account as u64, 0x0A]);
+        let account_hash = device_hash(world.seed, header.account);
         let persona = self.persona(world, &header);
         let user_agent = match persona {
-            Persona::Scripted => UaTable::tools().sample(unit(hash_words(&[account_hash, 0x70]))),
-            _ => UaTable::for_client(header.kind).sample(unit(account_hash)),
+            Persona::Scripted => {
+                UaTable::tools().sample(unit(hash_words(&[account_hash, salt::SCRIPT_TOOL])))
+            }
+            _ => super::cohorts::customer_user_agent(world, header.kind, header.account),
         };
         let guest = persona == Persona::Guest;
         // Some scripts skip the API key header, which the API does not enforce.
-        let keyless = unit(hash_words(&[account_hash, 0x4B])) < KEYLESS_SCRIPT_SHARE;
+        let keyless = unit(hash_words(&[account_hash, salt::KEYLESS])) < KEYLESS_SCRIPT_SHARE;
         let api_key = match header.kind {
             _ if persona == Persona::Scripted && keyless => ApiKey::None,
             ClientKind::App => ApiKey::MobileApp,
@@ -502,7 +508,7 @@ impl Session<'_> {
     /// A friend's account, for a "send to a contact" lookup: fixed per session.
     fn someone_else(&self) -> i64 {
         let ids = &self.world.ids;
-        let h = hash_words(&[self.header.seed, 0xF1]);
+        let h = hash_words(&[self.header.seed, salt::OTHER_ACCOUNT]);
         ids.next_existing(ids.id_base + (h % ids.size.max(1)) as i64)
             .unwrap_or(self.header.account)
     }

@@ -10,7 +10,7 @@
 
 use super::{Request, Shuffle, Step};
 use crate::event::{Query, Route};
-use crate::rng::{Stream, hash_words, unit};
+use crate::rng::{Stream, hash_words, salt, unit};
 use crate::sources::World;
 use breachlab_schema::Phase;
 
@@ -37,8 +37,8 @@ impl CredentialStuffing {
             key,
             success_rate: success_rate.clamp(0.0, 1.0),
             reads: u64::from(reads_per_account),
-            phase: unit(hash_words(&[key, 0x5707])),
-            targets: Shuffle::new(world.ids.size, hash_words(&[key, 0xB01A])),
+            phase: unit(hash_words(&[key, salt::STUFFING_PHASE])),
+            targets: Shuffle::new(world.ids.size, hash_words(&[key, salt::STUFFING_TARGETS])),
         }
     }
 
@@ -79,7 +79,7 @@ impl CredentialStuffing {
     fn taken_over(&self, world: &World, account: u64) -> i64 {
         world
             .ids
-            .existing_at(hash_words(&[self.key, account, 0x7A4E]))
+            .existing_at(hash_words(&[self.key, account, salt::STUFFED_ACCOUNT]))
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::{Request, Shuffle, Step, attacker_accounts};
 use crate::event::{Query, Route};
-use crate::rng::{Stream, hash_words};
+use crate::rng::{Stream, hash_words, salt};
 use crate::sources::World;
 
 /// Probes sent through one throw-away account before switching to the next.
@@ -32,7 +32,7 @@ impl IdProbe {
             .max(1);
         IdProbe {
             key,
-            shuffle: Shuffle::new(range, hash_words(&[key, 0x940B])),
+            shuffle: Shuffle::new(range, hash_words(&[key, salt::PROBE_SHUFFLE])),
             accounts: if authenticated {
                 attacker_accounts(ids, key, registered_accounts)
             } else {

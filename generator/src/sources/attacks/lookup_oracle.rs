@@ -11,7 +11,7 @@
 
 use super::{Request, Shuffle, Step, attacker_accounts};
 use crate::event::{Ident, Query, Route};
-use crate::rng::{Stream, hash_words, unit};
+use crate::rng::{Stream, hash_words, salt, unit};
 use crate::scenario::LookupKey;
 use crate::sources::World;
 use breachlab_schema::Phase;
@@ -35,7 +35,7 @@ impl LookupOracle {
             by,
             per_request: per_request.max(1),
             keep: (hit_rate / ids.density).min(1.0),
-            shuffle: Shuffle::new(ids.size, hash_words(&[key, 0x0AC1])),
+            shuffle: Shuffle::new(ids.size, hash_words(&[key, salt::ORACLE_SHUFFLE])),
             accounts: attacker_accounts(ids, key, 5),
         }
     }
@@ -44,7 +44,7 @@ impl LookupOracle {
     fn entry(&self, world: &World, m: u64) -> (Ident, bool) {
         let (slot, first_visit) = self.shuffle.draw(m);
         let id = world.ids.id_base + slot as i64;
-        let listed = unit(hash_words(&[self.key, slot, 0x415])) < self.keep;
+        let listed = unit(hash_words(&[self.key, slot, salt::ORACLE_LIST])) < self.keep;
         if listed && world.ids.exists(id) {
             (Ident::Account(id), first_visit)
         } else {

@@ -10,7 +10,7 @@ use super::pool::mimic_client;
 use super::{Request, Shuffle, Step, session_of};
 use crate::event::{Query, Route};
 use crate::population;
-use crate::rng::{Stream, hash_words, unit};
+use crate::rng::{Stream, hash_words, salt, unit};
 use crate::scenario::Order;
 use crate::sources::World;
 use breachlab_schema::ClientKind;
@@ -40,10 +40,10 @@ impl LowAndSlow {
         LowAndSlow {
             key,
             tokens: (0..u64::from(tokens.max(1)))
-                .map(|t| ids.existing_at(hash_words(&[key, t, 0x70CE])))
+                .map(|t| ids.existing_at(hash_words(&[key, t, salt::TOKEN_OWNER])))
                 .collect(),
             shuffle: (order == Order::Shuffled)
-                .then(|| Shuffle::new(ids.size, hash_words(&[key, 0x5105]))),
+                .then(|| Shuffle::new(ids.size, hash_words(&[key, salt::TARGET_SHUFFLE]))),
         }
     }
 
@@ -73,7 +73,7 @@ fn pick_read(u: f64) -> Route {
 impl Step for LowAndSlow {
     fn request(&self, world: &World, n: u64, _rng: &mut Stream) -> Option<Request> {
         let (id, first_visit) = self.target(world, n);
-        let route = pick_read(unit(hash_words(&[self.key, n, 0x20])));
+        let route = pick_read(unit(hash_words(&[self.key, n, salt::READ_ROUTE])));
         let records = match (world.ids.exists(id), route) {
             (false, _) => 0,
             (true, Route::Lines) => population::account_lines(world.seed, id),
@@ -88,7 +88,7 @@ impl Step for LowAndSlow {
         request.session = Some(session_of(self.key, owner));
         request.client = Some(mimic_client(
             ClientKind::App,
-            hash_words(&[self.key, owner as u64, 0xA6]),
+            hash_words(&[self.key, owner as u64, salt::MIMIC_CLIENT]),
         ));
         Some(request)
     }

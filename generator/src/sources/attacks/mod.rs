@@ -24,7 +24,7 @@ use crate::calendar::HOUR_US;
 use crate::event::{Event, Query, Route, Truth};
 use crate::plan::CampaignMeta;
 use crate::population::{IdSpace, Permutation};
-use crate::rng::{Stream, hash_words, slice_stream};
+use crate::rng::{Stream, hash_words, salt, slice_stream};
 use crate::scenario::{CampaignConfig, Technique};
 use breachlab_schema::{IpKind, Phase};
 use pool::{Client, Pool};
@@ -245,7 +245,7 @@ impl Request {
 
 /// The session id of a principal's login in a campaign, reused by every request of it.
 pub(crate) fn session_of(key: u64, principal: i64) -> i64 {
-    (hash_words(&[key, principal as u64, 0x5E55]) >> 1) as i64
+    (hash_words(&[key, principal as u64, salt::SESSION]) >> 1) as i64
 }
 
 /// A technique: request `n` of the campaign, or `None` once there is nothing left to do.
@@ -334,7 +334,7 @@ impl Context {
 /// hash: they look like any customer's.
 pub(crate) fn attacker_accounts(ids: &IdSpace, key: u64, count: u32) -> Vec<i64> {
     (0..u64::from(count.max(1)))
-        .map(|i| ids.existing_at(hash_words(&[key, i, 0xACC7])))
+        .map(|i| ids.existing_at(hash_words(&[key, i, salt::ATTACKER_ACCOUNT])))
         .collect()
 }
 

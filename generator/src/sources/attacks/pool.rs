@@ -9,7 +9,7 @@
 use super::super::customers::peer;
 use crate::event::{ApiKey, Peer};
 use crate::population::{Region, UaTable};
-use crate::rng::{hash_words, unit};
+use crate::rng::{hash_words, salt, unit};
 use crate::scenario::{Evasion, UserAgentMode};
 use crate::sources::World;
 use breachlab_schema::{ClientKind, IpKind};
@@ -91,7 +91,11 @@ impl Pool {
     /// The address of a slot: an index into the kind's pool, scattered by a keyed hash
     /// over the same index space benign clients use.
     pub fn peer(&self, slot: u64) -> Peer {
-        peer(self.region, self.kind, hash_words(&[self.key, slot, 0x1F]))
+        peer(
+            self.region,
+            self.kind,
+            hash_words(&[self.key, slot, salt::NETWORK]),
+        )
     }
 
     /// The client a slot presents. A tool speaks with the app's key when it logs in
@@ -100,15 +104,15 @@ impl Pool {
     /// client in the customers' proportions, with that client's key.
     pub fn client(&self, slot: u64, authenticated: bool) -> Client {
         if self.mimic {
-            let h = hash_words(&[self.key, slot, 0xC1]);
+            let h = hash_words(&[self.key, slot, salt::POOL_CLIENT]);
             let kind = if unit(h) < self.app_share {
                 ClientKind::App
             } else {
                 ClientKind::Web
             };
-            return mimic_client(kind, hash_words(&[h, 0xA6]));
+            return mimic_client(kind, hash_words(&[h, salt::MIMIC_CLIENT]));
         }
-        let tool = hash_words(&[self.key, self.actor(slot), 0x70]);
+        let tool = hash_words(&[self.key, self.actor(slot), salt::SCRIPT_TOOL]);
         let user_agent = UaTable::tools().sample(unit(tool));
         if authenticated {
             Client {

@@ -21,7 +21,7 @@ use crate::event::{ApiKey, Event, Peer, Query, Route, Truth};
 use crate::plan::CampaignMeta;
 use crate::population::UaTable;
 use crate::rng::Stream;
-use crate::rng::{hash_words, unit};
+use crate::rng::{device_hash, unit};
 use crate::scenario::{CohortConfig, Lookalike};
 use breachlab_schema::{ClientKind, Phase};
 
@@ -252,7 +252,7 @@ pub(crate) fn client_template(
 /// The user agent a customer's device shows for `kind`: fixed per account, as a person
 /// keeps their phone.
 pub(crate) fn customer_user_agent(world: &World, kind: ClientKind, account: i64) -> u16 {
-    UaTable::for_client(kind).sample(unit(hash_words(&[world.seed, account as u64, 0x0A])))
+    UaTable::for_client(kind).sample(unit(device_hash(world.seed, account)))
 }
 
 /// One actor sending requests one after the other: each request waits for the previous

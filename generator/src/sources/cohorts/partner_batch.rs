@@ -21,7 +21,7 @@ use super::{Cohort, PARTNER_ACTOR_BASE, within_window};
 use crate::calendar::{DAY_US, HOUR_US};
 use crate::event::{ApiKey, Event, Query, Route};
 use crate::population::UaTable;
-use crate::rng::{hash_words, slice_stream, unit};
+use crate::rng::{hash_words, salt, slice_stream, unit};
 use crate::sources::customers::{peer, response_shape};
 use crate::sources::{Emitter, Source, World};
 use breachlab_schema::{ClientKind, IpKind};
@@ -70,7 +70,7 @@ impl PartnerBatch {
             .max(1.0);
         let width = ((accounts / ids.density).ceil() as u64).clamp(1, ids.size.max(1));
         let room = ids.size.saturating_sub(width) + 1;
-        let offset = hash_words(&[world.seed, cohort.key, 0xB10C]) % room;
+        let offset = hash_words(&[world.seed, cohort.key, salt::PARTNER_WINDOW]) % room;
         let night_us = (params.window_hours * HOUR_US as f64) as i64;
         let local_start_h = params.window_start_hour_local - world.calendar.utc_offset_hours;
         PartnerBatch {
@@ -81,8 +81,11 @@ impl PartnerBatch {
             night_us,
             step_us: night_us as f64 * BUSY_SHARE / width as f64,
             ips: params.ips,
-            user_agent: UaTable::for_client(ClientKind::Partner)
-                .sample(unit(hash_words(&[world.seed, cohort.key, 0x0A]))),
+            user_agent: UaTable::for_client(ClientKind::Partner).sample(unit(hash_words(&[
+                world.seed,
+                cohort.key,
+                salt::DEVICE,
+            ]))),
         }
     }
 
