@@ -10,6 +10,7 @@
 //! the calibration's own error, and is shown).
 
 use super::DetectorReport;
+use super::format::{escape_html, markdown_grid, text_grid};
 use crate::metrics::{MeanInterval, mean_with_interval};
 use serde::{Deserialize, Serialize};
 
@@ -180,9 +181,9 @@ impl BudgetSection {
             rows.push(row);
         }
         let mut out = if markdown {
-            markdown_table(&rows)
+            markdown_grid(&rows)
         } else {
-            text_table(&rows)
+            text_grid(&rows)
         };
         let totals: Vec<String> = self
             .records_exposed_total
@@ -249,56 +250,6 @@ fn trimmed(value: f64) -> String {
     } else {
         format!("{value}")
     }
-}
-
-fn markdown_table(rows: &[Vec<String>]) -> String {
-    let mut out = String::new();
-    for (index, row) in rows.iter().enumerate() {
-        out.push_str(&format!("| {} |\n", row.join(" | ")));
-        if index == 0 {
-            let rule: Vec<&str> = (0..row.len())
-                .map(|i| if i == 0 { "---" } else { "---:" })
-                .collect();
-            out.push_str(&format!("| {} |\n", rule.join(" | ")));
-        }
-    }
-    out
-}
-
-fn text_table(rows: &[Vec<String>]) -> String {
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for (index, row) in rows.iter().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(c, (text, width))| {
-                let pad = " ".repeat(width - text.chars().count());
-                if c == 0 {
-                    format!("{text}{pad}")
-                } else {
-                    format!("{pad}{text}")
-                }
-            })
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-        if index == 0 {
-            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-            out.push_str(&rule.join("  "));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

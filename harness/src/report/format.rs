@@ -195,6 +195,57 @@ pub(crate) fn strip_controls(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).collect()
 }
 
+/// Rows as a Markdown table: the first row is the header, the first column left-aligned
+/// and the others right-aligned (names, then numbers).
+pub(crate) fn markdown_grid(rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    for (index, row) in rows.iter().enumerate() {
+        out.push_str(&format!("| {} |\n", row.join(" | ").replace('\n', " ")));
+        if index == 0 {
+            let rule: Vec<&str> = (0..row.len())
+                .map(|i| if i == 0 { "---" } else { "---:" })
+                .collect();
+            out.push_str(&format!("| {} |\n", rule.join(" | ")));
+        }
+    }
+    out
+}
+
+/// Rows as aligned plain text for a terminal, a rule under the header: the first column
+/// padded on the right, the others on the left.
+pub(crate) fn text_grid(rows: &[Vec<String>]) -> String {
+    let Some(header) = rows.first() else {
+        return String::new();
+    };
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for (index, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (text, width))| {
+                let pad = " ".repeat(width - text.chars().count());
+                if c == 0 {
+                    format!("{text}{pad}")
+                } else {
+                    format!("{pad}{text}")
+                }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        if index == 0 {
+            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+            out.push_str(&rule.join("  "));
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ use super::BenchReport;
 use crate::metrics::{MeanInterval, mean_with_interval_within};
 use crate::report::DetectorReport;
 use crate::report::format::{MISSING, decimal, duration, fraction, grouped, rate};
+use crate::report::format::{markdown_grid, text_grid};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -191,45 +192,10 @@ impl SeedsSection {
             rows.push(row);
         }
         if markdown {
-            let mut out = String::new();
-            for (index, row) in rows.iter().enumerate() {
-                out.push_str(&format!("| {} |\n", row.join(" | ").replace('\n', " ")));
-                if index == 0 {
-                    let rule: Vec<&str> = (0..row.len())
-                        .map(|i| if i == 0 { "---" } else { "---:" })
-                        .collect();
-                    out.push_str(&format!("| {} |\n", rule.join(" | ")));
-                }
-            }
-            return out;
+            markdown_grid(&rows)
+        } else {
+            text_grid(&rows)
         }
-        let widths: Vec<usize> = (0..rows[0].len())
-            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-            .collect();
-        let mut out = String::new();
-        for (index, row) in rows.iter().enumerate() {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .enumerate()
-                .map(|(c, (text, width))| {
-                    let pad = " ".repeat(width - text.chars().count());
-                    if c == 0 {
-                        format!("{text}{pad}")
-                    } else {
-                        format!("{pad}{text}")
-                    }
-                })
-                .collect();
-            out.push_str(cells.join("  ").trim_end());
-            out.push('\n');
-            if index == 0 {
-                let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-                out.push_str(&rule.join("  "));
-                out.push('\n');
-            }
-        }
-        out
     }
 }
 
