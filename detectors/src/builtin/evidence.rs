@@ -27,6 +27,7 @@
 //! count fell below 0.05 are swept every two half-lives.
 
 use super::actor::{ActorEvent, ActorScorer, ActorSignal};
+use super::decay::HalfLife;
 use crate::columns::{NO_TARGET, Needs};
 use crate::keys::NO_KEY;
 use crate::params::ParamReader;
@@ -102,8 +103,7 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
     };
     let min_baseline = reader.positive_float("min_baseline")?;
     let signal = EvidenceSignal {
-        half_life,
-        per_half_life: 1.0 / half_life as f64,
+        half_life: HalfLife::new(half_life),
         failure: Benign::new(rate("benign_failure_rate")?),
         novel: Benign::new(rate("benign_novel_rate")?),
         sequential: Benign::new(rate("benign_sequential_rate")?),
@@ -150,8 +150,7 @@ impl Benign {
 }
 
 pub(crate) struct EvidenceSignal {
-    half_life: i64,
-    per_half_life: f64,
+    half_life: HalfLife,
     failure: Benign,
     novel: Benign,
     sequential: Benign,
@@ -161,17 +160,6 @@ pub(crate) struct EvidenceSignal {
     /// The population's volume baseline `λ`, from the last census.
     baseline: f64,
     census: Vec<f64>,
-}
-
-impl EvidenceSignal {
-    #[inline]
-    fn decay(&self, since: i64, now: i64) -> f64 {
-        if now <= since {
-            1.0
-        } else {
-            (-((now - since) as f64) * self.per_half_life).exp2()
-        }
-    }
 }
 
 /// One actor's decayed counts and recent targets.
@@ -218,13 +206,13 @@ impl ActorSignal for EvidenceSignal {
     }
 
     fn sweep_interval(&self) -> i64 {
-        self.half_life.saturating_mul(SWEEP_HALF_LIVES)
+        self.half_life.micros().saturating_mul(SWEEP_HALF_LIVES)
     }
 
     #[inline]
     fn observe(&mut self, counts: &mut Counts, event: &ActorEvent) -> f64 {
         if event.ts > counts.last_ts {
-            let factor = self.decay(counts.last_ts, event.ts);
+            let factor = self.half_life.factor(counts.last_ts, event.ts);
             counts.requests *= factor;
             counts.failures *= factor;
             counts.targeted *= factor;
@@ -261,7 +249,7 @@ impl ActorSignal for EvidenceSignal {
     }
 
     fn is_stale(&self, counts: &Counts, now: i64) -> bool {
-        counts.requests * self.decay(counts.last_ts, now) < EVICTABLE_WEIGHT
+        counts.requests * self.half_life.factor(counts.last_ts, now) < EVICTABLE_WEIGHT
     }
 
     fn census(&mut self, states: &[Counts], keys: &[u64], now: i64) {
@@ -269,7 +257,7 @@ impl ActorSignal for EvidenceSignal {
         for (counts, &key) in states.iter().zip(keys) {
             if key != NO_KEY {
                 self.census
-                    .push(counts.requests * self.decay(counts.last_ts, now));
+                    .push(counts.requests * self.half_life.factor(counts.last_ts, now));
             }
         }
         if self.census.is_empty() {
@@ -290,8 +278,7 @@ mod tests {
         let reader = ParamReader::new(INFO.name, &params);
         let min_baseline = reader.positive_float("min_baseline").unwrap();
         EvidenceSignal {
-            half_life: 900_000_000,
-            per_half_life: 1.0 / 900e6,
+            half_life: HalfLife::new(900_000_000),
             failure: Benign::new(0.05),
             novel: Benign::new(0.3),
             sequential: Benign::new(0.05),

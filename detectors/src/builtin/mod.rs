@@ -3,6 +3,7 @@
 mod actor;
 pub mod calibrated;
 mod combined;
+mod decay;
 mod distinct_objects;
 mod error_jail;
 mod evidence;

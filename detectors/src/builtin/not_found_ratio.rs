@@ -13,6 +13,7 @@
 //! too small to change any score by more than a hair.
 
 use super::actor::{ActorEvent, ActorScorer, ActorSignal};
+use super::decay::HalfLife;
 use crate::columns::Needs;
 use crate::params::ParamReader;
 use crate::scored::ScoredDetector;
@@ -51,30 +52,17 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
 }
 
 pub(crate) struct NotFoundSignal {
-    half_life: i64,
-    per_half_life: f64,
+    half_life: HalfLife,
     min_count: f64,
 }
 
 impl NotFoundSignal {
     pub fn new(params: &Params) -> Result<Self, DetectorError> {
         let reader = ParamReader::new(INFO.name, params);
-        let half_life = reader.duration_micros("half_life_secs")?;
         Ok(NotFoundSignal {
-            half_life,
-            per_half_life: 1.0 / half_life as f64,
+            half_life: HalfLife::new(reader.duration_micros("half_life_secs")?),
             min_count: reader.non_negative_float("min_count")?,
         })
-    }
-
-    /// The factor by which counts shrink from `since` to `now` (1 if time went back).
-    #[inline]
-    fn decay(&self, since: i64, now: i64) -> f64 {
-        if now <= since {
-            1.0
-        } else {
-            (-((now - since) as f64) * self.per_half_life).exp2()
-        }
     }
 }
 
@@ -96,13 +84,13 @@ impl ActorSignal for NotFoundSignal {
     }
 
     fn sweep_interval(&self) -> i64 {
-        self.half_life.saturating_mul(SWEEP_HALF_LIVES)
+        self.half_life.micros().saturating_mul(SWEEP_HALF_LIVES)
     }
 
     #[inline]
     fn observe(&mut self, counts: &mut DecayedCounts, event: &ActorEvent) -> f64 {
         if event.ts > counts.last_ts {
-            let factor = self.decay(counts.last_ts, event.ts);
+            let factor = self.half_life.factor(counts.last_ts, event.ts);
             counts.requests *= factor;
             counts.not_found *= factor;
             counts.last_ts = event.ts;
@@ -117,6 +105,6 @@ impl ActorSignal for NotFoundSignal {
     }
 
     fn is_stale(&self, counts: &DecayedCounts, now: i64) -> bool {
-        counts.requests * self.decay(counts.last_ts, now) < EVICTABLE_WEIGHT
+        counts.requests * self.half_life.factor(counts.last_ts, now) < EVICTABLE_WEIGHT
     }
 }
