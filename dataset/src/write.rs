@@ -24,6 +24,7 @@ use breachlab_generator::stats::{self, CampaignStats};
 use breachlab_generator::{Chunk, LoadedScenario, Plan, Shard};
 use breachlab_schema::{SCHEMA_VERSION, campaigns_schema, events_schema, truth_schema};
 use rayon::prelude::*;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -368,47 +369,69 @@ fn write_chunk(
     )?;
     let mut builder = batch_builder(plan);
     let mut totals = vec![CampaignStats::default(); plan.campaigns.len()];
-    let run_len = run_slices(plan) as u64;
+    // Generating the next run while encoding this one holds two runs, so each is half as
+    // long and the events in memory stay those of one. Where a run is a single slice (high
+    // rates), a slice cannot be halved: one run, generated and encoded in turn.
+    let run_len = run_slices(plan);
+    let overlapped = run_len >= 2;
+    let run_len = (if overlapped { run_len / 2 } else { run_len }) as u64;
     let run_at = |first: u64| first..(first + run_len).min(chunk.end_slice);
+    let generate = |slices: &Range<u64>, run: &mut [Vec<Event>]| {
+        if !slices.is_empty() {
+            plan.run_events(slices.start, &mut run[..slice_count(slices)]);
+        }
+    };
+    let mut encode = |slices: Range<u64>, run: &[Vec<Event>]| -> Result<(), DatasetError> {
+        for (slice, events) in slices.zip(run) {
+            for (part, rows) in events.chunks(BATCH_ROWS).enumerate() {
+                builder.push_slice_part(slice, part * BATCH_ROWS, rows);
+                if builder.rows() >= BATCH_ROWS {
+                    write_pair(
+                        &mut events_file,
+                        &mut truth_file,
+                        builder.finish(),
+                        overlapped,
+                    )?;
+                }
+            }
+            stats::add_events(&mut totals, events);
+            progress
+                .events
+                .fetch_add(events.len() as u64, Ordering::Relaxed);
+            progress.slices_done.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    };
     let mut run: Vec<Vec<Event>> = vec![Vec::new(); run_len as usize];
-    let mut next_run = run.clone();
+    let mut next_run = if overlapped { run.clone() } else { Vec::new() };
     let mut slices = run_at(chunk.first_slice);
-    plan.run_events(slices.start, &mut run[..slice_count(&slices)]);
+    generate(&slices, &mut run);
     while !slices.is_empty() {
         check_cancel(progress, partial)?;
         let next = run_at(slices.end);
-        let next_events = &mut next_run[..slice_count(&next)];
-        let ((), written) = rayon::join(
-            || {
-                if !next.is_empty() {
-                    plan.run_events(next.start, next_events);
-                }
-            },
-            || -> Result<(), DatasetError> {
-                for (slice, events) in slices.clone().zip(&run) {
-                    for (part, rows) in events.chunks(BATCH_ROWS).enumerate() {
-                        builder.push_slice_part(slice, part * BATCH_ROWS, rows);
-                        if builder.rows() >= BATCH_ROWS {
-                            write_pair(&mut events_file, &mut truth_file, builder.finish())?;
-                        }
-                    }
-                    stats::add_events(&mut totals, events);
-                    progress
-                        .events
-                        .fetch_add(events.len() as u64, Ordering::Relaxed);
-                    progress.slices_done.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok(())
-            },
-        );
-        written?;
-        std::mem::swap(&mut run, &mut next_run);
+        if overlapped {
+            let ((), encoded) = rayon::join(
+                || generate(&next, &mut next_run),
+                || encode(slices.clone(), &run),
+            );
+            encoded?;
+            std::mem::swap(&mut run, &mut next_run);
+        } else {
+            encode(slices.clone(), &run)?;
+            generate(&next, &mut run);
+        }
         slices = next;
     }
     if builder.rows() > 0 {
-        write_pair(&mut events_file, &mut truth_file, builder.finish())?;
+        write_pair(
+            &mut events_file,
+            &mut truth_file,
+            builder.finish(),
+            overlapped,
+        )?;
     }
-    let (events_written, truth_written) = rayon::join(
+    let (events_written, truth_written) = both(
+        overlapped,
         || events_file.finish_with(syncer),
         || truth_file.finish_with(syncer),
     );
@@ -416,21 +439,45 @@ fn write_chunk(
     Ok((files, totals))
 }
 
-fn slice_count(slices: &std::ops::Range<u64>) -> usize {
+fn slice_count(slices: &Range<u64>) -> usize {
     (slices.end - slices.start) as usize
 }
 
-/// Encodes a batch's events and truth side by side: while every worker is busy the two run
-/// one after the other on this one, and a worker with nothing left to do takes the truth
-/// half (so the last chunk of a run is not encoded on one core alone).
+/// Encodes a batch's events and truth, side by side when `side_by_side` (see [`both`]).
 fn write_pair(
     events_file: &mut TableWriter,
     truth_file: &mut TableWriter,
     (events, truth): (RecordBatch, RecordBatch),
+    side_by_side: bool,
 ) -> Result<(), DatasetError> {
-    let (events_written, truth_written) =
-        rayon::join(|| events_file.write(&events), || truth_file.write(&truth));
+    let (events_written, truth_written) = both(
+        side_by_side,
+        || events_file.write(&events),
+        || truth_file.write(&truth),
+    );
     events_written.and(truth_written)
+}
+
+/// Runs `a` and `b`, side by side when `side_by_side`: while every worker is busy the two
+/// run one after the other on this one, and a worker with nothing left to do takes `b`,
+/// so the last chunks of a run are not encoded on one core alone. A worker waiting for
+/// the other half may meanwhile start another chunk, one more chunk's buffers in memory:
+/// cheap where runs are short (low rates), so chunks of high-rate plans, whose runs are
+/// single slices, run both halves in turn.
+fn both<A, B>(
+    side_by_side: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B)
+where
+    A: Send,
+    B: Send,
+{
+    if side_by_side {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
 }
 
 /// The builder `generate` renders with: room for a batch and a slice's overshoot, so
