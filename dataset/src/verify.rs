@@ -14,8 +14,7 @@
 
 use crate::digest::{hash_file, hex};
 use crate::error::DatasetError;
-use crate::layout;
-use crate::layout::MANIFEST_KEY;
+use crate::layout::{self, MANIFEST_KEY};
 use crate::manifest::{FileEntry, Manifest, ShardInfo};
 use crate::read::read_manifest;
 use arrow_schema::Schema;
@@ -54,8 +53,8 @@ impl Finding {
 pub struct VerifyReport {
     pub manifest: Manifest,
     pub findings: Vec<Finding>,
-    /// Files as they are on disk, for regenerating and comparing: path → (SHA-256, the shard that
-    /// wrote it according to its key-value metadata).
+    /// Files as they are on disk, for regenerating and comparing: path → (SHA-256, the
+    /// shard that wrote it according to its key-value metadata).
     pub on_disk: BTreeMap<String, DiskFile>,
 }
 
