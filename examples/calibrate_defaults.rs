@@ -20,12 +20,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use breachlab_dataset::{Dataset, GenerateOptions, Progress, generate};
+use breachlab_dataset::Dataset;
 use breachlab_detectors::{Params, registry};
 use breachlab_generator::{LoadedScenario, Shard};
 use breachlab_harness::runner::{
     DatasetKey, DetectorSpec, RunOptions, cached_dataset_dir, calibrate, dataset_matches,
 };
+use breachlab_writer::{GenerateOptions, Progress, generate};
 
 /// False alarms per day the defaults may raise on benign traffic.
 const BUDGET_PER_DAY: f64 = 5.0;

@@ -5,11 +5,11 @@
 //! Run: `cargo bench -p breachlab-benches --bench generate`.
 
 use arrow_array::RecordBatch;
-use breachlab_dataset::{
-    BATCH_ROWS, GenerateOptions, Progress, batch_builder, generate, parquet_io,
-};
 use breachlab_generator::event::Event;
 use breachlab_generator::{LoadedScenario, Plan, Shard};
+use breachlab_writer::{
+    BATCH_ROWS, GenerateOptions, Progress, batch_builder, generate, parquet_io,
+};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};

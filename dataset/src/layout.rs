@@ -4,6 +4,8 @@ use breachlab_schema::Table;
 use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = "manifest.json";
+/// Key of the manifest header in every Parquet file's key-value metadata.
+pub const MANIFEST_KEY: &str = "breachlab.manifest";
 pub const EVENTS: &str = Table::Events.name();
 pub const TRUTH: &str = Table::Truth.name();
 pub const ACCOUNTS: &str = Table::Accounts.name();

@@ -1,5 +1,5 @@
-//! breachlab's dataset on disk: the layout (a contract), the manifest, the Parquet
-//! writer that turns a generation plan into files, and readers for the harness.
+//! breachlab's dataset on disk, for reading: the layout (a contract), the manifest,
+//! readers for the harness, export and replay, and `verify`.
 //!
 //! ```text
 //! DIR/manifest.json
@@ -8,17 +8,21 @@
 //! DIR/accounts/part-*.parquet
 //! DIR/campaigns.parquet
 //! ```
+//!
+//! Writing a dataset (`generate`, the Parquet settings, `verify --regenerate`) is in
+//! `breachlab-writer`, the one storage crate that depends on the generator: whatever only
+//! reads datasets builds without the traffic model, fake data and random streams. The
+//! only thing written here is a manifest: `merge` combines the manifests of finished
+//! shards, which needs no generator.
 
+pub mod digest;
 pub mod error;
 pub mod layout;
 pub mod manifest;
-pub mod parquet_io;
 pub mod read;
 pub mod verify;
-pub mod write;
 
 pub use error::DatasetError;
 pub use manifest::{FileEntry, Manifest};
 pub use read::Dataset;
-pub use verify::{Finding, VerifyReport, regenerate, verify};
-pub use write::{BATCH_ROWS, GenerateOptions, GenerateSummary, Progress, batch_builder, generate};
+pub use verify::{Finding, VerifyReport, verify};

@@ -91,3 +91,19 @@ impl Manifest {
         }
     }
 }
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so that a reader never
+/// sees half a manifest: `merge` writes the merged one with it, `generate` each new one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DatasetError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| DatasetError::io(parent, e))?;
+    }
+    let temporary = path.with_extension("json.partial");
+    let written = std::fs::write(&temporary, bytes)
+        .map_err(|e| DatasetError::io(&temporary, e))
+        .and_then(|()| std::fs::rename(&temporary, path).map_err(|e| DatasetError::io(path, e)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}

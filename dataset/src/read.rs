@@ -252,13 +252,13 @@ pub fn merge_shards(root: &Path) -> Result<Manifest, DatasetError> {
     }
     merged.files.sort_by(|a, b| a.path.cmp(&b.path));
     merged.recount();
-    crate::write::write_atomically(&root.join(layout::MANIFEST), merged.to_json().as_bytes())?;
+    crate::manifest::write_atomically(&root.join(layout::MANIFEST), merged.to_json().as_bytes())?;
     Ok(merged)
 }
 
 fn on_disk_sha256(root: &Path, relative: &str) -> Result<String, DatasetError> {
     let path = root.join(relative);
-    crate::verify::hash_file(&path)
+    crate::digest::hash_file(&path)
         .map(|(_, sha)| sha)
         .map_err(|e| DatasetError::io(&path, e))
 }

@@ -4,26 +4,26 @@
 //! found before anyone trusts a result computed on them. [`verify`] checks every listed
 //! file (present, size, SHA-256, rows in the Parquet footer, Arrow schema, the manifest
 //! header in the key-value metadata), the manifest's own consistency, and that no
-//! unlisted Parquet file hides in the tree. [`regenerate`] goes further: it writes the
-//! dataset again from the manifest's scenario text, seed, scale and shard and compares
-//! the bytes. Every problem is collected, not just the first.
+//! unlisted Parquet file hides in the tree. Every problem is collected, not just the first.
+//!
+//! Writing the dataset again from the manifest's scenario text, seed, scale and shard and
+//! comparing the bytes (`breachlab verify --regenerate`) needs the generator, so it lives
+//! in `breachlab-writer` (`breachlab_writer::regenerate`); this crate stays free of the
+//! generator for everything that only reads. [`VerifyReport::on_disk`] is what that
+//! comparison starts from.
 
+use crate::digest::{hash_file, hex};
 use crate::error::DatasetError;
-use crate::layout;
+use crate::layout::{self, MANIFEST_KEY};
 use crate::manifest::{FileEntry, Manifest, ShardInfo};
-use crate::parquet_io::MANIFEST_KEY;
 use crate::read::read_manifest;
-use crate::write::{GenerateOptions, Progress, generate, hex};
 use arrow_schema::Schema;
-use breachlab_generator::{LoadedScenario, Shard};
 use breachlab_schema::SCHEMA_VERSION;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::Read;
 use std::path::{Component, Path};
-use std::sync::Arc;
 
 /// One problem, tied to the file (or manifest field) it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,10 +39,12 @@ impl std::fmt::Display for Finding {
     }
 }
 
-fn finding(path: impl Into<String>, problem: impl Into<String>) -> Finding {
-    Finding {
-        path: path.into(),
-        problem: problem.into(),
+impl Finding {
+    pub fn new(path: impl Into<String>, problem: impl Into<String>) -> Finding {
+        Finding {
+            path: path.into(),
+            problem: problem.into(),
+        }
     }
 }
 
@@ -51,8 +53,8 @@ fn finding(path: impl Into<String>, problem: impl Into<String>) -> Finding {
 pub struct VerifyReport {
     pub manifest: Manifest,
     pub findings: Vec<Finding>,
-    /// Files as they are on disk, for [`regenerate`]: path → (SHA-256, the shard that
-    /// wrote it according to its key-value metadata).
+    /// Files as they are on disk, for regenerating and comparing: path → (SHA-256, the
+    /// shard that wrote it according to its key-value metadata).
     pub on_disk: BTreeMap<String, DiskFile>,
 }
 
@@ -66,7 +68,8 @@ pub struct DiskFile {
 /// A shard as (index, count).
 pub type ShardKey = (u32, u32);
 
-fn shard_key(shard: ShardInfo) -> ShardKey {
+/// The key of the shard a manifest or a file's metadata names.
+pub fn shard_key(shard: ShardInfo) -> ShardKey {
     (shard.index, shard.count)
 }
 
@@ -103,7 +106,7 @@ pub fn verify(root: &Path) -> Result<VerifyReport, DatasetError> {
 fn check_manifest(manifest: &Manifest) -> Vec<Finding> {
     let mut findings = Vec::new();
     if manifest.schema_version != SCHEMA_VERSION {
-        findings.push(finding(
+        findings.push(Finding::new(
             layout::MANIFEST,
             format!(
                 "schema_version is {} but this breachlab writes and reads {SCHEMA_VERSION}: check it with the breachlab version that wrote it ({})",
@@ -113,7 +116,7 @@ fn check_manifest(manifest: &Manifest) -> Vec<Finding> {
     }
     let text_sha = hex(&Sha256::digest(manifest.scenario.text.as_bytes()));
     if text_sha != manifest.scenario.sha256 {
-        findings.push(finding(
+        findings.push(Finding::new(
             layout::MANIFEST,
             format!(
                 "scenario.sha256 is {} but scenario.text hashes to {text_sha}: the scenario text was edited",
@@ -126,7 +129,7 @@ fn check_manifest(manifest: &Manifest) -> Vec<Finding> {
     for (table, rows) in &recounted.row_counts {
         let stated = manifest.row_counts.get(table).copied();
         if stated != Some(*rows) {
-            findings.push(finding(
+            findings.push(Finding::new(
                 layout::MANIFEST,
                 format!(
                     "row_counts.{table} is {} but the files listed for {table} hold {rows} rows",
@@ -138,7 +141,10 @@ fn check_manifest(manifest: &Manifest) -> Vec<Finding> {
     let mut seen = BTreeSet::new();
     for entry in &manifest.files {
         if !seen.insert(entry.path.as_str()) {
-            findings.push(finding(&entry.path, "listed twice in manifest.json files"));
+            findings.push(Finding::new(
+                &entry.path,
+                "listed twice in manifest.json files",
+            ));
         }
     }
     findings
@@ -171,7 +177,7 @@ fn check_file(
     header: &serde_json::Value,
 ) -> (Vec<Finding>, Option<DiskFile>) {
     let mut findings = Vec::new();
-    let at = |problem: String| finding(&entry.path, problem);
+    let at = |problem: String| Finding::new(&entry.path, problem);
     if !is_inside(&entry.path) {
         findings.push(at(
             "path leaves the dataset folder (absolute or with ..): not checked".to_string(),
@@ -213,23 +219,6 @@ fn check_file(
         }
     };
     (findings, Some(DiskFile { sha256, written_by }))
-}
-
-/// Size and SHA-256 (hex) of a file, streamed.
-pub(crate) fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-        bytes += n as u64;
-    }
-    Ok((bytes, hex(&hasher.finalize())))
 }
 
 /// Checks the footer: rows, Arrow schema and manifest header. `Err` when the file is not
@@ -327,7 +316,7 @@ fn unlisted_files(root: &Path, manifest: &Manifest) -> Result<Vec<Finding>, Data
         let relative = layout::manifest_path(item.path().strip_prefix(root).unwrap_or(item.path()));
         let name = item.file_name().to_string_lossy();
         if item.file_type().is_dir() && name.starts_with(layout::PARTIAL_PREFIX) {
-            findings.push(finding(
+            findings.push(Finding::new(
                 relative,
                 "temporary folder of an interrupted or still running `generate`: remove it once no generate runs",
             ));
@@ -336,118 +325,11 @@ fn unlisted_files(root: &Path, manifest: &Manifest) -> Result<Vec<Finding>, Data
             && name.ends_with(".parquet")
             && !listed.contains(relative.as_str())
         {
-            findings.push(finding(
+            findings.push(Finding::new(
                 relative,
                 "Parquet file not listed in manifest.json: readers of the folder would pick it up; remove it",
             ));
         }
     }
     Ok(findings)
-}
-
-/// Regenerates the dataset of `report.manifest` from its own scenario text, seed, scale
-/// and shards into a temporary folder under `scratch`, and compares every file's bytes
-/// (SHA-256) with what is on disk. The temporary folder is removed whatever happens.
-pub fn regenerate(
-    report: &VerifyReport,
-    scratch: &Path,
-    threads: usize,
-    progress: Arc<Progress>,
-) -> Result<Vec<Finding>, DatasetError> {
-    let manifest = &report.manifest;
-    let scenario = LoadedScenario::parse("manifest.json scenario.text", &manifest.scenario.text)
-        .map_err(|e| {
-            DatasetError::Refused(format!(
-                "cannot regenerate: the manifest's scenario no longer loads: {e}"
-            ))
-        })?;
-    let temporary = tempfile::Builder::new()
-        .prefix(".breachlab-verify-")
-        .tempdir_in(scratch)
-        .map_err(|e| DatasetError::io(scratch, e))?;
-    let mut regenerated: HashMap<ShardKey, BTreeMap<String, String>> = HashMap::new();
-    for (index, count) in shards_of(report) {
-        let options = GenerateOptions {
-            out: temporary.path().join(format!("shard-{index}-of-{count}")),
-            seed: manifest.seed,
-            scale: manifest.scale,
-            threads,
-            shard: Shard { index, count },
-            force: false,
-        };
-        let summary = generate(&scenario, &options, progress.clone())?;
-        let files = summary
-            .manifest
-            .files
-            .into_iter()
-            .map(|f| (f.path, f.sha256))
-            .collect();
-        regenerated.insert((index, count), files);
-    }
-    let findings = compare(report, &regenerated);
-    temporary
-        .close()
-        .map_err(|e| DatasetError::io(scratch, e))?;
-    Ok(findings)
-}
-
-/// The shards whose runs wrote the files: one for a whole dataset, N for a merged one.
-fn shards_of(report: &VerifyReport) -> BTreeSet<ShardKey> {
-    let mut shards: BTreeSet<ShardKey> = report
-        .on_disk
-        .values()
-        .filter_map(|d| d.written_by)
-        .collect();
-    if shards.is_empty() {
-        shards.insert(shard_key(report.manifest.shard));
-    }
-    shards
-}
-
-fn compare(
-    report: &VerifyReport,
-    regenerated: &HashMap<ShardKey, BTreeMap<String, String>>,
-) -> Vec<Finding> {
-    let manifest = &report.manifest;
-    let version_note = if manifest.breachlab_version == env!("CARGO_PKG_VERSION") {
-        String::new()
-    } else {
-        format!(
-            " (written by breachlab {}, regenerated by {}: regenerate with the version that wrote it)",
-            manifest.breachlab_version,
-            env!("CARGO_PKG_VERSION")
-        )
-    };
-    let mut findings = Vec::new();
-    for entry in &manifest.files {
-        let Some(disk) = report.on_disk.get(&entry.path) else {
-            continue;
-        };
-        let shard = disk.written_by.unwrap_or(shard_key(manifest.shard));
-        match regenerated.get(&shard).and_then(|files| files.get(&entry.path)) {
-            None => findings.push(finding(
-                &entry.path,
-                format!("regenerating the dataset does not produce this file{version_note}"),
-            )),
-            Some(sha) if *sha != disk.sha256 => findings.push(finding(
-                &entry.path,
-                format!(
-                    "bytes differ from the regenerated file (SHA-256 {} on disk, {sha} regenerated){version_note}",
-                    disk.sha256
-                ),
-            )),
-            Some(_) => {}
-        }
-    }
-    let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
-    let produced: BTreeSet<&String> = regenerated.values().flat_map(|f| f.keys()).collect();
-    for path in produced {
-        if !listed.contains(path.as_str()) {
-            findings.push(finding(
-                path.as_str(),
-                format!("regenerating the dataset produces this file but manifest.json does not list it{version_note}"),
-            ));
-        }
-    }
-    findings
 }

@@ -1,6 +1,6 @@
 //! breachlab's generator core: scenarios, the traffic model and deterministic time
 //! slices, as pure code. Reading scenario files is the only I/O here; writing Parquet
-//! lives in `breachlab-dataset`.
+//! lives in `breachlab-writer`.
 //!
 //! Same scenario, seed, scale and version give the same rows whatever the thread count
 //! or shard split: every random stream is keyed by (seed, source, time slice).

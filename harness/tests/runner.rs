@@ -2,11 +2,12 @@
 //! depend on batch size, a failing source does not stop the others, broken datasets
 //! are refused clearly, and what each built-in detector catches and misses.
 
-use breachlab_dataset::{Dataset, GenerateOptions, Progress, generate};
+use breachlab_dataset::Dataset;
 use breachlab_detectors::{Detector, DetectorError, EventBatch, Params};
 use breachlab_generator::{LoadedScenario, Shard};
 use breachlab_harness::runner::{DetectorSpec, RunError, RunOptions, RunOutcome, score_dataset};
 use breachlab_schema::truth as t;
+use breachlab_writer::{GenerateOptions, Progress, generate};
 use std::path::Path;
 use std::sync::Arc;
 

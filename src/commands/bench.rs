@@ -5,12 +5,13 @@ use super::generate::generate_with_progress;
 use crate::cli::{BenchArgs, Budgets, Seeds};
 use crate::interrupt::{self, Interrupted};
 use anyhow::{Context, anyhow, bail};
-use breachlab_dataset::{Dataset, GenerateOptions};
+use breachlab_dataset::Dataset;
 use breachlab_detectors::{Params, registry};
 use breachlab_generator::{LoadedScenario, Shard};
 use breachlab_harness::runner::{
     self, BenchReport, DatasetKey, DetectorSpec, RunError, RunOptions, SeededRun,
 };
+use breachlab_writer::GenerateOptions;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

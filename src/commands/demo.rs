@@ -7,10 +7,11 @@ use super::bench::{self, run_error};
 use super::generate::generate_with_progress;
 use crate::cli::DemoArgs;
 use anyhow::{Context, bail};
-use breachlab_dataset::{Dataset, GenerateOptions};
+use breachlab_dataset::Dataset;
 use breachlab_detectors::{Params, registry};
 use breachlab_generator::{LoadedScenario, Shard};
 use breachlab_harness::runner::{self, DetectorSpec};
+use breachlab_writer::GenerateOptions;
 use std::path::Path;
 use std::time::Instant;
 

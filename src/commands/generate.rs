@@ -4,9 +4,10 @@
 use crate::cli::GenerateArgs;
 use crate::interrupt::{self, Interrupted};
 use anyhow::bail;
-use breachlab_dataset::{DatasetError, GenerateOptions, GenerateSummary, Progress, generate};
+use breachlab_dataset::DatasetError;
 use breachlab_generator::scenario::planned_totals;
 use breachlab_generator::{LoadedScenario, Plan, Shard};
+use breachlab_writer::{GenerateOptions, GenerateSummary, Progress, generate};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Arc;

@@ -3,7 +3,8 @@
 
 use crate::cli::VerifyArgs;
 use crate::interrupt::{self, Interrupted};
-use breachlab_dataset::{DatasetError, Finding, Progress, regenerate, verify};
+use breachlab_dataset::{DatasetError, Finding, verify};
+use breachlab_writer::{Progress, regenerate};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 

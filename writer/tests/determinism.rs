@@ -9,10 +9,11 @@ use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
 use arrow_schema::{DataType, Schema, TimeUnit};
-use breachlab_dataset::parquet_io::MANIFEST_KEY;
+use breachlab_dataset::layout::MANIFEST_KEY;
 use breachlab_dataset::read::merge_shards;
-use breachlab_dataset::{Dataset, GenerateOptions, Manifest, Progress, generate};
+use breachlab_dataset::{Dataset, Manifest};
 use breachlab_generator::{LoadedScenario, Shard};
+use breachlab_writer::{GenerateOptions, Progress, generate};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -70,7 +71,7 @@ accounts = 50_000
 /// It catches accidental changes to generated output. When a change to the output is
 /// intended (the traffic model, rendering, Parquet settings, the schema, or the crate
 /// version, which every file carries in its metadata), run
-/// `cargo test -p breachlab-dataset --test determinism golden -- --nocapture`, check
+/// `cargo test -p breachlab-writer --test determinism golden -- --nocapture`, check
 /// that the change is the one you meant, paste the printed digest here, and say so in
 /// the commit message: every published dataset of the old version no longer regenerates.
 const GOLDEN_EVENTS_SHA256: &str =

@@ -10,9 +10,11 @@
 //! bounded row groups, a fixed `created_by`, and the manifest header in the key-value
 //! metadata.
 
-use crate::error::DatasetError;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
+use breachlab_dataset::DatasetError;
+use breachlab_dataset::digest::hex;
+pub use breachlab_dataset::layout::MANIFEST_KEY;
 use breachlab_schema::{accounts, events};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
@@ -25,8 +27,6 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Sender, channel};
 use std::thread::JoinHandle;
 
-/// Key of the manifest header in every file's key-value metadata.
-pub const MANIFEST_KEY: &str = "breachlab.manifest";
 /// Rows per row group.
 pub const ROW_GROUP_ROWS: usize = 1 << 20;
 
@@ -176,7 +176,7 @@ impl TableWriter {
             path,
             rows,
             bytes: sink.bytes,
-            sha256: crate::write::hex(&sink.hasher.finalize()),
+            sha256: hex(&sink.hasher.finalize()),
         };
         Ok((written, file))
     }

@@ -9,14 +9,15 @@
 //! complete. Finished files are put on disk (fsync) by a thread of their own while the
 //! workers go on, and the dataset is published only once all of them are.
 
-use crate::error::DatasetError;
-use crate::layout;
-use crate::manifest::{FileEntry, Manifest, ScenarioInfo, ShardInfo, TimeSpan};
 use crate::parquet_io::{self, Syncer, TableWriter, WrittenFile};
 use arrow_array::builder::{
     BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
+use breachlab_dataset::manifest::{
+    FileEntry, Manifest, ScenarioInfo, ShardInfo, TimeSpan, write_atomically,
+};
+use breachlab_dataset::{DatasetError, layout};
 use breachlab_generator::event::Event;
 use breachlab_generator::population::accounts_batch;
 use breachlab_generator::render::BatchBuilder;
@@ -685,21 +686,6 @@ fn unpublish(partial: &Path, out: &Path, manifest: &Manifest) {
     let _ = std::fs::remove_dir_all(partial);
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DatasetError> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| DatasetError::io(parent, e))?;
-    }
-    let temporary = path.with_extension("json.partial");
-    let written = std::fs::write(&temporary, bytes)
-        .map_err(|e| DatasetError::io(&temporary, e))
-        .and_then(|()| std::fs::rename(&temporary, path).map_err(|e| DatasetError::io(path, e)));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
-}
-
 fn rfc3339(us: i64) -> String {
     let secs = us.div_euclid(1_000_000);
     let days = secs.div_euclid(86_400);
@@ -711,8 +697,4 @@ fn rfc3339(us: i64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
