@@ -2,8 +2,8 @@
 //! prints the leaderboard and writes `report.json`, `report.md` and `report.html`.
 
 use super::generate::generate_with_progress;
+use super::scoring::{publish, run_error, run_options, throughput_line};
 use crate::cli::{BenchArgs, Budgets, Seeds};
-use crate::interrupt::{self, Interrupted};
 use anyhow::{Context, anyhow, bail};
 use breachlab_dataset::Dataset;
 use breachlab_detectors::{Params, registry};
@@ -14,8 +14,6 @@ use breachlab_harness::runner::{
 use breachlab_writer::GenerateOptions;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mut specs = builtin_specs(&args)?;
@@ -39,48 +37,6 @@ pub fn run_specs(args: &BenchArgs, specs: Vec<DetectorSpec>) -> anyhow::Result<(
     };
     let dir = report_dir(args);
     publish(&report, &dir, args.force)
-}
-
-/// Prints the leaderboard, writes the report, and fails when a detector failed.
-pub fn publish(report: &BenchReport, dir: &Path, force: bool) -> anyhow::Result<()> {
-    print!("{}", report.terminal_table());
-    runner::write_report_dir(report, dir, force).map_err(run_error)?;
-    println!("report: {}", dir.join("report.json").display());
-    if !report.failed_detectors.is_empty() {
-        let names: Vec<&str> = report
-            .failed_detectors
-            .iter()
-            .map(|f| f.name.as_str())
-            .collect();
-        bail!(
-            "{} detector(s) failed: {} (the others are in the report)",
-            names.len(),
-            names.join(", ")
-        );
-    }
-    Ok(())
-}
-
-/// Default options with a cancel flag raised by Ctrl-C.
-pub fn run_options(batch_rows: usize) -> RunOptions {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = cancel.clone();
-    interrupt::on_interrupt(move || flag.store(true, Ordering::SeqCst));
-    RunOptions {
-        batch_rows,
-        cancel,
-        ..RunOptions::default()
-    }
-}
-
-/// A run error as a CLI error; an interruption exits with 130.
-pub fn run_error(error: RunError) -> anyhow::Error {
-    match error {
-        RunError::Interrupted => {
-            anyhow::Error::new(Interrupted).context("bench stopped; no report was written")
-        }
-        other => anyhow::Error::new(other),
-    }
 }
 
 fn report_dir(args: &BenchArgs) -> PathBuf {
@@ -263,22 +219,6 @@ fn budget_section(
     let section = runner::budget_leaderboard(&calibration, scored, specs, budgets, options)
         .map_err(run_error)?;
     Ok(Some(section))
-}
-
-/// How fast a scoring pass went, for the terminal: the report's end-to-end figure, which
-/// covers the pass (decoding, detectors, each one's metrics tally) but not the sorts
-/// that finish the average precision afterwards.
-pub fn throughput_line(outcome: &runner::RunOutcome) -> String {
-    let peak = match outcome.peak_memory_bytes {
-        Some(bytes) => format!(", peak memory {:.2} GB", bytes as f64 / 1e9),
-        None => String::new(),
-    };
-    format!(
-        "scored {} events in {:.2} s: {:.2}M events/s end to end (decoding, detectors, metrics tally){peak}",
-        outcome.events,
-        outcome.wall_seconds,
-        outcome.events as f64 / outcome.wall_seconds.max(1e-9) / 1e6,
-    )
 }
 
 fn bench_seeds(

@@ -3,8 +3,8 @@
 //! `DIR/report`. The demo owns `DIR`: a marker file tells a previous demo (replaced)
 //! from anything else (refused).
 
-use super::bench::{self, run_error};
 use super::generate::generate_with_progress;
+use super::scoring::{self, run_error};
 use crate::cli::DemoArgs;
 use anyhow::{Context, bail};
 use breachlab_dataset::Dataset;
@@ -51,11 +51,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         .map(|info| DetectorSpec::builtin(info.name, &Params::new()).map_err(run_error))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let dataset = Dataset::open(&dataset_dir)?;
-    let run_options = bench::run_options(runner::DEFAULT_BATCH_ROWS);
+    let run_options = scoring::run_options(runner::DEFAULT_BATCH_ROWS);
     let outcome = runner::score_dataset(&dataset, &specs, &[], &run_options).map_err(run_error)?;
-    eprintln!("{}", bench::throughput_line(&outcome));
+    eprintln!("{}", scoring::throughput_line(&outcome));
     let report = outcome.to_report();
-    bench::publish(&report, &report_dir, true)?;
+    scoring::publish(&report, &report_dir, true)?;
     eprintln!("demo finished in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

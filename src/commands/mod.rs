@@ -12,6 +12,7 @@ mod outputs;
 mod replay;
 mod scenarios;
 mod score;
+mod scoring;
 mod verify;
 
 use crate::cli::{Cli, Command};

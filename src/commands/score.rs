@@ -9,7 +9,7 @@ use breachlab_harness::alerts::{AlertForm, alerts_spec, read_alerts};
 use breachlab_harness::runner;
 use breachlab_schema::{Table, events};
 
-use super::bench::{publish, run_error, run_options};
+use super::scoring::{publish, run_error, run_options};
 use crate::cli::ScoreArgs;
 
 pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
