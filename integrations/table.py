@@ -14,12 +14,6 @@ def dataset_name(ds):
     return f"{ds['scenario']['name']} (scale {ds['scale']:g}, seed {ds['seed']})"
 
 
-def outcome(d):
-    campaigns = d["campaigns_detected"] + d["campaigns_undetected"]
-    return (f"{d['records_exposed_before_detection_total']:,} | {d['false_alarms_per_day']:.2f} "
-            f"| {d['campaigns_detected']}/{campaigns}")
-
-
 def versus(work):
     """fail2ban against the built-in that let the fewest records leave at no more false
     alarms per day than fail2ban, as means over the scored seeds."""
@@ -71,7 +65,7 @@ def main():
         d = data["detectors"][0]
         campaigns = d["campaigns_detected"] + d["campaigns_undetected"]
         ds = data["dataset"]
-        name = f"{ds['scenario']['name']} (scale {ds['scale']:g}, seed {ds['seed']})"
+        name = dataset_name(ds)
         events = ds["row_counts"]["events"]
         fad = d["false_alarms_per_day"]
         print(f"| {name} | {events:,} | {d['name']} | {d['event']['precision']:.3f} | {d['event']['recall']:.3f} "

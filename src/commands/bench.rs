@@ -277,27 +277,29 @@ fn calibrate(
     budget: f64,
     options: &RunOptions,
 ) -> anyhow::Result<Vec<Option<f64>>> {
-    let mut thresholds: Vec<Option<f64>> = vec![None; specs.len()];
+    let mut datasets = Vec::new();
     for &seed in &seeds.0 {
         let dataset = cached_dataset(scenario, seed, scale, &args.cache)?;
         eprintln!(
             "calibrating thresholds for {budget} false alarms/day on seed {seed}: {}",
             dataset.root.display()
         );
-        let results = runner::calibrate(&dataset, specs, budget, options).map_err(run_error)?;
-        for ((slot, spec), result) in thresholds.iter_mut().zip(specs).zip(results) {
-            let calibration = result.map_err(|error| {
-                anyhow::Error::new(RunError::Calibration {
-                    name: spec.name.clone(),
-                    message: error.to_string(),
-                })
-            })?;
-            if let Some(calibration) = calibration {
-                *slot = Some(slot.map_or(calibration.threshold, |t| t.max(calibration.threshold)));
-            }
-        }
+        datasets.push(dataset);
     }
-    Ok(thresholds)
+    let datasets: Vec<&Dataset> = datasets.iter().collect();
+    let mut per_budget = runner::calibrate_budgets_on_all(&datasets, specs, &[budget], options)
+        .map_err(run_error)?;
+    specs
+        .iter()
+        .zip(per_budget.swap_remove(0))
+        .map(|(spec, result)| match result {
+            Ok(calibration) => Ok(calibration.map(|c| c.threshold)),
+            Err(error) => Err(anyhow::Error::new(RunError::Calibration {
+                name: spec.name.clone(),
+                message: error.to_string(),
+            })),
+        })
+        .collect()
 }
 
 /// The dataset of (scenario, seed, scale) under `cache`, generated when missing.

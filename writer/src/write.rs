@@ -350,24 +350,12 @@ fn write_chunk(
     syncer: &Syncer,
 ) -> Result<(Vec<WrittenFile>, Vec<CampaignStats>), DatasetError> {
     let props = parquet_io::properties(header);
-    let mut events_file = TableWriter::create(
-        &partial.join(layout::chunk_file(
-            layout::EVENTS,
-            &chunk.date,
-            chunk.first_slice,
-        )),
-        Arc::new(events_schema()),
-        props.clone(),
-    )?;
-    let mut truth_file = TableWriter::create(
-        &partial.join(layout::chunk_file(
-            layout::TRUTH,
-            &chunk.date,
-            chunk.first_slice,
-        )),
-        Arc::new(truth_schema()),
-        props,
-    )?;
+    let create = |table: &str, schema: arrow_schema::Schema| {
+        let path = layout::chunk_file(table, &chunk.date, chunk.first_slice);
+        TableWriter::create(&partial.join(path), Arc::new(schema), props.clone())
+    };
+    let mut events_file = create(layout::EVENTS, events_schema())?;
+    let mut truth_file = create(layout::TRUTH, truth_schema())?;
     let mut builder = batch_builder(plan);
     let mut totals = vec![CampaignStats::default(); plan.campaigns.len()];
     // Generating the next run while encoding this one holds two runs, so each is half as

@@ -1,14 +1,15 @@
 //! The budget leaderboard's passes: thresholds calibrated per budget on calibration
 //! datasets, then every scored dataset at each budget's thresholds.
 
-use super::{DetectorSpec, RunError, RunOptions, calibrate_budgets, score_dataset};
+use super::{DetectorSpec, RunError, RunOptions, calibrate_budgets_on_all, score_dataset};
 use crate::report::{BudgetRun, BudgetSection, BudgetThreshold, DetectorReport};
 use breachlab_dataset::Dataset;
 
 /// Calibrates every spec for each of `budgets_per_day` on the `calibration` datasets
 /// (seed, dataset) and scores each of `scored` at those thresholds. With several
 /// calibration datasets a detector takes the highest of their thresholds, so the budget
-/// holds on each. A spec whose calibration fails runs at its default threshold (the
+/// holds on each ([`calibrate_budgets_on_all`]). A spec whose calibration fails (on any of
+/// them) runs at its default threshold (the
 /// cell's `threshold` is then `null`). A calibration seed among the scored ones is
 /// refused.
 pub fn budget_leaderboard(
@@ -26,27 +27,23 @@ pub fn budget_leaderboard(
             "calibration seed {seed} is also scored: thresholds must not be tuned on a test seed"
         )));
     }
+    let datasets: Vec<&Dataset> = calibration.iter().map(|(_, dataset)| *dataset).collect();
     // thresholds[budget][spec]
-    let mut thresholds: Vec<Vec<Option<BudgetThreshold>>> =
-        vec![vec![None; specs.len()]; budgets_per_day.len()];
-    for (_, dataset) in calibration {
-        let results = calibrate_budgets(dataset, specs, budgets_per_day, options)?;
-        for (per_budget, results) in thresholds.iter_mut().zip(results) {
-            for (slot, result) in per_budget.iter_mut().zip(results) {
-                let Ok(Some(calibration)) = result else {
-                    continue;
-                };
-                let candidate = BudgetThreshold {
-                    threshold: calibration.threshold,
-                    calibration_false_alarms_per_day: calibration.false_alarms_per_day,
-                };
-                *slot = Some(match *slot {
-                    Some(current) if current.threshold >= candidate.threshold => current,
-                    _ => candidate,
-                });
-            }
-        }
-    }
+    let thresholds: Vec<Vec<Option<BudgetThreshold>>> =
+        calibrate_budgets_on_all(&datasets, specs, budgets_per_day, options)?
+            .into_iter()
+            .map(|per_spec| {
+                per_spec
+                    .into_iter()
+                    .map(|result| {
+                        result.ok().flatten().map(|c| BudgetThreshold {
+                            threshold: c.threshold,
+                            calibration_false_alarms_per_day: c.false_alarms_per_day,
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
     let mut reports: Vec<(u64, f64, Vec<DetectorReport>)> = Vec::new();
     for (seed, dataset) in scored {
         for (budget, per_spec) in budgets_per_day.iter().zip(&thresholds) {

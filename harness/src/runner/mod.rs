@@ -314,6 +314,44 @@ pub fn calibrate(
 /// One spec's calibration: `None` for a fixed threshold, or why it failed.
 pub type SpecCalibration = Result<Option<ThresholdCalibration>, SourceError>;
 
+/// [`calibrate_budgets`] on several calibration datasets (other seeds): for each budget and
+/// spec, the highest of the datasets' thresholds, so the budget holds on each of them; a
+/// spec whose calibration fails on any dataset gets that failure.
+pub fn calibrate_budgets_on_all(
+    datasets: &[&Dataset],
+    specs: &[DetectorSpec],
+    budgets_per_day: &[f64],
+    options: &RunOptions,
+) -> Result<Vec<Vec<SpecCalibration>>, RunError> {
+    let mut highest: Vec<Vec<SpecCalibration>> =
+        vec![vec![Ok(None); specs.len()]; budgets_per_day.len()];
+    for dataset in datasets {
+        let results = calibrate_budgets(dataset, specs, budgets_per_day, options)?;
+        for (per_budget, results) in highest.iter_mut().zip(results) {
+            for (slot, result) in per_budget.iter_mut().zip(results) {
+                *slot = match (std::mem::replace(slot, Ok(None)), result) {
+                    (Err(error), _) | (_, Err(error)) => Err(error),
+                    (Ok(current), Ok(candidate)) => Ok(higher(current, candidate)),
+                };
+            }
+        }
+    }
+    Ok(highest)
+}
+
+/// The calibration with the higher threshold (the first one on a tie).
+fn higher(
+    current: Option<ThresholdCalibration>,
+    candidate: Option<ThresholdCalibration>,
+) -> Option<ThresholdCalibration> {
+    match (current, candidate) {
+        (Some(current), Some(candidate)) if candidate.threshold > current.threshold => {
+            Some(candidate)
+        }
+        (current, candidate) => current.or(candidate),
+    }
+}
+
 /// [`calibrate`] for several budgets from one pass over `dataset`: one result per spec
 /// for each of `budgets_per_day`, in that order.
 pub fn calibrate_budgets(
@@ -380,4 +418,27 @@ pub fn calibrate_budgets(
                 .collect()
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(threshold: f64, false_alarms: u64) -> Option<ThresholdCalibration> {
+        Some(ThresholdCalibration {
+            threshold,
+            false_alarms,
+            false_alarms_per_day: false_alarms as f64,
+        })
+    }
+
+    #[test]
+    fn the_higher_threshold_wins_and_the_first_on_a_tie() {
+        assert_eq!(higher(at(2.0, 1), at(3.0, 0)), at(3.0, 0));
+        assert_eq!(higher(at(3.0, 0), at(2.0, 1)), at(3.0, 0));
+        assert_eq!(higher(at(2.0, 1), at(2.0, 4)), at(2.0, 1));
+        assert_eq!(higher(None, at(2.0, 1)), at(2.0, 1));
+        assert_eq!(higher(at(2.0, 1), None), at(2.0, 1));
+        assert_eq!(higher(None, None), None);
+    }
 }
