@@ -27,6 +27,8 @@ pub struct BatchBuilder<'p> {
     seed: u64,
     campaigns: &'p [CampaignMeta],
     capacity: usize,
+    /// Whether the column builders hold their `capacity` yet (see [`BatchBuilder::finish`]).
+    allocated: bool,
     rows: usize,
     event_id: Int64Builder,
     ts: TimestampMicrosecondBuilder,
@@ -65,11 +67,17 @@ impl<'p> BatchBuilder<'p> {
 
     /// A builder with room for `rows` rows before any reallocation.
     pub fn with_capacity(seed: u64, campaigns: &'p [CampaignMeta], rows: usize) -> Self {
+        Self::allocate(seed, campaigns, rows, rows)
+    }
+
+    /// A builder that remembers `capacity` but holds room for `rows` rows.
+    fn allocate(seed: u64, campaigns: &'p [CampaignMeta], capacity: usize, rows: usize) -> Self {
         let text = |bytes_per_row: usize| StringBuilder::with_capacity(rows, rows * bytes_per_row);
         BatchBuilder {
             seed,
             campaigns,
-            capacity: rows,
+            capacity,
+            allocated: rows == capacity,
             rows: 0,
             event_id: Int64Builder::with_capacity(rows),
             ts: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
@@ -114,6 +122,9 @@ impl<'p> BatchBuilder<'p> {
     /// Appends part of a slice's sorted events, the first of which has rank `first_rank`
     /// in its slice (so a large slice can be written in bounded batches).
     pub fn push_slice_part(&mut self, slice: u64, first_rank: usize, events: &[Event]) {
+        if !self.allocated {
+            *self = Self::with_capacity(self.seed, self.campaigns, self.capacity);
+        }
         for (rank, event) in (first_rank..).zip(events) {
             self.push_event(event_id(slice, rank), event);
         }
@@ -172,9 +183,12 @@ impl<'p> BatchBuilder<'p> {
     }
 
     /// The accumulated rows as (`events`, `truth`) batches; the builder starts empty again.
+    /// Its room for the next batch is taken at the next push, not here: by then the caller
+    /// has usually written and dropped these batches, so the allocator hands their memory
+    /// back instead of one batch's worth more staying resident per writer.
     pub fn finish(&mut self) -> (RecordBatch, RecordBatch) {
-        let fresh = Self::with_capacity(self.seed, self.campaigns, self.capacity);
-        std::mem::replace(self, fresh).build()
+        let empty = Self::allocate(self.seed, self.campaigns, self.capacity, 0);
+        std::mem::replace(self, empty).build()
     }
 
     fn build(mut self) -> (RecordBatch, RecordBatch) {
