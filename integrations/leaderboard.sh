@@ -9,10 +9,10 @@
 #        datasets there are reused when present)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
+# shellcheck source=integrations/lib.sh
+. "$here/lib.sh"
 cache="${1:-breachlab-cache/real-tools}"
-breachlab="${BREACHLAB:-${CARGO_TARGET_DIR:-$root/target}/release/breachlab}"
-export BREACHLAB="$breachlab"
+export_binaries
 mkdir -p "$cache"
 datasets=()
 for spec in default:0.1 optus-2022:0.001 dell-2024:0.00005 tmobile-2023:0.00005; do
@@ -20,7 +20,7 @@ for spec in default:0.1 optus-2022:0.001 dell-2024:0.00005 tmobile-2023:0.00005;
   scale="${spec##*:}"
   dir="$cache/$name-$scale"
   if [[ ! -f "$dir/manifest.json" ]]; then
-    "$breachlab" generate --scenario "$name" --scale "$scale" --seed 1 --out "$dir" --force >&2
+    "$BREACHLAB" generate --scenario "$name" --scale "$scale" --seed 1 --out "$dir" --force >&2
   fi
   datasets+=("$dir")
 done

@@ -12,22 +12,15 @@
 # A tool that is not installed is skipped with a message; the others still run.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-work=""
-if [[ "${1:-}" == "--work" ]]; then
-  work="$2"
-  shift 2
-fi
+# shellcheck source=integrations/lib.sh
+. "$here/lib.sh"
+work_option "" "$@"
+set -- "${operands[@]}"
 if [[ $# -eq 0 ]]; then
   echo "usage: $0 [--work DIR] DATASET_DIR..." >&2
   exit 2
 fi
-if [[ -z "${BREACHLAB:-}" ]]; then
-  candidate="${CARGO_TARGET_DIR:-$root/target}/release/breachlab"
-  if [[ -x "$candidate" ]]; then BREACHLAB="$candidate"; else BREACHLAB=breachlab; fi
-fi
-export BREACHLAB
-export PYTHON="${PYTHON:-python3}"
+export_binaries
 if [[ -z "$work" ]]; then
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT

@@ -19,22 +19,16 @@
 #   BREACHLAB, PYTHON as for integrations/run.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-work="breachlab-cache/versus-fail2ban"
-if [[ "${1:-}" == "--work" ]]; then
-  work="$2"
-  shift 2
-fi
-specs=("$@")
+# shellcheck source=integrations/lib.sh
+. "$here/lib.sh"
+work_option breachlab-cache/versus-fail2ban "$@"
+specs=("${operands[@]}")
 if [[ ${#specs[@]} -eq 0 ]]; then
   specs=(default:1 optus-2022:0.001 dell-2024:0.00005 panera-2018:0.0003)
 fi
-export BREACHLAB="${BREACHLAB:-${CARGO_TARGET_DIR:-$root/target}/release/breachlab}"
-export PYTHON="${PYTHON:-python3}"
-if ! command -v fail2ban-regex >/dev/null; then
-  echo "versus-fail2ban: fail2ban-regex not found: install fail2ban (apt-get install fail2ban)" >&2
-  exit 3
-fi
+export_binaries
+command -v fail2ban-regex >/dev/null ||
+  not_installed versus-fail2ban "fail2ban-regex not found: install fail2ban (apt-get install fail2ban)"
 scored_seeds=(1 2 3)
 calibration_seeds=(1001 1002 1003)
 mkdir -p "$work"

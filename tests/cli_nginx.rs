@@ -4,15 +4,21 @@
 
 mod common;
 
-use common::{breachlab, text};
+use common::{generated_dataset, text};
 use std::path::Path;
 use std::process::Command;
 
-fn nginx() -> Option<String> {
-    ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"]
+/// The nginx binary, or `None` after a SKIP line saying that the `test` test did not run.
+fn installed_nginx(test: &str) -> Option<String> {
+    let found = ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"]
         .into_iter()
-        .find(|p| Path::new(p).exists())
-        .map(str::to_string)
+        .find(|p| Path::new(p).exists());
+    if found.is_none() {
+        println!(
+            "SKIP: nginx is not installed (Debian: apt-get install nginx); the {test} test did not run"
+        );
+    }
+    found.map(str::to_string)
 }
 
 fn run(dir: &Path, out: &Path, nginx: &str, env: &[(&str, &str)]) -> String {
@@ -35,22 +41,10 @@ fn run(dir: &Path, out: &Path, nginx: &str, env: &[(&str, &str)]) -> String {
 
 #[test]
 fn nginx_limit_req_between_replay_and_origin_loses_nothing_and_is_scored() {
-    let Some(nginx) = nginx() else {
-        println!(
-            "SKIP: nginx is not installed (Debian: apt-get install nginx); the nginx replay test did not run"
-        );
+    let Some(nginx) = installed_nginx("nginx replay") else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("d");
-    let out = breachlab(&[
-        "generate",
-        "--scale",
-        "0.002",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
+    let (tmp, dir) = generated_dataset("0.002", &[]);
 
     // A strict limit (one request per 20 dataset seconds, burst 1) so that limit_req fires
     // on this short stretch of benign traffic.
@@ -107,8 +101,7 @@ fn nginx_limit_req_between_replay_and_origin_loses_nothing_and_is_scored() {
 
 #[test]
 fn nginx_modsecurity_crs_runs_where_installed() {
-    let Some(nginx) = nginx() else {
-        println!("SKIP: nginx is not installed; the ModSecurity replay test did not run");
+    let Some(nginx) = installed_nginx("ModSecurity replay") else {
         return;
     };
     if !Path::new("/usr/lib/nginx/modules/ngx_http_modsecurity_module.so").exists()
@@ -119,16 +112,7 @@ fn nginx_modsecurity_crs_runs_where_installed() {
         );
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("d");
-    let out = breachlab(&[
-        "generate",
-        "--scale",
-        "0.002",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
+    let (tmp, dir) = generated_dataset("0.002", &[]);
     let out_dir = tmp.path().join("modsec");
     let said = run(
         &dir,

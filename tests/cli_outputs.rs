@@ -11,7 +11,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_breachlab");
 
 mod common;
 
-use common::{breachlab, text};
+use common::{breachlab, generated_dataset, text};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -28,14 +28,24 @@ fn arg(path: &Path) -> &str {
 /// A small default-scenario dataset shared by the tests that only read it.
 fn dataset() -> &'static Path {
     static DIR: OnceLock<(tempfile::TempDir, std::path::PathBuf)> = OnceLock::new();
-    &DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let out = dir.path().join("data");
-        let output = breachlab(&["generate", "--scale", "0.02", "--out", arg(&out)]);
-        assert!(output.status.success(), "{}", text(&output));
-        (dir, out)
-    })
-    .1
+    &DIR.get_or_init(|| generated_dataset("0.02", &[])).1
+}
+
+/// `bench` of the null detector on the shared dataset, with `extra` flags.
+fn bench(extra: &[&str]) -> Output {
+    let mut args = vec!["bench", "--dataset", arg(dataset()), "--detectors", "null"];
+    args.extend_from_slice(extra);
+    breachlab(&args)
+}
+
+/// Benches into `report` and checks that it was refused before scoring with a message
+/// that names every one of `wanted`; returns the message.
+fn refused_report(report: &Path, wanted: &[&str]) -> String {
+    let output = bench(&["--report", arg(report)]);
+    assert_not_scored(&output);
+    let message = stderr(&output);
+    assert!(wanted.iter().all(|w| message.contains(w)), "{message}");
+    message
 }
 
 /// No OS error is printed twice (`... (os error 2): ... (os error 2)`).
@@ -64,22 +74,7 @@ fn bench_refuses_a_report_folder_that_is_a_file_before_scoring() {
     let file = dir.path().join("taken");
     std::fs::write(&file, "x").unwrap();
     for report in [file.clone(), file.join("sub")] {
-        let output = breachlab(&[
-            "bench",
-            "--dataset",
-            arg(dataset()),
-            "--detectors",
-            "null",
-            "--report",
-            arg(&report),
-        ]);
-        assert_not_scored(&output);
-        let message = stderr(&output);
-        assert!(
-            message.contains("--report") && message.contains("is a file"),
-            "{message}"
-        );
-        assert_said_once(&message);
+        assert_said_once(&refused_report(&report, &["--report", "is a file"]));
     }
 }
 
@@ -89,21 +84,7 @@ fn bench_refuses_an_existing_report_before_scoring() {
     let report = dir.path().join("report");
     std::fs::create_dir_all(&report).unwrap();
     std::fs::write(report.join("report.json"), "{}").unwrap();
-    let output = breachlab(&[
-        "bench",
-        "--dataset",
-        arg(dataset()),
-        "--detectors",
-        "null",
-        "--report",
-        arg(&report),
-    ]);
-    assert_not_scored(&output);
-    let message = stderr(&output);
-    assert!(
-        message.contains("--force") && message.contains("--report"),
-        "{message}"
-    );
+    refused_report(&report, &["--force", "--report"]);
     assert_eq!(
         std::fs::read_to_string(report.join("report.json")).unwrap(),
         "{}"
@@ -123,37 +104,15 @@ fn bench_refuses_a_read_only_report_folder_before_scoring() {
     let report = dir.path().join("locked");
     std::fs::create_dir_all(&report).unwrap();
     std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let output = breachlab(&[
-        "bench",
-        "--dataset",
-        arg(dataset()),
-        "--detectors",
-        "null",
-        "--report",
-        arg(&report),
-    ]);
+    refused_report(&report, &["--report", "cannot write"]);
     std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert_not_scored(&output);
-    let message = stderr(&output);
-    assert!(
-        message.contains("--report") && message.contains("cannot write"),
-        "{message}"
-    );
 }
 
 #[test]
 fn bench_creates_a_report_folder_with_missing_parents() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("new/deeper/report");
-    let output = breachlab(&[
-        "bench",
-        "--dataset",
-        arg(dataset()),
-        "--detectors",
-        "null",
-        "--report",
-        arg(&report),
-    ]);
+    let output = bench(&["--report", arg(&report)]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(report.join("report.json").exists());
 }
@@ -301,19 +260,24 @@ fn a_shard_of_another_run_is_refused_at_write_time() {
     assert!(same.status.success(), "{}", text(&same));
 }
 
+/// `generate` into `out` under a 64 KiB file-size limit, which it fails.
+#[cfg(unix)]
+fn generate_under_a_file_size_limit(out: &Path) -> Output {
+    let script = format!(
+        "ulimit -f 64 && exec \"$0\" generate --scale 0.05 --out '{}' --threads 2",
+        arg(out)
+    );
+    Command::new("sh")
+        .args(["-c", &script, BIN])
+        .output()
+        .unwrap()
+}
+
 #[cfg(unix)]
 #[test]
 fn a_failed_run_leaves_no_empty_folder_it_created() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("fresh/out");
-    let script = format!(
-        "ulimit -f 64 && exec \"$0\" generate --scale 0.05 --out '{}' --threads 2",
-        arg(&out)
-    );
-    let output = Command::new("sh")
-        .args(["-c", &script, BIN])
-        .output()
-        .unwrap();
+    let output = generate_under_a_file_size_limit(&dir.path().join("fresh/out"));
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(
         !dir.path().join("fresh").exists(),
@@ -322,14 +286,7 @@ fn a_failed_run_leaves_no_empty_folder_it_created() {
     // A folder that existed before the run stays.
     let existing = dir.path().join("kept");
     std::fs::create_dir_all(&existing).unwrap();
-    let script = format!(
-        "ulimit -f 64 && exec \"$0\" generate --scale 0.05 --out '{}' --threads 2",
-        arg(&existing)
-    );
-    let output = Command::new("sh")
-        .args(["-c", &script, BIN])
-        .output()
-        .unwrap();
+    let output = generate_under_a_file_size_limit(&existing);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(existing.is_dir());
 }
@@ -338,12 +295,7 @@ fn a_failed_run_leaves_no_empty_folder_it_created() {
 fn a_hanging_detector_without_a_name_costs_one_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let output = breachlab(&[
-        "bench",
-        "--dataset",
-        arg(dataset()),
-        "--detectors",
-        "null",
+    let output = bench(&[
         "--detector-cmd",
         "sleep 60",
         "--detector-timeout",
@@ -365,12 +317,7 @@ fn a_hanging_detector_without_a_name_costs_one_timeout() {
 #[test]
 fn a_detector_killed_by_a_signal_under_sh_is_reported_as_the_signal() {
     let dir = tempfile::tempdir().unwrap();
-    let output = breachlab(&[
-        "bench",
-        "--dataset",
-        arg(dataset()),
-        "--detectors",
-        "null",
+    let output = bench(&[
         "--detector-cmd",
         "sh -c 'kill -SEGV $$'; exit $?",
         "--detector-name",

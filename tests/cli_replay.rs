@@ -7,7 +7,7 @@ mod common;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int32Type, Int64Type};
 use breachlab_dataset::Dataset;
-use common::{breachlab, text};
+use common::{breachlab, generated_dataset, text};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -41,17 +41,6 @@ fn recorded(dir: &Path, n: usize) -> (Vec<i64>, BTreeMap<u16, u64>, u64) {
         }
     }
     (ids, statuses, bytes)
-}
-
-fn generate(dir: &Path) {
-    let out = breachlab(&[
-        "generate",
-        "--scale",
-        "0.002",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
 }
 
 /// Starts `breachlab origin` on an ephemeral loopback port; returns it and its URL.
@@ -97,9 +86,7 @@ fn terminate(child: &Child) {
 
 #[test]
 fn replay_reaches_the_origin_with_every_event_and_recorded_responses() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("d");
-    generate(&dir);
+    let (tmp, dir) = generated_dataset("0.002", &[]);
     let seen = tmp.path().join("seen.txt");
     let (origin, url) = start_origin(&dir, &seen);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
@@ -162,9 +149,7 @@ fn replay_reaches_the_origin_with_every_event_and_recorded_responses() {
 
 #[test]
 fn speed_paces_by_the_events_timestamps() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("d");
-    generate(&dir);
+    let (tmp, dir) = generated_dataset("0.002", &[]);
     let seen = tmp.path().join("seen.txt");
     let (origin, url) = start_origin(&dir, &seen);
     // The first 200 events span some dataset seconds; at --speed S they take span/S.
@@ -194,9 +179,7 @@ fn speed_paces_by_the_events_timestamps() {
 
 #[test]
 fn bad_targets_and_flags_are_refused_with_the_fix() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("d");
-    generate(&dir);
+    let (tmp, dir) = generated_dataset("0.002", &[]);
     let d = dir.to_str().unwrap();
     // A port nothing listens on: bind one, note it, free it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -1,10 +1,16 @@
 //! Typed views of an `events` and a `truth` batch, found by column name and checked
-//! against the schema's types once per batch.
+//! against the schema's types once per batch, so that the encoders read values without
+//! a check per value.
+//!
+//! Two views: [`Events`] names every events column, for the formats that map each one
+//! somewhere of their own (ECS, OCSF, combined); [`columns_as_stored`] lists a table's
+//! columns in schema order whatever their type, for what carries them as they are
+//! (`jsonl` and the truth labels), so that those follow the schema without restating it.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, BooleanArray, PrimitiveArray, RecordBatch, StringArray};
-use arrow_schema::DataType;
+use arrow_schema::{DataType, TimeUnit};
 use breachlab_schema::{Table, events as e, truth as t};
 
 use crate::ExportError;
@@ -12,14 +18,14 @@ use crate::ExportError;
 fn column<'a>(
     batch: &'a RecordBatch,
     table: &'static str,
-    name: &'static str,
+    name: &str,
     expected: &DataType,
 ) -> Result<&'a dyn Array, ExportError> {
     let array = batch
         .column_by_name(name)
-        .ok_or(ExportError::MissingColumn {
+        .ok_or_else(|| ExportError::MissingColumn {
             table,
-            column: name,
+            column: name.to_string(),
         })?;
     let matches = match (array.data_type(), expected) {
         (DataType::Timestamp(unit, _), DataType::Timestamp(want, _)) => unit == want,
@@ -28,7 +34,7 @@ fn column<'a>(
     if !matches {
         return Err(ExportError::ColumnType {
             table,
-            column: name,
+            column: name.to_string(),
             found: array.data_type().to_string(),
             expected: expected.to_string(),
         });
@@ -63,7 +69,7 @@ primitive!(float32, Float32Type, DataType::Float32);
 primitive!(
     micros,
     TimestampMicrosecondType,
-    DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, None)
+    DataType::Timestamp(TimeUnit::Microsecond, None)
 );
 
 /// The columns of an `events` batch.
@@ -122,34 +128,81 @@ impl<'a> Events<'a> {
 pub struct Truth<'a> {
     pub rows: usize,
     pub event_id: &'a PrimitiveArray<Int64Type>,
-    pub is_attack: &'a BooleanArray,
-    pub campaign_id: &'a PrimitiveArray<Int32Type>,
-    pub actor_id: &'a PrimitiveArray<Int64Type>,
-    pub phase: &'a StringArray,
-    pub owasp_api: &'a StringArray,
-    pub oat: &'a StringArray,
-    pub attack_technique: &'a StringArray,
-    pub record_exposed: &'a BooleanArray,
-    pub records_exposed: &'a PrimitiveArray<Int32Type>,
+    /// What `--with-truth` adds to an event: every truth column but the two that repeat
+    /// the event's own (`event_id`, `ts`).
+    pub labels: Vec<StoredColumn<'a>>,
 }
 
 impl<'a> Truth<'a> {
     pub fn of(b: &'a RecordBatch) -> Result<Self, ExportError> {
-        const T: &str = Table::Truth.name();
         Ok(Truth {
             rows: b.num_rows(),
-            event_id: int64(b, T, t::EVENT_ID)?,
-            is_attack: column(b, T, t::IS_ATTACK, &DataType::Boolean)?.as_boolean(),
-            campaign_id: int32(b, T, t::CAMPAIGN_ID)?,
-            actor_id: int64(b, T, t::ACTOR_ID)?,
-            phase: strings(b, T, t::PHASE)?,
-            owasp_api: strings(b, T, t::OWASP_API)?,
-            oat: strings(b, T, t::OAT)?,
-            attack_technique: strings(b, T, t::ATTACK_TECHNIQUE)?,
-            record_exposed: column(b, T, t::RECORD_EXPOSED, &DataType::Boolean)?.as_boolean(),
-            records_exposed: int32(b, T, t::RECORDS_EXPOSED)?,
+            event_id: int64(b, Table::Truth.name(), t::EVENT_ID)?,
+            labels: columns_as_stored(b, Table::Truth, &[t::EVENT_ID, t::TS])?,
         })
     }
+}
+
+/// One column of a batch, named and typed as the schema has it.
+pub struct StoredColumn<'a> {
+    pub name: String,
+    pub array: &'a dyn Array,
+    pub values: Values<'a>,
+}
+
+/// The typed values of a column, one variant per type the schema uses.
+pub enum Values<'a> {
+    Int16(&'a PrimitiveArray<Int16Type>),
+    Int32(&'a PrimitiveArray<Int32Type>),
+    Int64(&'a PrimitiveArray<Int64Type>),
+    Float32(&'a PrimitiveArray<Float32Type>),
+    Micros(&'a PrimitiveArray<TimestampMicrosecondType>),
+    Utf8(&'a StringArray),
+    Boolean(&'a BooleanArray),
+}
+
+impl<'a> Values<'a> {
+    fn of(array: &'a dyn Array) -> Option<Values<'a>> {
+        Some(match array.data_type() {
+            DataType::Int16 => Values::Int16(array.as_primitive()),
+            DataType::Int32 => Values::Int32(array.as_primitive()),
+            DataType::Int64 => Values::Int64(array.as_primitive()),
+            DataType::Float32 => Values::Float32(array.as_primitive()),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => Values::Micros(array.as_primitive()),
+            DataType::Utf8 => Values::Utf8(array.as_string()),
+            DataType::Boolean => Values::Boolean(array.as_boolean()),
+            _ => return None,
+        })
+    }
+}
+
+/// The columns of `table` in schema order, but those named in `skip`, each checked
+/// against the schema's type.
+pub fn columns_as_stored<'a>(
+    batch: &'a RecordBatch,
+    table: Table,
+    skip: &[&str],
+) -> Result<Vec<StoredColumn<'a>>, ExportError> {
+    let schema = table.schema();
+    let kept = schema
+        .fields()
+        .iter()
+        .filter(|f| !skip.contains(&f.name().as_str()));
+    kept.map(|field| {
+        let array = column(batch, table.name(), field.name(), field.data_type())?;
+        let values = Values::of(array).ok_or_else(|| ExportError::ColumnType {
+            table: table.name(),
+            column: field.name().clone(),
+            found: array.data_type().to_string(),
+            expected: "a type the exports write".into(),
+        })?;
+        Ok(StoredColumn {
+            name: field.name().clone(),
+            array,
+            values,
+        })
+    })
+    .collect()
 }
 
 /// The value at `i`, `None` when null.

@@ -3,14 +3,12 @@
 //! the same batch always gives the same bytes.
 
 use arrow_array::RecordBatch;
-use breachlab_schema::{Table, events as e, truth as t};
+use breachlab_schema::Table;
 
 use crate::ExportError;
-use crate::columns::{Events, Truth, opt, opt_str};
-use crate::text::{
-    f32_decimal_scaled, push_clf_escaped, push_clf_time, push_clf_token, push_f32_json, push_int,
-    push_json_str, push_rfc3339_us,
-};
+use crate::columns::{Events, StoredColumn, Truth, Values, columns_as_stored, opt, opt_str};
+use crate::json::Obj;
+use crate::text::{f32_decimal_scaled, push_clf_escaped, push_clf_time, push_clf_token, push_int};
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,9 +92,13 @@ impl Encoder {
                 Some(truth)
             }
         };
+        let as_stored = match self.format {
+            Format::Jsonl => columns_as_stored(events, Table::Events, &[])?,
+            _ => Vec::new(),
+        };
         for i in 0..ev.rows {
             match self.format {
-                Format::Jsonl => jsonl(&ev, truth.as_ref(), i, out),
+                Format::Jsonl => jsonl(&as_stored, truth.as_ref(), i, out),
                 Format::Ecs => ecs(&ev, truth.as_ref(), i, out),
                 Format::Ocsf => ocsf(&ev, truth.as_ref(), i, &self.product_version, out),
                 Format::Combined => combined(&ev, i, out),
@@ -124,158 +126,41 @@ fn check_lockstep(ev: &Events, truth: &Truth) -> Result<(), ExportError> {
     Ok(())
 }
 
-/// A JSON object being written: keys are this crate's own ASCII names, never escaped.
-struct Obj<'o> {
-    out: &'o mut Vec<u8>,
-    first: bool,
+/// Row `i` of `column` as the JSON value of its type, `null` where it is null.
+fn stored_value(o: &mut Obj, column: &StoredColumn, i: usize) {
+    let key = column.name.as_str();
+    if column.array.is_null(i) {
+        return o.null(key);
+    }
+    match column.values {
+        Values::Int16(a) => o.int(key, a.value(i)),
+        Values::Int32(a) => o.int(key, a.value(i)),
+        Values::Int64(a) => o.int(key, a.value(i)),
+        Values::Float32(a) => o.f32(key, a.value(i)),
+        Values::Micros(a) => o.ts(key, a.value(i)),
+        Values::Utf8(a) => o.str(key, a.value(i)),
+        Values::Boolean(a) => o.bool(key, a.value(i)),
+    }
 }
 
-impl<'o> Obj<'o> {
-    fn open(out: &'o mut Vec<u8>) -> Self {
-        out.push(b'{');
-        Obj { out, first: true }
-    }
-
-    fn close(self) {
-        self.out.push(b'}');
-    }
-
-    fn key(&mut self, key: &str) {
-        if !self.first {
-            self.out.push(b',');
-        }
-        self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
-    }
-
-    fn str(&mut self, key: &str, value: &str) {
-        self.key(key);
-        push_json_str(self.out, value);
-    }
-
-    fn int(&mut self, key: &str, value: impl itoa::Integer) {
-        self.key(key);
-        push_int(self.out, value);
-    }
-
-    fn f32(&mut self, key: &str, value: f32) {
-        self.key(key);
-        push_f32_json(self.out, value);
-    }
-
-    fn bool(&mut self, key: &str, value: bool) {
-        self.key(key);
-        self.out
-            .extend_from_slice(if value { b"true" } else { b"false" });
-    }
-
-    fn null(&mut self, key: &str) {
-        self.key(key);
-        self.out.extend_from_slice(b"null");
-    }
-
-    fn str_or_null(&mut self, key: &str, value: Option<&str>) {
-        match value {
-            Some(v) => self.str(key, v),
-            None => self.null(key),
-        }
-    }
-
-    fn int_or_null<I: itoa::Integer>(&mut self, key: &str, value: Option<I>) {
-        match value {
-            Some(v) => self.int(key, v),
-            None => self.null(key),
-        }
-    }
-
-    /// The integer as a JSON string (ECS and OCSF identifiers are keywords/strings).
-    fn int_str(&mut self, key: &str, value: impl itoa::Integer) {
-        self.key(key);
-        self.out.push(b'"');
-        push_int(self.out, value);
-        self.out.push(b'"');
-    }
-
-    fn ts(&mut self, key: &str, epoch_us: i64) {
-        self.key(key);
-        self.out.push(b'"');
-        push_rfc3339_us(self.out, epoch_us);
-        self.out.push(b'"');
-    }
-
-    fn object(&mut self, key: &str, body: impl FnOnce(&mut Obj)) {
-        self.key(key);
-        let mut inner = Obj::open(self.out);
-        body(&mut inner);
-        inner.close();
-    }
-
-    fn array(&mut self, key: &str, items: &[&dyn Fn(&mut Obj)]) {
-        self.key(key);
-        self.out.push(b'[');
-        for (n, item) in items.iter().enumerate() {
-            if n > 0 {
-                self.out.push(b',');
+/// With `--with-truth`, the row's labels as a `truth` object.
+fn truth_labels(o: &mut Obj, truth: Option<&Truth>, i: usize) {
+    if let Some(truth) = truth {
+        o.object(Table::Truth.name(), |o| {
+            for label in &truth.labels {
+                stored_value(o, label, i);
             }
-            let mut inner = Obj::open(self.out);
-            item(&mut inner);
-            inner.close();
-        }
-        self.out.push(b']');
-    }
-
-    fn str_array(&mut self, key: &str, items: &[&str]) {
-        self.key(key);
-        self.out.push(b'[');
-        for (n, item) in items.iter().enumerate() {
-            if n > 0 {
-                self.out.push(b',');
-            }
-            push_json_str(self.out, item);
-        }
-        self.out.push(b']');
+        });
     }
 }
 
-/// The truth columns of row `i`, nulls kept (a fixed set of keys).
-fn truth_fields(o: &mut Obj, labels: &Truth, i: usize) {
-    o.bool(t::IS_ATTACK, labels.is_attack.value(i));
-    o.int_or_null(t::CAMPAIGN_ID, opt(labels.campaign_id, i));
-    o.int(t::ACTOR_ID, labels.actor_id.value(i));
-    o.str(t::PHASE, labels.phase.value(i));
-    o.str_or_null(t::OWASP_API, opt_str(labels.owasp_api, i));
-    o.str_or_null(t::OAT, opt_str(labels.oat, i));
-    o.str_or_null(t::ATTACK_TECHNIQUE, opt_str(labels.attack_technique, i));
-    o.bool(t::RECORD_EXPOSED, labels.record_exposed.value(i));
-    o.int(t::RECORDS_EXPOSED, labels.records_exposed.value(i));
-}
-
-fn jsonl(ev: &Events, truth: Option<&Truth>, i: usize, out: &mut Vec<u8>) {
+/// Every events column under its own name, in schema order, nulls kept.
+fn jsonl(as_stored: &[StoredColumn], truth: Option<&Truth>, i: usize, out: &mut Vec<u8>) {
     let mut o = Obj::open(out);
-    o.int(e::EVENT_ID, ev.event_id.value(i));
-    o.ts(e::TS, ev.ts.value(i));
-    o.str(e::CLIENT_IP, ev.client_ip.value(i));
-    o.int(e::IP_ASN, ev.ip_asn.value(i));
-    o.str(e::IP_KIND, ev.ip_kind.value(i));
-    o.str(e::COUNTRY, ev.country.value(i));
-    o.str(e::USER_AGENT, ev.user_agent.value(i));
-    o.str(e::CLIENT_KIND, ev.client_kind.value(i));
-    o.str_or_null(e::API_KEY_ID, opt_str(ev.api_key_id, i));
-    o.int_or_null(e::PRINCIPAL_ID, opt(ev.principal_id, i));
-    o.int_or_null(e::SESSION_ID, opt(ev.session_id, i));
-    o.str(e::METHOD, ev.method.value(i));
-    o.str(e::ROUTE, ev.route.value(i));
-    o.str(e::PATH, ev.path.value(i));
-    o.int_or_null(e::TARGET_ID, opt(ev.target_id, i));
-    o.int(e::STATUS, ev.status.value(i));
-    o.f32(e::LATENCY_MS, ev.latency_ms.value(i));
-    o.int(e::RESPONSE_BYTES, ev.response_bytes.value(i));
-    o.int(e::RECORDS_RETURNED, ev.records_returned.value(i));
-    if let Some(t) = truth {
-        o.object(Table::Truth.name(), |o| truth_fields(o, t, i));
+    for column in as_stored {
+        stored_value(&mut o, column, i);
     }
+    truth_labels(&mut o, truth, i);
     o.close();
 }
 
@@ -294,7 +179,6 @@ fn succeeded(status: i16) -> bool {
 
 fn ecs(ev: &Events, truth: Option<&Truth>, i: usize, out: &mut Vec<u8>) {
     let status = ev.status.value(i);
-    let latency = ev.latency_ms.value(i);
     let mut o = Obj::open(out);
     o.ts("@timestamp", ev.ts.value(i));
     o.object("ecs", |o| o.str("version", ECS_VERSION));
@@ -311,7 +195,7 @@ fn ecs(ev: &Events, truth: Option<&Truth>, i: usize, out: &mut Vec<u8>) {
                 "failure"
             },
         );
-        if let Some(ns) = f32_decimal_scaled(latency, 1e6) {
+        if let Some(ns) = f32_decimal_scaled(ev.latency_ms.value(i), 1e6) {
             o.int("duration", ns);
         }
         o.str("dataset", "breachlab.events");
@@ -342,24 +226,7 @@ fn ecs(ev: &Events, truth: Option<&Truth>, i: usize, out: &mut Vec<u8>) {
         o.object("user", |o| o.int_str("id", principal));
     }
     o.object("breachlab", |o| {
-        o.int("event_id", ev.event_id.value(i));
-        o.str("ip_kind", ev.ip_kind.value(i));
-        o.str("client_kind", ev.client_kind.value(i));
-        if let Some(key) = opt_str(ev.api_key_id, i) {
-            o.str("api_key_id", key);
-        }
-        if let Some(session) = opt(ev.session_id, i) {
-            o.int("session_id", session);
-        }
-        o.str("route", ev.route.value(i));
-        if let Some(target) = opt(ev.target_id, i) {
-            o.int("target_id", target);
-        }
-        o.f32("latency_ms", latency);
-        o.int("records_returned", ev.records_returned.value(i));
-        if let Some(t) = truth {
-            o.object(Table::Truth.name(), |o| truth_fields(o, t, i));
-        }
+        extension(o, ev, truth, i, Credentials::InExtension)
     });
     o.close();
 }
@@ -384,8 +251,7 @@ const OCSF_HTTP_ACTIVITY: u32 = 4002;
 
 fn ocsf(ev: &Events, truth: Option<&Truth>, i: usize, version: &str, out: &mut Vec<u8>) {
     let status = ev.status.value(i);
-    let latency = ev.latency_ms.value(i);
-    let latency_ms = f32_decimal_scaled(latency, 1.0);
+    let latency_ms = f32_decimal_scaled(ev.latency_ms.value(i), 1.0);
     let (activity_id, activity) = ocsf_activity(ev.method.value(i));
     let mut o = Obj::open(out);
     o.int("class_uid", OCSF_HTTP_ACTIVITY);
@@ -398,10 +264,10 @@ fn ocsf(ev: &Events, truth: Option<&Truth>, i: usize, version: &str, out: &mut V
         "type_uid",
         OCSF_HTTP_ACTIVITY * 100 + u32::from(activity_id),
     );
-    o.key("type_name");
-    o.out.extend_from_slice(b"\"HTTP Activity: ");
-    o.out.extend_from_slice(activity.as_bytes());
-    o.out.push(b'"');
+    o.quoted("type_name", |out| {
+        out.extend_from_slice(b"HTTP Activity: ");
+        out.extend_from_slice(activity.as_bytes());
+    });
     o.int("time", ev.ts.value(i).div_euclid(1000));
     o.int("severity_id", 1);
     o.str("severity", "Informational");
@@ -481,21 +347,41 @@ fn ocsf(ev: &Events, truth: Option<&Truth>, i: usize, version: &str, out: &mut V
     );
     o.object("unmapped", |o| {
         o.object("breachlab", |o| {
-            o.int("event_id", ev.event_id.value(i));
-            o.str("ip_kind", ev.ip_kind.value(i));
-            o.str("client_kind", ev.client_kind.value(i));
-            o.str("route", ev.route.value(i));
-            if let Some(target) = opt(ev.target_id, i) {
-                o.int("target_id", target);
-            }
-            o.f32("latency_ms", latency);
-            o.int("records_returned", ev.records_returned.value(i));
-            if let Some(t) = truth {
-                o.object(Table::Truth.name(), |o| truth_fields(o, t, i));
-            }
+            extension(o, ev, truth, i, Credentials::Mapped)
         });
     });
     o.close();
+}
+
+/// Where a format puts the API key and the session: ECS has no field for them, OCSF
+/// maps them under `actor`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Credentials {
+    InExtension,
+    Mapped,
+}
+
+/// The `breachlab` object of ECS and OCSF: the columns the schema has no field for, and
+/// the truth labels with `--with-truth`.
+fn extension(o: &mut Obj, ev: &Events, truth: Option<&Truth>, i: usize, credentials: Credentials) {
+    o.int("event_id", ev.event_id.value(i));
+    o.str("ip_kind", ev.ip_kind.value(i));
+    o.str("client_kind", ev.client_kind.value(i));
+    if credentials == Credentials::InExtension {
+        if let Some(key) = opt_str(ev.api_key_id, i) {
+            o.str("api_key_id", key);
+        }
+        if let Some(session) = opt(ev.session_id, i) {
+            o.int("session_id", session);
+        }
+    }
+    o.str("route", ev.route.value(i));
+    if let Some(target) = opt(ev.target_id, i) {
+        o.int("target_id", target);
+    }
+    o.f32("latency_ms", ev.latency_ms.value(i));
+    o.int("records_returned", ev.records_returned.value(i));
+    truth_labels(o, truth, i);
 }
 
 /// `$remote_user`: the principal, else the API key, else `-`.
@@ -509,23 +395,54 @@ fn remote_user(ev: &Events, i: usize, out: &mut Vec<u8>) {
     }
 }
 
+/// An access-log line being written: fields separated by one space.
+struct LogLine<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> LogLine<'o> {
+    fn new(out: &'o mut Vec<u8>) -> Self {
+        LogLine { out, first: true }
+    }
+
+    fn field(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        if !self.first {
+            self.out.push(b' ');
+        }
+        self.first = false;
+        write(self.out);
+    }
+
+    fn enclosed(&mut self, open: u8, close: u8, write: impl FnOnce(&mut Vec<u8>)) {
+        self.field(|out| {
+            out.push(open);
+            write(out);
+            out.push(close);
+        });
+    }
+
+    fn quoted(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        self.enclosed(b'"', b'"', write);
+    }
+}
+
+/// nginx's `combined` log format with the event id appended as a quoted field.
 fn combined(ev: &Events, i: usize, out: &mut Vec<u8>) {
-    out.extend_from_slice(ev.client_ip.value(i).as_bytes());
-    out.extend_from_slice(b" - ");
-    remote_user(ev, i, out);
-    out.extend_from_slice(b" [");
-    push_clf_time(out, ev.ts.value(i));
-    out.extend_from_slice(b"] \"");
-    push_clf_escaped(out, ev.method.value(i));
-    out.push(b' ');
-    push_clf_escaped(out, ev.path.value(i));
-    out.extend_from_slice(b" HTTP/1.1\" ");
-    push_int(out, ev.status.value(i));
-    out.push(b' ');
-    push_int(out, ev.response_bytes.value(i));
-    out.extend_from_slice(b" \"-\" \"");
-    push_clf_escaped(out, ev.user_agent.value(i));
-    out.extend_from_slice(b"\" \"");
-    push_int(out, ev.event_id.value(i));
-    out.push(b'"');
+    let mut line = LogLine::new(out);
+    line.field(|out| out.extend_from_slice(ev.client_ip.value(i).as_bytes()));
+    line.field(|out| out.push(b'-'));
+    line.field(|out| remote_user(ev, i, out));
+    line.enclosed(b'[', b']', |out| push_clf_time(out, ev.ts.value(i)));
+    line.quoted(|out| {
+        push_clf_escaped(out, ev.method.value(i));
+        out.push(b' ');
+        push_clf_escaped(out, ev.path.value(i));
+        out.extend_from_slice(b" HTTP/1.1");
+    });
+    line.field(|out| push_int(out, ev.status.value(i)));
+    line.field(|out| push_int(out, ev.response_bytes.value(i)));
+    line.quoted(|out| out.push(b'-'));
+    line.quoted(|out| push_clf_escaped(out, ev.user_agent.value(i)));
+    line.quoted(|out| push_int(out, ev.event_id.value(i)));
 }

@@ -12,6 +12,7 @@
 
 mod columns;
 mod encode;
+mod json;
 pub mod text;
 pub mod writer;
 
@@ -26,16 +27,13 @@ pub enum ExportError {
     #[error(
         "the {table} batch has no column `{column}`: export reads datasets written by `breachlab generate`"
     )]
-    MissingColumn {
-        table: &'static str,
-        column: &'static str,
-    },
+    MissingColumn { table: &'static str, column: String },
     #[error(
         "the {table} column `{column}` is {found}, expected {expected}: export reads datasets written by `breachlab generate`"
     )]
     ColumnType {
         table: &'static str,
-        column: &'static str,
+        column: String,
         found: String,
         expected: String,
     },

@@ -71,11 +71,7 @@ pub fn push_rfc3339_us(out: &mut Vec<u8>, epoch_us: i64) {
     out.push(b'-');
     push_padded(out, t.day, 2);
     out.push(b'T');
-    push_padded(out, t.hour, 2);
-    out.push(b':');
-    push_padded(out, t.minute, 2);
-    out.push(b':');
-    push_padded(out, t.second, 2);
+    push_clock(out, &t);
     out.push(b'.');
     push_padded(out, t.micros, 6);
     out.push(b'Z');
@@ -95,12 +91,17 @@ pub fn push_clf_time(out: &mut Vec<u8>, epoch_us: i64) {
     out.push(b'/');
     push_year(out, t.year);
     out.push(b':');
+    push_clock(out, &t);
+    out.extend_from_slice(b" +0000");
+}
+
+/// The time of day, `HH:MM:SS`, as both formats write it.
+fn push_clock(out: &mut Vec<u8>, t: &Instant) {
     push_padded(out, t.hour, 2);
     out.push(b':');
     push_padded(out, t.minute, 2);
     out.push(b':');
     push_padded(out, t.second, 2);
-    out.extend_from_slice(b" +0000");
 }
 
 pub fn push_int(out: &mut Vec<u8>, value: impl itoa::Integer) {

@@ -186,9 +186,9 @@ pub fn export_dataset(
         let ids = batch
             .column_by_name(e::EVENT_ID)
             .and_then(|c| c.as_primitive_opt::<Int64Type>())
-            .ok_or(ExportError::MissingColumn {
+            .ok_or_else(|| ExportError::MissingColumn {
                 table: Table::Events.name(),
-                column: e::EVENT_ID,
+                column: e::EVENT_ID.to_string(),
             })?;
         for &id in ids.values().iter() {
             if let Some(previous) = previous.filter(|&p| id <= p) {

@@ -9,18 +9,11 @@
 # WORK_DIR/report-fail2ban/report.json.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-if [[ $# -ne 2 ]]; then
-  echo "usage: $0 DATASET_DIR WORK_DIR" >&2
-  exit 2
-fi
-dataset="$1"
-work="$2"
-breachlab="${BREACHLAB:-breachlab}"
-python="${PYTHON:-python3}"
-if ! command -v fail2ban-regex >/dev/null; then
-  echo "fail2ban/run.sh: fail2ban-regex not found: install fail2ban (apt-get install fail2ban)" >&2
-  exit 3
-fi
+# shellcheck source=integrations/lib.sh
+. "$here/../lib.sh"
+tool_arguments "$@"
+command -v fail2ban-regex >/dev/null ||
+  not_installed fail2ban/run.sh "fail2ban-regex not found: install fail2ban (apt-get install fail2ban)"
 mkdir -p "$work"
 "$breachlab" export "$dataset" --format combined --out "$work/access.log" --force
 # -r: never resolve host names. -o: one `IP EPOCH EVENT_ID` line per matched failure.

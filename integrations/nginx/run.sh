@@ -23,15 +23,14 @@ die() { echo "nginx/run.sh: $*" >&2; exit 1; }
 dataset="$1"
 [ -f "$dataset/manifest.json" ] || die "$dataset: no manifest.json; generate one with: breachlab generate --out $dataset"
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=integrations/lib.sh
+. "$here/../lib.sh"
 root="$(cd "$here/../.." && pwd)"
 bin="${BREACHLAB_BIN:-$root/target/release/breachlab}"
 [ -x "$bin" ] || die "$bin is not built: run 'cargo build --release' or set BREACHLAB_BIN"
 nginx="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
-if [ ! -x "$nginx" ]; then
-  # exit 3: not installed (integrations/run.sh skips the tool)
-  echo "nginx/run.sh: nginx not found: install it (Debian: apt-get install nginx) or set NGINX" >&2
-  exit 3
-fi
+[ -x "$nginx" ] ||
+  not_installed nginx/run.sh "nginx not found: install it (Debian: apt-get install nginx) or set NGINX"
 command -v python3 >/dev/null || die "python3 is needed (free ports, log conversion)"
 
 config="${CONFIG:-limit_req}"

@@ -9,18 +9,11 @@
 # Writes WORK_DIR/events.jsonl, WORK_DIR/sigma.csv and WORK_DIR/report-sigma/report.json.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-if [[ $# -ne 2 ]]; then
-  echo "usage: $0 DATASET_DIR WORK_DIR" >&2
-  exit 2
-fi
-dataset="$1"
-work="$2"
-breachlab="${BREACHLAB:-breachlab}"
-python="${PYTHON:-python3}"
-if ! "$python" -c 'import sigma.backends.sqlite' 2>/dev/null; then
-  echo "sigma/run.sh: pySigma's SQLite backend is not importable by $python: pip install -r integrations/requirements.txt" >&2
-  exit 3
-fi
+# shellcheck source=integrations/lib.sh
+. "$here/../lib.sh"
+tool_arguments "$@"
+"$python" -c 'import sigma.backends.sqlite' 2>/dev/null ||
+  not_installed sigma/run.sh "pySigma's SQLite backend is not importable by $python: pip install -r integrations/requirements.txt"
 mkdir -p "$work"
 "$breachlab" export "$dataset" --format jsonl --out "$work/events.jsonl" --force
 "$python" "$here/sigma_alerts.py" "$here/rules/api_enumeration.yml" "$work/events.jsonl" "$work/sigma.csv"

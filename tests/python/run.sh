@@ -9,18 +9,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-bin="${1:-${BREACHLAB_BIN:-}}"
-if [[ -z "$bin" ]]; then
-  for candidate in "$target/release/breachlab" "$target/debug/breachlab"; do
-    if [[ -x "$candidate" ]]; then bin="$candidate"; break; fi
-  done
-fi
-if [[ -z "$bin" || ! -x "$bin" ]]; then
-  echo "run.sh: no breachlab binary found: run 'cargo build --release' or pass its path" >&2
-  exit 2
-fi
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
+find_breachlab_bin run.sh "${1:-}"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -11,18 +11,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-bin="${1:-${BREACHLAB_BIN:-}}"
-if [[ -z "$bin" ]]; then
-  for candidate in "$target/release/breachlab" "$target/debug/breachlab"; do
-    if [[ -x "$candidate" ]]; then bin="$candidate"; break; fi
-  done
-fi
-if [[ -z "$bin" || ! -x "$bin" ]]; then
-  echo "spark/run.sh: no breachlab binary found: run 'cargo build --release' or pass its path" >&2
-  exit 2
-fi
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
+find_breachlab_bin spark/run.sh "${1:-}"
 python="${PYTHON:-python3}"
 
 if ! command -v java >/dev/null 2>&1 && [[ ! -x "${JAVA_HOME:-/nonexistent}/bin/java" ]]; then
