@@ -4,13 +4,13 @@
 use crate::calendar::Calendar;
 use crate::event::Event;
 use crate::population::{IdSpace, Region};
-use crate::scenario::TrafficConfig;
+use crate::scenario::{Scale, TrafficConfig};
 
 /// Everything derived from (scenario, seed, scale) that sources read.
 #[derive(Debug, Clone)]
 pub struct World {
     pub seed: u64,
-    pub scale: f64,
+    pub scale: Scale,
     pub calendar: Calendar,
     pub ids: IdSpace,
     pub traffic: TrafficConfig,

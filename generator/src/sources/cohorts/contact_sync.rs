@@ -41,7 +41,7 @@ impl ContactSync {
         ContactSync {
             cohort,
             customers: Customers::new(world, cohort.key),
-            installs_per_slice: installs_per_day * world.scale / 144.0,
+            installs_per_slice: world.scale.expected(installs_per_day) / 144.0,
             contacts: contacts_per_install,
             hit_rate,
             longest_us: (120 + 3 * batches) * 1_000_000,

@@ -37,7 +37,10 @@ impl NatGateway {
         users_per_ip: u32,
         sessions_per_user_day: f64,
     ) -> Self {
-        let users = ((f64::from(users_per_ip) * world.scale).round() as u64).max(MIN_USERS_PER_IP);
+        let users = world
+            .scale
+            .count(u64::from(users_per_ip))
+            .max(MIN_USERS_PER_IP);
         NatGateway {
             cohort,
             sessions: Customers::new(world, cohort.key),

@@ -65,10 +65,8 @@ pub(crate) struct PartnerBatch {
 impl PartnerBatch {
     pub fn new(cohort: Cohort, world: &World, params: Params) -> Self {
         let ids = &world.ids;
-        let accounts = (params.entitled_accounts as f64 * world.scale)
-            .round()
-            .max(1.0);
-        let width = ((accounts / ids.density).ceil() as u64).clamp(1, ids.size.max(1));
+        let accounts = world.scale.count(params.entitled_accounts);
+        let width = ids.ids_holding(accounts).clamp(1, ids.size.max(1));
         let room = ids.size.saturating_sub(width) + 1;
         let offset = hash_words(&[world.seed, cohort.key, salt::PARTNER_WINDOW]) % room;
         let night_us = (params.window_hours * HOUR_US as f64) as i64;

@@ -44,7 +44,7 @@ impl PasswordResetWave {
         PasswordResetWave {
             cohort,
             customers: Customers::new(world, cohort.key),
-            responders: recipients as f64 * world.scale * response_rate,
+            responders: world.scale.expected(recipients as f64) * response_rate,
             decay_per_s: std::f64::consts::LN_2 / (half_life_h * 3600.0),
         }
     }

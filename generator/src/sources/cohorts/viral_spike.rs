@@ -62,7 +62,7 @@ impl ViralSpike {
         let accounts = world.ids.expected_accounts().max(1);
         let mut spike = ViralSpike {
             cohort,
-            peak_per_s: params.signups_per_s * world.scale,
+            peak_per_s: world.scale.expected(params.signups_per_s),
             multiplier: params.multiplier,
             lead_s: (duration_s / 4.0).min(MAX_LEAD_S),
             ramp_s: params.ramp_minutes * 60.0,
