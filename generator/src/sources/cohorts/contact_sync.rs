@@ -78,8 +78,8 @@ impl ContactSync {
             seed,
         };
         let truth = self.cohort.truth(account);
-        let mut caller = Caller::customer(world, &self.customers, header, true, truth, rng);
-        caller.send(Route::Login, None, Query::None, 200, 0, out);
+        let mut caller = Caller::customer(world, &self.customers, header, truth, rng);
+        caller.log_in(account, out);
         caller.pause(5.0, 60.0);
         let mut left = self.contacts;
         while left > 0 && caller.now < start_us + self.longest_us {

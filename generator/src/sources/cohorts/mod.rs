@@ -153,6 +153,12 @@ impl Cohort {
             records_exposed: 0,
         }
     }
+
+    /// The truth label of a cohort that is one actor (a partner, a monitor): actor
+    /// `actor_base + cohort index`.
+    pub fn single_actor_truth(&self, actor_base: i64) -> Truth {
+        self.truth(actor_base + i64::from(self.index))
+    }
 }
 
 /// The instants a cohort is active: `start_us..end_us`.
@@ -216,36 +222,23 @@ pub(crate) fn replay_within_window(
 }
 
 /// The request a customer's app or web client starts every call from: its address, user
-/// agent, API key and session. [`Caller::send`] fills in the rest.
+/// agent, API key and session, signed out until [`Caller::log_in`]. [`Caller::send`]
+/// fills in the rest.
 pub(crate) fn client_template(
     peer: Peer,
     kind: ClientKind,
     user_agent: u16,
-    principal_id: Option<i64>,
     session_seed: u64,
     truth: Truth,
 ) -> Event {
+    let api_key = if kind == ClientKind::App {
+        ApiKey::MobileApp
+    } else {
+        ApiKey::WebPortal
+    };
     Event {
-        ts_us: 0,
-        tie: 0,
-        peer,
-        user_agent,
-        client_kind: kind,
-        api_key: if kind == ClientKind::App {
-            ApiKey::MobileApp
-        } else {
-            ApiKey::WebPortal
-        },
-        principal_id,
         session_id: Some((session_seed >> 1) as i64),
-        route: Route::Login,
-        target_id: None,
-        query: Query::None,
-        status: 200,
-        latency_ms: 0.0,
-        response_bytes: 0,
-        records_returned: 0,
-        truth,
+        ..Event::unanswered(0, peer, user_agent, kind, api_key, Route::Login, truth)
     }
 }
 
@@ -266,13 +259,11 @@ pub(crate) struct Caller<'w> {
 
 impl<'w> Caller<'w> {
     /// A customer on their own app or web client, from their usual address and device,
-    /// starting at the session's start; `signed_in` carries the account as principal from
-    /// the first request.
+    /// starting at the session's start, not logged in yet.
     pub(crate) fn customer(
         world: &'w World,
         customers: &Customers,
         header: SessionHeader,
-        signed_in: bool,
         truth: Truth,
         mut rng: Stream,
     ) -> Self {
@@ -282,14 +273,7 @@ impl<'w> Caller<'w> {
             world,
             rng,
             now: header.start_us,
-            template: client_template(
-                address,
-                header.kind,
-                user_agent,
-                signed_in.then_some(header.account),
-                header.seed,
-                truth,
-            ),
+            template: client_template(address, header.kind, user_agent, header.seed, truth),
         }
     }
 
@@ -319,6 +303,12 @@ impl<'w> Caller<'w> {
         };
         out.emit(event);
         self.now += (f64::from(latency) * 1000.0) as i64;
+    }
+
+    /// Logs in as `account`, which every later request then carries as principal.
+    pub fn log_in(&mut self, account: i64, out: &mut Emitter<'_>) {
+        self.template.principal_id = Some(account);
+        self.send(Route::Login, None, Query::None, 200, 0, out);
     }
 
     /// Waits between `low_s` and `high_s` seconds.

@@ -90,29 +90,23 @@ impl PartnerBatch {
     /// A request of the job from worker address `worker`: answered 200 with nothing,
     /// until the caller fills in the answer.
     fn request(&self, world: &World, ts_us: i64, worker: u64, route: Route, query: Query) -> Event {
+        let address = peer(
+            world.region,
+            IpKind::Cloud,
+            CLOUD_INDEX_BASE + u64::from(self.cohort.index) * 1_000 + worker,
+        );
+        let truth = self.cohort.single_actor_truth(PARTNER_ACTOR_BASE);
         Event {
-            ts_us,
-            tie: 0,
-            peer: peer(
-                world.region,
-                IpKind::Cloud,
-                CLOUD_INDEX_BASE + u64::from(self.cohort.index) * 1_000 + worker,
-            ),
-            user_agent: self.user_agent,
-            client_kind: ClientKind::Partner,
-            api_key: ApiKey::Partner(self.cohort.index),
-            principal_id: None,
-            session_id: None,
-            route,
-            target_id: None,
             query,
-            status: 200,
-            latency_ms: 0.0,
-            response_bytes: 0,
-            records_returned: 0,
-            truth: self
-                .cohort
-                .truth(PARTNER_ACTOR_BASE + i64::from(self.cohort.index)),
+            ..Event::unanswered(
+                ts_us,
+                address,
+                self.user_agent,
+                ClientKind::Partner,
+                ApiKey::Partner(self.cohort.index),
+                route,
+                truth,
+            )
         }
     }
 

@@ -97,7 +97,7 @@ impl PasswordResetWave {
             seed,
         };
         let truth = self.cohort.truth(account);
-        let mut caller = Caller::customer(world, &self.customers, header, false, truth, rng);
+        let mut caller = Caller::customer(world, &self.customers, header, truth, rng);
         caller.send(Route::PasswordReset, None, Query::None, 200, 0, out);
         caller.pause(20.0, 480.0);
         if caller.rng.random::<f64>() < STALE_LINK {
@@ -113,8 +113,7 @@ impl PasswordResetWave {
         }
         caller.send(Route::PasswordReset, None, Query::None, 200, 0, out);
         caller.pause(3.0, 30.0);
-        caller.template.principal_id = Some(account);
-        caller.send(Route::Login, None, Query::None, 200, 0, out);
+        caller.log_in(account, out);
         caller.pause(1.0, 15.0);
         if caller.now < start_us + LONGEST_US {
             caller.send(Route::Account, Some(account), Query::None, 200, 1, out);

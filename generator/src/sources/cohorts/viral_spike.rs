@@ -165,14 +165,7 @@ impl ViralSpike {
             world,
             rng,
             now: start_us,
-            template: client_template(
-                address,
-                kind,
-                user_agent,
-                None,
-                seed,
-                self.cohort.truth(account),
-            ),
+            template: client_template(address, kind, user_agent, seed, self.cohort.truth(account)),
         };
         if caller.rng.random::<f64>() < REJECTED {
             caller.send(Route::Signup, None, Query::None, 400, 0, out);
@@ -180,8 +173,7 @@ impl ViralSpike {
         }
         caller.send(Route::Signup, None, Query::None, 201, 1, out);
         caller.pause(2.0, 30.0);
-        caller.template.principal_id = Some(account);
-        caller.send(Route::Login, None, Query::None, 200, 0, out);
+        caller.log_in(account, out);
         let reads = caller.rng.random_range(1..4);
         for route in [Route::Account, Route::Plan, Route::Lines]
             .into_iter()
