@@ -204,21 +204,40 @@ pub(crate) fn within_window(
     out.until_us = until;
 }
 
-/// Replays, inside `window`, the units started in the slices before `slice` that can
-/// still have events in it (units last at most `longest_us`): `play_slice(earlier, out)`
-/// for each such earlier slice, in order.
-pub(crate) fn replay_within_window(
-    window: &Window,
-    slice: u64,
+/// Plays the units (sessions, visits, uploads) a cohort starts in one slice.
+pub(crate) trait StartsUnits: Send + Sync {
+    /// Plays every unit started in `slice`; the emitter keeps what falls in its own.
+    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>);
+}
+
+/// A cohort whose units can run from the slice they start in into the next ones, as a
+/// [`Source`]: a slice plays, inside the window, every unit started in the slices that
+/// can still reach it.
+pub(crate) struct Replayed<C> {
+    window: Window,
+    /// The longest a unit lasts.
     longest_us: i64,
-    out: &mut Emitter<'_>,
-    mut play_slice: impl FnMut(u64, &mut Emitter<'_>),
-) {
-    within_window(window, out, |out| {
-        for earlier in lookback(slice, longest_us) {
-            play_slice(earlier, out);
+    units: C,
+}
+
+impl<C> Replayed<C> {
+    pub fn new(window: Window, longest_us: i64, units: C) -> Self {
+        Replayed {
+            window,
+            longest_us,
+            units,
         }
-    });
+    }
+}
+
+impl<C: StartsUnits> Source for Replayed<C> {
+    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        within_window(&self.window, out, |out| {
+            for earlier in lookback(slice, self.longest_us) {
+                self.units.play_slice(world, earlier, out);
+            }
+        });
+    }
 }
 
 /// The request a customer's app or web client starts every call from: its address, user

@@ -11,12 +11,12 @@
 //! new accounts take IDs after the population's ID space, from
 //! `id end + cohort index × 10^9`, ascending in sign-up order.
 
-use super::{Caller, Cohort, client_template, replay_within_window};
+use super::{Caller, Cohort, Replayed, StartsUnits, client_template};
 use crate::event::{Query, Route};
 use crate::population::UaTable;
 use crate::rng::{Stream, slice_stream, unit_stream};
 use crate::sources::customers::{peer, poisson};
-use crate::sources::{Emitter, Source, World};
+use crate::sources::{Emitter, World};
 use breachlab_schema::{ClientKind, IpKind};
 use rand::RngExt;
 
@@ -56,7 +56,7 @@ pub(crate) struct ViralSpike {
 }
 
 impl ViralSpike {
-    pub fn new(cohort: Cohort, world: &World, params: Params) -> Self {
+    pub fn new(cohort: Cohort, world: &World, params: Params) -> Replayed<Self> {
         let window = cohort.window;
         let duration_s = window.seconds_in(window.end_us);
         let accounts = world.ids.expected_accounts().max(1);
@@ -77,7 +77,7 @@ impl ViralSpike {
             total += spike.signups_in(world, slice).0;
             spike.signups_before.push(total);
         }
-        spike
+        Replayed::new(window, LONGEST_US, spike)
     }
 
     /// Sign-ups per second `seconds` after the window opens.
@@ -120,25 +120,6 @@ impl ViralSpike {
             if rng.random::<f64>() * self.peak_per_s <= self.rate(window.seconds_in(ts)) {
                 return ts;
             }
-        }
-    }
-
-    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        if slice < self.first_slice {
-            return;
-        }
-        let Some(&before) = self.signups_before.get((slice - self.first_slice) as usize) else {
-            return;
-        };
-        let (count, mut rng) = self.signups_in(world, slice);
-        for n in 0..count {
-            let start_us = self.signup_time(world, slice, &mut rng);
-            let seed = rng.random::<u64>();
-            if start_us + LONGEST_US < out.from_us {
-                continue;
-            }
-            let account = self.first_new_id + (before + n) as i64;
-            self.play(world, start_us, account, seed, out);
         }
     }
 
@@ -188,14 +169,23 @@ impl ViralSpike {
     }
 }
 
-impl Source for ViralSpike {
-    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        replay_within_window(
-            &self.cohort.window,
-            slice,
-            LONGEST_US,
-            out,
-            |earlier, out| self.play_slice(world, earlier, out),
-        );
+impl StartsUnits for ViralSpike {
+    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        if slice < self.first_slice {
+            return;
+        }
+        let Some(&before) = self.signups_before.get((slice - self.first_slice) as usize) else {
+            return;
+        };
+        let (count, mut rng) = self.signups_in(world, slice);
+        for n in 0..count {
+            let start_us = self.signup_time(world, slice, &mut rng);
+            let seed = rng.random::<u64>();
+            if start_us + LONGEST_US < out.from_us {
+                continue;
+            }
+            let account = self.first_new_id + (before + n) as i64;
+            self.play(world, start_us, account, seed, out);
+        }
     }
 }
