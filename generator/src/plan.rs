@@ -203,12 +203,8 @@ impl Plan {
     /// Customers' events expected in `slice`: the mean rate shaped by the daily and weekly
     /// cycles. A cost estimate for scheduling work, not a count.
     pub fn expected_slice_events(&self, slice: u64) -> f64 {
-        let t = &self.world.traffic;
-        let c = &self.world.calendar;
-        let mid = c.slice_mid(slice);
-        self.expected_events_per_slice()
-            * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
-            * c.weekly(mid, t.weekend_factor)
+        self.world
+            .following_human_cycles(slice, self.expected_events_per_slice())
     }
 
     /// Every event of `slice`, sorted by time (ties broken by source and sequence).

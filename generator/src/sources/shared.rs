@@ -18,6 +18,17 @@ pub struct World {
     pub region: Region,
 }
 
+impl World {
+    /// What people do in `slice`, given `mean`, their average per slice over a week:
+    /// `mean × daily × weekly`, the human cycles taken at the slice's midpoint.
+    pub fn following_human_cycles(&self, slice: u64, mean: f64) -> f64 {
+        let (c, t) = (&self.calendar, &self.traffic);
+        let mid = c.slice_mid(slice);
+        mean * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
+            * c.weekly(mid, t.weekend_factor)
+    }
+}
+
 /// Receives a source's events for one slice.
 pub struct Emitter<'a> {
     events: &'a mut Vec<Event>,

@@ -82,15 +82,10 @@ impl ContactSync {
 
 impl StartsUnits for ContactSync {
     fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let c = &world.calendar;
-        let t = &world.traffic;
-        let mid = c.slice_mid(slice);
-        let mean = self.installs_per_slice
-            * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
-            * c.weekly(mid, t.weekend_factor);
+        let mean = world.following_human_cycles(slice, self.installs_per_slice);
         let mut rng = slice_stream(world.seed, self.cohort.key, slice);
         let installs = poisson(&mut rng, mean);
-        let start = c.slice_start(slice);
+        let start = world.calendar.slice_start(slice);
         for _ in 0..installs {
             let start_us = start + rng.random_range(0..SLICE_US);
             let seed = rng.random::<u64>();

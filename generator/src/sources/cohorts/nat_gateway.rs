@@ -69,15 +69,10 @@ impl NatGateway {
 
 impl StartsUnits for NatGateway {
     fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let c = &world.calendar;
-        let mid = c.slice_mid(slice);
-        let t = &world.traffic;
-        let mean = self.sessions_per_slice
-            * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
-            * c.weekly(mid, t.weekend_factor);
+        let mean = world.following_human_cycles(slice, self.sessions_per_slice);
         let mut rng = slice_stream(world.seed, self.cohort.key, slice);
         let count = poisson(&mut rng, mean);
-        let start = c.slice_start(slice);
+        let start = world.calendar.slice_start(slice);
         for _ in 0..count {
             let start_us = start + rng.random_range(0..SLICE_US);
             let address = rng.random_range(0..self.ips);
