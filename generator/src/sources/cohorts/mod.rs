@@ -5,7 +5,8 @@
 //! inside its cohort's window; every slice is generated alone, from closed-form time
 //! arithmetic or per-slice counts fixed in the constructor, with randomness only from the
 //! slice's stream and per-unit streams. This module holds what they share: the window,
-//! the truth label and a [`Caller`] that sends one actor's requests in order.
+//! the truth label, `Replayed` for the cohorts whose units run from one slice into the
+//! next, and a [`Caller`] that sends one actor's requests in order.
 
 mod contact_sync;
 mod monitor;
