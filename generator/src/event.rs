@@ -226,6 +226,40 @@ pub struct Event {
     pub truth: Truth,
 }
 
+impl Event {
+    /// A request for `route` at `ts_us`, not answered yet, from a client that calls with
+    /// its API key alone (no principal, no session): no target or query, status 200 with
+    /// nothing returned, for the source to fill in.
+    pub fn unanswered(
+        ts_us: i64,
+        peer: Peer,
+        user_agent: u16,
+        client_kind: ClientKind,
+        api_key: ApiKey,
+        route: Route,
+        truth: Truth,
+    ) -> Event {
+        Event {
+            ts_us,
+            tie: 0,
+            peer,
+            user_agent,
+            client_kind,
+            api_key,
+            principal_id: None,
+            session_id: None,
+            route,
+            target_id: None,
+            query: Query::None,
+            status: 200,
+            latency_ms: 0.0,
+            response_bytes: 0,
+            records_returned: 0,
+            truth,
+        }
+    }
+}
+
 /// An API key, rendered as text only when written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApiKey {

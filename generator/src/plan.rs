@@ -5,8 +5,7 @@
 
 use crate::calendar::{Calendar, HOUR_US};
 use crate::event::Event;
-use crate::population::IdSpace;
-use crate::scenario::{LoadedScenario, Scenario};
+use crate::scenario::{LoadedScenario, Scale, Scenario};
 use crate::sources::{self, Source, World, customers::Customers};
 
 /// Largest scaled population accepted.
@@ -135,11 +134,12 @@ impl Plan {
         if !(scale.is_finite() && scale > 0.0) {
             return Err(PlanError::Scale(scale));
         }
-        let accounts = scenario.population.accounts as f64 * scale;
+        let scale = Scale::new(scale);
+        let accounts = scale.expected(scenario.population.accounts as f64);
         if accounts > MAX_SCALED_ACCOUNTS {
             return Err(PlanError::TooManyAccounts {
                 name: scenario.name.clone(),
-                scale,
+                scale: scale.factor(),
                 accounts,
                 limit: MAX_SCALED_ACCOUNTS,
             });
@@ -149,12 +149,7 @@ impl Plan {
             seed,
             scale,
             calendar: Calendar::new(start, scenario.days, scenario.utc_offset_hours),
-            ids: IdSpace::new(
-                seed,
-                accounts.round().max(1.0) as u64,
-                scenario.population.id_base,
-                scenario.population.id_density,
-            ),
+            ids: scale.id_space(&scenario.population, seed),
             traffic: scenario.traffic.clone(),
             region: scenario.region,
         };
@@ -162,7 +157,7 @@ impl Plan {
         if expected > MAX_EXPECTED_EVENTS {
             return Err(PlanError::TooManyEvents {
                 name: scenario.name.clone(),
-                scale,
+                scale: scale.factor(),
                 events: expected,
                 limit: MAX_EXPECTED_EVENTS,
             });
@@ -208,12 +203,8 @@ impl Plan {
     /// Customers' events expected in `slice`: the mean rate shaped by the daily and weekly
     /// cycles. A cost estimate for scheduling work, not a count.
     pub fn expected_slice_events(&self, slice: u64) -> f64 {
-        let t = &self.world.traffic;
-        let c = &self.world.calendar;
-        let mid = c.slice_mid(slice);
-        self.expected_events_per_slice()
-            * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
-            * c.weekly(mid, t.weekend_factor)
+        self.world
+            .following_human_cycles(slice, self.expected_events_per_slice())
     }
 
     /// Every event of `slice`, sorted by time (ties broken by source and sequence).
@@ -260,9 +251,9 @@ impl Plan {
     /// Account ID ranges, one per `accounts` part file.
     pub fn account_parts(&self) -> Vec<std::ops::Range<i64>> {
         let ids = &self.world.ids;
-        let per_file = (self.scenario.output.accounts_per_file as f64 / ids.density)
-            .ceil()
-            .max(1.0) as i64;
+        let per_file = ids
+            .ids_holding(self.scenario.output.accounts_per_file)
+            .max(1) as i64;
         (ids.id_base..ids.end())
             .step_by(per_file as usize)
             .map(|from| from..(from + per_file).min(ids.end()))
@@ -276,7 +267,7 @@ fn expected_events(world: &World, scenario: &Scenario) -> f64 {
     let sessions = world.ids.expected_accounts() as f64
         * scenario.traffic.sessions_per_account_day
         * scenario.days;
-    let campaigns: f64 = crate::scenario::planned_totals(scenario, world.scale)
+    let campaigns: f64 = crate::scenario::totals_in(scenario, &world.ids, world.scale)
         .iter()
         .map(|c| c.requests)
         .sum();

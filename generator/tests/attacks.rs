@@ -3,6 +3,8 @@
 //!
 //! Every scenario is tiny (20k accounts, one day) and generated in memory, slice by slice.
 
+mod common;
+
 use breachlab_generator::event::{Event, Query, Route};
 use breachlab_generator::population::ua_text;
 use breachlab_generator::{LoadedScenario, Plan};
@@ -74,18 +76,7 @@ fn p95(sorted: &[usize]) -> usize {
 
 #[test]
 fn sequential_walk_reads_ids_ascending_by_stride_and_404s_the_missing() {
-    let plan = plan(
-        r#"
-[[campaigns]]
-name = "walk"
-start_h = 1
-duration_h = 2
-rate_per_s = 0.5
-[campaigns.attack]
-technique = "sequential_walk"
-stride = 3
-"#,
-    );
+    let plan = plan(&format!("{}stride = 3\n", common::WALK_CAMPAIGN));
     let events = attack(&all_events(&plan), 0);
     assert!(events.len() > 3000, "{}", events.len());
     let ids: Vec<i64> = events.iter().map(|e| e.target_id.unwrap()).collect();

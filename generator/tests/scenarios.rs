@@ -3,6 +3,8 @@
 //! the default scenario covers every technique and look-alike, and bad files fail with
 //! the line and the field, never a panic.
 
+mod common;
+
 use breachlab_generator::scenario::{
     CampaignPlan, LIBRARY, LoadedScenario, Lookalike, LookupKey, Scenario, ScenarioError,
     Technique, planned_totals, total_records_exposed,
@@ -411,24 +413,21 @@ fn default_scenario_is_short_and_small() {
 
 // Bad scenario files: the error names the file, the line and the field.
 
-const VALID: &str = r#"name = "bad"
+/// The base of the bad files: 13 valid lines, a walk over 10,000 accounts.
+fn valid() -> String {
+    let header = r#"name = "bad"
 start = "2026-01-01T00:00:00Z"
 days = 2
 [population]
 accounts = 10_000
-[[campaigns]]
-name = "walk"
-start_h = 1
-duration_h = 2
-rate_per_s = 0.5
-[campaigns.attack]
-technique = "sequential_walk"
-stride = 1
 "#;
+    format!("{header}{}stride = 1\n", common::WALK_CAMPAIGN)
+}
 
-/// `VALID` with line `line` (1-based) replaced by `with`.
+/// [`valid`] with line `line` (1-based) replaced by `with`.
 fn with_line(line: usize, with: &str) -> String {
-    let mut lines: Vec<&str> = VALID.lines().collect();
+    let valid = valid();
+    let mut lines: Vec<&str> = valid.lines().collect();
     lines[line - 1] = with;
     lines.join("\n") + "\n"
 }
@@ -455,7 +454,7 @@ fn assert_error(text: &str, line: usize, field: &str) -> String {
 
 #[test]
 fn the_base_of_the_bad_files_is_valid() {
-    LoadedScenario::parse("bad.toml", VALID).unwrap();
+    LoadedScenario::parse("bad.toml", &valid()).unwrap();
 }
 
 #[test]
@@ -543,7 +542,7 @@ fn start_not_rfc_3339() {
 
 #[test]
 fn walk_starting_outside_the_id_space() {
-    let text = VALID.to_string() + "start_id = 5\n";
+    let text = valid() + "start_id = 5\n";
     let message = assert_error(&text, 14, "campaigns[0].attack.start_id");
     assert!(message.contains("outside"), "{message}");
 }
@@ -566,7 +565,7 @@ fn probe_hitting_more_often_than_ids_exist() {
 
 #[test]
 fn partner_entitled_to_more_accounts_than_exist() {
-    let text = VALID.to_string()
+    let text = valid()
         + "[[cohorts]]\nname = \"p\"\n[cohorts.lookalike]\nkind = \"partner_batch\"\nentitled_accounts = 20_000\n";
     assert_error(&text, 18, "cohorts[0].lookalike.entitled_accounts");
 }
@@ -589,8 +588,7 @@ fn a_hundred_year_span() {
 
 #[test]
 fn duplicate_names() {
-    let text = VALID.to_string()
-        + "[[cohorts]]\nname = \"walk\"\n[cohorts.lookalike]\nkind = \"monitor\"\n";
+    let text = valid() + "[[cohorts]]\nname = \"walk\"\n[cohorts.lookalike]\nkind = \"monitor\"\n";
     assert_error(&text, 15, "cohorts[0].name");
 }
 
@@ -703,7 +701,7 @@ fn a_vanishing_id_density_does_not_overflow_the_id_space() {
     // ceil(accounts / density) saturates to i64::MAX; adding id_base used to overflow.
     let text = with_line(5, "accounts = 10_000\nid_density = 1e-300");
     parse_and_plan(&text);
-    let text = VALID.to_string() + "start_id = 9223372036854775807\n";
+    let text = valid() + "start_id = 9223372036854775807\n";
     parse_and_plan(
         &(text.replace(
             "accounts = 10_000",

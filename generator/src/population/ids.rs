@@ -31,15 +31,20 @@ impl IdSpace {
             density > 0.0 && density <= 1.0,
             "density must be in (0, 1], got {density}"
         );
-        let size = (accounts as f64 / density).ceil() as u64;
         Self {
             seed,
             id_base,
-            size,
+            size: ids_holding(accounts, density),
             density,
             threshold: threshold_for(density),
             existence_key: derive_key(seed, EXISTENCE_PURPOSE),
         }
+    }
+
+    /// How many consecutive IDs of the space hold about `accounts` accounts:
+    /// `ceil(accounts / density)`, the rule that sizes the space itself.
+    pub fn ids_holding(&self, accounts: u64) -> u64 {
+        ids_holding(accounts, self.density)
     }
 
     /// One past the last ID of the space.
@@ -98,6 +103,11 @@ impl IdSpace {
     }
 }
 
+/// IDs in which about `accounts` exist at `density`.
+fn ids_holding(accounts: u64, density: f64) -> u64 {
+    (accounts as f64 / density).ceil() as u64
+}
+
 /// `density * 2^64` as an integer, computed once; the per-id test then needs no float.
 fn threshold_for(density: f64) -> u64 {
     if density >= 1.0 {
@@ -132,6 +142,8 @@ mod tests {
         let space = IdSpace::new(1, 1000, 0, 0.3);
         assert_eq!(space.size, 3334);
         assert_eq!(space.expected_accounts(), 1000);
+        assert_eq!(space.ids_holding(1000), space.size);
+        assert_eq!(space.ids_holding(3), 10);
         assert_eq!(IdSpace::new(1, 1000, 0, 1.0).size, 1000);
     }
 

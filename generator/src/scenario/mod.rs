@@ -9,12 +9,15 @@
 mod config;
 mod error;
 mod library;
+mod scale;
 mod totals;
 mod validate;
 
 pub use config::*;
 pub use error::ScenarioError;
 pub use library::{DEFAULT_SCENARIO, LIBRARY, LibraryEntry};
+pub use scale::Scale;
+pub(crate) use totals::totals_in;
 pub use totals::{CampaignPlan, planned_totals, total_records_exposed};
 
 use sha2::{Digest, Sha256};

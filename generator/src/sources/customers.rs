@@ -295,6 +295,10 @@ impl Customers {
             ClientKind::Web => ApiKey::WebPortal,
             _ => ApiKey::Sdk((account_hash % SDK_VENDORS) as u16),
         };
+        let truth = Truth {
+            campaign,
+            ..Truth::benign(header.account)
+        };
         let mut session = Session {
             world,
             header,
@@ -303,25 +307,17 @@ impl Customers {
             end: header.start_us + self.max_session_us,
             guest,
             template: Event {
-                ts_us: header.start_us,
-                tie: 0,
-                peer,
-                user_agent,
-                client_kind: header.kind,
-                api_key,
                 principal_id: (!guest).then_some(header.account),
                 session_id: (!guest).then_some((header.seed >> 1) as i64),
-                route: Route::Login,
-                target_id: None,
-                query: Query::None,
-                status: 200,
-                latency_ms: 0.0,
-                response_bytes: 0,
-                records_returned: 0,
-                truth: Truth {
-                    campaign,
-                    ..Truth::benign(header.account)
-                },
+                ..Event::unanswered(
+                    header.start_us,
+                    peer,
+                    user_agent,
+                    header.kind,
+                    api_key,
+                    Route::Login,
+                    truth,
+                )
             },
         };
         let login = session.rng.random::<f64>() < t.login_share;

@@ -4,18 +4,29 @@
 use crate::calendar::Calendar;
 use crate::event::Event;
 use crate::population::{IdSpace, Region};
-use crate::scenario::TrafficConfig;
+use crate::scenario::{Scale, TrafficConfig};
 
 /// Everything derived from (scenario, seed, scale) that sources read.
 #[derive(Debug, Clone)]
 pub struct World {
     pub seed: u64,
-    pub scale: f64,
+    pub scale: Scale,
     pub calendar: Calendar,
     pub ids: IdSpace,
     pub traffic: TrafficConfig,
     /// Where the customers live: the owners of residential, carrier and office addresses.
     pub region: Region,
+}
+
+impl World {
+    /// What people do in `slice`, given `mean`, their average per slice over a week:
+    /// `mean × daily × weekly`, the human cycles taken at the slice's midpoint.
+    pub fn following_human_cycles(&self, slice: u64, mean: f64) -> f64 {
+        let (c, t) = (&self.calendar, &self.traffic);
+        let mid = c.slice_mid(slice);
+        mean * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
+            * c.weekly(mid, t.weekend_factor)
+    }
 }
 
 /// Receives a source's events for one slice.

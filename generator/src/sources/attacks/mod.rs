@@ -363,8 +363,5 @@ impl Shuffle {
 /// stays inside the population.
 fn scaled_start_id(world: &World, start_id: Option<i64>) -> i64 {
     let base = world.ids.id_base;
-    match start_id {
-        Some(id) => base + ((id - base) as f64 * world.scale).round() as i64,
-        None => base,
-    }
+    start_id.map_or(base, |id| base + world.scale.offset(id - base))
 }

@@ -79,7 +79,7 @@ impl Schedule {
             .collect();
         let seconds: f64 = spans.iter().map(|s| s.0).sum();
         let weight: f64 = spans.iter().map(|s| s.1).sum();
-        let total_mean = config.rate_per_s * world.scale * seconds;
+        let total_mean = world.scale.expected(config.rate_per_s) * seconds;
         let count_key = hash_words(&[key, COUNT_STREAM]);
         let mut prefix = Vec::with_capacity(spans.len() + 1);
         prefix.push(0u64);

@@ -8,12 +8,12 @@
 //! each install plays from its own stream, and a slice replays the slices just before
 //! it (an upload stops after its longest allowed duration).
 
-use super::{Caller, Cohort, replay_within_window};
+use super::{Caller, Cohort, Replayed, StartsUnits};
 use crate::calendar::SLICE_US;
 use crate::event::{Query, Route};
 use crate::rng::{slice_stream, unit_stream};
 use crate::sources::customers::{Customers, SessionHeader, poisson};
-use crate::sources::{Emitter, Source, World};
+use crate::sources::{Emitter, World};
 use breachlab_schema::ClientKind;
 use rand::RngExt;
 
@@ -36,35 +36,18 @@ impl ContactSync {
         installs_per_day: f64,
         contacts_per_install: u32,
         hit_rate: f64,
-    ) -> Self {
+    ) -> Replayed<Self> {
         let batches = i64::from(contacts_per_install.div_ceil(BATCH));
-        ContactSync {
+        let longest_us = (120 + 3 * batches) * 1_000_000;
+        let sync = ContactSync {
             cohort,
             customers: Customers::new(world, cohort.key),
-            installs_per_slice: installs_per_day * world.scale / 144.0,
+            installs_per_slice: world.scale.expected(installs_per_day) / 144.0,
             contacts: contacts_per_install,
             hit_rate,
-            longest_us: (120 + 3 * batches) * 1_000_000,
-        }
-    }
-
-    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let c = &world.calendar;
-        let t = &world.traffic;
-        let mid = c.slice_mid(slice);
-        let mean = self.installs_per_slice
-            * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
-            * c.weekly(mid, t.weekend_factor);
-        let mut rng = slice_stream(world.seed, self.cohort.key, slice);
-        let installs = poisson(&mut rng, mean);
-        let start = c.slice_start(slice);
-        for _ in 0..installs {
-            let start_us = start + rng.random_range(0..SLICE_US);
-            let seed = rng.random::<u64>();
-            if self.cohort.window.contains(start_us) && start_us + self.longest_us >= out.from_us {
-                self.sync(world, start_us, seed, out);
-            }
-        }
+            longest_us,
+        };
+        Replayed::new(cohort.window, longest_us, sync)
     }
 
     /// One install: login, then the address book in batches.
@@ -78,8 +61,8 @@ impl ContactSync {
             seed,
         };
         let truth = self.cohort.truth(account);
-        let mut caller = Caller::customer(world, &self.customers, header, true, truth, rng);
-        caller.send(Route::Login, None, Query::None, 200, 0, out);
+        let mut caller = Caller::customer(world, &self.customers, header, truth, rng);
+        caller.log_in(account, out);
         caller.pause(5.0, 60.0);
         let mut left = self.contacts;
         while left > 0 && caller.now < start_us + self.longest_us {
@@ -97,14 +80,18 @@ impl ContactSync {
     }
 }
 
-impl Source for ContactSync {
-    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        replay_within_window(
-            &self.cohort.window,
-            slice,
-            self.longest_us,
-            out,
-            |earlier, out| self.play_slice(world, earlier, out),
-        );
+impl StartsUnits for ContactSync {
+    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        let mean = world.following_human_cycles(slice, self.installs_per_slice);
+        let mut rng = slice_stream(world.seed, self.cohort.key, slice);
+        let installs = poisson(&mut rng, mean);
+        let start = world.calendar.slice_start(slice);
+        for _ in 0..installs {
+            let start_us = start + rng.random_range(0..SLICE_US);
+            let seed = rng.random::<u64>();
+            if self.cohort.window.contains(start_us) && start_us + self.longest_us >= out.from_us {
+                self.sync(world, start_us, seed, out);
+            }
+        }
     }
 }

@@ -5,7 +5,8 @@
 //! inside its cohort's window; every slice is generated alone, from closed-form time
 //! arithmetic or per-slice counts fixed in the constructor, with randomness only from the
 //! slice's stream and per-unit streams. This module holds what they share: the window,
-//! the truth label and a [`Caller`] that sends one actor's requests in order.
+//! the truth label, `Replayed` for the cohorts whose units run from one slice into the
+//! next, and a [`Caller`] that sends one actor's requests in order.
 
 mod contact_sync;
 mod monitor;
@@ -153,6 +154,12 @@ impl Cohort {
             records_exposed: 0,
         }
     }
+
+    /// The truth label of a cohort that is one actor (a partner, a monitor): actor
+    /// `actor_base + cohort index`.
+    pub fn single_actor_truth(&self, actor_base: i64) -> Truth {
+        self.truth(actor_base + i64::from(self.index))
+    }
 }
 
 /// The instants a cohort is active: `start_us..end_us`.
@@ -198,54 +205,60 @@ pub(crate) fn within_window(
     out.until_us = until;
 }
 
-/// Replays, inside `window`, the units started in the slices before `slice` that can
-/// still have events in it (units last at most `longest_us`): `play_slice(earlier, out)`
-/// for each such earlier slice, in order.
-pub(crate) fn replay_within_window(
-    window: &Window,
-    slice: u64,
+/// Plays the units (sessions, visits, uploads) a cohort starts in one slice.
+pub(crate) trait StartsUnits: Send + Sync {
+    /// Plays every unit started in `slice`; the emitter keeps what falls in its own.
+    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>);
+}
+
+/// A cohort whose units can run from the slice they start in into the next ones, as a
+/// [`Source`]: a slice plays, inside the window, every unit started in the slices that
+/// can still reach it.
+pub(crate) struct Replayed<C> {
+    window: Window,
+    /// The longest a unit lasts.
     longest_us: i64,
-    out: &mut Emitter<'_>,
-    mut play_slice: impl FnMut(u64, &mut Emitter<'_>),
-) {
-    within_window(window, out, |out| {
-        for earlier in lookback(slice, longest_us) {
-            play_slice(earlier, out);
+    units: C,
+}
+
+impl<C> Replayed<C> {
+    pub fn new(window: Window, longest_us: i64, units: C) -> Self {
+        Replayed {
+            window,
+            longest_us,
+            units,
         }
-    });
+    }
+}
+
+impl<C: StartsUnits> Source for Replayed<C> {
+    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        within_window(&self.window, out, |out| {
+            for earlier in lookback(slice, self.longest_us) {
+                self.units.play_slice(world, earlier, out);
+            }
+        });
+    }
 }
 
 /// The request a customer's app or web client starts every call from: its address, user
-/// agent, API key and session. [`Caller::send`] fills in the rest.
+/// agent, API key and session, signed out until [`Caller::log_in`]. [`Caller::send`]
+/// fills in the rest.
 pub(crate) fn client_template(
     peer: Peer,
     kind: ClientKind,
     user_agent: u16,
-    principal_id: Option<i64>,
     session_seed: u64,
     truth: Truth,
 ) -> Event {
+    let api_key = if kind == ClientKind::App {
+        ApiKey::MobileApp
+    } else {
+        ApiKey::WebPortal
+    };
     Event {
-        ts_us: 0,
-        tie: 0,
-        peer,
-        user_agent,
-        client_kind: kind,
-        api_key: if kind == ClientKind::App {
-            ApiKey::MobileApp
-        } else {
-            ApiKey::WebPortal
-        },
-        principal_id,
         session_id: Some((session_seed >> 1) as i64),
-        route: Route::Login,
-        target_id: None,
-        query: Query::None,
-        status: 200,
-        latency_ms: 0.0,
-        response_bytes: 0,
-        records_returned: 0,
-        truth,
+        ..Event::unanswered(0, peer, user_agent, kind, api_key, Route::Login, truth)
     }
 }
 
@@ -266,13 +279,11 @@ pub(crate) struct Caller<'w> {
 
 impl<'w> Caller<'w> {
     /// A customer on their own app or web client, from their usual address and device,
-    /// starting at the session's start; `signed_in` carries the account as principal from
-    /// the first request.
+    /// starting at the session's start, not logged in yet.
     pub(crate) fn customer(
         world: &'w World,
         customers: &Customers,
         header: SessionHeader,
-        signed_in: bool,
         truth: Truth,
         mut rng: Stream,
     ) -> Self {
@@ -282,14 +293,7 @@ impl<'w> Caller<'w> {
             world,
             rng,
             now: header.start_us,
-            template: client_template(
-                address,
-                header.kind,
-                user_agent,
-                signed_in.then_some(header.account),
-                header.seed,
-                truth,
-            ),
+            template: client_template(address, header.kind, user_agent, header.seed, truth),
         }
     }
 
@@ -319,6 +323,12 @@ impl<'w> Caller<'w> {
         };
         out.emit(event);
         self.now += (f64::from(latency) * 1000.0) as i64;
+    }
+
+    /// Logs in as `account`, which every later request then carries as principal.
+    pub fn log_in(&mut self, account: i64, out: &mut Emitter<'_>) {
+        self.template.principal_id = Some(account);
+        self.send(Route::Login, None, Query::None, 200, 0, out);
     }
 
     /// Waits between `low_s` and `high_s` seconds.

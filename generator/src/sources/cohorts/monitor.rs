@@ -85,26 +85,15 @@ impl Monitor {
             world,
             rng: unit_stream(seed),
             now: start,
-            template: Event {
-                ts_us: start,
-                tie: 0,
-                peer: region.peer,
-                user_agent: region.user_agent,
-                client_kind: ClientKind::Monitor,
-                api_key: ApiKey::Monitor,
-                principal_id: None,
-                session_id: None,
-                route: Route::Health,
-                target_id: None,
-                query: Query::None,
-                status: 200,
-                latency_ms: 0.0,
-                response_bytes: 0,
-                records_returned: 0,
-                truth: self
-                    .cohort
-                    .truth(MONITOR_ACTOR_BASE + i64::from(self.cohort.index)),
-            },
+            template: Event::unanswered(
+                start,
+                region.peer,
+                region.user_agent,
+                ClientKind::Monitor,
+                ApiKey::Monitor,
+                Route::Health,
+                self.cohort.single_actor_truth(MONITOR_ACTOR_BASE),
+            ),
         };
         let health = if caller.rng.random::<f64>() < HEALTH_UNAVAILABLE {
             503

@@ -9,11 +9,11 @@
 //! NAT address. Like the customers source, a slice replays the session headers of the
 //! slices just before it and keeps the events that fall inside it.
 
-use super::{Cohort, replay_within_window};
+use super::{Cohort, Replayed, StartsUnits};
 use crate::calendar::SLICE_US;
 use crate::rng::{hash_words, slice_stream};
 use crate::sources::customers::{Customers, SessionHeader, peer, poisson};
-use crate::sources::{Emitter, Source, World};
+use crate::sources::{Emitter, World};
 use breachlab_schema::{ClientKind, IpKind};
 use rand::RngExt;
 
@@ -36,16 +36,21 @@ impl NatGateway {
         ips: u32,
         users_per_ip: u32,
         sessions_per_user_day: f64,
-    ) -> Self {
-        let users = ((f64::from(users_per_ip) * world.scale).round() as u64).max(MIN_USERS_PER_IP);
-        NatGateway {
+    ) -> Replayed<Self> {
+        let users = world
+            .scale
+            .count(u64::from(users_per_ip))
+            .max(MIN_USERS_PER_IP);
+        let max_session_us = (world.traffic.max_session_minutes * 60e6) as i64;
+        let nat = NatGateway {
             cohort,
             sessions: Customers::new(world, cohort.key),
             ips: u64::from(ips),
             users_per_ip: users,
             sessions_per_slice: (u64::from(ips) * users) as f64 * sessions_per_user_day / 144.0,
-            max_session_us: (world.traffic.max_session_minutes * 60e6) as i64,
-        }
+            max_session_us,
+        };
+        Replayed::new(cohort.window, max_session_us, nat)
     }
 
     /// The customer `user` behind address `address`.
@@ -60,17 +65,14 @@ impl NatGateway {
     fn address_peer(&self, world: &World, address: u64) -> crate::event::Peer {
         peer(world.region, IpKind::MobileCarrier, address)
     }
+}
 
+impl StartsUnits for NatGateway {
     fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let c = &world.calendar;
-        let mid = c.slice_mid(slice);
-        let t = &world.traffic;
-        let mean = self.sessions_per_slice
-            * c.daily(mid, t.peak_trough_ratio, t.peak_hour_local)
-            * c.weekly(mid, t.weekend_factor);
+        let mean = world.following_human_cycles(slice, self.sessions_per_slice);
         let mut rng = slice_stream(world.seed, self.cohort.key, slice);
         let count = poisson(&mut rng, mean);
-        let start = c.slice_start(slice);
+        let start = world.calendar.slice_start(slice);
         for _ in 0..count {
             let start_us = start + rng.random_range(0..SLICE_US);
             let address = rng.random_range(0..self.ips);
@@ -95,17 +97,5 @@ impl NatGateway {
                 out,
             );
         }
-    }
-}
-
-impl Source for NatGateway {
-    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        replay_within_window(
-            &self.cohort.window,
-            slice,
-            self.max_session_us,
-            out,
-            |earlier, out| self.play_slice(world, earlier, out),
-        );
     }
 }

@@ -65,10 +65,8 @@ pub(crate) struct PartnerBatch {
 impl PartnerBatch {
     pub fn new(cohort: Cohort, world: &World, params: Params) -> Self {
         let ids = &world.ids;
-        let accounts = (params.entitled_accounts as f64 * world.scale)
-            .round()
-            .max(1.0);
-        let width = ((accounts / ids.density).ceil() as u64).clamp(1, ids.size.max(1));
+        let accounts = world.scale.count(params.entitled_accounts);
+        let width = ids.ids_holding(accounts).clamp(1, ids.size.max(1));
         let room = ids.size.saturating_sub(width) + 1;
         let offset = hash_words(&[world.seed, cohort.key, salt::PARTNER_WINDOW]) % room;
         let night_us = (params.window_hours * HOUR_US as f64) as i64;
@@ -92,29 +90,23 @@ impl PartnerBatch {
     /// A request of the job from worker address `worker`: answered 200 with nothing,
     /// until the caller fills in the answer.
     fn request(&self, world: &World, ts_us: i64, worker: u64, route: Route, query: Query) -> Event {
+        let address = peer(
+            world.region,
+            IpKind::Cloud,
+            CLOUD_INDEX_BASE + u64::from(self.cohort.index) * 1_000 + worker,
+        );
+        let truth = self.cohort.single_actor_truth(PARTNER_ACTOR_BASE);
         Event {
-            ts_us,
-            tie: 0,
-            peer: peer(
-                world.region,
-                IpKind::Cloud,
-                CLOUD_INDEX_BASE + u64::from(self.cohort.index) * 1_000 + worker,
-            ),
-            user_agent: self.user_agent,
-            client_kind: ClientKind::Partner,
-            api_key: ApiKey::Partner(self.cohort.index),
-            principal_id: None,
-            session_id: None,
-            route,
-            target_id: None,
             query,
-            status: 200,
-            latency_ms: 0.0,
-            response_bytes: 0,
-            records_returned: 0,
-            truth: self
-                .cohort
-                .truth(PARTNER_ACTOR_BASE + i64::from(self.cohort.index)),
+            ..Event::unanswered(
+                ts_us,
+                address,
+                self.user_agent,
+                ClientKind::Partner,
+                ApiKey::Partner(self.cohort.index),
+                route,
+                truth,
+            )
         }
     }
 

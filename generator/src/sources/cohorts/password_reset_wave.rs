@@ -10,11 +10,11 @@
 //! slice; instants inside it follow the truncated exponential. Each responder plays
 //! from its own stream; a slice replays the slices just before it.
 
-use super::{Caller, Cohort, replay_within_window};
+use super::{Caller, Cohort, Replayed, StartsUnits};
 use crate::event::{Query, Route};
 use crate::rng::{Stream, slice_stream, unit_stream};
 use crate::sources::customers::{Customers, SessionHeader, poisson};
-use crate::sources::{Emitter, Source, World};
+use crate::sources::{Emitter, World};
 use breachlab_schema::ClientKind;
 use rand::RngExt;
 
@@ -40,37 +40,19 @@ impl PasswordResetWave {
         recipients: u64,
         response_rate: f64,
         half_life_h: f64,
-    ) -> Self {
-        PasswordResetWave {
+    ) -> Replayed<Self> {
+        let wave = PasswordResetWave {
             cohort,
             customers: Customers::new(world, cohort.key),
-            responders: recipients as f64 * world.scale * response_rate,
+            responders: world.scale.expected(recipients as f64) * response_rate,
             decay_per_s: std::f64::consts::LN_2 / (half_life_h * 3600.0),
-        }
+        };
+        Replayed::new(cohort.window, LONGEST_US, wave)
     }
 
     /// Share of all responders arriving `a..b` seconds after the send.
     fn mass(&self, a: f64, b: f64) -> f64 {
         (-self.decay_per_s * a).exp() - (-self.decay_per_s * b).exp()
-    }
-
-    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        let window = self.cohort.window;
-        let from = world.calendar.slice_start(slice).max(window.start_us);
-        let until = world.calendar.slice_start(slice + 1).min(window.end_us);
-        if until <= from {
-            return;
-        }
-        let (a, b) = (window.seconds_in(from), window.seconds_in(until));
-        let mut rng = slice_stream(world.seed, self.cohort.key, slice);
-        let count = poisson(&mut rng, self.responders * self.mass(a, b));
-        for _ in 0..count {
-            let start_us = window.start_us + (self.arrival(a, b, &mut rng) * 1e6) as i64;
-            let seed = rng.random::<u64>();
-            if start_us + LONGEST_US >= out.from_us {
-                self.respond(world, start_us.max(from), seed, out);
-            }
-        }
     }
 
     /// Seconds after the send, within `a..b`, of one arrival (inverse of the truncated
@@ -97,7 +79,7 @@ impl PasswordResetWave {
             seed,
         };
         let truth = self.cohort.truth(account);
-        let mut caller = Caller::customer(world, &self.customers, header, false, truth, rng);
+        let mut caller = Caller::customer(world, &self.customers, header, truth, rng);
         caller.send(Route::PasswordReset, None, Query::None, 200, 0, out);
         caller.pause(20.0, 480.0);
         if caller.rng.random::<f64>() < STALE_LINK {
@@ -113,8 +95,7 @@ impl PasswordResetWave {
         }
         caller.send(Route::PasswordReset, None, Query::None, 200, 0, out);
         caller.pause(3.0, 30.0);
-        caller.template.principal_id = Some(account);
-        caller.send(Route::Login, None, Query::None, 200, 0, out);
+        caller.log_in(account, out);
         caller.pause(1.0, 15.0);
         if caller.now < start_us + LONGEST_US {
             caller.send(Route::Account, Some(account), Query::None, 200, 1, out);
@@ -122,14 +103,23 @@ impl PasswordResetWave {
     }
 }
 
-impl Source for PasswordResetWave {
-    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        replay_within_window(
-            &self.cohort.window,
-            slice,
-            LONGEST_US,
-            out,
-            |earlier, out| self.play_slice(world, earlier, out),
-        );
+impl StartsUnits for PasswordResetWave {
+    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        let window = self.cohort.window;
+        let from = world.calendar.slice_start(slice).max(window.start_us);
+        let until = world.calendar.slice_start(slice + 1).min(window.end_us);
+        if until <= from {
+            return;
+        }
+        let (a, b) = (window.seconds_in(from), window.seconds_in(until));
+        let mut rng = slice_stream(world.seed, self.cohort.key, slice);
+        let count = poisson(&mut rng, self.responders * self.mass(a, b));
+        for _ in 0..count {
+            let start_us = window.start_us + (self.arrival(a, b, &mut rng) * 1e6) as i64;
+            let seed = rng.random::<u64>();
+            if start_us + LONGEST_US >= out.from_us {
+                self.respond(world, start_us.max(from), seed, out);
+            }
+        }
     }
 }

@@ -11,12 +11,12 @@
 //! new accounts take IDs after the population's ID space, from
 //! `id end + cohort index × 10^9`, ascending in sign-up order.
 
-use super::{Caller, Cohort, client_template, replay_within_window};
+use super::{Caller, Cohort, Replayed, StartsUnits, client_template};
 use crate::event::{Query, Route};
 use crate::population::UaTable;
 use crate::rng::{Stream, slice_stream, unit_stream};
 use crate::sources::customers::{peer, poisson};
-use crate::sources::{Emitter, Source, World};
+use crate::sources::{Emitter, World};
 use breachlab_schema::{ClientKind, IpKind};
 use rand::RngExt;
 
@@ -56,13 +56,13 @@ pub(crate) struct ViralSpike {
 }
 
 impl ViralSpike {
-    pub fn new(cohort: Cohort, world: &World, params: Params) -> Self {
+    pub fn new(cohort: Cohort, world: &World, params: Params) -> Replayed<Self> {
         let window = cohort.window;
         let duration_s = window.seconds_in(window.end_us);
         let accounts = world.ids.expected_accounts().max(1);
         let mut spike = ViralSpike {
             cohort,
-            peak_per_s: params.signups_per_s * world.scale,
+            peak_per_s: world.scale.expected(params.signups_per_s),
             multiplier: params.multiplier,
             lead_s: (duration_s / 4.0).min(MAX_LEAD_S),
             ramp_s: params.ramp_minutes * 60.0,
@@ -77,7 +77,7 @@ impl ViralSpike {
             total += spike.signups_in(world, slice).0;
             spike.signups_before.push(total);
         }
-        spike
+        Replayed::new(window, LONGEST_US, spike)
     }
 
     /// Sign-ups per second `seconds` after the window opens.
@@ -123,25 +123,6 @@ impl ViralSpike {
         }
     }
 
-    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        if slice < self.first_slice {
-            return;
-        }
-        let Some(&before) = self.signups_before.get((slice - self.first_slice) as usize) else {
-            return;
-        };
-        let (count, mut rng) = self.signups_in(world, slice);
-        for n in 0..count {
-            let start_us = self.signup_time(world, slice, &mut rng);
-            let seed = rng.random::<u64>();
-            if start_us + LONGEST_US < out.from_us {
-                continue;
-            }
-            let account = self.first_new_id + (before + n) as i64;
-            self.play(world, start_us, account, seed, out);
-        }
-    }
-
     /// A new customer signs up, logs in for the first time and looks around.
     fn play(&self, world: &World, start_us: i64, account: i64, seed: u64, out: &mut Emitter<'_>) {
         let mut rng = unit_stream(seed);
@@ -165,14 +146,7 @@ impl ViralSpike {
             world,
             rng,
             now: start_us,
-            template: client_template(
-                address,
-                kind,
-                user_agent,
-                None,
-                seed,
-                self.cohort.truth(account),
-            ),
+            template: client_template(address, kind, user_agent, seed, self.cohort.truth(account)),
         };
         if caller.rng.random::<f64>() < REJECTED {
             caller.send(Route::Signup, None, Query::None, 400, 0, out);
@@ -180,8 +154,7 @@ impl ViralSpike {
         }
         caller.send(Route::Signup, None, Query::None, 201, 1, out);
         caller.pause(2.0, 30.0);
-        caller.template.principal_id = Some(account);
-        caller.send(Route::Login, None, Query::None, 200, 0, out);
+        caller.log_in(account, out);
         let reads = caller.rng.random_range(1..4);
         for route in [Route::Account, Route::Plan, Route::Lines]
             .into_iter()
@@ -196,14 +169,23 @@ impl ViralSpike {
     }
 }
 
-impl Source for ViralSpike {
-    fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        replay_within_window(
-            &self.cohort.window,
-            slice,
-            LONGEST_US,
-            out,
-            |earlier, out| self.play_slice(world, earlier, out),
-        );
+impl StartsUnits for ViralSpike {
+    fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
+        if slice < self.first_slice {
+            return;
+        }
+        let Some(&before) = self.signups_before.get((slice - self.first_slice) as usize) else {
+            return;
+        };
+        let (count, mut rng) = self.signups_in(world, slice);
+        for n in 0..count {
+            let start_us = self.signup_time(world, slice, &mut rng);
+            let seed = rng.random::<u64>();
+            if start_us + LONGEST_US < out.from_us {
+                continue;
+            }
+            let account = self.first_new_id + (before + n) as i64;
+            self.play(world, start_us, account, seed, out);
+        }
     }
 }
