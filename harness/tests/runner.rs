@@ -226,9 +226,9 @@ fn null_flags_nothing_and_random_flags_about_its_rate() {
         65_536,
     );
     let (null, _) = outcome.detectors[0].result.as_ref().unwrap();
-    assert_eq!(null.flagged_events, 0);
+    assert_eq!(null.counts.flagged_events, 0);
     let (random, _) = outcome.detectors[1].result.as_ref().unwrap();
-    let share = random.flagged_events as f64 / random.total_events as f64;
+    let share = random.counts.flagged_events as f64 / random.counts.total_events as f64;
     assert!((0.08..0.12).contains(&share), "random flagged {share}");
 }
 
@@ -345,11 +345,11 @@ fn budget_leaderboard_calibrates_per_budget_and_scores_every_seed() {
         let scored = &report.report.detectors[spec_index];
         assert_eq!(
             strict.records_exposed_before_detection.values[1],
-            Some(scored.records_exposed_before_detection_total as f64)
+            Some(scored.metrics.records_exposed_before_detection_total as f64)
         );
         assert_eq!(
             strict.false_alarms_per_day.values[1],
-            scored.false_alarms_per_day
+            scored.metrics.alarms.false_alarms_per_day
         );
     }
     let refused = budget_leaderboard(&[(1, &first)], &scored, &specs, &budgets, &options);
