@@ -23,8 +23,9 @@ use anyhow::{Context, bail};
 use breachlab_dataset::Dataset;
 use breachlab_detectors::{Params, registry};
 use breachlab_generator::{LoadedScenario, Shard};
+use breachlab_harness::calibration::calibrate;
 use breachlab_harness::runner::{
-    DatasetKey, DetectorSpec, RunOptions, cached_dataset_dir, calibrate, dataset_matches,
+    DatasetKey, DetectorSpec, RunOptions, cached_dataset_dir, dataset_matches,
 };
 use breachlab_writer::{GenerateOptions, Progress, generate};
 

@@ -304,7 +304,7 @@ fn route_volume_sees_the_distributed_reader_that_no_single_ip_shows() {
 /// that threshold gives; a calibration seed that is also scored is refused.
 #[test]
 fn budget_leaderboard_calibrates_per_budget_and_scores_every_seed() {
-    use breachlab_harness::runner::budget_leaderboard;
+    use breachlab_harness::calibration::budget_leaderboard;
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let calibration = generated(dirs[0].path(), 21);
     let first = generated(dirs[1].path(), 1);

@@ -8,9 +8,9 @@ use anyhow::{Context, anyhow, bail};
 use breachlab_dataset::Dataset;
 use breachlab_detectors::{Params, registry};
 use breachlab_generator::{LoadedScenario, Shard};
-use breachlab_harness::runner::{
-    self, BenchReport, DatasetKey, DetectorSpec, RunError, RunOptions, SeededRun,
-};
+use breachlab_harness::calibration::{budget_leaderboard, calibrate_budgets_on_all};
+use breachlab_harness::report::{BenchReport, BudgetSection, SeededRun, summarize_seeds};
+use breachlab_harness::runner::{self, DatasetKey, DetectorSpec, RunError, RunOptions};
 use breachlab_writer::GenerateOptions;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -205,7 +205,7 @@ fn budget_section(
     scored: &[(u64, &Dataset)],
     specs: &[DetectorSpec],
     options: &RunOptions,
-) -> anyhow::Result<Option<runner::BudgetSection>> {
+) -> anyhow::Result<Option<BudgetSection>> {
     let (Some(Budgets(budgets)), Some(seeds)) = (&args.budgets, &args.calibrate) else {
         return Ok(None);
     };
@@ -216,8 +216,8 @@ fn budget_section(
         .collect::<anyhow::Result<Vec<_>>>()?;
     eprintln!("budget leaderboard at {budgets:?} false alarms/day, calibrated on seeds {seeds}");
     let calibration: Vec<(u64, &Dataset)> = calibration.iter().map(|(s, d)| (*s, d)).collect();
-    let section = runner::budget_leaderboard(&calibration, scored, specs, budgets, options)
-        .map_err(run_error)?;
+    let section =
+        budget_leaderboard(&calibration, scored, specs, budgets, options).map_err(run_error)?;
     Ok(Some(section))
 }
 
@@ -257,7 +257,7 @@ fn bench_seeds(
         });
         datasets.push((seed, dataset));
     }
-    let section = runner::summarize_seeds(&runs);
+    let section = summarize_seeds(&runs);
     let mut report = runs.swap_remove(0).report;
     report.seeds = Some(section);
     let scored: Vec<(u64, &Dataset)> = datasets.iter().map(|(seed, d)| (*seed, d)).collect();
@@ -287,8 +287,8 @@ fn calibrate(
         datasets.push(dataset);
     }
     let datasets: Vec<&Dataset> = datasets.iter().collect();
-    let mut per_budget = runner::calibrate_budgets_on_all(&datasets, specs, &[budget], options)
-        .map_err(run_error)?;
+    let mut per_budget =
+        calibrate_budgets_on_all(&datasets, specs, &[budget], options).map_err(run_error)?;
     specs
         .iter()
         .zip(per_budget.swap_remove(0))

@@ -2,18 +2,26 @@
 //! `docs/report-schema.md`) and the Markdown, terminal and HTML views of it.
 //!
 //! Every view renders from a [`Report`] alone, so a saved `report.json` can be re-rendered
-//! without rerunning anything.
+//! without rerunning anything. What `bench` adds around it ([`BenchReport`]: failed
+//! detectors, the across-seeds summary, the budget leaderboard) and the folder the files
+//! are written into are here too.
 
+mod bench;
 mod budgets;
+mod folder;
 pub(crate) mod format;
 mod html;
 mod plot;
+mod seeds;
 mod table;
 
+pub use bench::{BenchReport, FailedDetector};
 pub use budgets::{
     BudgetCell, BudgetDetector, BudgetMetric, BudgetRun, BudgetSection, BudgetThreshold,
 };
+pub use folder::{refuse_to_replace, write_report_dir};
 pub use html::render_html;
+pub use seeds::{SeedMetric, SeedSummary, SeededRun, SeedsSection, summarize_seeds};
 pub use table::{render_markdown, render_terminal_table};
 
 use crate::metrics::DetectorMetrics;

@@ -7,8 +7,8 @@
 //! stays a few batches ahead of the scoring.
 
 use super::schedule::{Schedule, reader_panicked};
-use super::truth::{TRUTH_COLUMNS, TruthColumns};
 use super::{RunError, RunOptions, SourceError};
+use crate::dataset::{TRUTH_COLUMNS, TruthColumns};
 use crate::metrics::{BenignScoreCollector, DetectorTally, IndexedBatch, LabelColumns, LabelIndex};
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;

@@ -227,11 +227,11 @@ impl<'l> State<'l> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::TruthColumns;
     use crate::metrics::BenignScoreCollector;
     use crate::runner::SourceError;
     use crate::runner::pass::Sink;
     use crate::runner::source::ClosureSource;
-    use crate::runner::truth::TruthColumns;
     use arrow_array::cast::AsArray;
     use arrow_array::types::Int64Type;
     use arrow_array::{Int64Array, RecordBatch};

@@ -1,11 +1,10 @@
 //! Several seeds of one scenario: each headline metric as its per-seed values and their
 //! mean with a 95% interval, so a difference between detectors can be told from noise.
 
-use super::BenchReport;
+use super::format::{MISSING, decimal, duration, fraction, grouped, rate};
+use super::format::{markdown_grid, text_grid};
+use super::{BenchReport, DetectorReport};
 use crate::metrics::{MeanInterval, mean_with_interval_within};
-use crate::report::DetectorReport;
-use crate::report::format::{MISSING, decimal, duration, fraction, grouped, rate};
-use crate::report::format::{markdown_grid, text_grid};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! lists exists, is readable Parquet, holds the rows the manifest says, and the two
 //! tables pair up file by file (truth is read in lockstep with events).
 
-use super::RunError;
+use crate::runner::RunError;
 use breachlab_dataset::{Dataset, DatasetError, FileEntry};
 use breachlab_schema::Table;
 use parquet::file::reader::{FileReader, SerializedFileReader};
