@@ -3,7 +3,8 @@
 //! are refused clearly, and what each built-in detector catches and misses.
 
 use breachlab_dataset::Dataset;
-use breachlab_detectors::{Detector, DetectorError, EventBatch, Params};
+use breachlab_detectors::testing::ClosureDetector;
+use breachlab_detectors::{DetectorError, Params};
 use breachlab_generator::{LoadedScenario, Shard};
 use breachlab_harness::runner::{DetectorSpec, RunError, RunOptions, RunOutcome, score_dataset};
 use breachlab_schema::truth as t;
@@ -83,84 +84,58 @@ fn run(dataset: &Dataset, specs: &[DetectorSpec], batch_rows: usize) -> RunOutco
 }
 
 /// Scores 0 and fails the run if it ever sees a truth column.
-struct TruthBlind(Params);
-
-impl Detector for TruthBlind {
-    fn name(&self) -> &str {
-        "truth-blind"
-    }
-    fn params(&self) -> &Params {
-        &self.0
-    }
-    fn default_threshold(&self) -> f64 {
-        1.0
-    }
-    fn score(
-        &mut self,
-        batch: &EventBatch<'_>,
-        scores: &mut Vec<f64>,
-    ) -> Result<(), DetectorError> {
-        let batch = batch.events;
-        for column in [
-            t::IS_ATTACK,
-            t::CAMPAIGN_ID,
-            t::ACTOR_ID,
-            t::RECORDS_EXPOSED,
-            t::PHASE,
-        ] {
-            if batch.schema().column_with_name(column).is_some() {
-                return Err(DetectorError::Failed(format!(
-                    "saw truth column `{column}`"
-                )));
-            }
-        }
-        let expected = breachlab_schema::events_schema();
-        if batch.schema().fields() != expected.fields() {
-            return Err(DetectorError::Failed(
-                "batch schema is not the events schema".into(),
-            ));
-        }
-        scores.extend(std::iter::repeat_n(0.0, batch.num_rows()));
-        Ok(())
-    }
+fn truth_blind() -> DetectorSpec {
+    DetectorSpec::custom("truth-blind", None, || {
+        Ok(Box::new(ClosureDetector::new(
+            "truth-blind",
+            |batch, scores| {
+                for column in [
+                    t::IS_ATTACK,
+                    t::CAMPAIGN_ID,
+                    t::ACTOR_ID,
+                    t::RECORDS_EXPOSED,
+                    t::PHASE,
+                ] {
+                    if batch.schema().column_with_name(column).is_some() {
+                        return Err(DetectorError::Failed(format!(
+                            "saw truth column `{column}`"
+                        )));
+                    }
+                }
+                let expected = breachlab_schema::events_schema();
+                if batch.schema().fields() != expected.fields() {
+                    return Err(DetectorError::Failed(
+                        "batch schema is not the events schema".into(),
+                    ));
+                }
+                scores.extend(std::iter::repeat_n(0.0, batch.num_rows()));
+                Ok(())
+            },
+        )))
+    })
 }
 
 /// Returns one score too few on its second batch.
-struct ShortChanger {
-    batches: usize,
-    params: Params,
-}
-
-impl Detector for ShortChanger {
-    fn name(&self) -> &str {
-        "short"
-    }
-    fn params(&self) -> &Params {
-        &self.params
-    }
-    fn default_threshold(&self) -> f64 {
-        1.0
-    }
-    fn score(
-        &mut self,
-        batch: &EventBatch<'_>,
-        scores: &mut Vec<f64>,
-    ) -> Result<(), DetectorError> {
-        self.batches += 1;
-        let rows = batch.rows() - usize::from(self.batches == 2);
-        scores.extend(std::iter::repeat_n(0.0, rows));
-        Ok(())
-    }
+fn short_changer() -> DetectorSpec {
+    DetectorSpec::custom("short", None, || {
+        let mut batches = 0;
+        Ok(Box::new(ClosureDetector::new(
+            "short",
+            move |batch, scores| {
+                batches += 1;
+                let rows = batch.num_rows() - usize::from(batches == 2);
+                scores.extend(std::iter::repeat_n(0.0, rows));
+                Ok(())
+            },
+        )))
+    })
 }
 
 #[test]
 fn detectors_see_only_the_events_table() {
     let dir = tempfile::tempdir().unwrap();
     let dataset = generated(dir.path(), 1);
-    let spec = DetectorSpec::custom("truth-blind", None, || {
-        Ok(Box::new(TruthBlind(Params::new())))
-    });
-    let outcome = run(&dataset, &[spec], 4096);
+    let outcome = run(&dataset, &[truth_blind()], 4096);
     let result = &outcome.detectors[0].result;
     assert!(result.is_ok(), "{result:?}");
     assert!(outcome.events > 0);
@@ -198,13 +173,7 @@ fn metrics_do_not_depend_on_batch_size() {
 fn a_failing_source_is_reported_and_the_others_still_score() {
     let dir = tempfile::tempdir().unwrap();
     let dataset = generated(dir.path(), 3);
-    let short = DetectorSpec::custom("short", None, || {
-        Ok(Box::new(ShortChanger {
-            batches: 0,
-            params: Params::new(),
-        }))
-    });
-    let outcome = run(&dataset, &[short, builtin("null", &[])], 1000);
+    let outcome = run(&dataset, &[short_changer(), builtin("null", &[])], 1000);
     let error = outcome.detectors[0].result.as_ref().unwrap_err();
     assert!(
         error.to_string().contains("scores for a batch of"),
