@@ -7,11 +7,10 @@ use crate::cli::{BenchArgs, Budgets, Seeds};
 use anyhow::{Context, anyhow, bail};
 use breachlab_dataset::Dataset;
 use breachlab_detectors::{Params, registry};
-use breachlab_generator::{LoadedScenario, Shard};
+use breachlab_generator::LoadedScenario;
 use breachlab_harness::calibration::{budget_leaderboard, calibrate_budgets_on_all};
 use breachlab_harness::report::{BenchReport, BudgetSection, SeededRun, summarize_seeds};
-use breachlab_harness::runner::{self, DatasetKey, DetectorSpec, RunError, RunOptions};
-use breachlab_writer::GenerateOptions;
+use breachlab_harness::runner::{self, DetectorSpec, RunError, RunOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -309,24 +308,11 @@ pub fn cached_dataset(
     scale: f64,
     cache: &Path,
 ) -> anyhow::Result<Dataset> {
-    let key = DatasetKey {
-        scenario_name: scenario.scenario.name.clone(),
-        scenario_sha256: scenario.text_sha256(),
-        seed,
-        scale,
-    };
-    let dir = runner::cached_dataset_dir(cache, &key);
-    if !runner::dataset_matches(&dir, &key) {
-        eprintln!("generating {} (seed {seed}, scale {scale})", dir.display());
-        let options = GenerateOptions {
-            out: dir.clone(),
-            seed,
-            scale,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            shard: Shard::WHOLE,
-            force: true,
-        };
-        generate_with_progress(scenario, &options)?;
-    }
-    open_dataset(&dir)
+    breachlab_writer::cached_dataset(cache, scenario, seed, scale, |options| {
+        eprintln!(
+            "generating {} (seed {seed}, scale {scale})",
+            options.out.display()
+        );
+        generate_with_progress(scenario, options).map(drop)
+    })
 }

@@ -13,14 +13,12 @@
 //! Thresholds from a budget are picked by [`crate::calibration`] with the same passes;
 //! what is checked and decoded of a dataset is in [`crate::dataset`].
 
-mod cache;
 mod error;
 mod memory;
 pub(crate) mod pass;
 mod schedule;
 mod source;
 
-pub use cache::{DatasetKey, cached_dataset_dir, dataset_matches};
 pub use error::RunError;
 pub use memory::peak_rss_bytes;
 pub use source::{DetectorSpec, SourceError, ThresholdChoice};
