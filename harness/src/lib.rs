@@ -19,6 +19,8 @@ pub mod external;
 pub mod metrics;
 pub mod report;
 pub mod runner;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use metrics::{
     CampaignInfo, DetectorMetrics, MetricsAccumulator, MetricsConfig, MetricsError, ScoredColumns,
