@@ -7,8 +7,9 @@
 //! ```
 //!
 //! Each detector (but the `null` and `random` references) runs with its other defaults on
-//! the calibration datasets: seeds 1001-1003 of `benign-only` and of `default` at scale
-//! 1, disjoint from every seed the tests, the demo and the README use (1-5). On each, its
+//! the calibration datasets of `detectors/src/builtin/calibration.rs`: seeds 1001-1003 of
+//! `benign-only` and of `default` at scale 1, disjoint from every seed the tests, the demo
+//! and the README use (1-5). On each, its
 //! threshold is the lowest whose false alarms per day on the benign traffic stay within
 //! the budget (the harness's `--calibrate` method); the default is the highest of those,
 //! so the budget holds on every calibration dataset. Then rebuild.
@@ -16,28 +17,17 @@
 //! Datasets are generated into `breachlab-cache/` (or `$BREACHLAB_CACHE`) and reused.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use breachlab_dataset::Dataset;
+use breachlab_detectors::calibrated_defaults::{BUDGET_PER_DAY, CALIBRATION_SETS};
 use breachlab_detectors::{Params, registry};
-use breachlab_generator::{LoadedScenario, Shard};
-use breachlab_harness::runner::{
-    DatasetKey, DetectorSpec, RunOptions, cached_dataset_dir, calibrate, dataset_matches,
-};
-use breachlab_writer::{GenerateOptions, Progress, generate};
+use breachlab_generator::LoadedScenario;
+use breachlab_harness::calibration::calibrate;
+use breachlab_harness::runner::{DetectorSpec, RunOptions};
+use breachlab_writer::{Progress, cached_dataset, generate};
 
-/// False alarms per day the defaults may raise on benign traffic.
-const BUDGET_PER_DAY: f64 = 5.0;
-const CALIBRATION_SETS: [(&str, u64, f64); 6] = [
-    ("benign-only", 1001, 1.0),
-    ("benign-only", 1002, 1.0),
-    ("benign-only", 1003, 1.0),
-    ("default", 1001, 1.0),
-    ("default", 1002, 1.0),
-    ("default", 1003, 1.0),
-];
 /// Reference baselines whose threshold is their definition, not a tuning.
 const NOT_CALIBRATED: [&str; 2] = ["null", "random"];
 const OUTPUT: &str = "detectors/src/builtin/calibrated.rs";
@@ -58,9 +48,15 @@ fn main() -> anyhow::Result<()> {
     let options = RunOptions::default();
     // thresholds[detector] = (highest threshold, its false alarms/day, where)
     let mut thresholds: Vec<Option<(f64, f64, String)>> = vec![None; specs.len()];
-    for (scenario_name, seed, scale) in CALIBRATION_SETS {
+    for &(scenario_name, seed, scale) in CALIBRATION_SETS {
         let scenario = LoadedScenario::load(scenario_name)?;
-        let dataset = cached_dataset(&scenario, seed, scale, &cache)?;
+        let dataset = cached_dataset(&cache, &scenario, seed, scale, |options| {
+            eprintln!(
+                "generating {} (seed {seed}, scale {scale})",
+                options.out.display()
+            );
+            generate(&scenario, options, Arc::new(Progress::default())).map(drop)
+        })?;
         eprintln!("calibrating on {scenario_name} seed {seed}");
         let results = calibrate(&dataset, &specs, BUDGET_PER_DAY, &options)?;
         for ((slot, result), name) in thresholds.iter_mut().zip(results).zip(&names) {
@@ -105,15 +101,10 @@ fn render(names: &[&str], thresholds: &[Option<(f64, f64, String)>]) -> anyhow::
 //! alarms per day on the benign traffic of every calibration dataset stay within the
 //! budget (the highest of the per-dataset calibrations, which each comment names).
 
-/// Budget the thresholds were calibrated to, false alarms per day.
-pub const BUDGET_PER_DAY: f64 = {BUDGET_PER_DAY:?};
-/// Calibration datasets: (scenario, seed, scale).
-pub const CALIBRATION_SETS: &[(&str, u64, f64)] = &["
+/// The budget and the datasets these thresholds are calibrated on.
+pub use super::calibration::{{BUDGET_PER_DAY, CALIBRATION_SETS}};
+"
     )?;
-    for (scenario, seed, scale) in CALIBRATION_SETS {
-        writeln!(out, "    ({scenario:?}, {seed}, {scale:?}),")?;
-    }
-    writeln!(out, "];\n")?;
     for (name, threshold) in names.iter().zip(thresholds) {
         let Some((threshold, per_day, set)) = threshold else {
             bail!("{name}: not calibrated");
@@ -125,33 +116,4 @@ pub const CALIBRATION_SETS: &[(&str, u64, f64)] = &["
         )?;
     }
     Ok(out)
-}
-
-/// The dataset of (scenario, seed, scale) under `cache`, generated when missing.
-fn cached_dataset(
-    scenario: &LoadedScenario,
-    seed: u64,
-    scale: f64,
-    cache: &Path,
-) -> anyhow::Result<Dataset> {
-    let key = DatasetKey {
-        scenario_name: scenario.scenario.name.clone(),
-        scenario_sha256: scenario.text_sha256(),
-        seed,
-        scale,
-    };
-    let dir = cached_dataset_dir(cache, &key);
-    if !dataset_matches(&dir, &key) {
-        eprintln!("generating {} (seed {seed}, scale {scale})", dir.display());
-        let options = GenerateOptions {
-            out: dir.clone(),
-            seed,
-            scale,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            shard: Shard::WHOLE,
-            force: true,
-        };
-        generate(scenario, &options, Arc::new(Progress::default()))?;
-    }
-    Ok(Dataset::open(&dir)?)
 }

@@ -1,6 +1,7 @@
 //! `breachlab bench`, `detectors` and their errors, through the built binary on a small
 //! generated dataset.
 
+use breachlab_harness::testing::{DETECTOR_CONTRACT_KEYS, EVENT_KEYS};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -53,38 +54,15 @@ fn bench_writes_a_report_with_the_contract_keys() {
     }
     let detectors = report["detectors"].as_array().unwrap();
     assert_eq!(detectors.len(), 3);
-    let keys = [
-        "name",
-        "params",
-        "threshold",
-        "event",
-        "actor",
-        "campaign_recall",
-        "alarm_precision",
-        "false_alarms_per_day",
-        "campaigns",
-        "cohorts",
-        "events_per_s",
-        "peak_memory_bytes",
-    ];
     for detector in detectors {
-        for key in keys {
+        for key in DETECTOR_CONTRACT_KEYS {
             assert!(
                 detector.get(key).is_some(),
                 "`{key}` missing in {}",
                 detector["name"]
             );
         }
-        for key in [
-            "tp",
-            "fp",
-            "fn",
-            "tn",
-            "precision",
-            "recall",
-            "f1",
-            "average_precision",
-        ] {
+        for key in EVENT_KEYS {
             assert!(detector["event"].get(key).is_some(), "event.{key} missing");
         }
     }

@@ -1,7 +1,9 @@
-//! The README and docs say what the code does: shard file names as written, and one
+//! The README and docs say what the code does: shard file names as written, one
 //! statement of the guarantees (docs/guarantees.md) that the README links to instead of
-//! keeping a copy that drifts.
+//! keeping a copy that drifts, and the report keys the tests check as the schema's
+//! contract.
 
+use breachlab_harness::testing::{DETECTOR_CONTRACT_KEYS, EVENT_KEYS};
 use std::path::Path;
 
 fn read(relative: &str) -> String {
@@ -64,4 +66,39 @@ fn the_guarantees_have_one_source() {
             "docs/guarantees.md lacks {promise}"
         );
     }
+}
+
+/// The table rows of `text`'s section under `heading`, as their cells, header excluded.
+fn table_rows(text: &str, heading: &str) -> Vec<Vec<String>> {
+    let start = text
+        .find(heading)
+        .unwrap_or_else(|| panic!("no section {heading}"));
+    let section = &text[start + heading.len()..];
+    let section = &section[..section.find("\n#").unwrap_or(section.len())];
+    section
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| {
+            line.trim_matches('|')
+                .split(" | ")
+                .map(|cell| cell.trim().trim_matches('`').to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_report_keys_the_tests_check_are_the_schemas_contract() {
+    let schema = read("docs/report-schema.md");
+    let contract: Vec<String> = table_rows(&schema, "## `detectors[]`")
+        .into_iter()
+        .filter(|cells| cells.get(2).is_some_and(|kind| kind == "contract"))
+        .map(|cells| cells[0].clone())
+        .collect();
+    assert_eq!(contract, DETECTOR_CONTRACT_KEYS);
+    let event: Vec<String> = table_rows(&schema, "### `event`")
+        .into_iter()
+        .map(|cells| cells[0].clone())
+        .collect();
+    assert_eq!(event, EVENT_KEYS);
 }

@@ -46,11 +46,14 @@ pub fn manifest_path(relative: &Path) -> String {
         .join("/")
 }
 
+/// The files of a report folder, `report.json` last: written last and removed first, so
+/// that its presence means the report is complete.
+pub const REPORT_FILES: [&str; 3] = ["report.md", "report.html", "report.json"];
+
 /// Report folders that `bench` (`report`) and `score` (`report-NAME`) write inside a
 /// dataset by default, holding nothing but report files: what a forced `generate`
 /// removes with the dataset, since they describe the dataset it replaces.
 pub fn own_report_dirs(out: &Path) -> Vec<PathBuf> {
-    const REPORT_FILES: [&str; 3] = ["report.md", "report.html", "report.json"];
     let Ok(entries) = std::fs::read_dir(out) else {
         return Vec::new();
     };

@@ -19,7 +19,7 @@ use crate::manifest::{FileEntry, Manifest, ShardInfo};
 use crate::read::read_manifest;
 use arrow_schema::Schema;
 use breachlab_schema::SCHEMA_VERSION;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -124,19 +124,19 @@ fn check_manifest(manifest: &Manifest) -> Vec<Finding> {
             ),
         ));
     }
-    let mut recounted = manifest.clone();
-    recounted.recount();
-    for (table, rows) in &recounted.row_counts {
-        let stated = manifest.row_counts.get(table).copied();
-        if stated != Some(*rows) {
-            findings.push(Finding::new(
-                layout::MANIFEST,
-                format!(
-                    "row_counts.{table} is {} but the files listed for {table} hold {rows} rows",
-                    stated.map_or("missing".to_string(), |n| n.to_string())
-                ),
-            ));
-        }
+    for MisstatedRows {
+        table,
+        stated,
+        listed,
+    } in misstated_row_counts(manifest)
+    {
+        findings.push(Finding::new(
+            layout::MANIFEST,
+            format!(
+                "row_counts.{table} is {} but the files listed for {table} hold {listed} rows",
+                stated.map_or("missing".to_string(), |n| n.to_string())
+            ),
+        ));
     }
     let mut seen = BTreeSet::new();
     for entry in &manifest.files {
@@ -148,6 +148,54 @@ fn check_manifest(manifest: &Manifest) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// A table whose `row_counts` entry is not the sum of the rows its listed files hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MisstatedRows {
+    pub table: String,
+    /// `None` when `row_counts` has no entry for the table.
+    pub stated: Option<u64>,
+    pub listed: u64,
+}
+
+/// Every table whose `row_counts` entry disagrees with its listed files, by table name.
+/// Shared by [`verify`] and the cheaper check a reader makes before it trusts the counts.
+pub fn misstated_row_counts(manifest: &Manifest) -> Vec<MisstatedRows> {
+    let mut recounted = manifest.clone();
+    recounted.recount();
+    recounted
+        .row_counts
+        .into_iter()
+        .map(|(table, listed)| MisstatedRows {
+            stated: manifest.row_counts.get(&table).copied(),
+            table,
+            listed,
+        })
+        .filter(|table| table.stated != Some(table.listed))
+        .collect()
+}
+
+/// Why a listed file's Parquet footer could not be read.
+#[derive(Debug)]
+pub enum FooterError {
+    /// The file cannot be opened.
+    Open(std::io::Error),
+    /// It opens but is not readable Parquet (truncated or corrupt).
+    Parquet(parquet::errors::ParquetError),
+}
+
+/// The footer of the Parquet file at `path`: its metadata (rows, key-value metadata) and
+/// Arrow schema, read without decoding any data.
+pub fn read_footer(path: &Path) -> Result<ArrowReaderMetadata, FooterError> {
+    let file = File::open(path).map_err(FooterError::Open)?;
+    ArrowReaderMetadata::load(&file, ArrowReaderOptions::default()).map_err(FooterError::Parquet)
+}
+
+/// The rows `footer` declares when they are not the `entry.rows` the manifest lists.
+pub fn misstated_file_rows(footer: &ArrowReaderMetadata, entry: &FileEntry) -> Option<i64> {
+    let rows = footer.metadata().file_metadata().num_rows();
+    (u64::try_from(rows).ok() != Some(entry.rows)).then_some(rows)
 }
 
 /// The manifest header each file should carry, as JSON, without the shard (the files of
@@ -228,23 +276,23 @@ fn check_parquet(
     entry: &FileEntry,
     header: &serde_json::Value,
 ) -> Result<(Vec<String>, Option<ShardKey>), String> {
-    let file = File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| format!("not readable Parquet (truncated or corrupt): {e}"))?;
+    let footer = read_footer(path).map_err(|e| match e {
+        FooterError::Open(e) => format!("cannot be read: {e}"),
+        FooterError::Parquet(e) => format!("not readable Parquet (truncated or corrupt): {e}"),
+    })?;
     let mut problems = Vec::new();
-    let metadata = reader.metadata().file_metadata();
-    let rows = metadata.num_rows();
-    if u64::try_from(rows).ok() != Some(entry.rows) {
+    let metadata = footer.metadata().file_metadata();
+    if let Some(rows) = misstated_file_rows(&footer, entry) {
         problems.push(format!(
             "holds {rows} rows (Parquet footer), manifest.json says {}",
             entry.rows
         ));
     }
     match table_schema(&entry.table) {
-        Some(expected) if reader.schema().fields() != expected.fields() => problems.push(format!(
+        Some(expected) if footer.schema().fields() != expected.fields() => problems.push(format!(
             "its columns are not the {} schema: found [{}]",
             entry.table,
-            column_list(reader.schema())
+            column_list(footer.schema())
         )),
         Some(_) => {}
         None => problems.push(format!(

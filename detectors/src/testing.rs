@@ -1,6 +1,7 @@
 //! Builders of small `events` batches for tests and benchmarks: hand-written rows that
 //! show what a detector catches, and seeded synthetic traffic with realistic
-//! cardinalities. Columns no detector reads get fixed plausible values.
+//! cardinalities. Columns no detector reads get fixed plausible values. And
+//! [`ClosureDetector`], a detector made of a closure, for tests of what drives detectors.
 
 use std::sync::Arc;
 
@@ -9,6 +10,8 @@ use arrow_array::{
     TimestampMicrosecondArray,
 };
 use breachlab_schema::events_schema;
+
+use crate::{Detector, DetectorError, EventBatch, Params};
 
 /// 2024-01-01T00:00:00Z, the origin of [`EventRow::at`] times, in microseconds.
 pub const EPOCH_MICROS: i64 = 1_704_067_200_000_000;
@@ -214,4 +217,52 @@ pub fn synthetic_events(shape: SyntheticTraffic) -> Vec<EventRow> {
             row
         })
         .collect()
+}
+
+/// A detector that scores with a closure and declares no columns (so it is handed every
+/// column), with threshold 1: for tests of a runner, where what a detector returns or
+/// sees matters and not how it scores.
+pub struct ClosureDetector<F> {
+    name: String,
+    params: Params,
+    score: F,
+}
+
+impl<F> ClosureDetector<F>
+where
+    F: FnMut(&RecordBatch, &mut Vec<f64>) -> Result<(), DetectorError> + Send,
+{
+    /// `score` appends the scores of each batch, as [`Detector::score`] does.
+    pub fn new(name: impl Into<String>, score: F) -> Self {
+        ClosureDetector {
+            name: name.into(),
+            params: Params::new(),
+            score,
+        }
+    }
+}
+
+impl<F> Detector for ClosureDetector<F>
+where
+    F: FnMut(&RecordBatch, &mut Vec<f64>) -> Result<(), DetectorError> + Send,
+{
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn default_threshold(&self) -> f64 {
+        1.0
+    }
+
+    fn score(
+        &mut self,
+        batch: &EventBatch<'_>,
+        scores: &mut Vec<f64>,
+    ) -> Result<(), DetectorError> {
+        (self.score)(batch.events, scores)
+    }
 }

@@ -4,15 +4,23 @@
 //! - [`audit`]: the leakage audit, the best one- and two-column rules per campaign;
 //! - [`alerts`]: alert files (per event or per entity interval) scored as a detector;
 //! - [`external`]: detectors written in any language, run as child processes;
-//! - [`report`]: the `report.json` contract and the Markdown, terminal and HTML views;
-//! - [`runner`]: reads a dataset once and scores every detector on it (the only I/O).
+//! - [`report`]: the `report.json` contract, the Markdown, terminal and HTML views, and
+//!   the report folder they are written into;
+//! - [`dataset`]: a dataset's files checked before a pass and its labels decoded;
+//! - [`runner`]: reads a dataset once and scores every detector on it;
+//! - [`calibration`]: thresholds from a false-alarm budget on other seeds, and the budget
+//!   leaderboard.
 
 pub mod alerts;
 pub mod audit;
+pub mod calibration;
+pub mod dataset;
 pub mod external;
 pub mod metrics;
 pub mod report;
 pub mod runner;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use metrics::{
     CampaignInfo, DetectorMetrics, MetricsAccumulator, MetricsConfig, MetricsError, ScoredColumns,

@@ -40,9 +40,10 @@ fn event_confusion_counts_and_scores() {
     assert_close(event.precision, 0.6, "precision");
     assert_close(event.recall, 0.75, "recall");
     assert_close(event.f1, 2.0 / 3.0, "f1");
-    assert_eq!(metrics.flagged_events, 5);
-    assert_eq!(metrics.total_events, 8);
-    assert_eq!((metrics.attack_events, metrics.benign_events), (4, 4));
+    let counts = &metrics.counts;
+    assert_eq!(counts.flagged_events, 5);
+    assert_eq!(counts.total_events, 8);
+    assert_eq!((counts.attack_events, counts.benign_events), (4, 4));
 }
 
 #[test]
@@ -146,7 +147,7 @@ fn campaign_detection_times_and_counts() {
     assert_eq!(delta.events_to_detect, Some(1));
 
     // 3 of 4 detected; times sorted [0, 1800, 7200]
-    assert_eq!(metrics.attack_campaigns, 4);
+    assert_eq!(metrics.attack_campaigns(), 4);
     assert_eq!(metrics.campaigns_detected, 3);
     assert_eq!(metrics.campaigns_undetected, 1);
     assert_close(metrics.campaign_recall, 0.75, "campaign recall");
@@ -199,7 +200,7 @@ fn records_exposed_under_containment_delays() {
         (vec![(0, 2), (3_600, 2), (86_400, 2)], 2)
     );
     // sum at D = 0: 11 + 0 + 5 + 2 = 18
-    assert_eq!(metrics.records_exposed_before_detection_total(), 18);
+    assert_eq!(metrics.records_exposed_before_detection_total, 18);
 }
 
 #[test]
@@ -255,13 +256,13 @@ fn scenario_totals() {
     let (campaigns, events) = campaign_scenario();
     let metrics = score(&campaigns, &MetricsConfig::new(0.5, 2.0), &events);
     // flagged: alpha 0.7 0.9, bravo 0.9, delta 0.8, partner-bulk-sync 0.6 = 5 of 20
-    assert_eq!(metrics.flagged_events, 5);
-    assert_eq!(metrics.total_events, 20);
+    assert_eq!(metrics.counts.flagged_events, 5);
+    assert_eq!(metrics.counts.total_events, 20);
     // TP 4 of 14 attack events; FP 1 of 6 benign
     assert_eq!((metrics.event.tp, metrics.event.fp), (4, 1));
     assert_eq!((metrics.event.fn_, metrics.event.tn), (10, 5));
-    assert_eq!(metrics.out_of_order_events, 0);
-    assert_eq!(metrics.unknown_campaign_events, 0);
+    assert_eq!(metrics.counts.out_of_order_events, 0);
+    assert_eq!(metrics.counts.unknown_campaign_events, 0);
 }
 
 // ---------------------------------------------------------------- streaming
@@ -304,7 +305,7 @@ fn mismatched_columns_are_rejected_without_side_effects() {
             actual: 1
         })
     );
-    assert_eq!(accumulator.finish().total_events, 0);
+    assert_eq!(accumulator.finish().counts.total_events, 0);
 }
 
 #[test]
@@ -314,7 +315,7 @@ fn out_of_order_input_is_counted() {
         benign(MINUTE, 0.1, None, 1),
     ];
     let metrics = score(&[], &MetricsConfig::new(0.5, 1.0), &events);
-    assert_eq!(metrics.out_of_order_events, 1);
+    assert_eq!(metrics.counts.out_of_order_events, 1);
 }
 
 // ---------------------------------------------------------------- actors and alarms
@@ -347,12 +348,13 @@ fn alarms_merge_strictly_below_the_gap() {
     assert_eq!(config.alarm_gap_us, 15 * MINUTE);
     let metrics = score(&[], &config, &alarm_events());
     let alarms = &metrics.alarms;
+    let counts = &metrics.counts;
     // actor 1: [0, 10m] and [25m, 40m - 1us]        -> 2 alarms, both false
     // actor 2: [0, 14m] (holds an attack) and [44m]   -> 1 true, 1 false
     // actor 4: [0, 10m, 20m, 30m] chained             -> 1 false
     // alarms 5, true 1, false 4; precision 1/5
     assert_eq!(
-        (alarms.alarms, alarms.true_alarms, alarms.false_alarms),
+        (counts.alarms, counts.true_alarms, counts.false_alarms),
         (5, 1, 4)
     );
     assert_close(alarms.alarm_precision, 0.2, "alarm precision");
@@ -371,7 +373,7 @@ fn a_gap_of_exactly_g_splits_and_one_microsecond_less_merges() {
     let config = MetricsConfig::new(0.5, 1.0);
     let pair = |gap: i64| {
         let events = [benign(0, 0.9, None, 1), benign(gap, 0.9, None, 1)];
-        score(&[], &config, &events).alarms.alarms
+        score(&[], &config, &events).counts.alarms
     };
     assert_eq!(pair(DEFAULT_ALARM_GAP_US), 2);
     assert_eq!(pair(DEFAULT_ALARM_GAP_US - 1), 1);
@@ -387,13 +389,14 @@ fn unknown_span_gives_no_rate_per_day() {
 fn actor_precision_and_recall() {
     let metrics = score(&[], &MetricsConfig::new(0.5, 2.0), &alarm_events());
     let actor = &metrics.actor;
+    let counts = &metrics.counts;
     // actors 1..5; attackers {2, 5}; flagged {1, 2, 4}; flagged attackers {2}
     assert_eq!(
         (
-            actor.actors,
-            actor.attackers,
-            actor.flagged,
-            actor.flagged_attackers
+            counts.actors,
+            counts.attacker_actors,
+            counts.flagged_actors,
+            counts.flagged_attacker_actors
         ),
         (5, 2, 3, 1)
     );

@@ -8,6 +8,7 @@ use breachlab_harness::report::{
     CostFigures, DetectorReport, Report, ThresholdSource, render_html, render_markdown,
     render_terminal_table, write_json,
 };
+use breachlab_harness::testing::{DETECTOR_CONTRACT_KEYS, EVENT_KEYS};
 use common::*;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -78,20 +79,7 @@ fn detector_keys() {
     let report = report_json();
     let detectors = report["detectors"].as_array().expect("a list");
     assert_eq!(detectors.len(), 2);
-    let contract = set(&[
-        "name",
-        "params",
-        "threshold",
-        "event",
-        "actor",
-        "campaign_recall",
-        "alarm_precision",
-        "false_alarms_per_day",
-        "campaigns",
-        "cohorts",
-        "events_per_s",
-        "peak_memory_bytes",
-    ]);
+    let contract = set(&DETECTOR_CONTRACT_KEYS);
     let extras = set(&[
         "threshold_source",
         "campaigns_detected",
@@ -108,19 +96,7 @@ fn detector_keys() {
     ]);
     for detector in detectors {
         assert_eq!(keys(detector), &contract | &extras);
-        assert_eq!(
-            keys(&detector["event"]),
-            set(&[
-                "tp",
-                "fp",
-                "fn",
-                "tn",
-                "precision",
-                "recall",
-                "f1",
-                "average_precision"
-            ])
-        );
+        assert_eq!(keys(&detector["event"]), set(&EVENT_KEYS));
         assert_eq!(keys(&detector["actor"]), set(&["precision", "recall"]));
         assert!(detector["params"].is_object());
         assert_eq!(

@@ -113,7 +113,7 @@ fn precision_recall_steps_stay_between_measured_points() {
     let mut report = alike_report(&["sequential"]);
     // The demo's shape: high precision at low recall, then a jump to recall 1 at 0.14.
     let measured = [(0.01, 1.0), (0.1, 0.98), (0.234, 0.97), (1.0, 0.14)];
-    report.detectors[0].pr_curve = measured
+    report.detectors[0].metrics.pr_curve = measured
         .iter()
         .enumerate()
         .map(|(i, &(recall, precision))| PrPoint {
@@ -175,7 +175,8 @@ fn every_detection_has_its_own_visible_mark_on_the_timeline() {
         .detectors
         .iter()
         .flat_map(|d| {
-            d.campaigns
+            d.metrics
+                .campaigns
                 .iter()
                 .filter(|c| c.first_detection_ts_us.is_some())
                 .map(|c| (d.name.clone(), c.campaign_id.to_string()))
@@ -231,9 +232,9 @@ fn exposure_panels_name_their_campaigns_and_share_axes() {
         .into_iter()
         .filter(|e| e.get("class").map(String::as_str) == Some("key"))
         .count();
-    let campaigns = report.detectors[0].campaigns.len();
+    let campaigns = report.detectors[0].metrics.campaigns.len();
     assert_eq!(keys, campaigns);
-    for campaign in &report.detectors[0].campaigns {
+    for campaign in &report.detectors[0].metrics.campaigns {
         assert!(section.contains(&format!(">{}</span>", campaign.name)));
         assert!(section.contains(&format!("<title>{}</title></polyline>", campaign.name)));
     }

@@ -3,7 +3,8 @@
 //! are refused clearly, and what each built-in detector catches and misses.
 
 use breachlab_dataset::Dataset;
-use breachlab_detectors::{Detector, DetectorError, EventBatch, Params};
+use breachlab_detectors::testing::ClosureDetector;
+use breachlab_detectors::{DetectorError, Params};
 use breachlab_generator::{LoadedScenario, Shard};
 use breachlab_harness::runner::{DetectorSpec, RunError, RunOptions, RunOutcome, score_dataset};
 use breachlab_schema::truth as t;
@@ -83,84 +84,58 @@ fn run(dataset: &Dataset, specs: &[DetectorSpec], batch_rows: usize) -> RunOutco
 }
 
 /// Scores 0 and fails the run if it ever sees a truth column.
-struct TruthBlind(Params);
-
-impl Detector for TruthBlind {
-    fn name(&self) -> &str {
-        "truth-blind"
-    }
-    fn params(&self) -> &Params {
-        &self.0
-    }
-    fn default_threshold(&self) -> f64 {
-        1.0
-    }
-    fn score(
-        &mut self,
-        batch: &EventBatch<'_>,
-        scores: &mut Vec<f64>,
-    ) -> Result<(), DetectorError> {
-        let batch = batch.events;
-        for column in [
-            t::IS_ATTACK,
-            t::CAMPAIGN_ID,
-            t::ACTOR_ID,
-            t::RECORDS_EXPOSED,
-            t::PHASE,
-        ] {
-            if batch.schema().column_with_name(column).is_some() {
-                return Err(DetectorError::Failed(format!(
-                    "saw truth column `{column}`"
-                )));
-            }
-        }
-        let expected = breachlab_schema::events_schema();
-        if batch.schema().fields() != expected.fields() {
-            return Err(DetectorError::Failed(
-                "batch schema is not the events schema".into(),
-            ));
-        }
-        scores.extend(std::iter::repeat_n(0.0, batch.num_rows()));
-        Ok(())
-    }
+fn truth_blind() -> DetectorSpec {
+    DetectorSpec::custom("truth-blind", None, || {
+        Ok(Box::new(ClosureDetector::new(
+            "truth-blind",
+            |batch, scores| {
+                for column in [
+                    t::IS_ATTACK,
+                    t::CAMPAIGN_ID,
+                    t::ACTOR_ID,
+                    t::RECORDS_EXPOSED,
+                    t::PHASE,
+                ] {
+                    if batch.schema().column_with_name(column).is_some() {
+                        return Err(DetectorError::Failed(format!(
+                            "saw truth column `{column}`"
+                        )));
+                    }
+                }
+                let expected = breachlab_schema::events_schema();
+                if batch.schema().fields() != expected.fields() {
+                    return Err(DetectorError::Failed(
+                        "batch schema is not the events schema".into(),
+                    ));
+                }
+                scores.extend(std::iter::repeat_n(0.0, batch.num_rows()));
+                Ok(())
+            },
+        )))
+    })
 }
 
 /// Returns one score too few on its second batch.
-struct ShortChanger {
-    batches: usize,
-    params: Params,
-}
-
-impl Detector for ShortChanger {
-    fn name(&self) -> &str {
-        "short"
-    }
-    fn params(&self) -> &Params {
-        &self.params
-    }
-    fn default_threshold(&self) -> f64 {
-        1.0
-    }
-    fn score(
-        &mut self,
-        batch: &EventBatch<'_>,
-        scores: &mut Vec<f64>,
-    ) -> Result<(), DetectorError> {
-        self.batches += 1;
-        let rows = batch.rows() - usize::from(self.batches == 2);
-        scores.extend(std::iter::repeat_n(0.0, rows));
-        Ok(())
-    }
+fn short_changer() -> DetectorSpec {
+    DetectorSpec::custom("short", None, || {
+        let mut batches = 0;
+        Ok(Box::new(ClosureDetector::new(
+            "short",
+            move |batch, scores| {
+                batches += 1;
+                let rows = batch.num_rows() - usize::from(batches == 2);
+                scores.extend(std::iter::repeat_n(0.0, rows));
+                Ok(())
+            },
+        )))
+    })
 }
 
 #[test]
 fn detectors_see_only_the_events_table() {
     let dir = tempfile::tempdir().unwrap();
     let dataset = generated(dir.path(), 1);
-    let spec = DetectorSpec::custom("truth-blind", None, || {
-        Ok(Box::new(TruthBlind(Params::new())))
-    });
-    let outcome = run(&dataset, &[spec], 4096);
+    let outcome = run(&dataset, &[truth_blind()], 4096);
     let result = &outcome.detectors[0].result;
     assert!(result.is_ok(), "{result:?}");
     assert!(outcome.events > 0);
@@ -198,13 +173,7 @@ fn metrics_do_not_depend_on_batch_size() {
 fn a_failing_source_is_reported_and_the_others_still_score() {
     let dir = tempfile::tempdir().unwrap();
     let dataset = generated(dir.path(), 3);
-    let short = DetectorSpec::custom("short", None, || {
-        Ok(Box::new(ShortChanger {
-            batches: 0,
-            params: Params::new(),
-        }))
-    });
-    let outcome = run(&dataset, &[short, builtin("null", &[])], 1000);
+    let outcome = run(&dataset, &[short_changer(), builtin("null", &[])], 1000);
     let error = outcome.detectors[0].result.as_ref().unwrap_err();
     assert!(
         error.to_string().contains("scores for a batch of"),
@@ -226,9 +195,9 @@ fn null_flags_nothing_and_random_flags_about_its_rate() {
         65_536,
     );
     let (null, _) = outcome.detectors[0].result.as_ref().unwrap();
-    assert_eq!(null.flagged_events, 0);
+    assert_eq!(null.counts.flagged_events, 0);
     let (random, _) = outcome.detectors[1].result.as_ref().unwrap();
-    let share = random.flagged_events as f64 / random.total_events as f64;
+    let share = random.counts.flagged_events as f64 / random.counts.total_events as f64;
     assert!((0.08..0.12).contains(&share), "random flagged {share}");
 }
 
@@ -304,7 +273,7 @@ fn route_volume_sees_the_distributed_reader_that_no_single_ip_shows() {
 /// that threshold gives; a calibration seed that is also scored is refused.
 #[test]
 fn budget_leaderboard_calibrates_per_budget_and_scores_every_seed() {
-    use breachlab_harness::runner::budget_leaderboard;
+    use breachlab_harness::calibration::budget_leaderboard;
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let calibration = generated(dirs[0].path(), 21);
     let first = generated(dirs[1].path(), 1);
@@ -345,11 +314,11 @@ fn budget_leaderboard_calibrates_per_budget_and_scores_every_seed() {
         let scored = &report.report.detectors[spec_index];
         assert_eq!(
             strict.records_exposed_before_detection.values[1],
-            Some(scored.records_exposed_before_detection_total as f64)
+            Some(scored.metrics.records_exposed_before_detection_total as f64)
         );
         assert_eq!(
             strict.false_alarms_per_day.values[1],
-            scored.false_alarms_per_day
+            scored.metrics.alarms.false_alarms_per_day
         );
     }
     let refused = budget_leaderboard(&[(1, &first)], &scored, &specs, &budgets, &options);

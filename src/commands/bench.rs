@@ -7,11 +7,10 @@ use crate::cli::{BenchArgs, Budgets, Seeds};
 use anyhow::{Context, anyhow, bail};
 use breachlab_dataset::Dataset;
 use breachlab_detectors::{Params, registry};
-use breachlab_generator::{LoadedScenario, Shard};
-use breachlab_harness::runner::{
-    self, BenchReport, DatasetKey, DetectorSpec, RunError, RunOptions, SeededRun,
-};
-use breachlab_writer::GenerateOptions;
+use breachlab_generator::LoadedScenario;
+use breachlab_harness::calibration::{budget_leaderboard, calibrate_budgets_on_all};
+use breachlab_harness::report::{BenchReport, BudgetSection, SeededRun, summarize_seeds};
+use breachlab_harness::runner::{self, DetectorSpec, RunError, RunOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -205,7 +204,7 @@ fn budget_section(
     scored: &[(u64, &Dataset)],
     specs: &[DetectorSpec],
     options: &RunOptions,
-) -> anyhow::Result<Option<runner::BudgetSection>> {
+) -> anyhow::Result<Option<BudgetSection>> {
     let (Some(Budgets(budgets)), Some(seeds)) = (&args.budgets, &args.calibrate) else {
         return Ok(None);
     };
@@ -216,8 +215,8 @@ fn budget_section(
         .collect::<anyhow::Result<Vec<_>>>()?;
     eprintln!("budget leaderboard at {budgets:?} false alarms/day, calibrated on seeds {seeds}");
     let calibration: Vec<(u64, &Dataset)> = calibration.iter().map(|(s, d)| (*s, d)).collect();
-    let section = runner::budget_leaderboard(&calibration, scored, specs, budgets, options)
-        .map_err(run_error)?;
+    let section =
+        budget_leaderboard(&calibration, scored, specs, budgets, options).map_err(run_error)?;
     Ok(Some(section))
 }
 
@@ -257,7 +256,7 @@ fn bench_seeds(
         });
         datasets.push((seed, dataset));
     }
-    let section = runner::summarize_seeds(&runs);
+    let section = summarize_seeds(&runs);
     let mut report = runs.swap_remove(0).report;
     report.seeds = Some(section);
     let scored: Vec<(u64, &Dataset)> = datasets.iter().map(|(seed, d)| (*seed, d)).collect();
@@ -287,8 +286,8 @@ fn calibrate(
         datasets.push(dataset);
     }
     let datasets: Vec<&Dataset> = datasets.iter().collect();
-    let mut per_budget = runner::calibrate_budgets_on_all(&datasets, specs, &[budget], options)
-        .map_err(run_error)?;
+    let mut per_budget =
+        calibrate_budgets_on_all(&datasets, specs, &[budget], options).map_err(run_error)?;
     specs
         .iter()
         .zip(per_budget.swap_remove(0))
@@ -309,24 +308,11 @@ pub fn cached_dataset(
     scale: f64,
     cache: &Path,
 ) -> anyhow::Result<Dataset> {
-    let key = DatasetKey {
-        scenario_name: scenario.scenario.name.clone(),
-        scenario_sha256: scenario.text_sha256(),
-        seed,
-        scale,
-    };
-    let dir = runner::cached_dataset_dir(cache, &key);
-    if !runner::dataset_matches(&dir, &key) {
-        eprintln!("generating {} (seed {seed}, scale {scale})", dir.display());
-        let options = GenerateOptions {
-            out: dir.clone(),
-            seed,
-            scale,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            shard: Shard::WHOLE,
-            force: true,
-        };
-        generate_with_progress(scenario, &options)?;
-    }
-    open_dataset(&dir)
+    breachlab_writer::cached_dataset(cache, scenario, seed, scale, |options| {
+        eprintln!(
+            "generating {} (seed {seed}, scale {scale})",
+            options.out.display()
+        );
+        generate_with_progress(scenario, options).map(drop)
+    })
 }

@@ -2,10 +2,8 @@
 //! folder it cannot write, and folders a failed run created are not left behind empty.
 
 use anyhow::bail;
+use breachlab_harness::report::refuse_to_replace;
 use std::path::{Path, PathBuf};
-
-/// The report files `bench` and `score` write (`report.json` marks a complete report).
-const REPORT_FILES: [&str; 3] = ["report.md", "report.html", "report.json"];
 
 /// Checks that `dir` can take a report, before anything is scored: not a file, no report
 /// there already unless `force`, and writable (or creatable, with its missing parents).
@@ -18,18 +16,7 @@ pub fn check_report_dir(dir: &Path, force: bool) -> anyhow::Result<()> {
                 dir.display()
             );
         }
-        let existing: Vec<&str> = REPORT_FILES
-            .iter()
-            .copied()
-            .filter(|name| dir.join(name).exists())
-            .collect();
-        if !existing.is_empty() && !force {
-            bail!(
-                "{} already holds a report ({}): pass --force to replace it, or choose another --report",
-                dir.display(),
-                existing.join(", ")
-            );
-        }
+        refuse_to_replace(dir, force)?;
     }
     check_writable(dir, flag)
 }

@@ -42,7 +42,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
         .report
         .detectors
         .first()
-        .map(|d| d.counts.flagged_events);
+        .map(|d| d.metrics.counts.flagged_events);
     if rows > 0 && flagged == Some(0) {
         let span = &dataset.manifest.time_span;
         eprintln!(

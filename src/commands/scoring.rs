@@ -4,7 +4,8 @@
 
 use crate::interrupt::{self, Interrupted};
 use anyhow::bail;
-use breachlab_harness::runner::{self, BenchReport, RunError, RunOptions};
+use breachlab_harness::report::{BenchReport, write_report_dir};
+use breachlab_harness::runner::{self, RunError, RunOptions};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Prints the leaderboard, writes the report, and fails when a detector failed.
 pub fn publish(report: &BenchReport, dir: &Path, force: bool) -> anyhow::Result<()> {
     print!("{}", report.terminal_table());
-    runner::write_report_dir(report, dir, force).map_err(run_error)?;
+    write_report_dir(report, dir, force).map_err(run_error)?;
     println!("report: {}", dir.join("report.json").display());
     if !report.failed_detectors.is_empty() {
         let names: Vec<&str> = report

@@ -6,17 +6,8 @@
 //! alarms per day on the benign traffic of every calibration dataset stay within the
 //! budget (the highest of the per-dataset calibrations, which each comment names).
 
-/// Budget the thresholds were calibrated to, false alarms per day.
-pub const BUDGET_PER_DAY: f64 = 5.0;
-/// Calibration datasets: (scenario, seed, scale).
-pub const CALIBRATION_SETS: &[(&str, u64, f64)] = &[
-    ("benign-only", 1001, 1.0),
-    ("benign-only", 1002, 1.0),
-    ("benign-only", 1003, 1.0),
-    ("default", 1001, 1.0),
-    ("default", 1002, 1.0),
-    ("default", 1003, 1.0),
-];
+/// The budget and the datasets these thresholds are calibrated on.
+pub use super::calibration::{BUDGET_PER_DAY, CALIBRATION_SETS};
 
 /// `ip-rate`: 4.43 false alarms/day on benign-only seed 1002, the binding dataset.
 pub const IP_RATE: f64 = 0.058333333333333334;

@@ -2,6 +2,7 @@
 
 mod actor;
 pub mod calibrated;
+mod calibration;
 mod combined;
 mod decay;
 mod distinct_objects;

@@ -5,14 +5,14 @@
 //! A runner scoring many detectors on one pass indexes the labels once with a
 //! [`LabelIndex`] and gives each detector only a [`DetectorTally`].
 
-use super::actors::FlaggedActors;
+use super::actors::{ActorTally, FlaggedActors};
 use super::alarms::AlarmCounter;
 use super::campaigns::{CampaignDetection, quantile_linear};
 use super::labels::{CampaignRole, IndexedBatch, LabelIndex};
 use super::ranking::{PR_CURVE_MAX_POINTS, ScoreHistogram};
 use super::{
-    CampaignInfo, DetectorMetrics, EventMetrics, MetricsConfig, MetricsError, ScoredColumns,
-    f1_score, ratio,
+    CampaignInfo, Counts, DetectorMetrics, EventMetrics, MetricsConfig, MetricsError,
+    ScoredColumns, f1_score, ratio,
 };
 
 /// Accumulates every metric of one detector at one threshold over a stream of events,
@@ -168,8 +168,8 @@ impl DetectorTally {
             "a tally finishes with its own index"
         );
         self.actors.close_open_alarms(&mut self.alarms);
-        let Confusion { tp, fp, fn_, tn } = self.confusion(labels);
-        let benign_events = fp + tn;
+        let actors = self.actors.tally(&labels.attackers);
+        let counts = self.counts(labels, &actors);
         let ranking = std::mem::take(&mut self.histogram)
             .into_ranked()
             .metrics(PR_CURVE_MAX_POINTS);
@@ -187,21 +187,20 @@ impl DetectorTally {
         let campaigns_detected = times_to_detect.len() as u64;
         DetectorMetrics {
             threshold: self.config.threshold,
-            total_events: tp + fp + fn_ + tn,
-            flagged_events: tp + fp,
-            attack_events: tp + fn_,
-            benign_events,
             event: self.event_metrics(labels, ranking.average_precision),
-            pr_curve: ranking.pr_curve,
-            upper_bound: ranking.best_f1,
-            actor: self.actors.metrics(&labels.attackers),
-            alarms: self.alarms.finish(self.config.span_days, benign_events),
-            attack_campaigns,
+            actor: actors.metrics(),
+            campaign_recall: ratio(campaigns_detected, attack_campaigns),
             campaigns_detected,
             campaigns_undetected: attack_campaigns - campaigns_detected,
-            campaign_recall: ratio(campaigns_detected, attack_campaigns),
             median_time_to_detect_s: quantile_linear(&times_to_detect, 0.5),
             p90_time_to_detect_s: quantile_linear(&times_to_detect, 0.9),
+            records_exposed_before_detection_total: campaigns
+                .iter()
+                .map(|c| c.records_exposed_before_detection)
+                .sum(),
+            alarms: self
+                .alarms
+                .metrics(self.config.span_days, counts.benign_events),
             campaigns,
             cohorts: labels
                 .cohorts
@@ -209,8 +208,28 @@ impl DetectorTally {
                 .zip(&self.cohort_flags)
                 .map(|(totals, &flagged)| totals.finish(flagged))
                 .collect(),
+            counts,
+            upper_bound: ranking.best_f1,
+            pr_curve: ranking.pr_curve,
             exposure_curves,
-            containment_delays_s: self.delays_s,
+        }
+    }
+
+    /// The counts behind the ratios, once every alarm is closed.
+    fn counts(&self, labels: &LabelIndex, actors: &ActorTally) -> Counts {
+        let Confusion { tp, fp, fn_, tn } = self.confusion(labels);
+        Counts {
+            total_events: tp + fp + fn_ + tn,
+            flagged_events: tp + fp,
+            attack_events: tp + fn_,
+            benign_events: fp + tn,
+            actors: actors.actors,
+            attacker_actors: actors.attackers,
+            flagged_actors: actors.flagged,
+            flagged_attacker_actors: actors.flagged_attackers,
+            alarms: self.alarms.alarms(),
+            true_alarms: self.alarms.true_alarms(),
+            false_alarms: self.alarms.false_alarms(),
             out_of_order_events: labels.out_of_order_events,
             unknown_campaign_events: labels.unknown_campaign_events,
         }

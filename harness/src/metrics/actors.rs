@@ -54,26 +54,41 @@ impl FlaggedActors {
         }
     }
 
-    /// Actor metrics given which of the `attackers` (by dense index) attacked.
-    pub(crate) fn metrics(&self, attackers: &[bool]) -> ActorMetrics {
+    /// How many actors attacked and were flagged, given which of the `attackers` (by dense
+    /// index) attacked.
+    pub(crate) fn tally(&self, attackers: &[bool]) -> ActorTally {
         let flagged_actors = || {
             self.open_alarms
                 .iter()
                 .enumerate()
                 .filter(|(_, alarm)| alarm.is_some())
         };
-        let attackers_total = attackers.iter().filter(|&&a| a).count() as u64;
-        let flagged = flagged_actors().count() as u64;
-        let flagged_attackers = flagged_actors()
-            .filter(|(actor, _)| attackers.get(*actor).copied().unwrap_or(false))
-            .count() as u64;
-        ActorMetrics {
+        ActorTally {
             actors: attackers.len() as u64,
-            attackers: attackers_total,
-            flagged,
-            flagged_attackers,
-            precision: ratio(flagged_attackers, flagged),
-            recall: ratio(flagged_attackers, attackers_total),
+            attackers: attackers.iter().filter(|&&a| a).count() as u64,
+            flagged: flagged_actors().count() as u64,
+            flagged_attackers: flagged_actors()
+                .filter(|(actor, _)| attackers.get(*actor).copied().unwrap_or(false))
+                .count() as u64,
+        }
+    }
+}
+
+/// Actors counted for the metrics: attackers have at least one attack event, flagged
+/// actors at least one flagged event.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ActorTally {
+    pub actors: u64,
+    pub attackers: u64,
+    pub flagged: u64,
+    pub flagged_attackers: u64,
+}
+
+impl ActorTally {
+    pub(crate) fn metrics(&self) -> ActorMetrics {
+        ActorMetrics {
+            precision: ratio(self.flagged_attackers, self.flagged),
+            recall: ratio(self.flagged_attackers, self.attackers),
         }
     }
 }

@@ -49,16 +49,25 @@ impl AlarmCounter {
         self.true_alarms += u64::from(alarm.is_true);
     }
 
-    pub(crate) fn finish(&self, span_days: f64, benign_events: u64) -> AlarmMetrics {
-        let false_alarms = self.alarms - self.true_alarms;
+    pub(crate) fn alarms(&self) -> u64 {
+        self.alarms
+    }
+
+    pub(crate) fn true_alarms(&self) -> u64 {
+        self.true_alarms
+    }
+
+    pub(crate) fn false_alarms(&self) -> u64 {
+        self.alarms - self.true_alarms
+    }
+
+    pub(crate) fn metrics(&self, span_days: f64, benign_events: u64) -> AlarmMetrics {
+        let false_alarms = self.false_alarms();
         let per_day =
             (span_days.is_finite() && span_days > 0.0).then(|| false_alarms as f64 / span_days);
         let per_million_benign =
             (benign_events > 0).then(|| false_alarms as f64 / (benign_events as f64 / 1e6));
         AlarmMetrics {
-            alarms: self.alarms,
-            true_alarms: self.true_alarms,
-            false_alarms,
             alarm_precision: ratio(self.true_alarms, self.alarms),
             false_alarms_per_day: per_day,
             false_alarms_per_million_benign: per_million_benign,

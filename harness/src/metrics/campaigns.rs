@@ -116,6 +116,10 @@ impl CampaignDetection {
         let info = &totals.info;
         let detected = self.detection_ts_us.is_some();
         let records_exposed_by_delay = self.records_by_delay(totals, delays_s);
+        let records_exposed_before_detection = records_exposed_by_delay
+            .iter()
+            .find(|exposure| exposure.delay_s == 0)
+            .map_or(totals.records_total, |exposure| exposure.records);
         let metrics = CampaignMetrics {
             campaign_id: info.campaign_id,
             name: info.name.clone(),
@@ -129,12 +133,13 @@ impl CampaignDetection {
                 .detection_ts_us
                 .map(|ts| (ts as f64 - info.start_us as f64) / 1e6),
             events_to_detect: detected.then_some(self.events_before_detection),
+            records_exposed_before_detection,
             records_exposed_by_delay,
             records_exposed_total: totals.records_total,
         };
         let detection_point = self.detection_ts_us.map(|ts_us| CurvePoint {
             ts_us,
-            records: metrics.records_exposed_before_detection(),
+            records: records_exposed_before_detection,
         });
         let curve = totals.curve.finish(info.campaign_id, detection_point);
         (metrics, curve)

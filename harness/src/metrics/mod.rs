@@ -41,8 +41,8 @@ pub use seeds::{MeanInterval, mean_with_interval, mean_with_interval_within};
 
 mod output;
 pub use output::{
-    ActorMetrics, AlarmMetrics, CampaignMetrics, CohortMetrics, DelayExposure, DetectorMetrics,
-    EventMetrics, ExposureCurve, PrPoint, UpperBound,
+    ActorMetrics, AlarmMetrics, CampaignMetrics, CohortMetrics, Counts, DelayExposure,
+    DetectorMetrics, EventMetrics, ExposureCurve, PrPoint, UPPER_BOUND_LABEL, UpperBound,
 };
 
 /// `numerator / denominator`, with anything over zero defined as 0.0.

@@ -1,9 +1,16 @@
 //! What a scoring run produces: [`DetectorMetrics`] and its parts.
 //!
-//! Plain data with serde derives so a report can embed or re-read it; the report module
-//! decides the published JSON layout.
+//! Their serde form is the published one: an entry of `report.json`'s `detectors` is a
+//! [`DetectorMetrics`] with the detector's name, parameters, threshold source and cost
+//! around it (`docs/report-schema.md`). So the report embeds these types rather than
+//! copies of them, and a saved report reads back into them.
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Label carried by every published upper bound.
+pub const UPPER_BOUND_LABEL: &str =
+    "upper bound: threshold chosen on the test labels (best event F1); not a result";
 
 /// Event-level confusion counts and the scores derived from them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,8 +37,9 @@ pub struct PrPoint {
 }
 
 /// The best event-level F1 over every threshold, chosen with the test labels: an upper
-/// bound on what the detector could score, never a result.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// bound on what the detector could score, never a result. Published with
+/// [`UPPER_BOUND_LABEL`] so that the numbers never travel without saying so.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 pub struct UpperBound {
     pub threshold: f64,
     pub precision: f64,
@@ -39,24 +47,28 @@ pub struct UpperBound {
     pub f1: f64,
 }
 
-/// Actors (`actor_id`) as the unit: attackers have at least one attack event, flagged
-/// actors at least one flagged event.
+impl Serialize for UpperBound {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut bound = serializer.serialize_struct("UpperBound", 5)?;
+        bound.serialize_field("label", UPPER_BOUND_LABEL)?;
+        bound.serialize_field("threshold", &self.threshold)?;
+        bound.serialize_field("precision", &self.precision)?;
+        bound.serialize_field("recall", &self.recall)?;
+        bound.serialize_field("f1", &self.f1)?;
+        bound.end()
+    }
+}
+
+/// Actors (`actor_id`) as the unit; the counts behind the ratios are in [`Counts`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActorMetrics {
-    pub actors: u64,
-    pub attackers: u64,
-    pub flagged: u64,
-    pub flagged_attackers: u64,
     pub precision: f64,
     pub recall: f64,
 }
 
-/// Flagged events merged per actor into alarms.
+/// Flagged events merged per actor into alarms; the counts are in [`Counts`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlarmMetrics {
-    pub alarms: u64,
-    pub true_alarms: u64,
-    pub false_alarms: u64,
     pub alarm_precision: f64,
     /// `None` when `span_days` is not a positive number.
     pub false_alarms_per_day: Option<f64>,
@@ -64,8 +76,30 @@ pub struct AlarmMetrics {
     pub false_alarms_per_million_benign: Option<f64>,
 }
 
+/// The raw counts behind the ratios.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub total_events: u64,
+    pub flagged_events: u64,
+    pub attack_events: u64,
+    pub benign_events: u64,
+    /// Distinct `actor_id`s; attackers have at least one attack event, flagged actors at
+    /// least one flagged event.
+    pub actors: u64,
+    pub attacker_actors: u64,
+    pub flagged_actors: u64,
+    pub flagged_attacker_actors: u64,
+    pub alarms: u64,
+    pub true_alarms: u64,
+    pub false_alarms: u64,
+    /// Events whose timestamp was lower than the one before: input not in time order.
+    pub out_of_order_events: u64,
+    /// Events whose campaign id is not in the campaigns list (ignored by campaign metrics).
+    pub unknown_campaign_events: u64,
+}
+
 /// Records exposed by a campaign up to `delay_s` seconds after its detection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DelayExposure {
     pub delay_s: i64,
     pub records: i64,
@@ -89,18 +123,48 @@ pub struct CampaignMetrics {
     pub time_to_detect_s: Option<f64>,
     /// The campaign's events before its first flagged one; `None` when undetected.
     pub events_to_detect: Option<u64>,
-    /// One entry per containment delay, ascending, the first for D = 0.
+    /// Records exposed by the time of detection (D = 0, the detecting event included).
+    pub records_exposed_before_detection: i64,
+    /// One entry per containment delay, ascending, the first for D = 0; published as an
+    /// object keyed by the delay in seconds.
+    #[serde(with = "keyed_by_delay")]
     pub records_exposed_by_delay: Vec<DelayExposure>,
     pub records_exposed_total: i64,
 }
 
-impl CampaignMetrics {
-    /// Records exposed by the time of detection (D = 0, the detecting event included).
-    pub fn records_exposed_before_detection(&self) -> i64 {
-        self.records_exposed_by_delay
+/// `records_exposed_by_delay` as `report.json` has it: `{"0": 11, "3600": 15, ...}`.
+mod keyed_by_delay {
+    use super::DelayExposure;
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(
+        by_delay: &[DelayExposure],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let keyed: BTreeMap<String, i64> = by_delay
             .iter()
-            .find(|exposure| exposure.delay_s == 0)
-            .map_or(self.records_exposed_total, |exposure| exposure.records)
+            .map(|exposure| (exposure.delay_s.to_string(), exposure.records))
+            .collect();
+        keyed.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<DelayExposure>, D::Error> {
+        let keyed = BTreeMap::<String, i64>::deserialize(deserializer)?;
+        let mut by_delay = keyed
+            .into_iter()
+            .map(|(delay, records)| {
+                let delay_s = delay.parse().map_err(|_| {
+                    D::Error::custom(format!("delay `{delay}` is not a number of seconds"))
+                })?;
+                Ok(DelayExposure { delay_s, records })
+            })
+            .collect::<Result<Vec<_>, D::Error>>()?;
+        by_delay.sort_unstable_by_key(|exposure| exposure.delay_s);
+        Ok(by_delay)
     }
 }
 
@@ -131,41 +195,32 @@ pub struct ExposureCurve {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectorMetrics {
     pub threshold: f64,
-    pub total_events: u64,
-    pub flagged_events: u64,
-    pub attack_events: u64,
-    pub benign_events: u64,
     pub event: EventMetrics,
-    /// Downsampled precision-recall curve, thresholds descending.
-    pub pr_curve: Vec<PrPoint>,
-    pub upper_bound: Option<UpperBound>,
     pub actor: ActorMetrics,
-    pub alarms: AlarmMetrics,
-    /// Attack campaigns, in the order given to the accumulator.
-    pub campaigns: Vec<CampaignMetrics>,
-    pub attack_campaigns: u64,
+    /// Detected attack campaigns / attack campaigns.
+    pub campaign_recall: f64,
     pub campaigns_detected: u64,
     pub campaigns_undetected: u64,
-    /// `campaigns_detected / attack_campaigns`.
-    pub campaign_recall: f64,
     /// Over detected campaigns only, linear interpolation between order statistics.
     pub median_time_to_detect_s: Option<f64>,
     pub p90_time_to_detect_s: Option<f64>,
+    /// Records exposed before detection (D = 0), summed over all attack campaigns.
+    pub records_exposed_before_detection_total: i64,
+    #[serde(flatten)]
+    pub alarms: AlarmMetrics,
+    /// Attack campaigns, in the order given to the accumulator.
+    pub campaigns: Vec<CampaignMetrics>,
     pub cohorts: Vec<CohortMetrics>,
+    pub counts: Counts,
+    pub upper_bound: Option<UpperBound>,
+    /// Downsampled precision-recall curve, thresholds descending.
+    pub pr_curve: Vec<PrPoint>,
     pub exposure_curves: Vec<ExposureCurve>,
-    pub containment_delays_s: Vec<i64>,
-    /// Events whose timestamp was lower than the one before: input not in time order.
-    pub out_of_order_events: u64,
-    /// Events whose campaign id is not in the campaigns list (ignored by campaign metrics).
-    pub unknown_campaign_events: u64,
 }
 
 impl DetectorMetrics {
-    /// Records exposed before detection (D = 0), summed over all attack campaigns.
-    pub fn records_exposed_before_detection_total(&self) -> i64 {
-        self.campaigns
-            .iter()
-            .map(CampaignMetrics::records_exposed_before_detection)
-            .sum()
+    /// Attack campaigns, detected or not.
+    pub fn attack_campaigns(&self) -> u64 {
+        self.campaigns_detected + self.campaigns_undetected
     }
 }

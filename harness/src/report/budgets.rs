@@ -112,7 +112,11 @@ impl BudgetSection {
                     .find(|run| run.seed == seed)
                     .and_then(|run| run.detectors.first())
                     .map_or(0, |d| {
-                        d.campaigns.iter().map(|c| c.records_exposed_total).sum()
+                        d.metrics
+                            .campaigns
+                            .iter()
+                            .map(|c| c.records_exposed_total)
+                            .sum()
                     })
             })
             .collect();
@@ -143,10 +147,14 @@ impl BudgetSection {
                             calibration_false_alarms_per_day: calibrated
                                 .map(|c| c.calibration_false_alarms_per_day),
                             records_exposed_before_detection: per_seed(|d| {
-                                Some(d.records_exposed_before_detection_total as f64)
+                                Some(d.metrics.records_exposed_before_detection_total as f64)
                             }),
-                            false_alarms_per_day: per_seed(|d| d.false_alarms_per_day),
-                            campaigns_detected: per_seed(|d| Some(d.campaigns_detected as f64)),
+                            false_alarms_per_day: per_seed(|d| {
+                                d.metrics.alarms.false_alarms_per_day
+                            }),
+                            campaigns_detected: per_seed(|d| {
+                                Some(d.metrics.campaigns_detected as f64)
+                            }),
                         }
                     })
                     .collect(),

@@ -8,7 +8,8 @@ use super::plot::{
     Frame, LineStyle, PALETTE, Range, colour, legend, legend_height, marker_at, nice_ticks,
 };
 use super::table::{SUMMARY_HEADERS, summary_cells};
-use super::{CampaignReport, DetectorReport, Report};
+use super::{DetectorReport, Report};
+use crate::metrics::CampaignMetrics;
 use crate::metrics::ExposureCurve;
 use std::fmt::Write;
 
@@ -71,9 +72,9 @@ fn summary_table(report: &Report) -> String {
 }
 
 /// Attack campaigns of all detectors, by id, in first-seen order.
-fn all_campaigns(report: &Report) -> Vec<&CampaignReport> {
-    let mut campaigns: Vec<&CampaignReport> = Vec::new();
-    for campaign in report.detectors.iter().flat_map(|d| &d.campaigns) {
+fn all_campaigns(report: &Report) -> Vec<&CampaignMetrics> {
+    let mut campaigns: Vec<&CampaignMetrics> = Vec::new();
+    for campaign in report.detectors.iter().flat_map(|d| &d.metrics.campaigns) {
         if !campaigns
             .iter()
             .any(|c| c.campaign_id == campaign.campaign_id)
@@ -89,7 +90,7 @@ fn time_range(report: &Report) -> Range {
     let times = report
         .detectors
         .iter()
-        .flat_map(|d| &d.campaigns)
+        .flat_map(|d| &d.metrics.campaigns)
         .flat_map(|c| {
             [Some(c.start_us), Some(c.end_us), c.first_detection_ts_us]
                 .into_iter()
@@ -173,7 +174,7 @@ fn timeline_row(
     report: &Report,
     frame: &Frame,
     band_top: f64,
-    campaign: &CampaignReport,
+    campaign: &CampaignMetrics,
 ) -> String {
     let (x1, x2) = (
         frame.px(campaign.start_us as f64),
@@ -204,6 +205,7 @@ fn timeline_row(
             escape_html(&truncate(&detector.name, 30)),
         );
         let Some(own) = detector
+            .metrics
             .campaigns
             .iter()
             .find(|c| c.campaign_id == campaign.campaign_id)
@@ -274,7 +276,7 @@ fn exposure_section(report: &Report) -> String {
     let most = report
         .detectors
         .iter()
-        .flat_map(|d| &d.exposure_curves)
+        .flat_map(|d| &d.metrics.exposure_curves)
         .flat_map(|curve| curve.points.iter().map(|p| p.records))
         .max()
         .unwrap_or(0);
@@ -288,7 +290,7 @@ fn exposure_section(report: &Report) -> String {
 
 fn exposure_plot(
     detector: &DetectorReport,
-    campaigns: &[&CampaignReport],
+    campaigns: &[&CampaignMetrics],
     time: Range,
     records: Range,
 ) -> String {
@@ -316,7 +318,7 @@ fn exposure_plot(
     out.push_str(&frame.y_axis(&y_ticks, "records"));
     let x_ticks: Vec<(f64, String)> = time_ticks(time).into_iter().step_by(2).collect();
     out.push_str(&frame.x_axis(&x_ticks, "time since first campaign start"));
-    for curve in &detector.exposure_curves {
+    for curve in &detector.metrics.exposure_curves {
         let index = campaigns
             .iter()
             .position(|c| c.campaign_id == curve.campaign_id)
@@ -448,6 +450,7 @@ pub(crate) fn pr_steps(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 
 fn pr_curve(frame: &Frame, detector: &DetectorReport, stroke: &str) -> String {
     let measured: Vec<(f64, f64)> = detector
+        .metrics
         .pr_curve
         .iter()
         .filter(|p| p.recall.is_finite() && p.precision.is_finite())
@@ -464,13 +467,13 @@ fn pr_curve(frame: &Frame, detector: &DetectorReport, stroke: &str) -> String {
     let tooltip = format!(
         "{}: threshold {} gives precision {}, recall {}",
         detector.name,
-        threshold(detector.threshold),
-        fraction(detector.event.precision),
-        fraction(detector.event.recall)
+        threshold(detector.metrics.threshold),
+        fraction(detector.metrics.event.precision),
+        fraction(detector.metrics.event.recall)
     );
     out.push_str(&frame.marker(
-        detector.event.recall,
-        detector.event.precision,
+        detector.metrics.event.recall,
+        detector.metrics.event.precision,
         stroke,
         &tooltip,
     ));
@@ -480,10 +483,16 @@ fn pr_curve(frame: &Frame, detector: &DetectorReport, stroke: &str) -> String {
 fn campaign_tables(report: &Report) -> String {
     let mut out = String::from("<h2>Campaigns</h2>");
     for detector in &report.detectors {
-        let delays: Vec<&String> = detector
+        let delays: Vec<i64> = detector
+            .metrics
             .campaigns
             .first()
-            .map(|c| c.records_exposed_by_delay.keys().collect())
+            .map(|c| {
+                c.records_exposed_by_delay
+                    .iter()
+                    .map(|e| e.delay_s)
+                    .collect()
+            })
             .unwrap_or_default();
         let _ = write!(
             out,
@@ -495,11 +504,11 @@ fn campaign_tables(report: &Report) -> String {
             let _ = write!(
                 out,
                 "<th>Exposed, contained +{}</th>",
-                escape_html(&duration(delay.parse().ok()))
+                escape_html(&duration(Some(*delay as f64)))
             );
         }
         out.push_str("<th>Exposed in total</th></tr>");
-        for campaign in &detector.campaigns {
+        for campaign in &detector.metrics.campaigns {
             out.push_str(&campaign_row(campaign, &delays));
         }
         out.push_str("</table>");
@@ -507,7 +516,7 @@ fn campaign_tables(report: &Report) -> String {
     out
 }
 
-fn campaign_row(campaign: &CampaignReport, delays: &[&String]) -> String {
+fn campaign_row(campaign: &CampaignMetrics, delays: &[i64]) -> String {
     let mut out = format!(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
         escape_html(&campaign.name),
@@ -519,7 +528,11 @@ fn campaign_row(campaign: &CampaignReport, delays: &[&String]) -> String {
             .map_or_else(|| MISSING.to_string(), |n| grouped(n as i64)),
     );
     for delay in delays {
-        let records = campaign.records_exposed_by_delay.get(*delay).copied();
+        let records = campaign
+            .records_exposed_by_delay
+            .iter()
+            .find(|exposure| exposure.delay_s == *delay)
+            .map(|exposure| exposure.records);
         let _ = write!(
             out,
             "<td class=\"num\">{}</td>",
@@ -546,10 +559,11 @@ fn cohort_table(report: &Report) -> String {
     let Some(first) = report.detectors.first() else {
         return out + "</table>";
     };
-    for cohort in &first.cohorts {
+    for cohort in &first.metrics.cohorts {
         let _ = write!(out, "<tr><td>{}</td>", escape_html(&cohort.name));
         for detector in &report.detectors {
             let cell = detector
+                .metrics
                 .cohorts
                 .iter()
                 .find(|c| c.campaign_id == cohort.campaign_id)
@@ -576,7 +590,7 @@ fn upper_bound_table(report: &Report) -> String {
     let bounds: Vec<_> = report
         .detectors
         .iter()
-        .filter_map(|d| d.upper_bound.as_ref().map(|b| (d, b)))
+        .filter_map(|d| d.metrics.upper_bound.as_ref().map(|b| (d, b)))
         .collect();
     if bounds.is_empty() {
         return String::new();

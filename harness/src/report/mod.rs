@@ -2,33 +2,35 @@
 //! `docs/report-schema.md`) and the Markdown, terminal and HTML views of it.
 //!
 //! Every view renders from a [`Report`] alone, so a saved `report.json` can be re-rendered
-//! without rerunning anything.
+//! without rerunning anything. What `bench` adds around it ([`BenchReport`]: failed
+//! detectors, the across-seeds summary, the budget leaderboard) and the folder the files
+//! are written into are here too.
 
+mod bench;
 mod budgets;
+mod folder;
 pub(crate) mod format;
 mod html;
 mod plot;
+mod seeds;
 mod table;
 
+pub use bench::{BenchReport, FailedDetector};
 pub use budgets::{
     BudgetCell, BudgetDetector, BudgetMetric, BudgetRun, BudgetSection, BudgetThreshold,
 };
+pub use folder::{refuse_to_replace, write_report_dir};
 pub use html::render_html;
+pub use seeds::{SeedMetric, SeedSummary, SeededRun, SeedsSection, summarize_seeds};
 pub use table::{render_markdown, render_terminal_table};
 
-use crate::metrics::{
-    CampaignMetrics, CohortMetrics, DetectorMetrics, EventMetrics, ExposureCurve, PrPoint,
-};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use crate::metrics::DetectorMetrics;
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 use std::io::Write;
 
 /// Version of the `report.json` layout; bumped on any change to a key's name or meaning.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
-
-/// Label carried by every `upper_bound` object.
-pub const UPPER_BOUND_LABEL: &str =
-    "upper bound: threshold chosen on the test labels (best event F1); not a result";
 
 /// The whole report: one dataset, several detectors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,111 +75,16 @@ pub struct CostFigures {
     pub peak_memory_bytes: Option<u64>,
 }
 
-/// Actor-level precision and recall.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ActorReport {
-    pub precision: f64,
-    pub recall: f64,
-}
-
-/// Raw counts behind the ratios.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct CountsReport {
-    pub total_events: u64,
-    pub flagged_events: u64,
-    pub attack_events: u64,
-    pub benign_events: u64,
-    pub actors: u64,
-    pub attacker_actors: u64,
-    pub flagged_actors: u64,
-    pub flagged_attacker_actors: u64,
-    pub alarms: u64,
-    pub true_alarms: u64,
-    pub false_alarms: u64,
-    pub out_of_order_events: u64,
-    pub unknown_campaign_events: u64,
-}
-
-/// One attack campaign as seen by one detector.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CampaignReport {
-    pub campaign_id: i32,
-    pub name: String,
-    pub technique: String,
-    pub start_us: i64,
-    pub end_us: i64,
-    pub events: u64,
-    pub detected: bool,
-    pub first_detection_ts_us: Option<i64>,
-    pub time_to_detect_s: Option<f64>,
-    pub events_to_detect: Option<u64>,
-    pub records_exposed_before_detection: i64,
-    /// Keyed by the containment delay in seconds, as a decimal string.
-    pub records_exposed_by_delay: BTreeMap<String, i64>,
-    pub records_exposed_total: i64,
-}
-
-impl From<&CampaignMetrics> for CampaignReport {
-    fn from(campaign: &CampaignMetrics) -> Self {
-        Self {
-            campaign_id: campaign.campaign_id,
-            name: campaign.name.clone(),
-            technique: campaign.technique.clone(),
-            start_us: campaign.start_us,
-            end_us: campaign.end_us,
-            events: campaign.events,
-            detected: campaign.detected,
-            first_detection_ts_us: campaign.first_detection_ts_us,
-            time_to_detect_s: campaign.time_to_detect_s,
-            events_to_detect: campaign.events_to_detect,
-            records_exposed_before_detection: campaign.records_exposed_before_detection(),
-            records_exposed_by_delay: campaign
-                .records_exposed_by_delay
-                .iter()
-                .map(|exposure| (exposure.delay_s.to_string(), exposure.records))
-                .collect(),
-            records_exposed_total: campaign.records_exposed_total,
-        }
-    }
-}
-
-/// The best threshold on the test labels, labelled as the upper bound it is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpperBoundReport {
-    pub label: String,
-    pub threshold: f64,
-    pub precision: f64,
-    pub recall: f64,
-    pub f1: f64,
-}
-
-/// One detector's results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One detector's results: its metrics, and what the report says around them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct DetectorReport {
     pub name: String,
     pub params: serde_json::Value,
-    pub threshold: f64,
     pub threshold_source: ThresholdSource,
-    pub event: EventMetrics,
-    pub actor: ActorReport,
-    pub campaign_recall: f64,
-    pub campaigns_detected: u64,
-    pub campaigns_undetected: u64,
-    pub median_time_to_detect_s: Option<f64>,
-    pub p90_time_to_detect_s: Option<f64>,
-    pub records_exposed_before_detection_total: i64,
-    pub alarm_precision: f64,
-    pub false_alarms_per_day: Option<f64>,
-    pub false_alarms_per_million_benign: Option<f64>,
-    pub campaigns: Vec<CampaignReport>,
-    pub cohorts: Vec<CohortMetrics>,
-    pub counts: CountsReport,
-    pub events_per_s: Option<f64>,
-    pub end_to_end_events_per_s: Option<f64>,
-    pub peak_memory_bytes: Option<u64>,
-    pub upper_bound: Option<UpperBoundReport>,
-    pub pr_curve: Vec<PrPoint>,
-    pub exposure_curves: Vec<ExposureCurve>,
+    #[serde(flatten)]
+    pub metrics: DetectorMetrics,
+    #[serde(flatten)]
+    pub cost: CostFigures,
 }
 
 impl DetectorReport {
@@ -193,44 +100,56 @@ impl DetectorReport {
         Self {
             name: name.to_string(),
             params: as_object(params),
-            threshold: metrics.threshold,
             threshold_source,
-            event: metrics.event.clone(),
-            actor: ActorReport {
-                precision: metrics.actor.precision,
-                recall: metrics.actor.recall,
-            },
-            campaign_recall: metrics.campaign_recall,
-            campaigns_detected: metrics.campaigns_detected,
-            campaigns_undetected: metrics.campaigns_undetected,
-            median_time_to_detect_s: metrics.median_time_to_detect_s,
-            p90_time_to_detect_s: metrics.p90_time_to_detect_s,
-            records_exposed_before_detection_total: metrics
-                .records_exposed_before_detection_total(),
-            alarm_precision: metrics.alarms.alarm_precision,
-            false_alarms_per_day: metrics.alarms.false_alarms_per_day,
-            false_alarms_per_million_benign: metrics.alarms.false_alarms_per_million_benign,
-            campaigns: metrics.campaigns.iter().map(CampaignReport::from).collect(),
-            cohorts: metrics.cohorts.clone(),
-            counts: counts(metrics),
-            events_per_s: cost.events_per_s,
-            end_to_end_events_per_s: cost.end_to_end_events_per_s,
-            peak_memory_bytes: cost.peak_memory_bytes,
-            upper_bound: metrics.upper_bound.map(|bound| UpperBoundReport {
-                label: UPPER_BOUND_LABEL.to_string(),
-                threshold: bound.threshold,
-                precision: bound.precision,
-                recall: bound.recall,
-                f1: bound.f1,
-            }),
-            pr_curve: metrics.pr_curve.clone(),
-            exposure_curves: metrics.exposure_curves.clone(),
+            metrics: metrics.clone(),
+            cost,
         }
     }
+}
 
-    /// Attack campaigns this detector found, out of all.
-    pub(crate) fn campaigns_total(&self) -> u64 {
-        self.campaigns_detected + self.campaigns_undetected
+/// Written key by key because the published order puts the threshold's source right
+/// after the threshold and the cost between the counts and the curves, which flattening
+/// the metrics and the cost cannot do. Reading an entry back needs no order, so
+/// [`Deserialize`] is derived.
+impl Serialize for DetectorReport {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let metrics = &self.metrics;
+        let alarms = &metrics.alarms;
+        let mut entry = serializer.serialize_struct("DetectorReport", 24)?;
+        entry.serialize_field("name", &self.name)?;
+        entry.serialize_field("params", &self.params)?;
+        entry.serialize_field("threshold", &metrics.threshold)?;
+        entry.serialize_field("threshold_source", &self.threshold_source)?;
+        entry.serialize_field("event", &metrics.event)?;
+        entry.serialize_field("actor", &metrics.actor)?;
+        entry.serialize_field("campaign_recall", &metrics.campaign_recall)?;
+        entry.serialize_field("campaigns_detected", &metrics.campaigns_detected)?;
+        entry.serialize_field("campaigns_undetected", &metrics.campaigns_undetected)?;
+        entry.serialize_field("median_time_to_detect_s", &metrics.median_time_to_detect_s)?;
+        entry.serialize_field("p90_time_to_detect_s", &metrics.p90_time_to_detect_s)?;
+        entry.serialize_field(
+            "records_exposed_before_detection_total",
+            &metrics.records_exposed_before_detection_total,
+        )?;
+        entry.serialize_field("alarm_precision", &alarms.alarm_precision)?;
+        entry.serialize_field("false_alarms_per_day", &alarms.false_alarms_per_day)?;
+        entry.serialize_field(
+            "false_alarms_per_million_benign",
+            &alarms.false_alarms_per_million_benign,
+        )?;
+        entry.serialize_field("campaigns", &metrics.campaigns)?;
+        entry.serialize_field("cohorts", &metrics.cohorts)?;
+        entry.serialize_field("counts", &metrics.counts)?;
+        entry.serialize_field("events_per_s", &self.cost.events_per_s)?;
+        entry.serialize_field(
+            "end_to_end_events_per_s",
+            &self.cost.end_to_end_events_per_s,
+        )?;
+        entry.serialize_field("peak_memory_bytes", &self.cost.peak_memory_bytes)?;
+        entry.serialize_field("upper_bound", &metrics.upper_bound)?;
+        entry.serialize_field("pr_curve", &metrics.pr_curve)?;
+        entry.serialize_field("exposure_curves", &metrics.exposure_curves)?;
+        entry.end()
     }
 }
 
@@ -239,24 +158,6 @@ fn as_object(params: serde_json::Value) -> serde_json::Value {
         serde_json::Value::Object(_) => params,
         serde_json::Value::Null => serde_json::Value::Object(serde_json::Map::new()),
         other => serde_json::json!({ "value": other }),
-    }
-}
-
-fn counts(metrics: &DetectorMetrics) -> CountsReport {
-    CountsReport {
-        total_events: metrics.total_events,
-        flagged_events: metrics.flagged_events,
-        attack_events: metrics.attack_events,
-        benign_events: metrics.benign_events,
-        actors: metrics.actor.actors,
-        attacker_actors: metrics.actor.attackers,
-        flagged_actors: metrics.actor.flagged,
-        flagged_attacker_actors: metrics.actor.flagged_attackers,
-        alarms: metrics.alarms.alarms,
-        true_alarms: metrics.alarms.true_alarms,
-        false_alarms: metrics.alarms.false_alarms,
-        out_of_order_events: metrics.out_of_order_events,
-        unknown_campaign_events: metrics.unknown_campaign_events,
     }
 }
 
@@ -275,4 +176,62 @@ pub fn write_json<W: Write>(report: &Report, mut writer: W) -> Result<(), Report
     writer.write_all(b"\n")?;
     writer.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{CampaignInfo, MetricsAccumulator, MetricsConfig, ScoredColumns};
+
+    fn metrics() -> DetectorMetrics {
+        let walk = CampaignInfo {
+            campaign_id: 1,
+            name: "walk".into(),
+            is_attack: true,
+            start_us: 0,
+            end_us: 10,
+            technique: "sequential_walk".into(),
+        };
+        let mut accumulator = MetricsAccumulator::new(&[walk], MetricsConfig::new(0.5, 1.0));
+        let events = ScoredColumns {
+            ts_us: &[0, 5, 7],
+            score: &[0.9, 0.1, 0.6],
+            is_attack: &[true, false, false],
+            campaign_id: &[Some(1), None, None],
+            actor_id: &[1, 2, 3],
+            records_exposed: &[3, 0, 0],
+        };
+        accumulator.push(&events).unwrap();
+        accumulator.finish()
+    }
+
+    #[test]
+    fn an_entry_publishes_its_metrics_as_they_are_with_the_reports_own_keys() {
+        let cost = CostFigures {
+            events_per_s: Some(2.0),
+            end_to_end_events_per_s: Some(1.0),
+            peak_memory_bytes: Some(64),
+        };
+        let metrics = metrics();
+        let entry = DetectorReport::new(
+            "x",
+            serde_json::Value::Null,
+            ThresholdSource::Param,
+            &metrics,
+            cost,
+        );
+        let mut published = serde_json::to_value(&entry).unwrap();
+        let object = published.as_object_mut().unwrap();
+        for own in [
+            "name",
+            "params",
+            "threshold_source",
+            "events_per_s",
+            "end_to_end_events_per_s",
+            "peak_memory_bytes",
+        ] {
+            assert!(object.remove(own).is_some(), "{own} missing");
+        }
+        assert_eq!(published, serde_json::to_value(&metrics).unwrap());
+    }
 }

@@ -20,21 +20,22 @@ pub(crate) const SUMMARY_HEADERS: [&str; 10] = [
 
 /// The summary cells of one detector, unescaped, in [`SUMMARY_HEADERS`] order.
 pub(crate) fn summary_cells(detector: &DetectorReport) -> [String; 10] {
+    let metrics = &detector.metrics;
     [
         detector.name.clone(),
-        fraction(detector.event.precision),
-        fraction(detector.event.recall),
-        fraction(detector.event.f1),
-        fraction(detector.event.average_precision),
+        fraction(metrics.event.precision),
+        fraction(metrics.event.recall),
+        fraction(metrics.event.f1),
+        fraction(metrics.event.average_precision),
         format!(
             "{}/{}",
-            detector.campaigns_detected,
-            detector.campaigns_total()
+            metrics.campaigns_detected,
+            metrics.attack_campaigns()
         ),
-        duration(detector.median_time_to_detect_s),
-        grouped(detector.records_exposed_before_detection_total),
-        decimal(detector.false_alarms_per_day),
-        rate(detector.events_per_s),
+        duration(metrics.median_time_to_detect_s),
+        grouped(metrics.records_exposed_before_detection_total),
+        decimal(metrics.alarms.false_alarms_per_day),
+        rate(detector.cost.events_per_s),
     ]
 }
 

@@ -7,8 +7,8 @@
 //! stays a few batches ahead of the scoring.
 
 use super::schedule::{Schedule, reader_panicked};
-use super::truth::{TRUTH_COLUMNS, TruthColumns};
 use super::{RunError, RunOptions, SourceError};
+use crate::dataset::{TRUTH_COLUMNS, TruthColumns};
 use crate::metrics::{BenignScoreCollector, DetectorTally, IndexedBatch, LabelColumns, LabelIndex};
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
@@ -368,8 +368,8 @@ fn check_lockstep(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::source::ClosureSource;
     use breachlab_detectors::Params;
+    use breachlab_detectors::testing::ClosureDetector;
 
     fn lane(source: Box<dyn Detector>) -> Lane {
         Lane::new(source, Sink::Benign(BenignScoreCollector::default()))
@@ -395,10 +395,11 @@ mod tests {
 
     #[test]
     fn decodes_every_column_when_a_source_declares_none() {
-        let reads_anything = ClosureSource::new(|batch: &RecordBatch, scores: &mut Vec<f64>| {
-            scores.resize(scores.len() + batch.num_rows(), 0.0);
-            Ok(())
-        });
+        let reads_anything =
+            ClosureDetector::new("any", |batch: &RecordBatch, scores: &mut Vec<f64>| {
+                scores.resize(scores.len() + batch.num_rows(), 0.0);
+                Ok(())
+            });
         let lanes = [builtin("ip-rate"), lane(Box::new(reads_anything))];
         assert!(events_columns(&lanes).is_empty());
     }

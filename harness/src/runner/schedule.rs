@@ -227,14 +227,14 @@ impl<'l> State<'l> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::TruthColumns;
     use crate::metrics::BenignScoreCollector;
-    use crate::runner::SourceError;
     use crate::runner::pass::Sink;
-    use crate::runner::source::ClosureSource;
-    use crate::runner::truth::TruthColumns;
     use arrow_array::cast::AsArray;
     use arrow_array::types::Int64Type;
     use arrow_array::{Int64Array, RecordBatch};
+    use breachlab_detectors::DetectorError;
+    use breachlab_detectors::testing::ClosureDetector;
     use std::sync::atomic::AtomicUsize;
 
     const ROWS: usize = 3;
@@ -251,7 +251,7 @@ mod tests {
     }
 
     impl Recorder {
-        fn score(&self, batch: &RecordBatch, scores: &mut Vec<f64>) -> Result<(), SourceError> {
+        fn score(&self, batch: &RecordBatch, scores: &mut Vec<f64>) -> Result<(), DetectorError> {
             std::thread::sleep(self.delay);
             let ids = batch.column(0).as_primitive::<Int64Type>();
             self.seen.lock().unwrap().push(ids.value(0));
@@ -286,10 +286,10 @@ mod tests {
                     most_ahead: Arc::clone(&most_ahead),
                     delay: Duration::from_millis(delay),
                 };
-                let source =
-                    ClosureSource::new(move |batch: &RecordBatch, scores: &mut Vec<f64>| {
-                        recorder.score(batch, scores)
-                    });
+                let source = ClosureDetector::new(
+                    "recorder",
+                    move |batch: &RecordBatch, scores: &mut Vec<f64>| recorder.score(batch, scores),
+                );
                 Lane::new(
                     Box::new(source),
                     Sink::Benign(BenignScoreCollector::default()),

@@ -5,10 +5,6 @@
 
 use super::RunError;
 use crate::report::ThresholdSource;
-#[cfg(test)]
-use arrow_array::RecordBatch;
-#[cfg(test)]
-use breachlab_detectors::EventBatch;
 use breachlab_detectors::{Detector, DetectorError, ParamValue, Params};
 use std::sync::Arc;
 
@@ -33,47 +29,6 @@ impl From<DetectorError> for SourceError {
 impl From<std::io::Error> for SourceError {
     fn from(error: std::io::Error) -> Self {
         SourceError(error.to_string())
-    }
-}
-
-/// A detector that scores with a closure and declares no columns, for tests of the
-/// runner's own machinery.
-#[cfg(test)]
-pub(crate) struct ClosureSource<F> {
-    score: F,
-    params: Params,
-}
-
-#[cfg(test)]
-impl<F> ClosureSource<F> {
-    pub(crate) fn new(score: F) -> Self {
-        ClosureSource {
-            score,
-            params: Params::new(),
-        }
-    }
-}
-
-#[cfg(test)]
-impl<F> Detector for ClosureSource<F>
-where
-    F: FnMut(&RecordBatch, &mut Vec<f64>) -> Result<(), SourceError> + Send,
-{
-    fn name(&self) -> &str {
-        "closure"
-    }
-    fn params(&self) -> &Params {
-        &self.params
-    }
-    fn default_threshold(&self) -> f64 {
-        1.0
-    }
-    fn score(
-        &mut self,
-        batch: &EventBatch<'_>,
-        scores: &mut Vec<f64>,
-    ) -> Result<(), DetectorError> {
-        (self.score)(batch.events, scores).map_err(|e| DetectorError::Failed(e.0))
     }
 }
 

@@ -1,8 +1,9 @@
 //! The budget leaderboard's passes: thresholds calibrated per budget on calibration
 //! datasets, then every scored dataset at each budget's thresholds.
 
-use super::{DetectorSpec, RunError, RunOptions, calibrate_budgets_on_all, score_dataset};
+use super::calibrate_budgets_on_all;
 use crate::report::{BudgetRun, BudgetSection, BudgetThreshold, DetectorReport};
+use crate::runner::{DetectorSpec, RunError, RunOptions, score_dataset};
 use breachlab_dataset::Dataset;
 
 /// Calibrates every spec for each of `budgets_per_day` on the `calibration` datasets

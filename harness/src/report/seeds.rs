@@ -1,11 +1,10 @@
 //! Several seeds of one scenario: each headline metric as its per-seed values and their
 //! mean with a 95% interval, so a difference between detectors can be told from noise.
 
-use super::BenchReport;
+use super::format::{MISSING, decimal, duration, fraction, grouped, rate};
+use super::format::{markdown_grid, text_grid};
+use super::{BenchReport, DetectorReport};
 use crate::metrics::{MeanInterval, mean_with_interval_within};
-use crate::report::DetectorReport;
-use crate::report::format::{MISSING, decimal, duration, fraction, grouped, rate};
-use crate::report::format::{markdown_grid, text_grid};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -47,24 +46,34 @@ type Extract = fn(&DetectorReport) -> Option<f64>;
 
 /// The metrics summarised across seeds, by their key in `detectors[]`.
 const METRICS: [(&str, Extract); 14] = [
-    ("event.precision", |d| Some(d.event.precision)),
-    ("event.recall", |d| Some(d.event.recall)),
-    ("event.f1", |d| Some(d.event.f1)),
+    ("event.precision", |d| Some(d.metrics.event.precision)),
+    ("event.recall", |d| Some(d.metrics.event.recall)),
+    ("event.f1", |d| Some(d.metrics.event.f1)),
     ("event.average_precision", |d| {
-        Some(d.event.average_precision)
+        Some(d.metrics.event.average_precision)
     }),
-    ("actor.precision", |d| Some(d.actor.precision)),
-    ("actor.recall", |d| Some(d.actor.recall)),
-    ("campaign_recall", |d| Some(d.campaign_recall)),
-    ("campaigns_detected", |d| Some(d.campaigns_detected as f64)),
-    ("median_time_to_detect_s", |d| d.median_time_to_detect_s),
+    ("actor.precision", |d| Some(d.metrics.actor.precision)),
+    ("actor.recall", |d| Some(d.metrics.actor.recall)),
+    ("campaign_recall", |d| Some(d.metrics.campaign_recall)),
+    ("campaigns_detected", |d| {
+        Some(d.metrics.campaigns_detected as f64)
+    }),
+    ("median_time_to_detect_s", |d| {
+        d.metrics.median_time_to_detect_s
+    }),
     ("records_exposed_before_detection_total", |d| {
-        Some(d.records_exposed_before_detection_total as f64)
+        Some(d.metrics.records_exposed_before_detection_total as f64)
     }),
-    ("alarm_precision", |d| Some(d.alarm_precision)),
-    ("false_alarms_per_day", |d| d.false_alarms_per_day),
-    ("events_per_s", |d| d.events_per_s),
-    ("end_to_end_events_per_s", |d| d.end_to_end_events_per_s),
+    ("alarm_precision", |d| {
+        Some(d.metrics.alarms.alarm_precision)
+    }),
+    ("false_alarms_per_day", |d| {
+        d.metrics.alarms.false_alarms_per_day
+    }),
+    ("events_per_s", |d| d.cost.events_per_s),
+    ("end_to_end_events_per_s", |d| {
+        d.cost.end_to_end_events_per_s
+    }),
 ];
 
 /// Summarises `runs` per detector, detectors in the order they first appear.

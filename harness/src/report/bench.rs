@@ -1,16 +1,14 @@
-//! What `bench` publishes: the [`Report`] plus detectors that failed and, over several
-//! seeds, a summary; written so that an interrupted run never leaves a report that looks
-//! complete (temporary names, renamed into place, `report.json` last).
+//! What `bench` (and `score`, `demo`) publish: the [`Report`] plus the detectors that
+//! failed and, when asked for, the across-seeds summary, the leakage audit and the budget
+//! leaderboard, in `report.json` and in each of its views.
 
-use super::{RunError, SeedsSection};
+use super::{
+    BudgetSection, Report, SeedsSection, render_html, render_markdown, render_terminal_table,
+};
 use crate::audit::{BenchAuditEntry, bench_markdown};
-use crate::report::{BudgetSection, Report, render_html, render_markdown, render_terminal_table};
+use crate::runner::RunError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
-
-/// The files a report directory holds, `report.json` last (written last, removed first).
-pub const REPORT_FILES: [&str; 3] = ["report.md", "report.html", "report.json"];
 
 /// A detector that produced no metrics, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,48 +133,4 @@ fn escape_html(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-/// Writes `report.md`, `report.html` and `report.json` into `dir`. Refuses to replace an
-/// existing report unless `force`. Each file is written under a temporary name and
-/// renamed; `report.json` last, so its presence means the report is complete.
-pub fn write_report_dir(report: &BenchReport, dir: &Path, force: bool) -> Result<(), RunError> {
-    let existing: Vec<&str> = REPORT_FILES
-        .iter()
-        .copied()
-        .filter(|name| dir.join(name).exists())
-        .collect();
-    if !existing.is_empty() && !force {
-        return Err(RunError::Refused(format!(
-            "{} already holds a report ({}): pass --force to replace it, or choose another --report",
-            dir.display(),
-            existing.join(", ")
-        )));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| RunError::io(dir.display().to_string(), e))?;
-    for name in REPORT_FILES.iter().rev() {
-        let path = dir.join(name);
-        if path.exists() {
-            std::fs::remove_file(&path).map_err(|e| RunError::io(path.display().to_string(), e))?;
-        }
-    }
-    let contents = [report.markdown(), report.html(), report.json()?];
-    for (name, text) in REPORT_FILES.iter().zip(contents) {
-        write_atomically(&dir.join(name), text.as_bytes())?;
-    }
-    Ok(())
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("report");
-    let temporary = path.with_file_name(format!(".{file_name}.partial"));
-    let context = || path.display().to_string();
-    std::fs::write(&temporary, bytes).map_err(|e| RunError::io(context(), e))?;
-    std::fs::rename(&temporary, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        RunError::io(context(), e)
-    })
 }

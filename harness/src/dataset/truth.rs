@@ -1,8 +1,8 @@
 //! Decoding the label tables into the plain columns the metrics take: `truth` batches
 //! into [`TruthColumns`] and `campaigns.parquet` into [`CampaignInfo`]s.
 
-use super::RunError;
 use crate::metrics::CampaignInfo;
+use crate::runner::RunError;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
