@@ -35,7 +35,7 @@ for dataset in "$@"; do
     status=0
     if [[ $tool == nginx ]]; then
       # nginx/run.sh keeps its report under OUT/report; the table reads OUT/../report-nginx.
-      OUT="$out/nginx" BREACHLAB_BIN="$BREACHLAB" bash "$here/nginx/run.sh" "$dataset" >&2 || status=$?
+      OUT="$out/nginx" bash "$here/nginx/run.sh" "$dataset" >&2 || status=$?
       if [[ $status -eq 0 ]]; then
         rm -rf "$out/report-nginx"
         cp -r "$out/nginx/report" "$out/report-nginx"

@@ -3,7 +3,7 @@
 //! keeping a copy that drifts, and the report keys the tests check as the schema's
 //! contract.
 
-use breachlab_harness::testing::{DETECTOR_CONTRACT_KEYS, EVENT_KEYS};
+use breachlab_harness::testing::KEY_SECTIONS;
 use std::path::Path;
 
 fn read(relative: &str) -> String {
@@ -87,18 +87,31 @@ fn table_rows(text: &str, heading: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The keys a schema table row names: every `code` span of its first cell (one row may
+/// name several, as in `` `start_us`, `end_us` ``).
+fn row_keys(cells: &[String]) -> Vec<String> {
+    cells[0]
+        .split("`, `")
+        .map(|key| key.trim_matches('`').to_string())
+        .collect()
+}
+
 #[test]
-fn the_report_keys_the_tests_check_are_the_schemas_contract() {
+fn the_report_keys_the_tests_check_are_the_schemas() {
     let schema = read("docs/report-schema.md");
-    let contract: Vec<String> = table_rows(&schema, "## `detectors[]`")
-        .into_iter()
-        .filter(|cells| cells.get(2).is_some_and(|kind| kind == "contract"))
-        .map(|cells| cells[0].clone())
-        .collect();
-    assert_eq!(contract, DETECTOR_CONTRACT_KEYS);
-    let event: Vec<String> = table_rows(&schema, "### `event`")
-        .into_iter()
-        .map(|cells| cells[0].clone())
-        .collect();
-    assert_eq!(event, EVENT_KEYS);
+    for section in KEY_SECTIONS {
+        let rows = table_rows(&schema, section.heading);
+        let keys: Vec<String> = rows.iter().flat_map(|cells| row_keys(cells)).collect();
+        assert_eq!(keys, section.keys, "keys under {}", section.heading);
+        let contract: Vec<String> = rows
+            .iter()
+            .filter(|cells| cells.get(2).is_some_and(|kind| kind == "contract"))
+            .flat_map(|cells| row_keys(cells))
+            .collect();
+        assert_eq!(
+            contract, section.contract,
+            "contract under {}",
+            section.heading
+        );
+    }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 set -euo pipefail
-# Sourced by the interop tests (tests/python/run.sh, tests/spark/run.sh) so that both
-# test the same binary, found the same way.
+# Sourced by the interop tests (tests/python/run.sh, tests/python/report_browser.sh,
+# tests/spark/run.sh) so that all of them test the same binary, found the same way.
 
 # find_breachlab_bin SCRIPT [PATH]: sets `bin` to the breachlab binary to test: PATH,
 # else $BREACHLAB_BIN, else target/release/breachlab, else target/debug/breachlab

@@ -147,7 +147,7 @@ fn campaign_detection_times_and_counts() {
     assert_eq!(delta.events_to_detect, Some(1));
 
     // 3 of 4 detected; times sorted [0, 1800, 7200]
-    assert_eq!(metrics.attack_campaigns(), 4);
+    assert_eq!(metrics.campaigns.len(), 4);
     assert_eq!(metrics.campaigns_detected, 3);
     assert_eq!(metrics.campaigns_undetected, 1);
     assert_close(metrics.campaign_recall, 0.75, "campaign recall");

@@ -8,7 +8,7 @@ use breachlab_harness::report::{
     CostFigures, DetectorReport, Report, ThresholdSource, render_html, render_markdown,
     render_terminal_table, write_json,
 };
-use breachlab_harness::testing::{DETECTOR_CONTRACT_KEYS, EVENT_KEYS};
+use breachlab_harness::testing::{ACTOR, CAMPAIGN, COHORT, DETECTOR, EVENT, TOP_LEVEL};
 use common::*;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -67,9 +67,7 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 #[test]
 fn top_level_keys() {
     let report = report_json();
-    let contract = set(&["breachlab_version", "dataset", "detectors"]);
-    let extras = set(&["schema_version"]);
-    assert_eq!(keys(&report), &contract | &extras);
+    assert_eq!(keys(&report), TOP_LEVEL.key_set());
     assert_eq!(report["dataset"]["seed"], 7);
     assert_eq!(report["schema_version"], 1);
 }
@@ -79,25 +77,10 @@ fn detector_keys() {
     let report = report_json();
     let detectors = report["detectors"].as_array().expect("a list");
     assert_eq!(detectors.len(), 2);
-    let contract = set(&DETECTOR_CONTRACT_KEYS);
-    let extras = set(&[
-        "threshold_source",
-        "campaigns_detected",
-        "campaigns_undetected",
-        "median_time_to_detect_s",
-        "p90_time_to_detect_s",
-        "records_exposed_before_detection_total",
-        "false_alarms_per_million_benign",
-        "end_to_end_events_per_s",
-        "counts",
-        "upper_bound",
-        "pr_curve",
-        "exposure_curves",
-    ]);
     for detector in detectors {
-        assert_eq!(keys(detector), &contract | &extras);
-        assert_eq!(keys(&detector["event"]), set(&EVENT_KEYS));
-        assert_eq!(keys(&detector["actor"]), set(&["precision", "recall"]));
+        assert_eq!(keys(detector), DETECTOR.key_set());
+        assert_eq!(keys(&detector["event"]), EVENT.key_set());
+        assert_eq!(keys(&detector["actor"]), ACTOR.key_set());
         assert!(detector["params"].is_object());
         assert_eq!(
             keys(&detector["upper_bound"]),
@@ -118,25 +101,8 @@ fn campaign_and_cohort_entries() {
     let detector = &report["detectors"][0];
     let campaigns = detector["campaigns"].as_array().expect("a list");
     assert_eq!(campaigns.len(), 4);
-    let contract = set(&[
-        "campaign_id",
-        "detected",
-        "time_to_detect_s",
-        "events_to_detect",
-        "records_exposed_before_detection",
-        "records_exposed_by_delay",
-        "records_exposed_total",
-    ]);
-    let extras = set(&[
-        "name",
-        "technique",
-        "start_us",
-        "end_us",
-        "events",
-        "first_detection_ts_us",
-    ]);
     for campaign in campaigns {
-        assert_eq!(keys(campaign), &contract | &extras);
+        assert_eq!(keys(campaign), CAMPAIGN.key_set());
         assert_eq!(
             keys(&campaign["records_exposed_by_delay"]),
             set(&["0", "3600", "86400"])
@@ -157,17 +123,7 @@ fn campaign_and_cohort_entries() {
     let cohorts = detector["cohorts"].as_array().expect("a list");
     assert_eq!(cohorts.len(), 3);
     for cohort in cohorts {
-        assert_eq!(
-            keys(cohort),
-            set(&[
-                "campaign_id",
-                "name",
-                "technique",
-                "events",
-                "flagged",
-                "false_flag_rate"
-            ])
-        );
+        assert_eq!(keys(cohort), COHORT.key_set());
     }
     assert_eq!(cohorts[0]["name"], "partner-bulk-sync");
     assert_eq!(cohorts[0]["false_flag_rate"], 0.25);

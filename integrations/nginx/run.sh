@@ -15,7 +15,9 @@
 #   LIMIT=N                       replay only the first N events
 #   CONCURRENCY=64                requests in flight
 #   OUT=DIR                       keep logs, alerts and report there (default: a temp dir)
-#   BREACHLAB_BIN, NGINX          the binaries (default: target/release/breachlab, nginx)
+#   BREACHLAB (or BREACHLAB_BIN)  the breachlab binary (default: this checkout's release
+#                                 build, else breachlab on PATH)
+#   NGINX                         the nginx binary (default: nginx on PATH)
 set -euo pipefail
 
 die() { echo "nginx/run.sh: $*" >&2; exit 1; }
@@ -25,12 +27,13 @@ dataset="$1"
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=integrations/lib.sh
 . "$here/../lib.sh"
-root="$(cd "$here/../.." && pwd)"
-bin="${BREACHLAB_BIN:-$root/target/release/breachlab}"
-[ -x "$bin" ] || die "$bin is not built: run 'cargo build --release' or set BREACHLAB_BIN"
 nginx="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 [ -x "$nginx" ] ||
   not_installed nginx/run.sh "nginx not found: install it (Debian: apt-get install nginx) or set NGINX"
+BREACHLAB="${BREACHLAB_BIN:-${BREACHLAB:-}}"
+export_binaries
+bin="$(command -v "$BREACHLAB" || true)"
+[ -n "$bin" ] || die "$BREACHLAB is not built: run 'cargo build --release' or set BREACHLAB"
 command -v python3 >/dev/null || die "python3 is needed (free ports, log conversion)"
 
 config="${CONFIG:-limit_req}"

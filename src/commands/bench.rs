@@ -149,10 +149,6 @@ fn read_params_file(path: &Path) -> anyhow::Result<Vec<(String, Params)>> {
     Ok(out)
 }
 
-fn open_dataset(dir: &Path) -> anyhow::Result<Dataset> {
-    Ok(Dataset::open(dir)?)
-}
-
 fn bench_dataset(
     args: &BenchArgs,
     dir: &Path,
@@ -160,7 +156,7 @@ fn bench_dataset(
     budget: f64,
     options: &RunOptions,
 ) -> anyhow::Result<BenchReport> {
-    let dataset = open_dataset(dir)?;
+    let dataset = Dataset::open(dir)?;
     let calibrated = match &args.calibrate {
         Some(seeds) => {
             let seed = dataset.manifest.seed;

@@ -7,13 +7,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-bin="${1:-${BREACHLAB_BIN:-$target/release/breachlab}}"
-if [[ ! -x "$bin" ]]; then
-  echo "report_browser.sh: no breachlab binary at $bin: run 'cargo build --release' or pass its path" >&2
-  exit 2
-fi
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
+find_breachlab_bin report_browser.sh "${1:-}"
 browser=""
 for candidate in chromium chromium-browser google-chrome; do
   if command -v "$candidate" >/dev/null 2>&1; then browser="$(command -v "$candidate")"; break; fi

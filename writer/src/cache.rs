@@ -9,16 +9,16 @@ use std::path::{Path, PathBuf};
 
 /// What identifies a generated dataset.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DatasetKey {
-    pub scenario_name: String,
+struct DatasetKey {
+    scenario_name: String,
     /// SHA-256 of the scenario text, as the manifest records it.
-    pub scenario_sha256: String,
-    pub seed: u64,
-    pub scale: f64,
+    scenario_sha256: String,
+    seed: u64,
+    scale: f64,
 }
 
 impl DatasetKey {
-    pub fn new(scenario: &LoadedScenario, seed: u64, scale: f64) -> Self {
+    fn new(scenario: &LoadedScenario, seed: u64, scale: f64) -> Self {
         DatasetKey {
             scenario_name: scenario.scenario.name.clone(),
             scenario_sha256: scenario.text_sha256(),
@@ -29,7 +29,7 @@ impl DatasetKey {
 }
 
 /// `CACHE/<scenario>-<sha prefix>-seed<seed>-scale<scale>`.
-pub fn cached_dataset_dir(cache: &Path, key: &DatasetKey) -> PathBuf {
+fn cached_dataset_dir(cache: &Path, key: &DatasetKey) -> PathBuf {
     let sha: String = key.scenario_sha256.chars().take(12).collect();
     let name: String = key
         .scenario_name
@@ -45,16 +45,16 @@ pub fn cached_dataset_dir(cache: &Path, key: &DatasetKey) -> PathBuf {
     cache.join(format!("{name}-{sha}-seed{}-scale{}", key.seed, key.scale))
 }
 
-/// Whether `dir` holds a complete dataset generated from `key` (by its manifest).
-pub fn dataset_matches(dir: &Path, key: &DatasetKey) -> bool {
-    Dataset::open(dir).is_ok_and(|dataset| {
-        let manifest = &dataset.manifest;
-        manifest.scenario.sha256 == key.scenario_sha256
-            && manifest.seed == key.seed
-            && manifest.scale == key.scale
-            && manifest.shard.count == 1
-            && manifest.breachlab_version == env!("CARGO_PKG_VERSION")
-    })
+/// The complete dataset in `dir`, if its manifest says it was generated from `key`.
+fn matching_dataset(dir: &Path, key: &DatasetKey) -> Option<Dataset> {
+    let dataset = Dataset::open(dir).ok()?;
+    let manifest = &dataset.manifest;
+    let matches = manifest.scenario.sha256 == key.scenario_sha256
+        && manifest.seed == key.seed
+        && manifest.scale == key.scale
+        && manifest.shard.count == 1
+        && manifest.breachlab_version == env!("CARGO_PKG_VERSION");
+    matches.then_some(dataset)
 }
 
 /// The dataset of (`scenario`, `seed`, `scale`) under `cache`. When it is not there yet,
@@ -69,15 +69,16 @@ pub fn cached_dataset<E: From<DatasetError>>(
 ) -> Result<Dataset, E> {
     let key = DatasetKey::new(scenario, seed, scale);
     let dir = cached_dataset_dir(cache, &key);
-    if !dataset_matches(&dir, &key) {
-        generate(&GenerateOptions {
-            out: dir.clone(),
-            seed,
-            scale,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            shard: Shard::WHOLE,
-            force: true,
-        })?;
+    if let Some(dataset) = matching_dataset(&dir, &key) {
+        return Ok(dataset);
     }
+    generate(&GenerateOptions {
+        out: dir.clone(),
+        seed,
+        scale,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        shard: Shard::WHOLE,
+        force: true,
+    })?;
     Ok(Dataset::open(&dir)?)
 }

@@ -6,11 +6,11 @@
 //! This is the only storage crate that depends on `breachlab-generator`; the readers
 //! (`breachlab-dataset`, and through it the harness, export and replay) do not.
 
-pub mod cache;
+mod cache;
 pub mod parquet_io;
 pub mod regenerate;
 pub mod write;
 
-pub use cache::{DatasetKey, cached_dataset};
+pub use cache::cached_dataset;
 pub use regenerate::regenerate;
 pub use write::{BATCH_ROWS, GenerateOptions, GenerateSummary, Progress, batch_builder, generate};

@@ -2,8 +2,10 @@
 //! failed and, when asked for, the across-seeds summary, the leakage audit and the budget
 //! leaderboard, in `report.json` and in each of its views.
 
+use super::format::escape_html;
 use super::{
     BudgetSection, Report, SeedsSection, render_html, render_markdown, render_terminal_table,
+    write_json,
 };
 use crate::audit::{BenchAuditEntry, bench_markdown};
 use crate::runner::RunError;
@@ -115,22 +117,7 @@ impl BenchReport {
 
     pub fn json(&self) -> Result<String, RunError> {
         let mut bytes = Vec::new();
-        write_json_value(self, &mut bytes)?;
+        write_json(self, &mut bytes).map_err(|e| RunError::Refused(e.to_string()))?;
         Ok(String::from_utf8(bytes).expect("JSON is UTF-8"))
     }
-}
-
-fn write_json_value(report: &BenchReport, out: &mut Vec<u8>) -> Result<(), RunError> {
-    // Same layout as `report::write_json` (pretty, trailing newline), with the extras.
-    serde_json::to_writer_pretty(&mut *out, report)
-        .map_err(|e| RunError::Refused(format!("could not serialize the report: {e}")))?;
-    out.push(b'\n');
-    Ok(())
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -170,8 +170,12 @@ pub enum ReportError {
     Io(#[from] std::io::Error),
 }
 
-/// Writes `report` as pretty-printed JSON followed by a newline.
-pub fn write_json<W: Write>(report: &Report, mut writer: W) -> Result<(), ReportError> {
+/// Writes `report` (a [`Report`], or a bench report that extends one) as pretty-printed
+/// JSON followed by a newline.
+pub fn write_json<T: Serialize + ?Sized, W: Write>(
+    report: &T,
+    mut writer: W,
+) -> Result<(), ReportError> {
     serde_json::to_writer_pretty(&mut writer, report)?;
     writer.write_all(b"\n")?;
     writer.flush()?;

@@ -8,7 +8,7 @@
 //! each install plays from its own stream, and a slice replays the slices just before
 //! it (an upload stops after its longest allowed duration).
 
-use super::{Caller, Cohort, Replayed, StartsUnits};
+use super::{Caller, Cohort, Replayed, StartsUnits, Window};
 use crate::calendar::SLICE_US;
 use crate::event::{Query, Route};
 use crate::rng::{slice_stream, unit_stream};
@@ -26,6 +26,7 @@ pub(crate) struct ContactSync {
     installs_per_slice: f64,
     contacts: u32,
     hit_rate: f64,
+    /// The longest an install lasts.
     longest_us: i64,
 }
 
@@ -47,7 +48,7 @@ impl ContactSync {
             hit_rate,
             longest_us,
         };
-        Replayed::new(cohort.window, longest_us, sync)
+        Replayed(sync)
     }
 
     /// One install: login, then the address book in batches.
@@ -81,6 +82,14 @@ impl ContactSync {
 }
 
 impl StartsUnits for ContactSync {
+    fn window(&self) -> &Window {
+        &self.cohort.window
+    }
+
+    fn longest_us(&self) -> i64 {
+        self.longest_us
+    }
+
     fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
         let mean = world.following_human_cycles(slice, self.installs_per_slice);
         let mut rng = slice_stream(world.seed, self.cohort.key, slice);

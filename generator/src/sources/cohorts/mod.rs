@@ -207,6 +207,10 @@ pub(crate) fn within_window(
 
 /// Plays the units (sessions, visits, uploads) a cohort starts in one slice.
 pub(crate) trait StartsUnits: Send + Sync {
+    /// The cohort's window: no event of a unit falls outside it.
+    fn window(&self) -> &Window;
+    /// The longest a unit lasts.
+    fn longest_us(&self) -> i64;
     /// Plays every unit started in `slice`; the emitter keeps what falls in its own.
     fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>);
 }
@@ -214,28 +218,14 @@ pub(crate) trait StartsUnits: Send + Sync {
 /// A cohort whose units can run from the slice they start in into the next ones, as a
 /// [`Source`]: a slice plays, inside the window, every unit started in the slices that
 /// can still reach it.
-pub(crate) struct Replayed<C> {
-    window: Window,
-    /// The longest a unit lasts.
-    longest_us: i64,
-    units: C,
-}
-
-impl<C> Replayed<C> {
-    pub fn new(window: Window, longest_us: i64, units: C) -> Self {
-        Replayed {
-            window,
-            longest_us,
-            units,
-        }
-    }
-}
+pub(crate) struct Replayed<C>(pub C);
 
 impl<C: StartsUnits> Source for Replayed<C> {
     fn generate(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
-        within_window(&self.window, out, |out| {
-            for earlier in lookback(slice, self.longest_us) {
-                self.units.play_slice(world, earlier, out);
+        let units = &self.0;
+        within_window(units.window(), out, |out| {
+            for earlier in lookback(slice, units.longest_us()) {
+                units.play_slice(world, earlier, out);
             }
         });
     }

@@ -9,7 +9,7 @@
 //! NAT address. Like the customers source, a slice replays the session headers of the
 //! slices just before it and keeps the events that fall inside it.
 
-use super::{Cohort, Replayed, StartsUnits};
+use super::{Cohort, Replayed, StartsUnits, Window};
 use crate::calendar::SLICE_US;
 use crate::rng::{hash_words, slice_stream};
 use crate::sources::customers::{Customers, SessionHeader, peer, poisson};
@@ -50,7 +50,7 @@ impl NatGateway {
             sessions_per_slice: (u64::from(ips) * users) as f64 * sessions_per_user_day / 144.0,
             max_session_us,
         };
-        Replayed::new(cohort.window, max_session_us, nat)
+        Replayed(nat)
     }
 
     /// The customer `user` behind address `address`.
@@ -68,6 +68,14 @@ impl NatGateway {
 }
 
 impl StartsUnits for NatGateway {
+    fn window(&self) -> &Window {
+        &self.cohort.window
+    }
+
+    fn longest_us(&self) -> i64 {
+        self.max_session_us
+    }
+
     fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
         let mean = world.following_human_cycles(slice, self.sessions_per_slice);
         let mut rng = slice_stream(world.seed, self.cohort.key, slice);

@@ -10,7 +10,7 @@
 //! slice; instants inside it follow the truncated exponential. Each responder plays
 //! from its own stream; a slice replays the slices just before it.
 
-use super::{Caller, Cohort, Replayed, StartsUnits};
+use super::{Caller, Cohort, Replayed, StartsUnits, Window};
 use crate::event::{Query, Route};
 use crate::rng::{Stream, slice_stream, unit_stream};
 use crate::sources::customers::{Customers, SessionHeader, poisson};
@@ -47,7 +47,7 @@ impl PasswordResetWave {
             responders: world.scale.expected(recipients as f64) * response_rate,
             decay_per_s: std::f64::consts::LN_2 / (half_life_h * 3600.0),
         };
-        Replayed::new(cohort.window, LONGEST_US, wave)
+        Replayed(wave)
     }
 
     /// Share of all responders arriving `a..b` seconds after the send.
@@ -104,6 +104,14 @@ impl PasswordResetWave {
 }
 
 impl StartsUnits for PasswordResetWave {
+    fn window(&self) -> &Window {
+        &self.cohort.window
+    }
+
+    fn longest_us(&self) -> i64 {
+        LONGEST_US
+    }
+
     fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
         let window = self.cohort.window;
         let from = world.calendar.slice_start(slice).max(window.start_us);

@@ -11,7 +11,7 @@
 //! new accounts take IDs after the population's ID space, from
 //! `id end + cohort index × 10^9`, ascending in sign-up order.
 
-use super::{Caller, Cohort, Replayed, StartsUnits, client_template};
+use super::{Caller, Cohort, Replayed, StartsUnits, Window, client_template};
 use crate::event::{Query, Route};
 use crate::population::UaTable;
 use crate::rng::{Stream, slice_stream, unit_stream};
@@ -77,7 +77,7 @@ impl ViralSpike {
             total += spike.signups_in(world, slice).0;
             spike.signups_before.push(total);
         }
-        Replayed::new(window, LONGEST_US, spike)
+        Replayed(spike)
     }
 
     /// Sign-ups per second `seconds` after the window opens.
@@ -170,6 +170,14 @@ impl ViralSpike {
 }
 
 impl StartsUnits for ViralSpike {
+    fn window(&self) -> &Window {
+        &self.cohort.window
+    }
+
+    fn longest_us(&self) -> i64 {
+        LONGEST_US
+    }
+
     fn play_slice(&self, world: &World, slice: u64, out: &mut Emitter<'_>) {
         if slice < self.first_slice {
             return;
