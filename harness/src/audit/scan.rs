@@ -7,12 +7,14 @@ use super::columns::{
 };
 use super::output::CampaignMeta;
 use super::tally::{SKIP, Tally};
+use crate::dataset::{CampaignRow, read_campaign_rows};
+use crate::runner::RunError;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use breachlab_dataset::{Dataset, layout};
-use breachlab_schema::{Table, campaigns as c, events as e, truth as t};
+use breachlab_schema::{Table, events as e, truth as t};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -43,56 +45,23 @@ fn wrong_type(origin: &Path, name: &str, array: &dyn Array) -> AuditError {
     )
 }
 
-/// The attack campaigns of `campaigns.parquet`, in its order, with the `naive` flag
-/// when the table has one (older datasets: not naive).
+/// The attack campaigns of `campaigns.parquet`, in its order.
 pub fn read_campaigns(dataset: &Dataset) -> Result<Vec<CampaignMeta>, AuditError> {
-    let origin = dataset.root.join(layout::CAMPAIGNS);
-    let mut out = Vec::new();
-    for batch in dataset.campaigns()? {
-        let ids = column(&batch, c::CAMPAIGN_ID, &origin)?;
-        let ids = ids
-            .as_primitive_opt::<Int32Type>()
-            .ok_or_else(|| wrong_type(&origin, c::CAMPAIGN_ID, ids.as_ref()))?;
-        let text = |name: &str| -> Result<Vec<Option<String>>, AuditError> {
-            let array = column(&batch, name, &origin)?;
-            let values = array
-                .as_string_opt::<i32>()
-                .ok_or_else(|| wrong_type(&origin, name, array.as_ref()))?;
-            Ok(values.iter().map(|v| v.map(str::to_string)).collect())
-        };
-        let names = text(c::NAME)?;
-        let kinds = text(c::KIND)?;
-        let naive = match batch.column_by_name("naive") {
-            None => None,
-            Some(array) => Some(
-                array
-                    .as_boolean_opt()
-                    .ok_or_else(|| wrong_type(&origin, "naive", array.as_ref()))?,
-            ),
-        };
-        let reasons = match batch.column_by_name("naive_reason") {
-            Some(array) => array
-                .as_string_opt::<i32>()
-                .map(|v| v.iter().map(|r| r.map(str::to_string)).collect::<Vec<_>>()),
-            None => None,
-        };
-        for row in 0..batch.num_rows() {
-            if kinds[row].as_deref() != Some("attack") {
-                continue;
-            }
-            let naive = naive.is_some_and(|n| n.is_valid(row) && n.value(row));
-            out.push(CampaignMeta {
-                campaign_id: ids.value(row),
-                name: names[row].clone().unwrap_or_default(),
-                naive,
-                naive_reason: reasons
-                    .as_ref()
-                    .and_then(|r| r[row].clone())
-                    .filter(|r| naive && !r.is_empty()),
-            });
-        }
-    }
-    Ok(out)
+    let rows = read_campaign_rows(dataset).map_err(|error| match error {
+        RunError::Dataset(error) => AuditError::Dataset(error),
+        RunError::Inconsistent { path, message } => AuditError::Inconsistent { path, message },
+        other => AuditError::inconsistent(dataset.root.join(layout::CAMPAIGNS), other.to_string()),
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter(CampaignRow::is_attack)
+        .map(|row| CampaignMeta {
+            campaign_id: row.campaign_id,
+            name: row.name,
+            naive: row.naive,
+            naive_reason: row.naive_reason,
+        })
+        .collect())
 }
 
 /// The events columns read: `event_id` then the bounded ones.

@@ -6,7 +6,7 @@ mod check;
 mod truth;
 
 pub use check::check_dataset;
-pub use truth::{TRUTH_COLUMNS, TruthColumns, read_campaigns};
+pub use truth::{CampaignRow, TRUTH_COLUMNS, TruthColumns, read_campaign_rows, read_campaigns};
 
 use breachlab_dataset::Dataset;
 

@@ -1,5 +1,6 @@
-//! Decoding the label tables into the plain columns the metrics take: `truth` batches
-//! into [`TruthColumns`] and `campaigns.parquet` into [`CampaignInfo`]s.
+//! Decoding the label tables into plain values: `truth` batches into [`TruthColumns`]
+//! for the metrics, and `campaigns.parquet` into [`CampaignRow`]s, which the metrics take
+//! as [`CampaignInfo`]s and the leakage audit as its attack campaigns.
 
 use crate::metrics::CampaignInfo;
 use crate::runner::RunError;
@@ -113,10 +114,37 @@ impl TruthColumns {
     }
 }
 
-/// Every campaign and cohort of the dataset, from `campaigns.parquet`.
-pub fn read_campaigns(dataset: &Dataset) -> Result<Vec<CampaignInfo>, RunError> {
+/// A column no version of breachlab writes yet, read where a dataset has it (see
+/// `docs/audit.md`): why a campaign is marked naive.
+const NAIVE_REASON: &str = "naive_reason";
+
+/// One row of `campaigns.parquet`: an attack campaign or a benign look-alike cohort.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignRow {
+    pub campaign_id: i32,
+    pub name: String,
+    /// `attack`, or the kind of look-alike cohort.
+    pub kind: String,
+    pub technique: String,
+    pub start_us: i64,
+    pub end_us: i64,
+    /// Whether the scenario says one field gives this attack away (false where the table
+    /// has no `naive` column, as in datasets older than schema 2).
+    pub naive: bool,
+    /// Why, when `naive` and the table says.
+    pub naive_reason: Option<String>,
+}
+
+impl CampaignRow {
+    pub fn is_attack(&self) -> bool {
+        self.kind == "attack"
+    }
+}
+
+/// Every row of `campaigns.parquet`, in its order.
+pub fn read_campaign_rows(dataset: &Dataset) -> Result<Vec<CampaignRow>, RunError> {
     let origin = dataset.root.join(breachlab_dataset::layout::CAMPAIGNS);
-    let mut campaigns = Vec::new();
+    let mut rows = Vec::new();
     for batch in dataset.campaigns()? {
         let id = column(&batch, c::CAMPAIGN_ID, &origin)?;
         let ids = id
@@ -127,18 +155,51 @@ pub fn read_campaigns(dataset: &Dataset) -> Result<Vec<CampaignInfo>, RunError> 
         let techniques = strings(&batch, c::TECHNIQUE, &origin)?;
         let starts = timestamps(&batch, c::START, &origin)?;
         let ends = timestamps(&batch, c::END, &origin)?;
+        let naive = match batch.column_by_name(c::NAIVE) {
+            None => None,
+            Some(array) => Some(
+                array
+                    .as_boolean_opt()
+                    .ok_or_else(|| wrong_type(&origin, c::NAIVE, array))?,
+            ),
+        };
+        let reasons = batch
+            .column_by_name(NAIVE_REASON)
+            .and_then(|array| array.as_string_opt::<i32>());
         for row in 0..batch.num_rows() {
-            campaigns.push(CampaignInfo {
+            let naive = naive.is_some_and(|n| n.is_valid(row) && n.value(row));
+            let reason = reasons.filter(|r| r.is_valid(row)).map(|r| r.value(row));
+            rows.push(CampaignRow {
                 campaign_id: ids.value(row),
                 name: names[row].clone(),
-                is_attack: kinds[row] == "attack",
+                kind: kinds[row].clone(),
+                technique: techniques[row].clone(),
                 start_us: starts[row],
                 end_us: ends[row],
-                technique: techniques[row].clone(),
+                naive,
+                naive_reason: reason
+                    .filter(|reason| naive && !reason.is_empty())
+                    .map(str::to_string),
             });
         }
     }
-    Ok(campaigns)
+    Ok(rows)
+}
+
+/// Every campaign and cohort of the dataset, from `campaigns.parquet`.
+pub fn read_campaigns(dataset: &Dataset) -> Result<Vec<CampaignInfo>, RunError> {
+    let rows = read_campaign_rows(dataset)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| CampaignInfo {
+            campaign_id: row.campaign_id,
+            is_attack: row.is_attack(),
+            name: row.name,
+            start_us: row.start_us,
+            end_us: row.end_us,
+            technique: row.technique,
+        })
+        .collect())
 }
 
 #[cfg(test)]
