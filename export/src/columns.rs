@@ -146,7 +146,6 @@ impl<'a> Truth<'a> {
 /// One column of a batch, named and typed as the schema has it.
 pub struct StoredColumn<'a> {
     pub name: String,
-    pub array: &'a dyn Array,
     pub values: Values<'a>,
 }
 
@@ -162,6 +161,19 @@ pub enum Values<'a> {
 }
 
 impl<'a> Values<'a> {
+    /// The column as an untyped array.
+    pub fn array(&self) -> &'a dyn Array {
+        match *self {
+            Values::Int16(a) => a,
+            Values::Int32(a) => a,
+            Values::Int64(a) => a,
+            Values::Float32(a) => a,
+            Values::Micros(a) => a,
+            Values::Utf8(a) => a,
+            Values::Boolean(a) => a,
+        }
+    }
+
     fn of(array: &'a dyn Array) -> Option<Values<'a>> {
         Some(match array.data_type() {
             DataType::Int16 => Values::Int16(array.as_primitive()),
@@ -198,7 +210,6 @@ pub fn columns_as_stored<'a>(
         })?;
         Ok(StoredColumn {
             name: field.name().clone(),
-            array,
             values,
         })
     })

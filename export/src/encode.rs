@@ -129,7 +129,7 @@ fn check_lockstep(ev: &Events, truth: &Truth) -> Result<(), ExportError> {
 /// Row `i` of `column` as the JSON value of its type, `null` where it is null.
 fn stored_value(o: &mut Obj, column: &StoredColumn, i: usize) {
     let key = column.name.as_str();
-    if column.array.is_null(i) {
+    if column.values.array().is_null(i) {
         return o.null(key);
     }
     match column.values {
