@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generation speed against tpchgen-cli (the tpchgen-rs project's TPC-H generator), in one
-# sitting: alternating runs, best of N wall times, rows/s of each and their ratio.
+# sitting: alternating runs, best of N wall times, rows/s of each and their ratio; and
+# each run's ratio (its two runs back to back) with the median of those.
 #
 #   breachlab generate --scale S --threads T            (default scenario, events/s)
 #   tpchgen-cli parquet -c 'zstd(1)' -s SF --tables lineitem (T threads, rows/s)
@@ -26,7 +27,7 @@ while [[ $# -gt 0 ]]; do
     --threads) threads="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --tpch-scale) tpch_scale="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "tpchgen-compare: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -53,6 +54,7 @@ best_breachlab=""
 best_tpchgen=""
 events=0
 lineitem=0
+pairs=()
 less() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == "" || a < b) }'; }
 
 echo "breachlab: $("$breachlab" --version 2>/dev/null || echo "$breachlab")"
@@ -89,7 +91,10 @@ PY
   fi
   rm -rf "$work/tpch"
   if less "$tseconds" "$best_tpchgen"; then best_tpchgen="$tseconds"; fi
-  echo "  run $run: breachlab $seconds s ($events events), tpchgen-cli $tseconds s ($lineitem rows)"
+  pair="$(awk -v e="$events" -v s="$seconds" -v l="$lineitem" -v t="$tseconds" \
+    'BEGIN { printf "%.2f", (e / s) / (l / t) }')"
+  pairs+=("$pair")
+  echo "  run $run: breachlab $seconds s ($events events), tpchgen-cli $tseconds s ($lineitem rows): ratio $pair"
 done
 
 awk -v e="$events" -v bs="$best_breachlab" -v l="$lineitem" -v ts="$best_tpchgen" 'BEGIN {
@@ -97,4 +102,10 @@ awk -v e="$events" -v bs="$best_breachlab" -v l="$lineitem" -v ts="$best_tpchgen
   printf "breachlab:   %.2fM events/s (best %.3f s)\n", br / 1e6, bs;
   printf "tpchgen-cli: %.2fM rows/s (best %.3f s)\n", tr / 1e6, ts;
   printf "ratio (breachlab / tpchgen-cli): %.2f\n", br / tr;
+}'
+# Each run's ratio is from two runs back to back, so a machine whose speed drifts during
+# the sitting moves it less than it moves the best times; their median, beside the above.
+printf '%s\n' "${pairs[@]}" | sort -n | awk '{ r[NR] = $1 } END {
+  m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2;
+  printf "median of the runs'"'"' ratios: %.2f\n", m;
 }'
