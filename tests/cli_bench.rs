@@ -1,7 +1,7 @@
 //! `breachlab bench`, `detectors` and their errors, through the built binary on a small
 //! generated dataset.
 
-use breachlab_harness::testing::{DETECTOR_CONTRACT_KEYS, EVENT_KEYS};
+use breachlab_harness::testing::{DETECTOR, EVENT, TOP_LEVEL};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -49,20 +49,20 @@ fn bench_writes_a_report_with_the_contract_keys() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(report_dir.join("report.json")).unwrap())
             .unwrap();
-    for key in ["breachlab_version", "dataset", "detectors"] {
+    for key in TOP_LEVEL.contract {
         assert!(report.get(key).is_some(), "top-level `{key}` missing");
     }
     let detectors = report["detectors"].as_array().unwrap();
     assert_eq!(detectors.len(), 3);
     for detector in detectors {
-        for key in DETECTOR_CONTRACT_KEYS {
+        for key in DETECTOR.contract {
             assert!(
                 detector.get(key).is_some(),
                 "`{key}` missing in {}",
                 detector["name"]
             );
         }
-        for key in EVENT_KEYS {
+        for key in EVENT.keys {
             assert!(detector["event"].get(key).is_some(), "event.{key} missing");
         }
     }

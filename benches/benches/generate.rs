@@ -5,13 +5,12 @@
 //! Run: `cargo bench -p breachlab-benches --bench generate`.
 
 use arrow_array::RecordBatch;
-use breachlab_generator::event::Event;
+use breachlab_benches::{all_slices, parquet_in_memory, rendered};
 use breachlab_generator::{LoadedScenario, Plan, Shard};
 use breachlab_writer::{
     BATCH_ROWS, GenerateOptions, Progress, batch_builder, generate, parquet_io,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use parquet::arrow::ArrowWriter;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -20,43 +19,12 @@ use std::time::Duration;
 const SEED: u64 = 1;
 const SCALE: f64 = 2.0;
 
-fn all_slices(plan: &Plan) -> Vec<Vec<Event>> {
-    (0..plan.world.calendar.slices)
-        .map(|slice| {
-            let mut events = Vec::new();
-            plan.slice_events(slice, &mut events);
-            events
-        })
-        .collect()
-}
-
-/// Every event of the plan as (`events`, `truth`) batches of the writer's size.
-fn rendered(plan: &Plan, slices: &[Vec<Event>]) -> Vec<(RecordBatch, RecordBatch)> {
-    let mut builder = batch_builder(plan);
-    let mut batches = Vec::new();
-    for (slice, events) in slices.iter().enumerate() {
-        builder.push_slice(slice as u64, events);
-        if builder.rows() >= BATCH_ROWS {
-            batches.push(builder.finish());
-        }
-    }
-    batches.push(builder.finish());
-    batches
-}
-
 /// Writes every (`events`, `truth`) batch pair as two Parquet files in memory; their bytes.
 fn write_in_memory(batches: &[(RecordBatch, RecordBatch)], props: &WriterProperties) -> usize {
-    let writer = |schema| {
-        ArrowWriter::try_new(Vec::new(), schema, Some(props.clone())).expect("a Parquet writer")
-    };
-    let mut events = writer(batches[0].0.schema());
-    let mut truth = writer(batches[0].1.schema());
-    for (e, t) in batches {
-        events.write(e).expect("events batch written");
-        truth.write(t).expect("truth batch written");
-    }
-    events.into_inner().expect("events closed").len()
-        + truth.into_inner().expect("truth closed").len()
+    let events: Vec<RecordBatch> = batches.iter().map(|(e, _)| e.clone()).collect();
+    let truth: Vec<RecordBatch> = batches.iter().map(|(_, t)| t.clone()).collect();
+    parquet_in_memory(&events, props).expect("events written")
+        + parquet_in_memory(&truth, props).expect("truth written")
 }
 
 fn generation(c: &mut Criterion) {

@@ -1,40 +1,89 @@
 //! Where generation's time goes, in one run: nanoseconds per event for each stage
 //! (plan slices to events, events to Arrow batches, Arrow to zstd Parquet in memory for
-//! `events` and for `truth`, with the writer settings `generate` uses) and, with
-//! `--columns`, for each column encoded alone. One thread, wall time: read the figures as
-//! shares of one run, not as absolute speeds.
+//! `events` and for `truth`) and, with `--columns`, for each column encoded alone. One
+//! thread, wall time: read the figures as shares of one run, not as absolute speeds.
 //!
-//! Run: `cargo run --release -p breachlab-benches --example stages -- [SCALE] [--columns]`
-//! (default scale 2, the default scenario, seed 1).
+//! The Parquet stages use the settings `generate` writes with; the other options change
+//! them, to measure a setting before proposing it (under `valgrind --tool=callgrind` for
+//! instruction counts that do not depend on the machine's load).
+//!
+//! Run: `cargo run --release -p breachlab-benches --example stages -- [SCALE] [--columns]
+//! [--write-batch-size N] [--no-statistics COL,..] [--no-dictionary COL,..]
+//! [--encoding COL=ENCODING]` (default scale 2, the default scenario, seed 1).
 
 use arrow_array::RecordBatch;
-use breachlab_generator::event::Event;
+use breachlab_benches::{all_slices, parquet_in_memory, rendered};
 use breachlab_generator::{LoadedScenario, Plan};
-use breachlab_writer::{BATCH_ROWS, batch_builder, parquet_io};
-use parquet::arrow::ArrowWriter;
-use parquet::file::properties::WriterProperties;
+use breachlab_writer::parquet_io;
+use parquet::basic::Encoding;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use std::time::Instant;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let per_column = args.iter().any(|arg| arg == "--columns");
-    let scale = match args.iter().find(|arg| !arg.starts_with("--")) {
-        Some(text) => text
-            .parse::<f64>()
-            .map_err(|_| format!("stages: SCALE must be a number, got {text}"))?,
-        None => 2.0,
-    };
+type Failure = Box<dyn std::error::Error>;
+
+struct Options {
+    scale: f64,
+    per_column: bool,
+    props: WriterProperties,
+}
+
+fn options() -> Result<Options, Failure> {
+    let mut args = std::env::args().skip(1);
+    let mut scale = 2.0;
+    let mut per_column = false;
+    let mut props = parquet_io::properties("").into_builder();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("stages: {arg} needs a value"));
+        match arg.as_str() {
+            "--columns" => per_column = true,
+            "--write-batch-size" => props = props.set_write_batch_size(value()?.parse()?),
+            "--no-statistics" => {
+                for column in value()?.split(',') {
+                    props =
+                        props.set_column_statistics_enabled(column.into(), EnabledStatistics::None);
+                }
+            }
+            "--no-dictionary" => {
+                for column in value()?.split(',') {
+                    props = props.set_column_dictionary_enabled(column.into(), false);
+                }
+            }
+            "--encoding" => {
+                let setting = value()?;
+                let (column, encoding) = setting.split_once('=').ok_or(format!(
+                    "stages: --encoding takes COL=ENCODING, got {setting}"
+                ))?;
+                let encoding: Encoding = encoding.parse()?;
+                props = props.set_column_encoding(column.into(), encoding);
+            }
+            _ if !arg.starts_with("--") => {
+                scale = arg
+                    .parse()
+                    .map_err(|_| format!("stages: SCALE must be a number, got {arg}"))?;
+            }
+            _ => {
+                return Err(format!("stages: unknown option {arg} (see the example's doc)").into());
+            }
+        }
+    }
+    Ok(Options {
+        scale,
+        per_column,
+        props: props.build(),
+    })
+}
+
+fn main() -> Result<(), Failure> {
+    let Options {
+        scale,
+        per_column,
+        props,
+    } = options()?;
     let scenario = LoadedScenario::default_scenario();
     let plan = Plan::new(&scenario, 1, scale)?;
 
     let started = Instant::now();
-    let slices: Vec<Vec<Event>> = (0..plan.world.calendar.slices)
-        .map(|slice| {
-            let mut events = Vec::new();
-            plan.slice_events(slice, &mut events);
-            events
-        })
-        .collect();
+    let slices = all_slices(&plan);
     let generating = started.elapsed().as_secs_f64();
     let events: usize = slices.iter().map(Vec::len).sum();
 
@@ -42,7 +91,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let batches = rendered(&plan, &slices);
     let rendering = started.elapsed().as_secs_f64();
 
-    let props = parquet_io::properties("");
     let tables: [(&str, Vec<RecordBatch>); 2] = [
         ("events", batches.iter().map(|(e, _)| e.clone()).collect()),
         ("truth", batches.iter().map(|(_, t)| t.clone()).collect()),
@@ -86,30 +134,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Every event of the plan as (`events`, `truth`) batches of the writer's size.
-fn rendered(plan: &Plan, slices: &[Vec<Event>]) -> Vec<(RecordBatch, RecordBatch)> {
-    let mut builder = batch_builder(plan);
-    let mut batches = Vec::new();
-    for (slice, events) in slices.iter().enumerate() {
-        builder.push_slice(slice as u64, events);
-        if builder.rows() >= BATCH_ROWS {
-            batches.push(builder.finish());
-        }
-    }
-    batches.push(builder.finish());
-    batches
-}
-
 /// Seconds to write `batches` as one Parquet file in memory, and the file's size.
-fn encode(
-    batches: &[RecordBatch],
-    props: &WriterProperties,
-) -> Result<(f64, usize), parquet::errors::ParquetError> {
+fn encode(batches: &[RecordBatch], props: &WriterProperties) -> Result<(f64, usize), Failure> {
     let started = Instant::now();
-    let mut writer = ArrowWriter::try_new(Vec::new(), batches[0].schema(), Some(props.clone()))?;
-    for batch in batches {
-        writer.write(batch)?;
-    }
-    let bytes = writer.into_inner()?.len();
+    let bytes = parquet_in_memory(batches, props)?;
     Ok((started.elapsed().as_secs_f64(), bytes))
 }

@@ -34,22 +34,6 @@ pub const TOP_LEVEL: KeySection = KeySection {
     contract: &["breachlab_version", "dataset", "detectors"],
 };
 
-/// Keys every `detectors[]` entry has, the ones the schema marks **contract**.
-pub const DETECTOR_CONTRACT_KEYS: [&str; 12] = [
-    "name",
-    "params",
-    "threshold",
-    "event",
-    "actor",
-    "campaign_recall",
-    "alarm_precision",
-    "false_alarms_per_day",
-    "campaigns",
-    "cohorts",
-    "events_per_s",
-    "peak_memory_bytes",
-];
-
 /// A `detectors[]` entry.
 pub const DETECTOR: KeySection = KeySection {
     heading: "## `detectors[]`",
@@ -79,25 +63,35 @@ pub const DETECTOR: KeySection = KeySection {
         "pr_curve",
         "exposure_curves",
     ],
-    contract: &DETECTOR_CONTRACT_KEYS,
+    contract: &[
+        "name",
+        "params",
+        "threshold",
+        "event",
+        "actor",
+        "campaign_recall",
+        "alarm_precision",
+        "false_alarms_per_day",
+        "campaigns",
+        "cohorts",
+        "events_per_s",
+        "peak_memory_bytes",
+    ],
 };
 
-/// Exactly the keys of a detector's `event` object.
-pub const EVENT_KEYS: [&str; 8] = [
-    "tp",
-    "fp",
-    "fn",
-    "tn",
-    "precision",
-    "recall",
-    "f1",
-    "average_precision",
-];
-
-/// A detector's `event` object.
+/// A detector's `event` object: exactly these keys.
 pub const EVENT: KeySection = KeySection {
     heading: "### `event`",
-    keys: &EVENT_KEYS,
+    keys: &[
+        "tp",
+        "fp",
+        "fn",
+        "tn",
+        "precision",
+        "recall",
+        "f1",
+        "average_precision",
+    ],
     contract: &[],
 };
 

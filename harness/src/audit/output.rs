@@ -47,8 +47,6 @@ pub struct CampaignAudit {
     pub campaign_id: i32,
     pub name: String,
     pub naive: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub naive_reason: Option<String>,
     pub events: u64,
     pub verdict: Verdict,
     /// Every bounded column's best rule, best first.
@@ -116,7 +114,6 @@ pub struct CampaignMeta {
     pub campaign_id: i32,
     pub name: String,
     pub naive: bool,
-    pub naive_reason: Option<String>,
 }
 
 fn score(column: String, rule: &BestRule, examples: Vec<String>) -> RuleScore {
@@ -195,7 +192,6 @@ pub fn assemble(
                 campaign_id: meta.campaign_id,
                 name: meta.name.clone(),
                 naive: meta.naive,
-                naive_reason: meta.naive_reason.clone(),
                 events,
                 verdict: Verdict::of(best_f1, meta.naive),
                 best_column: best.map(|s| s.column.clone()),

@@ -59,7 +59,6 @@ pub fn read_campaigns(dataset: &Dataset) -> Result<Vec<CampaignMeta>, AuditError
             campaign_id: row.campaign_id,
             name: row.name,
             naive: row.naive,
-            naive_reason: row.naive_reason,
         })
         .collect())
 }

@@ -114,10 +114,6 @@ impl TruthColumns {
     }
 }
 
-/// A column no version of breachlab writes yet, read where a dataset has it (see
-/// `docs/audit.md`): why a campaign is marked naive.
-const NAIVE_REASON: &str = "naive_reason";
-
 /// One row of `campaigns.parquet`: an attack campaign or a benign look-alike cohort.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignRow {
@@ -131,8 +127,6 @@ pub struct CampaignRow {
     /// Whether the scenario says one field gives this attack away (false where the table
     /// has no `naive` column, as in datasets older than schema 2).
     pub naive: bool,
-    /// Why, when `naive` and the table says.
-    pub naive_reason: Option<String>,
 }
 
 impl CampaignRow {
@@ -163,12 +157,8 @@ pub fn read_campaign_rows(dataset: &Dataset) -> Result<Vec<CampaignRow>, RunErro
                     .ok_or_else(|| wrong_type(&origin, c::NAIVE, array))?,
             ),
         };
-        let reasons = batch
-            .column_by_name(NAIVE_REASON)
-            .and_then(|array| array.as_string_opt::<i32>());
         for row in 0..batch.num_rows() {
             let naive = naive.is_some_and(|n| n.is_valid(row) && n.value(row));
-            let reason = reasons.filter(|r| r.is_valid(row)).map(|r| r.value(row));
             rows.push(CampaignRow {
                 campaign_id: ids.value(row),
                 name: names[row].clone(),
@@ -177,9 +167,6 @@ pub fn read_campaign_rows(dataset: &Dataset) -> Result<Vec<CampaignRow>, RunErro
                 start_us: starts[row],
                 end_us: ends[row],
                 naive,
-                naive_reason: reason
-                    .filter(|reason| naive && !reason.is_empty())
-                    .map(str::to_string),
             });
         }
     }
