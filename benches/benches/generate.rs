@@ -7,6 +7,7 @@
 use arrow_array::RecordBatch;
 use breachlab_benches::{all_slices, parquet_in_memory, rendered};
 use breachlab_generator::{LoadedScenario, Plan, Shard};
+use breachlab_schema::{events_schema, truth_schema};
 use breachlab_writer::{
     BATCH_ROWS, GenerateOptions, Progress, batch_builder, generate, parquet_io,
 };
@@ -23,8 +24,10 @@ const SCALE: f64 = 2.0;
 fn write_in_memory(batches: &[(RecordBatch, RecordBatch)], props: &WriterProperties) -> usize {
     let events: Vec<RecordBatch> = batches.iter().map(|(e, _)| e.clone()).collect();
     let truth: Vec<RecordBatch> = batches.iter().map(|(_, t)| t.clone()).collect();
-    parquet_in_memory(&events, props).expect("events written")
-        + parquet_in_memory(&truth, props).expect("truth written")
+    let events_schema = Arc::new(events_schema());
+    let truth_schema = Arc::new(truth_schema());
+    parquet_in_memory(&events, &events_schema, props).expect("events written")
+        + parquet_in_memory(&truth, &truth_schema, props).expect("truth written")
 }
 
 fn generation(c: &mut Criterion) {

@@ -1,6 +1,7 @@
 //! Where generation's time goes, in one run: nanoseconds per event for each stage
 //! (plan slices to events, events to Arrow batches, Arrow to zstd Parquet in memory for
-//! `events` and for `truth`) and, with `--columns`, for each column encoded alone. One
+//! `events` and for `truth`, and the `accounts` table's rows drawn and encoded, spread
+//! over the events) and, with `--columns`, for each column encoded alone. One
 //! thread, wall time: read the figures as shares of one run, not as absolute speeds.
 //!
 //! The Parquet stages use the settings `generate` writes with; the other options change
@@ -12,11 +13,15 @@
 //! [--encoding COL=ENCODING]` (default scale 2, the default scenario, seed 1).
 
 use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 use breachlab_benches::{all_slices, parquet_in_memory, rendered};
+use breachlab_generator::population::accounts_batch;
 use breachlab_generator::{LoadedScenario, Plan};
+use breachlab_schema::{accounts_schema, events_schema, truth_schema};
 use breachlab_writer::parquet_io;
 use parquet::basic::Encoding;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use std::sync::Arc;
 use std::time::Instant;
 
 type Failure = Box<dyn std::error::Error>;
@@ -91,9 +96,23 @@ fn main() -> Result<(), Failure> {
     let batches = rendered(&plan, &slices);
     let rendering = started.elapsed().as_secs_f64();
 
-    let tables: [(&str, Vec<RecordBatch>); 2] = [
-        ("events", batches.iter().map(|(e, _)| e.clone()).collect()),
-        ("truth", batches.iter().map(|(_, t)| t.clone()).collect()),
+    let started = Instant::now();
+    let accounts = accounts_batches(&plan);
+    let drawing = started.elapsed().as_secs_f64();
+    let account_rows: usize = accounts.iter().map(RecordBatch::num_rows).sum();
+
+    let tables: [(&str, SchemaRef, Vec<RecordBatch>); 3] = [
+        (
+            "events",
+            Arc::new(events_schema()),
+            batches.iter().map(|(e, _)| e.clone()).collect(),
+        ),
+        (
+            "truth",
+            Arc::new(truth_schema()),
+            batches.iter().map(|(_, t)| t.clone()).collect(),
+        ),
+        ("accounts", Arc::new(accounts_schema()), accounts),
     ];
     let per_event = |seconds: f64| seconds * 1e9 / events.max(1) as f64;
     println!("default scenario, scale {scale}: {events} events, one thread, ns per event");
@@ -103,9 +122,14 @@ fn main() -> Result<(), Failure> {
         per_event(generating)
     );
     println!("  {:<28} {:>7.0}", "events to Arrow", per_event(rendering));
-    let mut total = generating + rendering;
-    for (table, batches) in &tables {
-        let (seconds, bytes) = encode(batches, &props)?;
+    println!(
+        "  {:<28} {:>7.0}  ({account_rows} rows)",
+        "accounts drawn to Arrow",
+        per_event(drawing)
+    );
+    let mut total = generating + rendering + drawing;
+    for (table, schema, batches) in &tables {
+        let (seconds, bytes) = encode(batches, schema, &props)?;
         total += seconds;
         println!(
             "  {:<28} {:>7.0}  ({bytes} bytes)",
@@ -116,13 +140,14 @@ fn main() -> Result<(), Failure> {
     println!("  {:<28} {:>7.0}", "all stages", per_event(total));
     if per_column {
         println!("each column encoded alone:");
-        for (table, batches) in &tables {
-            for (index, field) in batches[0].schema().fields().iter().enumerate() {
+        for (table, schema, batches) in &tables {
+            for (index, field) in schema.fields().iter().enumerate() {
                 let column: Vec<RecordBatch> = batches
                     .iter()
                     .map(|batch| batch.project(&[index]))
                     .collect::<Result<_, _>>()?;
-                let (seconds, bytes) = encode(&column, &props)?;
+                let column_schema = Arc::new(schema.project(&[index])?);
+                let (seconds, bytes) = encode(&column, &column_schema, &props)?;
                 println!(
                     "  {:<28} {:>7.0}  ({bytes} bytes)",
                     format!("{table}.{}", field.name()),
@@ -134,9 +159,23 @@ fn main() -> Result<(), Failure> {
     Ok(())
 }
 
+/// The `accounts` table as the writer draws it, in batches of its step.
+fn accounts_batches(plan: &Plan) -> Vec<RecordBatch> {
+    const STEP: i64 = 100_000;
+    let ids = &plan.world.ids;
+    (ids.id_base..ids.end())
+        .step_by(STEP as usize)
+        .map(|from| accounts_batch(plan.world.seed, ids, from..(from + STEP).min(ids.end())))
+        .collect()
+}
+
 /// Seconds to write `batches` as one Parquet file in memory, and the file's size.
-fn encode(batches: &[RecordBatch], props: &WriterProperties) -> Result<(f64, usize), Failure> {
+fn encode(
+    batches: &[RecordBatch],
+    schema: &SchemaRef,
+    props: &WriterProperties,
+) -> Result<(f64, usize), Failure> {
     let started = Instant::now();
-    let bytes = parquet_in_memory(batches, props)?;
+    let bytes = parquet_in_memory(batches, schema, props)?;
     Ok((started.elapsed().as_secs_f64(), bytes))
 }

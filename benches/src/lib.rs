@@ -3,6 +3,7 @@
 //! `benches/`, the examples in `examples/`.
 
 use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 use breachlab_generator::Plan;
 use breachlab_generator::event::Event;
 use breachlab_writer::{BATCH_ROWS, batch_builder};
@@ -35,12 +36,14 @@ pub fn rendered(plan: &Plan, slices: &[Vec<Event>]) -> Vec<(RecordBatch, RecordB
     batches
 }
 
-/// The size of `batches` (all of one schema) written as one Parquet file in memory.
+/// The size of `batches` written as one Parquet file of `schema` in memory (the table's
+/// schema: rendered batches carry some columns as dictionaries of the same text).
 pub fn parquet_in_memory(
     batches: &[RecordBatch],
+    schema: &SchemaRef,
     props: &WriterProperties,
 ) -> Result<usize, ParquetError> {
-    let mut writer = ArrowWriter::try_new(Vec::new(), batches[0].schema(), Some(props.clone()))?;
+    let mut writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props.clone()))?;
     for batch in batches {
         writer.write(batch)?;
     }

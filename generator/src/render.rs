@@ -1,14 +1,24 @@
 //! Turns slices of [`Event`]s into Arrow record batches of the `events` and `truth`
 //! tables. Strings are built here, once per row, into reused buffers.
+//!
+//! Columns whose text comes from a fixed list (user agent, route, method, kinds,
+//! country, phase and the attack labels) are rendered as list indexes: the batches carry
+//! them as dictionary arrays over the list. Parquet's writer interns each row's value
+//! either way and stores the same bytes it would for the plain string column of
+//! [`events_schema`] and [`truth_schema`], so write these batches with those schemas;
+//! rendering then copies two bytes a row instead of the text.
 
-use crate::event::{Event, Ident, Query, SearchTerm};
+use crate::event::{Event, Ident, Query, Route, SearchTerm};
 use crate::plan::CampaignMeta;
 use crate::population;
 use arrow_array::builder::{
     BooleanBuilder, Float32Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder,
-    TimestampMicrosecondBuilder,
+    TimestampMicrosecondBuilder, UInt16Builder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::types::UInt16Type;
+use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use breachlab_schema::{ClientKind, IpKind, Method, Phase, events, truth};
 use breachlab_schema::{events_schema, truth_schema};
 use std::fmt::Write;
 use std::sync::Arc;
@@ -32,17 +42,18 @@ pub struct BatchBuilder<'p> {
     rows: usize,
     event_id: Int64Builder,
     ts: TimestampMicrosecondBuilder,
+    vocabulary: Arc<Vocabulary>,
     client_ip: StringBuilder,
     ip_asn: Int32Builder,
-    ip_kind: StringBuilder,
-    country: StringBuilder,
-    user_agent: StringBuilder,
-    client_kind: StringBuilder,
+    ip_kind: UInt16Builder,
+    country: UInt16Builder,
+    user_agent: UInt16Builder,
+    client_kind: UInt16Builder,
     api_key_id: StringBuilder,
     principal_id: Int64Builder,
     session_id: Int64Builder,
-    method: StringBuilder,
-    route: StringBuilder,
+    method: UInt16Builder,
+    route: UInt16Builder,
     path: StringBuilder,
     target_id: Int64Builder,
     status: Int16Builder,
@@ -52,10 +63,10 @@ pub struct BatchBuilder<'p> {
     is_attack: BooleanBuilder,
     campaign_id: Int32Builder,
     actor_id: Int64Builder,
-    phase: StringBuilder,
-    owasp_api: StringBuilder,
-    oat: StringBuilder,
-    attack_technique: StringBuilder,
+    phase: UInt16Builder,
+    owasp_api: UInt16Builder,
+    oat: UInt16Builder,
+    attack_technique: UInt16Builder,
     record_exposed: BooleanBuilder,
     records_exposed: Int32Builder,
 }
@@ -67,31 +78,40 @@ impl<'p> BatchBuilder<'p> {
 
     /// A builder with room for `rows` rows before any reallocation.
     pub fn with_capacity(seed: u64, campaigns: &'p [CampaignMeta], rows: usize) -> Self {
-        Self::allocate(seed, campaigns, rows, rows)
+        let vocabulary = Arc::new(Vocabulary::new(campaigns));
+        Self::allocate(seed, campaigns, vocabulary, rows, rows)
     }
 
     /// A builder that remembers `capacity` but holds room for `rows` rows.
-    fn allocate(seed: u64, campaigns: &'p [CampaignMeta], capacity: usize, rows: usize) -> Self {
+    fn allocate(
+        seed: u64,
+        campaigns: &'p [CampaignMeta],
+        vocabulary: Arc<Vocabulary>,
+        capacity: usize,
+        rows: usize,
+    ) -> Self {
         let text = |bytes_per_row: usize| StringBuilder::with_capacity(rows, rows * bytes_per_row);
+        let code = || UInt16Builder::with_capacity(rows);
         BatchBuilder {
             seed,
             campaigns,
             capacity,
             allocated: rows == capacity,
             rows: 0,
+            vocabulary,
             event_id: Int64Builder::with_capacity(rows),
             ts: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
             client_ip: text(14),
             ip_asn: Int32Builder::with_capacity(rows),
-            ip_kind: text(12),
-            country: text(2),
-            user_agent: text(110),
-            client_kind: text(4),
+            ip_kind: code(),
+            country: code(),
+            user_agent: code(),
+            client_kind: code(),
             api_key_id: text(20),
             principal_id: Int64Builder::with_capacity(rows),
             session_id: Int64Builder::with_capacity(rows),
-            method: text(4),
-            route: text(20),
+            method: code(),
+            route: code(),
             path: text(32),
             target_id: Int64Builder::with_capacity(rows),
             status: Int16Builder::with_capacity(rows),
@@ -101,10 +121,10 @@ impl<'p> BatchBuilder<'p> {
             is_attack: BooleanBuilder::with_capacity(rows),
             campaign_id: Int32Builder::with_capacity(rows),
             actor_id: Int64Builder::with_capacity(rows),
-            phase: text(6),
-            owasp_api: text(4),
-            oat: text(7),
-            attack_technique: text(8),
+            phase: code(),
+            owasp_api: code(),
+            oat: code(),
+            attack_technique: code(),
             record_exposed: BooleanBuilder::with_capacity(rows),
             records_exposed: Int32Builder::with_capacity(rows),
         }
@@ -123,7 +143,14 @@ impl<'p> BatchBuilder<'p> {
     /// in its slice (so a large slice can be written in bounded batches).
     pub fn push_slice_part(&mut self, slice: u64, first_rank: usize, events: &[Event]) {
         if !self.allocated {
-            *self = Self::with_capacity(self.seed, self.campaigns, self.capacity);
+            let vocabulary = self.vocabulary.clone();
+            *self = Self::allocate(
+                self.seed,
+                self.campaigns,
+                vocabulary,
+                self.capacity,
+                self.capacity,
+            );
         }
         for (rank, event) in (first_rank..).zip(events) {
             self.push_event(event_id(slice, rank), event);
@@ -137,14 +164,10 @@ impl<'p> BatchBuilder<'p> {
         population::write_ipv4(e.peer.ip, &mut self.client_ip);
         self.client_ip.append_value("");
         self.ip_asn.append_value(e.peer.asn);
-        self.ip_kind.append_value(e.peer.kind.as_str());
-        self.country
-            .append_value(population::country_code(population::Country(
-                e.peer.country,
-            )));
-        self.user_agent
-            .append_value(population::ua_text(e.user_agent));
-        self.client_kind.append_value(e.client_kind.as_str());
+        self.ip_kind.append_value(e.peer.kind as u16);
+        self.country.append_value(u16::from(e.peer.country));
+        self.user_agent.append_value(e.user_agent);
+        self.client_kind.append_value(e.client_kind as u16);
         if e.api_key.write(&mut self.api_key_id) {
             self.api_key_id.append_value("");
         } else {
@@ -152,8 +175,8 @@ impl<'p> BatchBuilder<'p> {
         }
         self.principal_id.append_option(e.principal_id);
         self.session_id.append_option(e.session_id);
-        self.method.append_value(e.route.method().as_str());
-        self.route.append_value(e.route.template());
+        self.method.append_value(e.route.method() as u16);
+        self.route.append_value(e.route as u16);
         write_path(self.seed, e, &mut self.path);
         self.path.append_value("");
         self.target_id.append_option(e.target_id);
@@ -166,18 +189,21 @@ impl<'p> BatchBuilder<'p> {
 
     fn push_truth(&mut self, e: &Event) {
         let t = &e.truth;
-        let meta = t.campaign.and_then(|c| self.campaigns.get(usize::from(c)));
+        let campaign = t
+            .campaign
+            .and_then(|c| Some((c, self.campaigns.get(usize::from(c))?)));
         self.is_attack.append_value(t.is_attack);
-        self.campaign_id.append_option(meta.map(|m| m.id));
+        self.campaign_id.append_option(campaign.map(|(_, m)| m.id));
         self.actor_id.append_value(t.actor_id);
-        self.phase.append_value(t.phase.as_str());
-        let labels = meta.filter(|_| t.is_attack);
-        self.owasp_api
-            .append_option(labels.and_then(|m| m.owasp_api.as_deref()));
-        self.oat
-            .append_option(labels.and_then(|m| m.oat.as_deref()));
+        self.phase.append_value(t.phase as u16);
+        let labels = campaign.filter(|_| t.is_attack);
+        let label = |of: fn(&CampaignMeta) -> &Option<String>| {
+            labels.and_then(|(c, m)| of(m).as_ref().map(|_| c))
+        };
+        self.owasp_api.append_option(label(|m| &m.owasp_api));
+        self.oat.append_option(label(|m| &m.oat));
         self.attack_technique
-            .append_option(labels.and_then(|m| m.attack_technique.as_deref()));
+            .append_option(label(|m| &m.attack_technique));
         self.record_exposed.append_value(t.records_exposed > 0);
         self.records_exposed.append_value(t.records_exposed);
     }
@@ -187,11 +213,13 @@ impl<'p> BatchBuilder<'p> {
     /// has usually written and dropped these batches, so the allocator hands their memory
     /// back instead of one batch's worth more staying resident per writer.
     pub fn finish(&mut self) -> (RecordBatch, RecordBatch) {
-        let empty = Self::allocate(self.seed, self.campaigns, self.capacity, 0);
+        let vocabulary = self.vocabulary.clone();
+        let empty = Self::allocate(self.seed, self.campaigns, vocabulary, self.capacity, 0);
         std::mem::replace(self, empty).build()
     }
 
     fn build(mut self) -> (RecordBatch, RecordBatch) {
+        let v = &self.vocabulary;
         let event_id: ArrayRef = Arc::new(self.event_id.finish());
         let ts: ArrayRef = Arc::new(self.ts.finish());
         let events: Vec<ArrayRef> = vec![
@@ -199,15 +227,15 @@ impl<'p> BatchBuilder<'p> {
             ts.clone(),
             Arc::new(self.client_ip.finish()),
             Arc::new(self.ip_asn.finish()),
-            Arc::new(self.ip_kind.finish()),
-            Arc::new(self.country.finish()),
-            Arc::new(self.user_agent.finish()),
-            Arc::new(self.client_kind.finish()),
+            coded(&mut self.ip_kind, &v.ip_kinds),
+            coded(&mut self.country, &v.countries),
+            coded(&mut self.user_agent, &v.user_agents),
+            coded(&mut self.client_kind, &v.client_kinds),
             Arc::new(self.api_key_id.finish()),
             Arc::new(self.principal_id.finish()),
             Arc::new(self.session_id.finish()),
-            Arc::new(self.method.finish()),
-            Arc::new(self.route.finish()),
+            coded(&mut self.method, &v.methods),
+            coded(&mut self.route, &v.routes),
             Arc::new(self.path.finish()),
             Arc::new(self.target_id.finish()),
             Arc::new(self.status.finish()),
@@ -221,19 +249,99 @@ impl<'p> BatchBuilder<'p> {
             Arc::new(self.is_attack.finish()),
             Arc::new(self.campaign_id.finish()),
             Arc::new(self.actor_id.finish()),
-            Arc::new(self.phase.finish()),
-            Arc::new(self.owasp_api.finish()),
-            Arc::new(self.oat.finish()),
-            Arc::new(self.attack_technique.finish()),
+            coded(&mut self.phase, &v.phases),
+            coded(&mut self.owasp_api, &v.owasp_api),
+            coded(&mut self.oat, &v.oat),
+            coded(&mut self.attack_technique, &v.attack_technique),
             Arc::new(self.record_exposed.finish()),
             Arc::new(self.records_exposed.finish()),
         ];
-        let events = RecordBatch::try_new(Arc::new(events_schema()), events)
-            .expect("columns match the events schema");
-        let truth = RecordBatch::try_new(Arc::new(truth_schema()), truth)
-            .expect("columns match the truth schema");
+        let events = RecordBatch::try_new(v.events_schema.clone(), events)
+            .expect("columns match the coded events schema");
+        let truth = RecordBatch::try_new(v.truth_schema.clone(), truth)
+            .expect("columns match the coded truth schema");
         (events, truth)
     }
+}
+
+/// Columns of the `events` table rendered as indexes into a fixed list.
+pub const CODED_EVENTS_COLUMNS: [&str; 6] = [
+    events::IP_KIND,
+    events::COUNTRY,
+    events::USER_AGENT,
+    events::CLIENT_KIND,
+    events::METHOD,
+    events::ROUTE,
+];
+/// Columns of the `truth` table rendered as indexes into a fixed list.
+pub const CODED_TRUTH_COLUMNS: [&str; 4] = [
+    truth::PHASE,
+    truth::OWASP_API,
+    truth::OAT,
+    truth::ATTACK_TECHNIQUE,
+];
+
+/// The lists the coded columns index, and the schemas of the batches that carry them.
+struct Vocabulary {
+    ip_kinds: ArrayRef,
+    countries: ArrayRef,
+    user_agents: ArrayRef,
+    client_kinds: ArrayRef,
+    methods: ArrayRef,
+    routes: ArrayRef,
+    phases: ArrayRef,
+    /// Indexed by campaign; a campaign without the label has an empty entry no row uses.
+    owasp_api: ArrayRef,
+    oat: ArrayRef,
+    attack_technique: ArrayRef,
+    events_schema: SchemaRef,
+    truth_schema: SchemaRef,
+}
+
+impl Vocabulary {
+    fn new(campaigns: &[CampaignMeta]) -> Self {
+        let labels = |of: fn(&CampaignMeta) -> &Option<String>| {
+            list(campaigns.iter().map(|m| of(m).as_deref().unwrap_or("")))
+        };
+        Vocabulary {
+            ip_kinds: list(IpKind::ALL.iter().map(|k| k.as_str())),
+            countries: list(population::COUNTRY_CODES),
+            user_agents: list((0..population::ua_count()).map(population::ua_text)),
+            client_kinds: list(ClientKind::ALL.iter().map(|k| k.as_str())),
+            methods: list(Method::ALL.iter().map(|m| m.as_str())),
+            routes: list(Route::ALL.iter().map(|r| r.template())),
+            phases: list(Phase::ALL.iter().map(|p| p.as_str())),
+            owasp_api: labels(|m| &m.owasp_api),
+            oat: labels(|m| &m.oat),
+            attack_technique: labels(|m| &m.attack_technique),
+            events_schema: coded_schema(&events_schema(), &CODED_EVENTS_COLUMNS),
+            truth_schema: coded_schema(&truth_schema(), &CODED_TRUTH_COLUMNS),
+        }
+    }
+}
+
+fn list<'a>(values: impl IntoIterator<Item = &'a str>) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(values))
+}
+
+/// `schema` with the `coded` columns as dictionaries of `u16` keys over their text.
+fn coded_schema(schema: &Schema, coded: &[&str]) -> SchemaRef {
+    let dictionary = DataType::Dictionary(Box::new(DataType::UInt16), Box::new(DataType::Utf8));
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|field| match coded.contains(&field.name().as_str()) {
+            true => field.as_ref().clone().with_data_type(dictionary.clone()),
+            false => field.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+fn coded(keys: &mut UInt16Builder, values: &ArrayRef) -> ArrayRef {
+    let array = DictionaryArray::<UInt16Type>::try_new(keys.finish(), values.clone())
+        .expect("every key indexes its list");
+    Arc::new(array)
 }
 
 /// The concrete path of a request: the route template filled in, plus its query.

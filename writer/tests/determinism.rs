@@ -533,3 +533,128 @@ fn string_columns_read_as_dictionaries_hold_the_same_values() {
         "api_key_id has nulls (customers' scripts without a key), so null handling is checked"
     );
 }
+
+/// The batches `generate` renders with every coded column decoded to plain text.
+fn decoded(batch: &RecordBatch, schema: &Arc<Schema>) -> RecordBatch {
+    use arrow_array::Array;
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|column| match column.data_type() {
+            DataType::Dictionary(_, _) => {
+                let dictionary = column.as_dictionary::<arrow_array::types::UInt16Type>();
+                arrow_select::take::take(dictionary.values().as_ref(), dictionary.keys(), None)
+                    .unwrap()
+            }
+            _ => column.clone(),
+        })
+        .collect();
+    let plain = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    assert!(plain.column(0).len() == batch.num_rows());
+    plain
+}
+
+fn parquet_bytes(batches: &[RecordBatch], schema: &Arc<Schema>) -> Vec<u8> {
+    let props = breachlab_writer::parquet_io::properties("header");
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props)).unwrap();
+    for batch in batches {
+        writer.write(batch).unwrap();
+    }
+    writer.into_inner().unwrap()
+}
+
+#[test]
+fn coded_columns_write_the_bytes_of_their_plain_text() {
+    use breachlab_generator::render::{CODED_EVENTS_COLUMNS, CODED_TRUTH_COLUMNS};
+    let loaded = scenario(SMALL);
+    let plan = breachlab_generator::Plan::new(&loaded, 42, 1.0).unwrap();
+    let mut builder = breachlab_writer::batch_builder(&plan);
+    let mut events = Vec::new();
+    for slice in 0..plan.world.calendar.slices {
+        plan.slice_events(slice, &mut events);
+        builder.push_slice(slice, &events);
+    }
+    let (coded_events, coded_truth) = builder.finish();
+    let tables = [
+        (
+            coded_events,
+            breachlab_schema::events_schema(),
+            &CODED_EVENTS_COLUMNS[..],
+        ),
+        (
+            coded_truth,
+            breachlab_schema::truth_schema(),
+            &CODED_TRUTH_COLUMNS[..],
+        ),
+    ];
+    let mut labelled = 0;
+    for (coded, schema, coded_columns) in tables {
+        let schema = Arc::new(schema);
+        for name in coded_columns {
+            let column = coded.column_by_name(name).unwrap();
+            assert!(
+                matches!(column.data_type(), DataType::Dictionary(_, _)),
+                "{name} is not coded"
+            );
+            labelled += column.len() - column.logical_null_count();
+        }
+        let plain = decoded(&coded, &schema);
+        assert!(plain.num_rows() > 1_000, "{} rows", plain.num_rows());
+        assert_eq!(
+            parquet_bytes(std::slice::from_ref(&coded), &schema),
+            parquet_bytes(&[plain], &schema)
+        );
+    }
+    assert!(labelled > 0);
+}
+
+#[test]
+fn coded_columns_hold_the_text_of_each_event() {
+    let loaded = scenario(SMALL);
+    let plan = breachlab_generator::Plan::new(&loaded, 42, 1.0).unwrap();
+    let slice = (0..plan.world.calendar.slices)
+        .find(|&slice| plan.expected_slice_events(slice) > 50.0)
+        .unwrap();
+    let mut events = Vec::new();
+    plan.slice_events(slice, &mut events);
+    let mut builder = breachlab_writer::batch_builder(&plan);
+    builder.push_slice(slice, &events);
+    let (coded, _) = builder.finish();
+    let plain = decoded(&coded, &Arc::new(breachlab_schema::events_schema()));
+    let text = |name: &str| strings(plain.column_by_name(name).unwrap().as_ref());
+    let expected: [(&str, Vec<&str>); 6] = [
+        (
+            "ip_kind",
+            events.iter().map(|e| e.peer.kind.as_str()).collect(),
+        ),
+        (
+            "country",
+            events
+                .iter()
+                .map(|e| breachlab_generator::population::COUNTRY_CODES[e.peer.country as usize])
+                .collect(),
+        ),
+        (
+            "user_agent",
+            events
+                .iter()
+                .map(|e| breachlab_generator::population::ua_text(e.user_agent))
+                .collect(),
+        ),
+        (
+            "client_kind",
+            events.iter().map(|e| e.client_kind.as_str()).collect(),
+        ),
+        (
+            "method",
+            events.iter().map(|e| e.route.method().as_str()).collect(),
+        ),
+        ("route", events.iter().map(|e| e.route.template()).collect()),
+    ];
+    for (name, want) in expected {
+        let got = text(name);
+        let want: Vec<Option<String>> = want.into_iter().map(|s| Some(s.to_string())).collect();
+        assert_eq!(got, want, "{name}");
+    }
+}

@@ -17,7 +17,9 @@ pub mod user_agents;
 
 pub use hash::Permutation;
 pub use ids::IdSpace;
-pub use network::{Country, IpInfo, Region, country_code, ip_of, pool_cidr, pool_size, write_ipv4};
+pub use network::{
+    COUNTRY_CODES, Country, IpInfo, Region, country_code, ip_of, pool_cidr, pool_size, write_ipv4,
+};
 pub use pii::{
     AccountRecord, account_for_email, account_for_phone, account_lines, account_number_of,
     account_record, accounts_batch, email_of, fake_email, fake_phone, last_name_of, phone_of,
