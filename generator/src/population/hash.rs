@@ -129,7 +129,10 @@ impl Feistel {
         let (mut l, mut r) = (x / size_r, x % size_r);
         let mut round = 0;
         while round < 4 {
-            let shifted = (l + below(keyed_hash(self.round_keys[round], r), size_l)) % size_l;
+            // Both terms are below `size_l`, so one subtraction reduces the sum (a
+            // division per round would cost more than the rest of the round).
+            let sum = l + below(keyed_hash(self.round_keys[round], r), size_l);
+            let shifted = if sum >= size_l { sum - size_l } else { sum };
             (l, r) = (r, shifted);
             (size_l, size_r) = (size_r, size_l);
             round += 1;
@@ -147,7 +150,11 @@ impl Feistel {
             // This round produced (l, r) = (r_in, l_in + F(r_in)) in Z_{size_l} x Z_{size_r}.
             let r_in = l;
             let offset = below(keyed_hash(self.round_keys[round], r_in), size_r);
-            let l_in = (r + size_r - offset) % size_r;
+            let l_in = if r >= offset {
+                r - offset
+            } else {
+                r + size_r - offset
+            };
             (l, r) = (l_in, r_in);
             (size_l, size_r) = (size_r, size_l);
         }
