@@ -272,6 +272,19 @@ pub enum ApiKey {
 }
 
 impl ApiKey {
+    /// A number for each key, distinct between keys; `None` for [`ApiKey::None`].
+    pub fn code(self) -> Option<u64> {
+        let numbered = |kind: u64, n: u16| (kind << 16) | u64::from(n);
+        match self {
+            ApiKey::None => None,
+            ApiKey::MobileApp => Some(numbered(1, 0)),
+            ApiKey::WebPortal => Some(numbered(2, 0)),
+            ApiKey::Sdk(n) => Some(numbered(3, n)),
+            ApiKey::Partner(n) => Some(numbered(4, n)),
+            ApiKey::Monitor => Some(numbered(5, 0)),
+        }
+    }
+
     /// Appends the key's id to `out`; `false` for [`ApiKey::None`].
     pub fn write(self, out: &mut impl std::fmt::Write) -> bool {
         let _ = match self {
@@ -289,6 +302,30 @@ impl ApiKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_key_codes_tell_keys_apart_as_their_text_does() {
+        let keys = [
+            ApiKey::None,
+            ApiKey::MobileApp,
+            ApiKey::WebPortal,
+            ApiKey::Sdk(0),
+            ApiKey::Sdk(7),
+            ApiKey::Sdk(u16::MAX),
+            ApiKey::Partner(0),
+            ApiKey::Partner(7),
+            ApiKey::Monitor,
+        ];
+        for a in keys {
+            let mut text_a = String::new();
+            assert_eq!(a.write(&mut text_a), a.code().is_some(), "{a:?}");
+            for b in keys {
+                let mut text_b = String::new();
+                b.write(&mut text_b);
+                assert_eq!(a.code() == b.code(), text_a == text_b, "{a:?} {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn template_parts_rebuild_every_template() {

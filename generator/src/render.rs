@@ -2,11 +2,12 @@
 //! tables. Strings are built here, once per row, into reused buffers.
 //!
 //! Columns whose text comes from a fixed list (user agent, route, method, kinds,
-//! country, phase and the attack labels) are rendered as list indexes: the batches carry
-//! them as dictionary arrays over the list. Parquet's writer interns each row's value
-//! either way and stores the same bytes it would for the plain string column of
-//! [`events_schema`] and [`truth_schema`], so write these batches with those schemas;
-//! rendering then copies two bytes a row instead of the text.
+//! country, phase and the attack labels) are rendered as list indexes, and the client
+//! address and API key once per distinct value in a batch: the batches carry them as
+//! dictionary arrays. Parquet's writer interns each row's value either way and stores the
+//! same bytes it would for the plain string column of [`events_schema`] and
+//! [`truth_schema`], so write these batches with those schemas; rendering then copies a
+//! key a row instead of the text.
 
 use crate::event::{Event, Ident, Query, Route, SearchTerm};
 use crate::plan::CampaignMeta;
@@ -15,12 +16,13 @@ use arrow_array::builder::{
     BooleanBuilder, Float32Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder, UInt16Builder,
 };
-use arrow_array::types::{ArrowPrimitiveType, Int32Type, Int64Type, UInt16Type};
+use arrow_array::types::{ArrowPrimitiveType, Int32Type, Int64Type, UInt16Type, UInt32Type};
 use arrow_array::{ArrayRef, DictionaryArray, PrimitiveArray, RecordBatch, StringArray};
 use arrow_buffer::{NullBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use breachlab_schema::{ClientKind, IpKind, Method, Phase, events, truth};
 use breachlab_schema::{events_schema, truth_schema};
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -44,13 +46,13 @@ pub struct BatchBuilder<'p> {
     event_id: Int64Builder,
     ts: TimestampMicrosecondBuilder,
     vocabulary: Arc<Vocabulary>,
-    client_ip: StringBuilder,
+    client_ip: Interned,
     ip_asn: Int32Builder,
     ip_kind: UInt16Builder,
     country: UInt16Builder,
     user_agent: UInt16Builder,
     client_kind: UInt16Builder,
-    api_key_id: StringBuilder,
+    api_key_id: Interned,
     principal_id: Optional<Int64Type>,
     session_id: Optional<Int64Type>,
     method: UInt16Builder,
@@ -102,13 +104,13 @@ impl<'p> BatchBuilder<'p> {
             vocabulary,
             event_id: Int64Builder::with_capacity(rows),
             ts: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
-            client_ip: text(14),
+            client_ip: Interned::with_capacity(rows),
             ip_asn: Int32Builder::with_capacity(rows),
             ip_kind: code(),
             country: code(),
             user_agent: code(),
             client_kind: code(),
-            api_key_id: text(20),
+            api_key_id: Interned::with_capacity(rows),
             principal_id: Optional::with_capacity(rows),
             session_id: Optional::with_capacity(rows),
             method: code(),
@@ -162,18 +164,18 @@ impl<'p> BatchBuilder<'p> {
         self.rows += 1;
         self.event_id.append_value(id);
         self.ts.append_value(e.ts_us);
-        population::write_ipv4(e.peer.ip, &mut self.client_ip);
-        self.client_ip.append_value("");
+        let ip = e.peer.ip;
+        self.client_ip
+            .push(Some(u64::from(ip)), |out| population::write_ipv4(ip, out));
         self.ip_asn.append_value(e.peer.asn);
         self.ip_kind.append_value(e.peer.kind as u16);
         self.country.append_value(u16::from(e.peer.country));
         self.user_agent.append_value(e.user_agent);
         self.client_kind.append_value(e.client_kind as u16);
-        if e.api_key.write(&mut self.api_key_id) {
-            self.api_key_id.append_value("");
-        } else {
-            self.api_key_id.append_null();
-        }
+        let key = e.api_key;
+        self.api_key_id.push(key.code(), |out| {
+            key.write(out);
+        });
         self.principal_id.push(e.principal_id);
         self.session_id.push(e.session_id);
         self.method.append_value(e.route.method() as u16);
@@ -225,13 +227,13 @@ impl<'p> BatchBuilder<'p> {
         let events: Vec<ArrayRef> = vec![
             event_id.clone(),
             ts.clone(),
-            Arc::new(self.client_ip.finish()),
+            self.client_ip.finish(),
             Arc::new(self.ip_asn.finish()),
             coded(&mut self.ip_kind, &v.ip_kinds),
             coded(&mut self.country, &v.countries),
             coded(&mut self.user_agent, &v.user_agents),
             coded(&mut self.client_kind, &v.client_kinds),
-            Arc::new(self.api_key_id.finish()),
+            self.api_key_id.finish(),
             Arc::new(self.principal_id.finish()),
             Arc::new(self.session_id.finish()),
             coded(&mut self.method, &v.methods),
@@ -273,6 +275,8 @@ pub const CODED_EVENTS_COLUMNS: [&str; 6] = [
     events::METHOD,
     events::ROUTE,
 ];
+/// Columns of the `events` table rendered once per distinct value in each batch.
+pub const INTERNED_EVENTS_COLUMNS: [&str; 2] = [events::CLIENT_IP, events::API_KEY_ID];
 /// Columns of the `truth` table rendered as indexes into a fixed list.
 pub const CODED_TRUTH_COLUMNS: [&str; 4] = [
     truth::PHASE,
@@ -314,8 +318,12 @@ impl Vocabulary {
             owasp_api: labels(|m| &m.owasp_api),
             oat: labels(|m| &m.oat),
             attack_technique: labels(|m| &m.attack_technique),
-            events_schema: coded_schema(&events_schema(), &CODED_EVENTS_COLUMNS),
-            truth_schema: coded_schema(&truth_schema(), &CODED_TRUTH_COLUMNS),
+            events_schema: coded_schema(
+                &events_schema(),
+                &CODED_EVENTS_COLUMNS,
+                &INTERNED_EVENTS_COLUMNS,
+            ),
+            truth_schema: coded_schema(&truth_schema(), &CODED_TRUTH_COLUMNS, &[]),
         }
     }
 }
@@ -324,15 +332,22 @@ fn list<'a>(values: impl IntoIterator<Item = &'a str>) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(values))
 }
 
-/// `schema` with the `coded` columns as dictionaries of `u16` keys over their text.
-fn coded_schema(schema: &Schema, coded: &[&str]) -> SchemaRef {
-    let dictionary = DataType::Dictionary(Box::new(DataType::UInt16), Box::new(DataType::Utf8));
+/// `schema` with the `coded` columns as dictionaries of `u16` keys over their lists and
+/// the `interned` ones as dictionaries of `u32` keys over each batch's distinct values.
+fn coded_schema(schema: &Schema, coded: &[&str], interned: &[&str]) -> SchemaRef {
+    let dictionary = |key: DataType| DataType::Dictionary(Box::new(key), Box::new(DataType::Utf8));
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|field| match coded.contains(&field.name().as_str()) {
-            true => field.as_ref().clone().with_data_type(dictionary.clone()),
-            false => field.as_ref().clone(),
+        .map(|field| {
+            let field = field.as_ref().clone();
+            if coded.contains(&field.name().as_str()) {
+                field.with_data_type(dictionary(DataType::UInt16))
+            } else if interned.contains(&field.name().as_str()) {
+                field.with_data_type(dictionary(DataType::UInt32))
+            } else {
+                field
+            }
         })
         .collect();
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
@@ -350,6 +365,49 @@ fn dictionary(keys: PrimitiveArray<UInt16Type>, values: &ArrayRef) -> ArrayRef {
     let array = DictionaryArray::<UInt16Type>::try_new(keys, values.clone())
         .expect("every key indexes its list");
     Arc::new(array)
+}
+
+/// A string column whose rows repeat a value often within a batch (an address, an API
+/// key): each distinct value, known by a number, is rendered once per batch, and rows
+/// hold its index.
+struct Interned {
+    keys: Optional<UInt32Type>,
+    values: StringBuilder,
+    index: HashMap<u64, u32, foldhash::fast::FixedState>,
+}
+
+impl Interned {
+    fn with_capacity(rows: usize) -> Self {
+        Interned {
+            keys: Optional::with_capacity(rows),
+            values: StringBuilder::new(),
+            index: HashMap::default(),
+        }
+    }
+
+    /// A row holding the value numbered `code` (rendered by `render` when new), or null.
+    #[inline]
+    fn push(&mut self, code: Option<u64>, render: impl FnOnce(&mut StringBuilder)) {
+        let key = code.map(|code| {
+            let next = self.index.len() as u32;
+            *self.index.entry(code).or_insert_with(|| {
+                render(&mut self.values);
+                self.values.append_value("");
+                next
+            })
+        });
+        self.keys.push(key);
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        self.index.clear();
+        let array = DictionaryArray::<UInt32Type>::try_new(
+            self.keys.finish(),
+            Arc::new(self.values.finish()),
+        )
+        .expect("every key indexes the batch's values");
+        Arc::new(array)
+    }
 }
 
 /// A nullable number column: values and validity in plain vectors, made an Arrow array at

@@ -541,8 +541,13 @@ fn decoded(batch: &RecordBatch, schema: &Arc<Schema>) -> RecordBatch {
         .columns()
         .iter()
         .map(|column| match column.data_type() {
-            DataType::Dictionary(_, _) => {
+            DataType::Dictionary(key, _) if **key == DataType::UInt16 => {
                 let dictionary = column.as_dictionary::<arrow_array::types::UInt16Type>();
+                arrow_select::take::take(dictionary.values().as_ref(), dictionary.keys(), None)
+                    .unwrap()
+            }
+            DataType::Dictionary(_, _) => {
+                let dictionary = column.as_dictionary::<arrow_array::types::UInt32Type>();
                 arrow_select::take::take(dictionary.values().as_ref(), dictionary.keys(), None)
                     .unwrap()
             }
@@ -566,7 +571,9 @@ fn parquet_bytes(batches: &[RecordBatch], schema: &Arc<Schema>) -> Vec<u8> {
 
 #[test]
 fn coded_columns_write_the_bytes_of_their_plain_text() {
-    use breachlab_generator::render::{CODED_EVENTS_COLUMNS, CODED_TRUTH_COLUMNS};
+    use breachlab_generator::render::{
+        CODED_EVENTS_COLUMNS, CODED_TRUTH_COLUMNS, INTERNED_EVENTS_COLUMNS,
+    };
     let loaded = scenario(SMALL);
     let plan = breachlab_generator::Plan::new(&loaded, 42, 1.0).unwrap();
     let mut builder = breachlab_writer::batch_builder(&plan);
@@ -576,11 +583,16 @@ fn coded_columns_write_the_bytes_of_their_plain_text() {
         builder.push_slice(slice, &events);
     }
     let (coded_events, coded_truth) = builder.finish();
+    let events_coded: Vec<&str> = CODED_EVENTS_COLUMNS
+        .iter()
+        .chain(&INTERNED_EVENTS_COLUMNS)
+        .copied()
+        .collect();
     let tables = [
         (
             coded_events,
             breachlab_schema::events_schema(),
-            &CODED_EVENTS_COLUMNS[..],
+            &events_coded[..],
         ),
         (
             coded_truth,
@@ -657,4 +669,18 @@ fn coded_columns_hold_the_text_of_each_event() {
         let want: Vec<Option<String>> = want.into_iter().map(|s| Some(s.to_string())).collect();
         assert_eq!(got, want, "{name}");
     }
+    let ips: Vec<Option<String>> = events
+        .iter()
+        .map(|e| Some(std::net::Ipv4Addr::from(e.peer.ip).to_string()))
+        .collect();
+    assert_eq!(text("client_ip"), ips);
+    let keys: Vec<Option<String>> = events
+        .iter()
+        .map(|e| {
+            let mut key = String::new();
+            e.api_key.write(&mut key).then_some(key)
+        })
+        .collect();
+    assert!(keys.iter().any(Option::is_none) && keys.iter().any(Option::is_some));
+    assert_eq!(text("api_key_id"), keys);
 }
