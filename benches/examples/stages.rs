@@ -18,7 +18,7 @@ use breachlab_benches::{all_slices, parquet_in_memory, rendered};
 use breachlab_generator::population::accounts_batch;
 use breachlab_generator::{LoadedScenario, Plan};
 use breachlab_schema::{accounts_schema, events_schema, truth_schema};
-use breachlab_writer::parquet_io;
+use breachlab_writer::{account_batches, parquet_io};
 use parquet::basic::Encoding;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use std::sync::Arc;
@@ -159,13 +159,12 @@ fn main() -> Result<(), Failure> {
     Ok(())
 }
 
-/// The `accounts` table as the writer draws it, in batches of its step.
+/// The `accounts` table in the batches the writer draws it in.
 fn accounts_batches(plan: &Plan) -> Vec<RecordBatch> {
-    const STEP: i64 = 100_000;
-    let ids = &plan.world.ids;
-    (ids.id_base..ids.end())
-        .step_by(STEP as usize)
-        .map(|from| accounts_batch(plan.world.seed, ids, from..(from + STEP).min(ids.end())))
+    plan.account_parts()
+        .into_iter()
+        .flat_map(account_batches)
+        .map(|ids| accounts_batch(plan.world.seed, &plan.world.ids, ids))
         .collect()
 }
 

@@ -19,8 +19,8 @@ use arrow_array::builder::{
 use arrow_array::types::{ArrowPrimitiveType, Int32Type, Int64Type, UInt16Type, UInt32Type};
 use arrow_array::{ArrayRef, DictionaryArray, PrimitiveArray, RecordBatch, StringArray};
 use arrow_buffer::{NullBuffer, ScalarBuffer};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use breachlab_schema::{ClientKind, IpKind, Method, Phase, events, truth};
+use arrow_schema::{Field, Schema};
+use breachlab_schema::{ClientKind, IpKind, Method, Phase};
 use breachlab_schema::{events_schema, truth_schema};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -85,6 +85,12 @@ impl<'p> BatchBuilder<'p> {
         Self::allocate(seed, campaigns, vocabulary, rows, rows)
     }
 
+    /// An empty builder like this one, with room for `rows` rows.
+    fn with_room(&self, rows: usize) -> Self {
+        let vocabulary = self.vocabulary.clone();
+        Self::allocate(self.seed, self.campaigns, vocabulary, self.capacity, rows)
+    }
+
     /// A builder that remembers `capacity` but holds room for `rows` rows.
     fn allocate(
         seed: u64,
@@ -146,14 +152,7 @@ impl<'p> BatchBuilder<'p> {
     /// in its slice (so a large slice can be written in bounded batches).
     pub fn push_slice_part(&mut self, slice: u64, first_rank: usize, events: &[Event]) {
         if !self.allocated {
-            let vocabulary = self.vocabulary.clone();
-            *self = Self::allocate(
-                self.seed,
-                self.campaigns,
-                vocabulary,
-                self.capacity,
-                self.capacity,
-            );
+            *self = self.with_room(self.capacity);
         }
         for (rank, event) in (first_rank..).zip(events) {
             self.push_event(event_id(slice, rank), event);
@@ -215,8 +214,7 @@ impl<'p> BatchBuilder<'p> {
     /// has usually written and dropped these batches, so the allocator hands their memory
     /// back instead of one batch's worth more staying resident per writer.
     pub fn finish(&mut self) -> (RecordBatch, RecordBatch) {
-        let vocabulary = self.vocabulary.clone();
-        let empty = Self::allocate(self.seed, self.campaigns, vocabulary, self.capacity, 0);
+        let empty = self.with_room(0);
         std::mem::replace(self, empty).build()
     }
 
@@ -229,15 +227,15 @@ impl<'p> BatchBuilder<'p> {
             ts.clone(),
             self.client_ip.finish(),
             Arc::new(self.ip_asn.finish()),
-            coded(&mut self.ip_kind, &v.ip_kinds),
-            coded(&mut self.country, &v.countries),
-            coded(&mut self.user_agent, &v.user_agents),
-            coded(&mut self.client_kind, &v.client_kinds),
+            dictionary(self.ip_kind.finish(), &v.ip_kinds),
+            dictionary(self.country.finish(), &v.countries),
+            dictionary(self.user_agent.finish(), &v.user_agents),
+            dictionary(self.client_kind.finish(), &v.client_kinds),
             self.api_key_id.finish(),
             Arc::new(self.principal_id.finish()),
             Arc::new(self.session_id.finish()),
-            coded(&mut self.method, &v.methods),
-            coded(&mut self.route, &v.routes),
+            dictionary(self.method.finish(), &v.methods),
+            dictionary(self.route.finish(), &v.routes),
             Arc::new(self.path.finish()),
             Arc::new(self.target_id.finish()),
             Arc::new(self.status.finish()),
@@ -251,41 +249,18 @@ impl<'p> BatchBuilder<'p> {
             Arc::new(self.is_attack.finish()),
             Arc::new(self.campaign_id.finish()),
             Arc::new(self.actor_id.finish()),
-            coded(&mut self.phase, &v.phases),
-            coded_optional(&mut self.owasp_api, &v.owasp_api),
-            coded_optional(&mut self.oat, &v.oat),
-            coded_optional(&mut self.attack_technique, &v.attack_technique),
+            dictionary(self.phase.finish(), &v.phases),
+            dictionary(self.owasp_api.finish(), &v.owasp_api),
+            dictionary(self.oat.finish(), &v.oat),
+            dictionary(self.attack_technique.finish(), &v.attack_technique),
             Arc::new(self.record_exposed.finish()),
             Arc::new(self.records_exposed.finish()),
         ];
-        let events = RecordBatch::try_new(v.events_schema.clone(), events)
-            .expect("columns match the coded events schema");
-        let truth = RecordBatch::try_new(v.truth_schema.clone(), truth)
-            .expect("columns match the coded truth schema");
-        (events, truth)
+        (batch(events_schema(), events), batch(truth_schema(), truth))
     }
 }
 
-/// Columns of the `events` table rendered as indexes into a fixed list.
-pub const CODED_EVENTS_COLUMNS: [&str; 6] = [
-    events::IP_KIND,
-    events::COUNTRY,
-    events::USER_AGENT,
-    events::CLIENT_KIND,
-    events::METHOD,
-    events::ROUTE,
-];
-/// Columns of the `events` table rendered once per distinct value in each batch.
-pub const INTERNED_EVENTS_COLUMNS: [&str; 2] = [events::CLIENT_IP, events::API_KEY_ID];
-/// Columns of the `truth` table rendered as indexes into a fixed list.
-pub const CODED_TRUTH_COLUMNS: [&str; 4] = [
-    truth::PHASE,
-    truth::OWASP_API,
-    truth::OAT,
-    truth::ATTACK_TECHNIQUE,
-];
-
-/// The lists the coded columns index, and the schemas of the batches that carry them.
+/// The lists the coded columns index.
 struct Vocabulary {
     ip_kinds: ArrayRef,
     countries: ArrayRef,
@@ -298,8 +273,6 @@ struct Vocabulary {
     owasp_api: ArrayRef,
     oat: ArrayRef,
     attack_technique: ArrayRef,
-    events_schema: SchemaRef,
-    truth_schema: SchemaRef,
 }
 
 impl Vocabulary {
@@ -318,12 +291,6 @@ impl Vocabulary {
             owasp_api: labels(|m| &m.owasp_api),
             oat: labels(|m| &m.oat),
             attack_technique: labels(|m| &m.attack_technique),
-            events_schema: coded_schema(
-                &events_schema(),
-                &CODED_EVENTS_COLUMNS,
-                &INTERNED_EVENTS_COLUMNS,
-            ),
-            truth_schema: coded_schema(&truth_schema(), &CODED_TRUTH_COLUMNS, &[]),
         }
     }
 }
@@ -332,33 +299,22 @@ fn list<'a>(values: impl IntoIterator<Item = &'a str>) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(values))
 }
 
-/// `schema` with the `coded` columns as dictionaries of `u16` keys over their lists and
-/// the `interned` ones as dictionaries of `u32` keys over each batch's distinct values.
-fn coded_schema(schema: &Schema, coded: &[&str], interned: &[&str]) -> SchemaRef {
-    let dictionary = |key: DataType| DataType::Dictionary(Box::new(key), Box::new(DataType::Utf8));
-    let fields: Vec<Field> = schema
+/// `columns` under `table`'s names and nullability, each with its own array's type (the
+/// coded ones are dictionaries of the type the table gives as text).
+fn batch(table: Schema, columns: Vec<ArrayRef>) -> RecordBatch {
+    let fields: Vec<Field> = table
         .fields()
         .iter()
-        .map(|field| {
-            let field = field.as_ref().clone();
-            if coded.contains(&field.name().as_str()) {
-                field.with_data_type(dictionary(DataType::UInt16))
-            } else if interned.contains(&field.name().as_str()) {
-                field.with_data_type(dictionary(DataType::UInt32))
-            } else {
-                field
-            }
+        .zip(&columns)
+        .map(|(field, column)| {
+            field
+                .as_ref()
+                .clone()
+                .with_data_type(column.data_type().clone())
         })
         .collect();
-    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
-}
-
-fn coded(keys: &mut UInt16Builder, values: &ArrayRef) -> ArrayRef {
-    dictionary(keys.finish(), values)
-}
-
-fn coded_optional(keys: &mut Optional<UInt16Type>, values: &ArrayRef) -> ArrayRef {
-    dictionary(keys.finish(), values)
+    let schema = Schema::new_with_metadata(fields, table.metadata().clone());
+    RecordBatch::try_new(Arc::new(schema), columns).expect("a column for each field")
 }
 
 fn dictionary(keys: PrimitiveArray<UInt16Type>, values: &ArrayRef) -> ArrayRef {

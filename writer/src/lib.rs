@@ -13,4 +13,7 @@ pub mod write;
 
 pub use cache::cached_dataset;
 pub use regenerate::regenerate;
-pub use write::{BATCH_ROWS, GenerateOptions, GenerateSummary, Progress, batch_builder, generate};
+pub use write::{
+    BATCH_ROWS, GenerateOptions, GenerateSummary, Progress, account_batches, batch_builder,
+    generate,
+};

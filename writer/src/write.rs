@@ -243,7 +243,7 @@ impl Task {
                 .map(|slice| plan.expected_slice_events(slice))
                 .sum(),
             Task::Accounts(_, range) => {
-                (range.end - range.start) as f64 * plan.world.ids.density * ACCOUNT_COST_IN_EVENTS
+                plan.world.ids.expected_in(range.clone()) * ACCOUNT_COST_IN_EVENTS
             }
         }
     }
@@ -494,15 +494,21 @@ fn write_accounts(
         Arc::new(breachlab_schema::accounts_schema()),
         parquet_io::properties(header),
     )?;
-    let step = 100_000;
-    let mut from = range.start;
-    while from < range.end {
+    for ids in account_batches(range) {
         check_cancel(progress, partial)?;
-        let to = (from + step).min(range.end);
-        file.write(&accounts_batch(plan.world.seed, &plan.world.ids, from..to))?;
-        from = to;
+        file.write(&accounts_batch(plan.world.seed, &plan.world.ids, ids))?;
     }
     Ok(vec![file.finish_with(syncer)?])
+}
+
+/// Account ids drawn and written per batch of an `accounts` part.
+const ACCOUNT_BATCH_IDS: i64 = 100_000;
+
+/// The id ranges of the batches an `accounts` part is written in, in order.
+pub fn account_batches(part: Range<i64>) -> impl Iterator<Item = Range<i64>> {
+    let end = part.end;
+    part.step_by(ACCOUNT_BATCH_IDS as usize)
+        .map(move |from| from..(from + ACCOUNT_BATCH_IDS).min(end))
 }
 
 /// Totals of every campaign and cohort over the whole span, from the campaign and cohort

@@ -97,9 +97,18 @@ impl IdSpace {
 
     /// Every existing ID of `range` (clipped to the space), ascending.
     pub fn existing_in(&self, range: std::ops::Range<i64>) -> impl Iterator<Item = i64> + '_ {
-        let start = range.start.max(self.id_base);
-        let end = range.end.min(self.end());
-        (start..end).filter(|&id| self.hash_is_under_threshold(id))
+        self.clipped(range)
+            .filter(|&id| self.hash_is_under_threshold(id))
+    }
+
+    /// How many accounts `range` (clipped to the space) holds on average.
+    pub fn expected_in(&self, range: std::ops::Range<i64>) -> f64 {
+        let ids = self.clipped(range);
+        (ids.end - ids.start).max(0) as f64 * self.density
+    }
+
+    fn clipped(&self, range: std::ops::Range<i64>) -> std::ops::Range<i64> {
+        range.start.max(self.id_base)..range.end.min(self.end())
     }
 }
 

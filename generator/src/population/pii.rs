@@ -320,7 +320,10 @@ pub fn fake_phone(seed: u64, n: u64) -> String {
 /// The `accounts` table rows of every existing id of `range` (clipped to `ids`), ascending.
 pub fn accounts_batch(seed: u64, ids: &IdSpace, range: Range<i64>) -> RecordBatch {
     let keys = AccountKeys::new(seed);
-    let mut columns = AccountColumns::with_capacity(expected_rows(ids, &range));
+    // A little headroom over the mean, so that the builders rarely grow (each growth
+    // copies the column).
+    let rows = (ids.expected_in(range.clone()) * 1.01) as usize + 64;
+    let mut columns = AccountColumns::with_capacity(rows);
     for account_id in ids.existing_in(range) {
         columns.push(&keys.draw(account_id));
     }
@@ -509,15 +512,6 @@ fn parse_phone(phone: &str) -> Option<u64> {
 fn parse_fixed_digits(text: &str, digits: usize) -> Option<u64> {
     let all_digits = text.len() == digits && text.bytes().all(|b| b.is_ascii_digit());
     all_digits.then(|| text.parse().ok()).flatten()
-}
-
-/// About how many accounts of `ids` exist in `range`, with a little headroom: enough
-/// that the column builders of a batch rarely grow (each growth copies the column).
-fn expected_rows(ids: &IdSpace, range: &Range<i64>) -> usize {
-    let start = range.start.max(ids.id_base);
-    let end = range.end.min(ids.end());
-    let span = (end - start).max(0) as f64;
-    (span * ids.density * 1.01) as usize + 64
 }
 
 /// Column builders of the `accounts` table, in schema order.
