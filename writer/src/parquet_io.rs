@@ -11,12 +11,15 @@
 //! metadata.
 
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use arrow_schema::{Schema, SchemaRef};
 use breachlab_dataset::DatasetError;
 use breachlab_dataset::digest::hex;
 pub use breachlab_dataset::layout::MANIFEST_KEY;
 use breachlab_schema::{accounts, events};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -111,14 +114,28 @@ pub struct WrittenFile {
     pub sha256: String,
 }
 
-/// One Parquet file being written.
+/// One Parquet file being written, its columns encoded side by side.
+///
+/// It writes what [`ArrowWriter`] writes (row groups of at most the properties'
+/// row count, a batch split where one fills up, every column chunk appended in schema
+/// order), but a batch's columns are encoded as separate rayon tasks. A column chunk's
+/// bytes depend on its column alone, so the file is the same whichever thread encodes
+/// which column; an idle worker takes columns of a busy one's batch, which keeps both
+/// cores busy at the end of a run, when one file is left to write.
 pub struct TableWriter {
     path: PathBuf,
-    writer: ArrowWriter<HashingWriter>,
+    file: SerializedFileWriter<HashingWriter>,
+    row_groups: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    /// Rows per row group at most.
+    row_group_rows: usize,
+    /// The row group being encoded: a writer per column and the rows it holds.
+    open: Option<(Vec<ArrowColumnWriter>, usize)>,
     rows: u64,
 }
 
 impl TableWriter {
+    /// A writer of `schema`'s flat tables (one Parquet column per field).
     pub fn create(
         path: &Path,
         schema: SchemaRef,
@@ -133,20 +150,82 @@ impl TableWriter {
             hasher: Sha256::new(),
             bytes: 0,
         };
-        let writer = ArrowWriter::try_new(sink, schema, Some(props))
+        let row_group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
+        // Made through `ArrowWriter` so that the file's schema and key-value metadata (the
+        // Arrow schema among them) are exactly what it writes.
+        let (file, row_groups) = ArrowWriter::try_new(sink, schema.clone(), Some(props))
+            .and_then(ArrowWriter::into_serialized_writer)
             .map_err(|e| DatasetError::parquet(path, e))?;
         Ok(TableWriter {
             path: path.to_path_buf(),
-            writer,
+            file,
+            row_groups,
+            schema,
+            row_group_rows,
+            open: None,
             rows: 0,
         })
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), DatasetError> {
         self.rows += batch.num_rows() as u64;
-        self.writer
-            .write(batch)
-            .map_err(|e| writer_error(&self.path, e))
+        let mut remaining = batch.clone();
+        while remaining.num_rows() > 0 {
+            let (mut columns, buffered) = match self.open.take() {
+                Some(open) => open,
+                None => (self.new_row_group()?, 0),
+            };
+            let taken = remaining.num_rows().min(self.row_group_rows - buffered);
+            let part = remaining.slice(0, taken);
+            remaining = remaining.slice(taken, remaining.num_rows() - taken);
+            encode_columns(&self.schema, &mut columns, &part)
+                .map_err(|e| writer_error(&self.path, e))?;
+            self.open = Some((columns, buffered + taken));
+            if buffered + taken >= self.row_group_rows {
+                self.flush_row_group()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn new_row_group(&self) -> Result<Vec<ArrowColumnWriter>, DatasetError> {
+        let index = self.file.flushed_row_groups().len();
+        let columns = self
+            .row_groups
+            .create_column_writers(index)
+            .map_err(|e| DatasetError::parquet(&self.path, e))?;
+        if columns.len() != self.schema.fields().len() {
+            return Err(DatasetError::parquet(
+                &self.path,
+                "a table writer writes flat schemas only: one column per field",
+            ));
+        }
+        Ok(columns)
+    }
+
+    /// Appends the open row group's column chunks to the file, in schema order.
+    fn flush_row_group(&mut self) -> Result<(), DatasetError> {
+        let Some((columns, _)) = self.open.take() else {
+            return Ok(());
+        };
+        let path = &self.path;
+        // Closing a column encodes and compresses its last page: side by side too.
+        let chunks = columns
+            .into_par_iter()
+            .map(ArrowColumnWriter::close)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| writer_error(path, e))?;
+        let mut row_group = self
+            .file
+            .next_row_group()
+            .map_err(|e| writer_error(path, e))?;
+        for chunk in chunks {
+            chunk
+                .append_to_row_group(&mut row_group)
+                .map_err(|e| writer_error(path, e))?;
+        }
+        row_group.close().map_err(|e| writer_error(path, e))?;
+        Ok(())
     }
 
     /// Closes the file and waits until it is on disk.
@@ -164,9 +243,12 @@ impl TableWriter {
         Ok(written)
     }
 
-    fn close(self) -> Result<(WrittenFile, File), DatasetError> {
-        let TableWriter { path, writer, rows } = self;
-        let mut sink = writer.into_inner().map_err(|e| writer_error(&path, e))?;
+    fn close(mut self) -> Result<(WrittenFile, File), DatasetError> {
+        self.flush_row_group()?;
+        let TableWriter {
+            path, file, rows, ..
+        } = self;
+        let mut sink = file.into_inner().map_err(|e| writer_error(&path, e))?;
         sink.flush().map_err(|e| DatasetError::io(&path, e))?;
         let file = sink
             .inner
@@ -180,6 +262,24 @@ impl TableWriter {
         };
         Ok((written, file))
     }
+}
+
+/// Encodes each column of `batch` with its writer, the columns as separate rayon tasks.
+fn encode_columns(
+    schema: &Schema,
+    columns: &mut [ArrowColumnWriter],
+    batch: &RecordBatch,
+) -> parquet::errors::Result<()> {
+    columns
+        .par_iter_mut()
+        .zip(schema.fields().par_iter())
+        .zip(batch.columns().par_iter())
+        .try_for_each(|((writer, field), array)| {
+            for leaf in compute_leaves(field, array)? {
+                writer.write(&leaf)?;
+            }
+            Ok(())
+        })
 }
 
 /// Puts finished files on disk from a thread of its own, so that the workers never wait
