@@ -219,6 +219,18 @@ impl Plan {
         sources::generate_run(&self.world, &self.sources, first, slices);
     }
 
+    /// [`Plan::run_events`] for runs taken in order: the same events, cheaper when this
+    /// run starts where the one `carry` last saw ended, since sessions that outlast a run
+    /// are then not played again. Start each sequence of runs with a fresh carry.
+    pub fn continue_run_events(
+        &self,
+        first: u64,
+        slices: &mut [Vec<Event>],
+        carry: &mut sources::RunCarry,
+    ) {
+        sources::continue_run(&self.world, &self.sources, first, slices, carry);
+    }
+
     /// Events of `slice` from the campaign and cohort sources only (for their totals).
     pub fn campaign_slice_events(&self, slice: u64, events: &mut Vec<Event>) {
         sources::generate_slice(&self.world, &self.sources[1..], slice, events);

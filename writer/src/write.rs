@@ -21,6 +21,7 @@ use breachlab_dataset::{DatasetError, layout};
 use breachlab_generator::event::Event;
 use breachlab_generator::population::accounts_batch;
 use breachlab_generator::render::BatchBuilder;
+use breachlab_generator::sources::RunCarry;
 use breachlab_generator::stats::{self, CampaignStats};
 use breachlab_generator::{Chunk, LoadedScenario, Plan, Shard};
 use breachlab_schema::{SCHEMA_VERSION, campaigns_schema, events_schema, truth_schema};
@@ -365,9 +366,10 @@ fn write_chunk(
     let overlapped = run_len >= 2;
     let run_len = (if overlapped { run_len / 2 } else { run_len }) as u64;
     let run_at = |first: u64| first..(first + run_len).min(chunk.end_slice);
-    let generate = |slices: &Range<u64>, run: &mut [Vec<Event>]| {
+    let mut carry = RunCarry::default();
+    let mut generate = |slices: &Range<u64>, run: &mut [Vec<Event>]| {
         if !slices.is_empty() {
-            plan.run_events(slices.start, &mut run[..slice_count(slices)]);
+            plan.continue_run_events(slices.start, &mut run[..slice_count(slices)], &mut carry);
         }
     };
     let mut encode = |slices: Range<u64>, run: &[Vec<Event>]| -> Result<(), DatasetError> {

@@ -6,7 +6,7 @@
 //! replays the headers of the slices just before it (sessions are bounded in length) and
 //! keeps only the events that fall inside it, so no slice depends on another's output.
 
-use super::{Emitter, Sink, Source, World};
+use super::{Carry, Emitter, Sink, Source, World};
 use crate::calendar::SLICE_US;
 use crate::event::{ApiKey, Event, Ident, Peer, Query, Route, SearchTerm, Truth};
 use crate::population::{self, IdSpace, Region, UaTable};
@@ -348,30 +348,70 @@ impl Source for Customers {
     /// A slice keeps a session's events only if the session started at most
     /// `max_session_minutes` before the slice, as generating that slice alone would.
     fn generate_run(&self, world: &World, first: u64, outs: &mut [Emitter<'_>]) {
+        self.play_run(world, first, outs, None, None);
+    }
+
+    /// Sessions that began before the run and were played by the run before it are not
+    /// played again: their later events come from `carry`, emitted first, as playing
+    /// the sessions in order of start would emit them.
+    fn continue_run(&self, world: &World, first: u64, outs: &mut [Emitter<'_>], carry: &mut Carry) {
+        let carried = carry.take_for(first);
+        let mut later = Vec::new();
+        self.play_run(world, first, outs, carried, Some(&mut later));
+        carry.keep(first + outs.len() as u64, later);
+    }
+}
+
+impl Customers {
+    /// Plays every session that can reach the run, routing each event to its slice; with
+    /// `carried`, the run before it played the sessions that began before `first`, and
+    /// these are their events from `first` on. With `later`, events past the run that a
+    /// later slice would keep are put there.
+    fn play_run(
+        &self,
+        world: &World,
+        first: u64,
+        outs: &mut [Emitter<'_>],
+        carried: Option<Vec<(Event, i64)>>,
+        later: Option<&mut Vec<(Event, i64)>>,
+    ) {
         let Some(run_from_us) = outs.first().map(|out| out.from_us) else {
             return;
         };
         let last = first + outs.len() as u64 - 1;
-        for earlier in first.saturating_sub(self.lookback)..=last {
+        let mut sink = RunSink {
+            outs,
+            reach_us: 0,
+            later,
+        };
+        let earliest = match carried {
+            Some(events) => {
+                for (event, reach_us) in events {
+                    sink.reach_us = reach_us;
+                    sink.emit(event);
+                }
+                first
+            }
+            None => first.saturating_sub(self.lookback),
+        };
+        for earlier in earliest..=last {
             for header in self.headers(world, earlier) {
                 if header.start_us + self.max_session_us < run_from_us {
                     continue;
                 }
-                let mut sink = RunSink {
-                    outs: &mut *outs,
-                    reach_us: header.start_us + self.max_session_us,
-                };
+                sink.reach_us = header.start_us + self.max_session_us;
                 self.play(world, header, &mut sink);
             }
         }
     }
 }
 
-/// Routes one session's events to the slices of a run.
+/// Routes a session's events to the slices of a run, and those past the run to `later`.
 struct RunSink<'r, 'e> {
     outs: &'r mut [Emitter<'e>],
     /// Slices starting after this instant never see the session.
     reach_us: i64,
+    later: Option<&'r mut Vec<(Event, i64)>>,
 }
 
 impl Sink for RunSink<'_, '_> {
@@ -381,9 +421,15 @@ impl Sink for RunSink<'_, '_> {
             return false;
         }
         let index = ((event.ts_us - run_from_us) / SLICE_US) as usize;
-        match self.outs.get_mut(index) {
-            Some(out) if out.from_us <= self.reach_us => out.emit(event),
-            _ => false,
+        match (self.outs.get_mut(index), self.later.as_deref_mut()) {
+            (Some(out), _) => out.from_us <= self.reach_us && out.emit(event),
+            (None, Some(later)) => {
+                if run_from_us + index as i64 * SLICE_US <= self.reach_us {
+                    later.push((event, self.reach_us));
+                }
+                false
+            }
+            (None, None) => false,
         }
     }
 }

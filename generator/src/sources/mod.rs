@@ -25,6 +25,52 @@ pub trait Source: Send + Sync {
             self.generate(world, slice, out);
         }
     }
+
+    /// [`Source::generate_run`] for runs played one after another: `carry` holds what
+    /// this source kept from the run before (if that run ended where this one starts)
+    /// and takes what it keeps for the next. The events are exactly those of
+    /// [`Source::generate_run`]; a source whose units of work outlast a run overrides it
+    /// to hand their later events on instead of playing those units again.
+    fn continue_run(&self, world: &World, first: u64, outs: &mut [Emitter<'_>], carry: &mut Carry) {
+        *carry = Carry::default();
+        self.generate_run(world, first, outs);
+    }
+}
+
+/// Events a source generated past the end of a run, for the run that follows it.
+#[derive(Debug, Default)]
+pub struct Carry {
+    /// The first slice of the run these events are for.
+    next_slice: u64,
+    /// In the order they were generated, each with the last instant a slice may start
+    /// and still keep it (as [`Emitter`]s of a run are offered events).
+    events: Vec<(Event, i64)>,
+    /// False until a run has filled it.
+    filled: bool,
+}
+
+impl Carry {
+    /// The carried events if they continue a run ending just before `first`.
+    pub(crate) fn take_for(&mut self, first: u64) -> Option<Vec<(Event, i64)>> {
+        let filled = std::mem::take(&mut self.filled);
+        let events = std::mem::take(&mut self.events);
+        (filled && self.next_slice == first).then_some(events)
+    }
+
+    /// Keeps `events` for the run starting at `next_slice`.
+    pub(crate) fn keep(&mut self, next_slice: u64, events: Vec<(Event, i64)>) {
+        *self = Carry {
+            next_slice,
+            events,
+            filled: true,
+        };
+    }
+}
+
+/// What every source carries from one run to the next (see [`Source::continue_run`]).
+#[derive(Debug, Default)]
+pub struct RunCarry {
+    sources: Vec<Carry>,
 }
 
 /// Collects a slice's events from every source, in a deterministic order.
@@ -45,8 +91,33 @@ pub fn generate_run(
     first: u64,
     slices: &mut [Vec<Event>],
 ) {
+    collect_run(world, sources, first, slices, None);
+}
+
+/// [`generate_run`] for runs generated in order: the same events, with what sources
+/// carried over from the previous run in `carry` (which this run then refills).
+pub fn continue_run(
+    world: &World,
+    sources: &[Box<dyn Source>],
+    first: u64,
+    slices: &mut [Vec<Event>],
+    carry: &mut RunCarry,
+) {
+    collect_run(world, sources, first, slices, Some(carry));
+}
+
+fn collect_run(
+    world: &World,
+    sources: &[Box<dyn Source>],
+    first: u64,
+    slices: &mut [Vec<Event>],
+    mut carry: Option<&mut RunCarry>,
+) {
     for events in slices.iter_mut() {
         events.clear();
+    }
+    if let Some(carry) = carry.as_deref_mut() {
+        carry.sources.resize_with(sources.len(), Carry::default);
     }
     for (key, source) in sources.iter().enumerate() {
         let mut outs: Vec<Emitter<'_>> = (first..)
@@ -60,7 +131,10 @@ pub fn generate_run(
                 )
             })
             .collect();
-        source.generate_run(world, first, &mut outs);
+        match carry.as_deref_mut() {
+            Some(carry) => source.continue_run(world, first, &mut outs, &mut carry.sources[key]),
+            None => source.generate_run(world, first, &mut outs),
+        }
     }
     for events in slices.iter_mut() {
         sort_by_time(events);
