@@ -9,6 +9,7 @@
 mod cache;
 pub mod parquet_io;
 pub mod regenerate;
+mod text_statistics;
 pub mod write;
 
 pub use cache::cached_dataset;

@@ -10,18 +10,20 @@
 //! bounded row groups, a fixed `created_by`, and the manifest header in the key-value
 //! metadata.
 
+use crate::text_statistics::TextStatistics;
 use arrow_array::RecordBatch;
 use arrow_schema::{Schema, SchemaRef};
 use breachlab_dataset::DatasetError;
 use breachlab_dataset::digest::hex;
 pub use breachlab_dataset::layout::MANIFEST_KEY;
-use breachlab_schema::{accounts, events};
+use breachlab_schema::{accounts, events, truth};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -57,6 +59,21 @@ pub const WITHOUT_STATISTICS: [&str; 9] = [
     accounts::CITY,
     accounts::EMAIL,
     accounts::PHONE,
+];
+
+/// Text columns whose values repeat from a short list: their chunk statistics are kept
+/// by value, not by row (see [`crate::text_statistics`]); the file is the same.
+pub const STATISTICS_BY_VALUE: [&str; 10] = [
+    events::IP_KIND,
+    events::COUNTRY,
+    events::CLIENT_KIND,
+    events::API_KEY_ID,
+    events::METHOD,
+    events::ROUTE,
+    truth::PHASE,
+    truth::OWASP_API,
+    truth::OAT,
+    truth::ATTACK_TECHNIQUE,
 ];
 
 /// Writer properties shared by every table.
@@ -131,6 +148,9 @@ pub struct TableWriter {
     row_group_rows: usize,
     /// The row group being encoded: a writer per column and the rows it holds.
     open: Option<(Vec<ArrowColumnWriter>, usize)>,
+    /// Per column, its chunk statistics when kept by value (the writer keeps none then).
+    by_value: Vec<Option<TextStatistics>>,
+    statistics_truncate_length: Option<usize>,
     rows: u64,
 }
 
@@ -151,6 +171,8 @@ impl TableWriter {
             bytes: 0,
         };
         let row_group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
+        let statistics_truncate_length = props.statistics_truncate_length();
+        let (props, by_value) = statistics_kept_by_value(&schema, props);
         // Made through `ArrowWriter` so that the file's schema and key-value metadata (the
         // Arrow schema among them) are exactly what it writes.
         let (file, row_groups) = ArrowWriter::try_new(sink, schema.clone(), Some(props))
@@ -163,6 +185,8 @@ impl TableWriter {
             schema,
             row_group_rows,
             open: None,
+            by_value,
+            statistics_truncate_length,
             rows: 0,
         })
     }
@@ -178,7 +202,7 @@ impl TableWriter {
             let taken = remaining.num_rows().min(self.row_group_rows - buffered);
             let part = remaining.slice(0, taken);
             remaining = remaining.slice(taken, remaining.num_rows() - taken);
-            encode_columns(&self.schema, &mut columns, &part)
+            encode_columns(&self.schema, &mut columns, &mut self.by_value, &part)
                 .map_err(|e| writer_error(&self.path, e))?;
             self.open = Some((columns, buffered + taken));
             if buffered + taken >= self.row_group_rows {
@@ -219,7 +243,19 @@ impl TableWriter {
             .file
             .next_row_group()
             .map_err(|e| writer_error(path, e))?;
-        for chunk in chunks {
+        let fields = self.schema.fields().iter();
+        for ((mut chunk, by_value), field) in chunks.into_iter().zip(&mut self.by_value).zip(fields)
+        {
+            if let Some(statistics) = by_value.as_mut().map(std::mem::take) {
+                let close = chunk.close_mut();
+                close.metadata = statistics
+                    .into_metadata(
+                        close.metadata.clone(),
+                        field.is_nullable(),
+                        self.statistics_truncate_length,
+                    )
+                    .map_err(|e| writer_error(path, e))?;
+            }
             chunk
                 .append_to_row_group(&mut row_group)
                 .map_err(|e| writer_error(path, e))?;
@@ -264,22 +300,57 @@ impl TableWriter {
     }
 }
 
-/// Encodes each column of `batch` with its writer, the columns as separate rayon tasks.
+/// Encodes each column of `batch` with its writer, the columns as separate rayon tasks,
+/// and counts the statistics kept by value.
 fn encode_columns(
     schema: &Schema,
     columns: &mut [ArrowColumnWriter],
+    by_value: &mut [Option<TextStatistics>],
     batch: &RecordBatch,
 ) -> parquet::errors::Result<()> {
     columns
         .par_iter_mut()
+        .zip(by_value.par_iter_mut())
         .zip(schema.fields().par_iter())
         .zip(batch.columns().par_iter())
-        .try_for_each(|((writer, field), array)| {
+        .try_for_each(|(((writer, statistics), field), array)| {
+            if let Some(statistics) = statistics {
+                statistics.add(array)?;
+            }
             for leaf in compute_leaves(field, array)? {
                 writer.write(&leaf)?;
             }
             Ok(())
         })
+}
+
+/// `props` with the writer's statistics off for the text columns of `schema` named in
+/// [`STATISTICS_BY_VALUE`] that have chunk statistics, and a counter for each of those.
+fn statistics_kept_by_value(
+    schema: &Schema,
+    props: WriterProperties,
+) -> (WriterProperties, Vec<Option<TextStatistics>>) {
+    let taken_over = |field: &arrow_schema::Field| {
+        STATISTICS_BY_VALUE.contains(&field.name().as_str())
+            && *field.data_type() == arrow_schema::DataType::Utf8
+            && props.statistics_enabled(&ColumnPath::from(field.name().as_str()))
+                == EnabledStatistics::Chunk
+    };
+    let by_value: Vec<Option<TextStatistics>> = schema
+        .fields()
+        .iter()
+        .map(|field| taken_over(field).then(TextStatistics::default))
+        .collect();
+    let mut builder = props.clone().into_builder();
+    for (field, kept) in schema.fields().iter().zip(&by_value) {
+        if kept.is_some() {
+            builder = builder.set_column_statistics_enabled(
+                field.name().as_str().into(),
+                EnabledStatistics::None,
+            );
+        }
+    }
+    (builder.build(), by_value)
 }
 
 /// Puts finished files on disk from a thread of its own, so that the workers never wait

@@ -13,9 +13,11 @@ use breachlab_dataset::layout::MANIFEST_KEY;
 use breachlab_dataset::read::merge_shards;
 use breachlab_dataset::{Dataset, Manifest};
 use breachlab_generator::{LoadedScenario, Shard};
+use breachlab_writer::parquet_io::TableWriter;
 use breachlab_writer::{GenerateOptions, Progress, generate};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -679,4 +681,124 @@ fn coded_columns_hold_the_text_of_each_event() {
         .collect();
     assert!(keys.iter().any(Option::is_none) && keys.iter().any(Option::is_some));
     assert_eq!(text("api_key_id"), keys);
+}
+
+/// The table writer encodes columns side by side and keeps some statistics by value; its
+/// files are byte for byte those of `ArrowWriter` with the same settings.
+fn table_writer_bytes(
+    batches: &[RecordBatch],
+    schema: &Arc<Schema>,
+    props: WriterProperties,
+) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("table.parquet");
+    let mut writer = TableWriter::create(&path, schema.clone(), props).unwrap();
+    for batch in batches {
+        writer.write(batch).unwrap();
+    }
+    writer.finish().unwrap();
+    std::fs::read(&path).unwrap()
+}
+
+fn arrow_writer_bytes(
+    batches: &[RecordBatch],
+    schema: &Arc<Schema>,
+    props: WriterProperties,
+) -> Vec<u8> {
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props)).unwrap();
+    for batch in batches {
+        writer.write(batch).unwrap();
+    }
+    writer.into_inner().unwrap()
+}
+
+#[test]
+fn the_table_writer_writes_what_arrow_writer_writes() {
+    // Small row groups, so that batches are split across them.
+    let props = breachlab_writer::parquet_io::properties("header")
+        .into_builder()
+        .set_max_row_group_row_count(Some(1_000))
+        .build();
+    for entry in breachlab_generator::scenario::LIBRARY {
+        let loaded = LoadedScenario::load(entry.name).unwrap();
+        let scale = if entry.name == "default" || entry.name == "benign-only" {
+            0.2
+        } else {
+            0.0005
+        };
+        let plan = breachlab_generator::Plan::new(&loaded, 9, scale).unwrap();
+        let mut builder = breachlab_writer::batch_builder(&plan);
+        let (mut events_batches, mut truth_batches) = (Vec::new(), Vec::new());
+        let middle = plan.world.calendar.slices / 2;
+        let mut events = Vec::new();
+        for slice in middle..middle + 12 {
+            plan.slice_events(slice, &mut events);
+            builder.push_slice(slice, &events);
+            let (events_batch, truth_batch) = builder.finish();
+            events_batches.push(events_batch);
+            truth_batches.push(truth_batch);
+        }
+        for (batches, schema) in [
+            (events_batches, breachlab_schema::events_schema()),
+            (truth_batches, breachlab_schema::truth_schema()),
+        ] {
+            let schema = Arc::new(schema);
+            let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+            assert!(rows > 1_000, "{}: {rows} rows", entry.name);
+            assert!(
+                table_writer_bytes(&batches, &schema, props.clone())
+                    == arrow_writer_bytes(&batches, &schema, props.clone()),
+                "{}: the table writer's file differs",
+                entry.name
+            );
+        }
+    }
+}
+
+/// Statistics kept by value cut long text as the writer does, count nulls, and take plain
+/// text as well as dictionaries.
+#[test]
+fn statistics_kept_by_value_match_the_writers_own() {
+    use arrow_array::{ArrayRef, DictionaryArray, StringArray, types::UInt16Type};
+    let long = |c: &str| format!("{}{c}", "é".repeat(40));
+    let labels = StringArray::from(vec![
+        long("a"),
+        long("b"),
+        "short".to_string(),
+        long("\u{10FFFF}"),
+    ]);
+    let schema = Arc::new(Schema::new(vec![
+        arrow_schema::Field::new("owasp_api", DataType::Utf8, true),
+        arrow_schema::Field::new("route", DataType::Utf8, false),
+    ]));
+    let batch = |keys: Vec<Option<u16>>, routes: Vec<&str>| {
+        let labels =
+            DictionaryArray::<UInt16Type>::try_new(keys.into(), Arc::new(labels.clone())).unwrap();
+        RecordBatch::try_from_iter_with_nullable(vec![
+            ("owasp_api", Arc::new(labels) as ArrayRef, true),
+            ("route", Arc::new(StringArray::from(routes)), false),
+        ])
+        .unwrap()
+    };
+    let batches = [
+        batch(vec![None, None], vec!["/b", "/a"]),
+        batch(
+            vec![Some(1), None, Some(3), Some(0)],
+            vec!["/c", "/a", "/z", "/b"],
+        ),
+        batch(vec![Some(2), Some(2), None], vec!["/d", "/d", "/d"]),
+        batch(vec![None; 3], vec!["/e"; 3]),
+    ];
+    for row_group_rows in [2, 3, 100] {
+        let props = breachlab_writer::parquet_io::properties("header")
+            .into_builder()
+            .set_max_row_group_row_count(Some(row_group_rows))
+            .build();
+        assert!(
+            table_writer_bytes(&batches, &schema, props.clone())
+                == arrow_writer_bytes(&batches, &schema, props),
+            "row groups of {row_group_rows}"
+        );
+    }
 }
