@@ -77,6 +77,21 @@ fn carried_runs_give_every_slice_its_own_events() {
     }
 }
 
+/// The default scenario holds every look-alike cohort once: over its whole span, runs
+/// give each cohort's slices the events they have alone.
+#[test]
+fn runs_over_the_whole_default_span_give_every_slice_its_own_events() {
+    let plan = Plan::new(&LoadedScenario::default_scenario(), 5, 0.05).unwrap();
+    let window = 0..plan.world.calendar.slices;
+    let alone = slices_alone(&plan, window.clone());
+    for run_length in RUN_LENGTHS {
+        let carried = carried_runs(&plan, window.clone(), run_length);
+        for (slice, (a, b)) in alone.iter().zip(&carried).enumerate() {
+            assert!(a == b, "slice {slice} differs in runs of {run_length}");
+        }
+    }
+}
+
 /// A carry is only taken by the run that starts where its run ended: a run elsewhere
 /// plays the sessions before it again.
 #[test]

@@ -73,14 +73,27 @@ pub struct RunCarry {
     sources: Vec<Carry>,
 }
 
-/// Collects a slice's events from every source, in a deterministic order.
+/// Collects a slice's events from every source, in a deterministic order: each source's
+/// [`Source::generate`], the definition that runs of slices reproduce.
 pub fn generate_slice(
     world: &World,
     sources: &[Box<dyn Source>],
     slice: u64,
     events: &mut Vec<Event>,
 ) {
-    generate_run(world, sources, slice, std::slice::from_mut(events));
+    events.clear();
+    let (from_us, until_us) = (
+        world.calendar.slice_start(slice),
+        world.calendar.slice_start(slice + 1),
+    );
+    for (key, source) in sources.iter().enumerate() {
+        source.generate(
+            world,
+            slice,
+            &mut Emitter::new(events, key as u64, from_us, until_us),
+        );
+    }
+    sort_by_time(events);
 }
 
 /// Collects the events of the consecutive slices `first..first + slices.len()` from every

@@ -58,6 +58,11 @@ impl<'a> Emitter<'a> {
     pub fn emit(&mut self, event: Event) -> bool {
         Sink::emit(self, event)
     }
+
+    /// How many events this emitter has kept.
+    pub fn kept(&self) -> u64 {
+        self.sequence
+    }
 }
 
 /// Where a source puts the events it generates.

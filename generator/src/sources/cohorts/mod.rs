@@ -229,6 +229,41 @@ impl<C: StartsUnits> Source for Replayed<C> {
             }
         });
     }
+
+    /// Plays each unit that can reach the run once, into one emitter spanning the run,
+    /// then hands every event to its slice if [`Replayed::generate`] of that slice would
+    /// have played its unit, in the order it would have.
+    fn generate_run(&self, world: &World, first: u64, outs: &mut [Emitter<'_>]) {
+        let (Some(run_from_us), Some(run_until_us)) = (
+            outs.first().map(|out| out.from_us),
+            outs.last().map(|out| out.until_us),
+        ) else {
+            return;
+        };
+        let units = &self.0;
+        let back = lookback_slices(units.longest_us());
+        let last = first + outs.len() as u64 - 1;
+        let mut played = Vec::new();
+        // (events played so far, the slice whose units they came from)
+        let mut unit_slices = Vec::new();
+        let mut run = Emitter::new(&mut played, 0, run_from_us, run_until_us);
+        within_window(units.window(), &mut run, |run| {
+            for earlier in first.saturating_sub(back)..=last {
+                units.play_slice(world, earlier, run);
+                unit_slices.push((run.kept(), earlier));
+            }
+        });
+        let mut from = 0;
+        for (until, earlier) in unit_slices {
+            for event in &played[from..until as usize] {
+                let index = ((event.ts_us - run_from_us) / SLICE_US) as usize;
+                if earlier + back >= first + index as u64 {
+                    outs[index].emit(*event);
+                }
+            }
+            from = until as usize;
+        }
+    }
 }
 
 /// The request a customer's app or web client starts every call from: its address, user
@@ -332,6 +367,10 @@ impl<'w> Caller<'w> {
 /// The slices `first..=last` whose units can still have events in the slice starting at
 /// `from_us`, for units lasting at most `longest_us`.
 pub(crate) fn lookback(slice: u64, longest_us: i64) -> std::ops::RangeInclusive<u64> {
-    let back = (longest_us as f64 / SLICE_US as f64).ceil() as u64;
-    slice.saturating_sub(back)..=slice
+    slice.saturating_sub(lookback_slices(longest_us))..=slice
+}
+
+/// How many slices before its own a unit lasting at most `longest_us` can reach.
+fn lookback_slices(longest_us: i64) -> u64 {
+    (longest_us as f64 / SLICE_US as f64).ceil() as u64
 }
