@@ -8,6 +8,10 @@
 //! end, the manifest last: an interrupted or failed run leaves no dataset that looks
 //! complete. Finished files are put on disk (fsync) by a thread of their own while the
 //! workers go on, and the dataset is published only once all of them are.
+//!
+//! A chunk generates its runs of slices in order, each continuing the sessions the one
+//! before it played ([`Plan::continue_run_events`]), and encodes one run while it
+//! generates the next.
 
 use crate::parquet_io::{self, Syncer, TableWriter, WrittenFile};
 use arrow_array::builder::{
