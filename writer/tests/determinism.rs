@@ -566,13 +566,11 @@ const CODED_EVENTS_COLUMNS: [&str; 8] = [
 const CODED_TRUTH_COLUMNS: [&str; 4] = ["phase", "owasp_api", "oat", "attack_technique"];
 
 fn parquet_bytes(batches: &[RecordBatch], schema: &Arc<Schema>) -> Vec<u8> {
-    let props = breachlab_writer::parquet_io::properties("header");
-    let mut writer =
-        parquet::arrow::ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props)).unwrap();
-    for batch in batches {
-        writer.write(batch).unwrap();
-    }
-    writer.into_inner().unwrap()
+    arrow_writer_bytes(
+        batches,
+        schema,
+        breachlab_writer::parquet_io::properties("header"),
+    )
 }
 
 #[test]
