@@ -11,14 +11,16 @@
 //! metadata.
 
 use crate::text_statistics::TextStatistics;
-use arrow_array::RecordBatch;
-use arrow_schema::{Schema, SchemaRef};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use breachlab_dataset::DatasetError;
 use breachlab_dataset::digest::hex;
 pub use breachlab_dataset::layout::MANIFEST_KEY;
 use breachlab_schema::{accounts, events, truth};
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
+};
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -145,14 +147,51 @@ pub struct TableWriter {
     file: SerializedFileWriter<HashingWriter>,
     row_groups: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
-    /// Rows per row group at most.
-    row_group_rows: usize,
-    /// The row group being encoded: a writer per column and the rows it holds.
-    open: Option<(Vec<ArrowColumnWriter>, usize)>,
-    /// Per column, its chunk statistics when kept by value (the writer keeps none then).
-    by_value: Vec<Option<TextStatistics>>,
-    statistics_truncate_length: Option<usize>,
+    /// Per column, whether its chunk statistics are kept by value (the writer keeps none
+    /// then).
+    by_value: Vec<bool>,
+    open: Option<RowGroup>,
     rows: u64,
+}
+
+/// The row group being encoded.
+struct RowGroup {
+    columns: Vec<OpenColumn>,
+    rows: usize,
+}
+
+/// One column chunk being encoded.
+struct OpenColumn {
+    writer: ArrowColumnWriter,
+    by_value: Option<TextStatistics>,
+    nullable: bool,
+}
+
+impl OpenColumn {
+    fn write(&mut self, field: &Field, array: &ArrayRef) -> parquet::errors::Result<()> {
+        if let Some(statistics) = &mut self.by_value {
+            statistics.add(array.as_ref())?;
+        }
+        for leaf in compute_leaves(field, array)? {
+            self.writer.write(&leaf)?;
+        }
+        Ok(())
+    }
+
+    /// The finished chunk (its last page encoded and compressed), with the statistics
+    /// kept by value in its metadata.
+    fn close(self, props: &WriterProperties) -> parquet::errors::Result<ArrowColumnChunk> {
+        let mut chunk = self.writer.close()?;
+        if let Some(statistics) = self.by_value {
+            let close = chunk.close_mut();
+            close.metadata = statistics.into_metadata(
+                close.metadata.clone(),
+                self.nullable,
+                props.statistics_truncate_length(),
+            )?;
+        }
+        Ok(chunk)
+    }
 }
 
 impl TableWriter {
@@ -171,92 +210,92 @@ impl TableWriter {
             hasher: Sha256::new(),
             bytes: 0,
         };
-        let row_group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
-        let statistics_truncate_length = props.statistics_truncate_length();
         let (props, by_value) = statistics_kept_by_value(&schema, props);
         // Made through `ArrowWriter` so that the file's schema and key-value metadata (the
         // Arrow schema among them) are exactly what it writes.
         let (file, row_groups) = ArrowWriter::try_new(sink, schema.clone(), Some(props))
             .and_then(ArrowWriter::into_serialized_writer)
             .map_err(|e| DatasetError::parquet(path, e))?;
+        if file.schema_descr().num_columns() != schema.fields().len() {
+            return Err(DatasetError::parquet(
+                path,
+                "a table writer writes flat schemas only: one column per field",
+            ));
+        }
         Ok(TableWriter {
             path: path.to_path_buf(),
             file,
             row_groups,
             schema,
-            row_group_rows,
-            open: None,
             by_value,
-            statistics_truncate_length,
+            open: None,
             rows: 0,
         })
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), DatasetError> {
         self.rows += batch.num_rows() as u64;
+        let row_group_rows =
+            (self.file.properties().max_row_group_row_count()).unwrap_or(usize::MAX);
         let mut remaining = batch.clone();
         while remaining.num_rows() > 0 {
-            let (mut columns, buffered) = match self.open.take() {
+            let mut open = match self.open.take() {
                 Some(open) => open,
-                None => (self.new_row_group()?, 0),
+                None => self.new_row_group()?,
             };
-            let taken = remaining.num_rows().min(self.row_group_rows - buffered);
+            let taken = remaining.num_rows().min(row_group_rows - open.rows);
             let part = remaining.slice(0, taken);
             remaining = remaining.slice(taken, remaining.num_rows() - taken);
-            encode_columns(&self.schema, &mut columns, &mut self.by_value, &part)
+            encode_columns(&self.schema, &mut open.columns, &part)
                 .map_err(|e| writer_error(&self.path, e))?;
-            self.open = Some((columns, buffered + taken));
-            if buffered + taken >= self.row_group_rows {
+            open.rows += taken;
+            let full = open.rows >= row_group_rows;
+            self.open = Some(open);
+            if full {
                 self.flush_row_group()?;
             }
         }
         Ok(())
     }
 
-    fn new_row_group(&self) -> Result<Vec<ArrowColumnWriter>, DatasetError> {
+    fn new_row_group(&self) -> Result<RowGroup, DatasetError> {
         let index = self.file.flushed_row_groups().len();
-        let columns = self
+        let writers = self
             .row_groups
             .create_column_writers(index)
             .map_err(|e| DatasetError::parquet(&self.path, e))?;
-        if columns.len() != self.schema.fields().len() {
-            return Err(DatasetError::parquet(
-                &self.path,
-                "a table writer writes flat schemas only: one column per field",
-            ));
-        }
-        Ok(columns)
+        let columns = writers
+            .into_iter()
+            .zip(&self.by_value)
+            .zip(self.schema.fields())
+            .map(|((writer, &by_value), field)| OpenColumn {
+                writer,
+                by_value: by_value.then(TextStatistics::default),
+                nullable: field.is_nullable(),
+            })
+            .collect();
+        Ok(RowGroup { columns, rows: 0 })
     }
 
     /// Appends the open row group's column chunks to the file, in schema order.
     fn flush_row_group(&mut self) -> Result<(), DatasetError> {
-        let Some((columns, _)) = self.open.take() else {
+        let Some(open) = self.open.take() else {
             return Ok(());
         };
         let path = &self.path;
+        let props = self.file.properties();
         // Closing a column encodes and compresses its last page: side by side too.
-        let chunks = columns
+        let chunks = open
+            .columns
             .into_par_iter()
-            .map(ArrowColumnWriter::close)
+            .map(|column| column.close(props))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| writer_error(path, e))?;
         let mut row_group = self
             .file
             .next_row_group()
             .map_err(|e| writer_error(path, e))?;
-        let fields = self.schema.fields().iter();
-        for ((mut chunk, by_value), field) in chunks.into_iter().zip(&mut self.by_value).zip(fields)
-        {
-            if let Some(statistics) = by_value.as_mut().map(std::mem::take) {
-                let close = chunk.close_mut();
-                close.metadata = statistics
-                    .into_metadata(
-                        close.metadata.clone(),
-                        field.is_nullable(),
-                        self.statistics_truncate_length,
-                    )
-                    .map_err(|e| writer_error(path, e))?;
-            }
+        for chunk in chunks {
             chunk
                 .append_to_row_group(&mut row_group)
                 .map_err(|e| writer_error(path, e))?;
@@ -301,50 +340,35 @@ impl TableWriter {
     }
 }
 
-/// Encodes each column of `batch` with its writer, the columns as separate rayon tasks,
-/// and counts the statistics kept by value.
+/// Encodes each column of `batch` with its writer, the columns as separate rayon tasks.
 fn encode_columns(
     schema: &Schema,
-    columns: &mut [ArrowColumnWriter],
-    by_value: &mut [Option<TextStatistics>],
+    columns: &mut [OpenColumn],
     batch: &RecordBatch,
 ) -> parquet::errors::Result<()> {
     columns
         .par_iter_mut()
-        .zip(by_value.par_iter_mut())
         .zip(schema.fields().par_iter())
         .zip(batch.columns().par_iter())
-        .try_for_each(|(((writer, statistics), field), array)| {
-            if let Some(statistics) = statistics {
-                statistics.add(array)?;
-            }
-            for leaf in compute_leaves(field, array)? {
-                writer.write(&leaf)?;
-            }
-            Ok(())
-        })
+        .try_for_each(|((column, field), array)| column.write(field, array))
 }
 
 /// `props` with the writer's statistics off for the text columns of `schema` named in
-/// [`STATISTICS_BY_VALUE`] that have chunk statistics, and a counter for each of those.
+/// [`STATISTICS_BY_VALUE`] that have chunk statistics, and which columns those are.
 fn statistics_kept_by_value(
     schema: &Schema,
     props: WriterProperties,
-) -> (WriterProperties, Vec<Option<TextStatistics>>) {
-    let taken_over = |field: &arrow_schema::Field| {
+) -> (WriterProperties, Vec<bool>) {
+    let taken_over = |field: &Field| {
         STATISTICS_BY_VALUE.contains(&field.name().as_str())
-            && *field.data_type() == arrow_schema::DataType::Utf8
+            && *field.data_type() == DataType::Utf8
             && props.statistics_enabled(&ColumnPath::from(field.name().as_str()))
                 == EnabledStatistics::Chunk
     };
-    let by_value: Vec<Option<TextStatistics>> = schema
-        .fields()
-        .iter()
-        .map(|field| taken_over(field).then(TextStatistics::default))
-        .collect();
+    let by_value: Vec<bool> = schema.fields().iter().map(|f| taken_over(f)).collect();
     let mut builder = props.clone().into_builder();
-    for (field, kept) in schema.fields().iter().zip(&by_value) {
-        if kept.is_some() {
+    for (field, &kept) in schema.fields().iter().zip(&by_value) {
+        if kept {
             builder = builder.set_column_statistics_enabled(
                 field.name().as_str().into(),
                 EnabledStatistics::None,

@@ -6,7 +6,7 @@
 //! replays the headers of the slices just before it (sessions are bounded in length) and
 //! keeps only the events that fall inside it, so no slice depends on another's output.
 
-use super::{Carry, Emitter, Sink, Source, World};
+use super::{Carry, Emitter, Sink, Source, World, lookback_slices};
 use crate::calendar::SLICE_US;
 use crate::event::{ApiKey, Event, Ident, Peer, Query, Route, SearchTerm, Truth};
 use crate::population::{self, IdSpace, Region, UaTable};
@@ -67,7 +67,6 @@ pub struct Customers {
     rank_order: population::Permutation,
     nat_addresses: u64,
     corporate_addresses: u64,
-    lookback: u64,
     max_session_us: i64,
     reads: RouteMix,
     guest_reads: RouteMix,
@@ -138,7 +137,6 @@ impl Customers {
             ),
             nat_addresses: nat_addresses(accounts, t, mix.app / total),
             corporate_addresses: (accounts as u64 / 40).max(1),
-            lookback: (t.max_session_minutes * 60e6 / SLICE_US as f64).ceil() as u64,
             max_session_us: (t.max_session_minutes * 60e6) as i64,
             reads: RouteMix::new(READ_MIX),
             guest_reads: RouteMix::new(GUEST_MIX),
@@ -392,7 +390,7 @@ impl Customers {
                 }
                 first
             }
-            None => first.saturating_sub(self.lookback),
+            None => first.saturating_sub(lookback_slices(self.max_session_us)),
         };
         for earlier in earliest..=last {
             for header in self.headers(world, earlier) {

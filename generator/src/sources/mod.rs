@@ -10,6 +10,7 @@ mod shared;
 
 pub use shared::{Emitter, Sink, World};
 
+use crate::calendar::SLICE_US;
 use crate::event::Event;
 
 /// A source of requests.
@@ -37,32 +38,34 @@ pub trait Source: Send + Sync {
     }
 }
 
+/// How many slices before its own a unit of work (a session, a visit) lasting at most
+/// `longest_us` can reach.
+pub(crate) fn lookback_slices(longest_us: i64) -> u64 {
+    (longest_us as f64 / SLICE_US as f64).ceil() as u64
+}
+
 /// Events a source generated past the end of a run, for the run that follows it.
 #[derive(Debug, Default)]
 pub struct Carry {
-    /// The first slice of the run these events are for.
-    next_slice: u64,
+    /// The first slice of the run these events are for; `None` until a run has kept some.
+    next_slice: Option<u64>,
     /// In the order they were generated, each with the last instant a slice may start
     /// and still keep it (as [`Emitter`]s of a run are offered events).
     events: Vec<(Event, i64)>,
-    /// False until a run has filled it.
-    filled: bool,
 }
 
 impl Carry {
     /// The carried events if they continue a run ending just before `first`.
     pub(crate) fn take_for(&mut self, first: u64) -> Option<Vec<(Event, i64)>> {
-        let filled = std::mem::take(&mut self.filled);
-        let events = std::mem::take(&mut self.events);
-        (filled && self.next_slice == first).then_some(events)
+        let Carry { next_slice, events } = std::mem::take(self);
+        (next_slice == Some(first)).then_some(events)
     }
 
     /// Keeps `events` for the run starting at `next_slice`.
     pub(crate) fn keep(&mut self, next_slice: u64, events: Vec<(Event, i64)>) {
         *self = Carry {
-            next_slice,
+            next_slice: Some(next_slice),
             events,
-            filled: true,
         };
     }
 }

@@ -16,7 +16,7 @@ mod password_reset_wave;
 mod viral_spike;
 
 use super::customers::{Customers, SessionHeader, response_shape};
-use super::{Emitter, Source, World};
+use super::{Emitter, Source, World, lookback_slices};
 use crate::calendar::{HOUR_US, SLICE_US};
 use crate::event::{ApiKey, Event, Peer, Query, Route, Truth};
 use crate::plan::CampaignMeta;
@@ -368,9 +368,4 @@ impl<'w> Caller<'w> {
 /// `from_us`, for units lasting at most `longest_us`.
 pub(crate) fn lookback(slice: u64, longest_us: i64) -> std::ops::RangeInclusive<u64> {
     slice.saturating_sub(lookback_slices(longest_us))..=slice
-}
-
-/// How many slices before its own a unit lasting at most `longest_us` can reach.
-fn lookback_slices(longest_us: i64) -> u64 {
-    (longest_us as f64 / SLICE_US as f64).ceil() as u64
 }
