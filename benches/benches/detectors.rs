@@ -6,6 +6,12 @@
 //! first 2^20 (its maps already grown, as in a gateway that has been running), `cold`
 //! times the first 2^20 on a fresh detector, so map growth and page faults count too.
 //!
+//! A third, `combined-parts`, says where `combined`'s time goes, timed as `steady`: each
+//! part alone (the others weighted 0, so the fused per-actor state is the same size),
+//! the three actor parts together, all parts with the string keys derived ahead as the
+//! harness's reader does, and each of those again on a population of 1.5k actors, whose
+//! states all stay in cache, against 150k.
+//!
 //! Times are the benchmark thread's on-CPU time (`CLOCK_THREAD_CPUTIME_ID`), not wall
 //! time: on a machine shared with builds, wall time also counts the time the thread
 //! waited for a core, which says nothing about the detector. Set `BENCH_WALL_TIME=1` to
@@ -17,17 +23,23 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use arrow_array::RecordBatch;
 use breachlab_detectors::testing::{SyntheticTraffic, events_batch, synthetic_events};
-use breachlab_detectors::{EventBatch, Params, build, registry};
+use breachlab_detectors::{EventBatch, Params, SharedColumns, build, registry};
 
 const EVENTS: usize = 1 << 20;
 const BATCH_ROWS: usize = 8192;
 
-/// Two consecutive halves of 2^20 events each.
+/// Two consecutive halves of 2^20 events each, from 100k IPs and 50k principals.
 fn traffic() -> (Vec<RecordBatch>, Vec<RecordBatch>) {
+    traffic_of(100_000, 50_000)
+}
+
+/// Two consecutive halves of 2^20 events each, from `ips` IPs and `principals`
+/// principals.
+fn traffic_of(ips: u64, principals: u64) -> (Vec<RecordBatch>, Vec<RecordBatch>) {
     let rows = synthetic_events(SyntheticTraffic {
         events: 2 * EVENTS,
-        ips: 100_000,
-        principals: 50_000,
+        ips,
+        principals,
         api_keys: 5_000,
         routes: 20,
         duration_secs: 4.0 * 3600.0,
@@ -45,7 +57,20 @@ fn traffic() -> (Vec<RecordBatch>, Vec<RecordBatch>) {
 
 /// On-CPU time to score `timed` with a detector called `name` that first saw `warm_up`.
 fn score_once(name: &str, warm_up: &[RecordBatch], timed: &[RecordBatch]) -> Duration {
-    let mut detector = build(name, &Params::new()).expect("defaults build");
+    score_with(name, &Params::new(), warm_up, timed, false)
+}
+
+/// On-CPU time to score `timed` with detector `name` built with `params` that first saw
+/// `warm_up`; with `derived_ahead`, the string keys of `timed` are derived before the
+/// clock starts and handed over as the harness's reader hands them.
+fn score_with(
+    name: &str,
+    params: &Params,
+    warm_up: &[RecordBatch],
+    timed: &[RecordBatch],
+    derived_ahead: bool,
+) -> Duration {
+    let mut detector = build(name, params).expect("the parameters build");
     let mut scores = Vec::with_capacity(EVENTS);
     for batch in warm_up {
         detector
@@ -53,11 +78,20 @@ fn score_once(name: &str, warm_up: &[RecordBatch], timed: &[RecordBatch]) -> Dur
             .expect("scores");
     }
     scores.clear();
+    let shared: Vec<SharedColumns> = match derived_ahead {
+        true => timed
+            .iter()
+            .map(|batch| SharedColumns::derive(batch, detector.shared_needs()))
+            .collect(),
+        false => Vec::new(),
+    };
     let clock = Clock::new();
-    for batch in timed {
-        detector
-            .score(&EventBatch::new(batch), &mut scores)
-            .expect("scores");
+    for (index, batch) in timed.iter().enumerate() {
+        let batch = match shared.get(index) {
+            Some(shared) => EventBatch::with_shared(batch, shared),
+            None => EventBatch::new(batch),
+        };
+        detector.score(&batch, &mut scores).expect("scores");
     }
     let elapsed = clock.elapsed();
     std::hint::black_box((detector, scores));
@@ -120,5 +154,56 @@ fn detectors(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, detectors);
+/// `combined` with only `kept` of its parts (the others weighted 0).
+fn combined_with(kept: &[&str]) -> Params {
+    let weights = [
+        "fanout_weight",
+        "sequential_weight",
+        "not_found_weight",
+        "route_volume_weight",
+    ];
+    let dropped = weights.iter().filter(|weight| !kept.contains(weight));
+    Params::from_assignments(dropped.map(|weight| format!("{weight}=0.0"))).expect("weights parse")
+}
+
+fn combined_parts(c: &mut Criterion) {
+    let actor_parts = ["fanout_weight", "sequential_weight", "not_found_weight"];
+    let all = [
+        "route_volume_weight",
+        actor_parts[0],
+        actor_parts[1],
+        actor_parts[2],
+    ];
+    let cases: [(&str, &[&str], bool); 7] = [
+        ("all", &all, false),
+        ("all-keys-derived-ahead", &all, true),
+        ("actor-parts", &actor_parts, false),
+        ("fanout", &["fanout_weight"], false),
+        ("sequential", &["sequential_weight"], false),
+        ("not-found", &["not_found_weight"], false),
+        ("route-volume", &["route_volume_weight"], false),
+    ];
+    let mut group = c.benchmark_group("combined-parts");
+    group.throughput(Throughput::Elements(EVENTS as u64));
+    group.sample_size(10);
+    for (population, ips, principals) in [
+        ("150k-actors", 100_000, 50_000),
+        ("1.5k-actors", 1_000, 500),
+    ] {
+        let (warm_up, timed) = traffic_of(ips, principals);
+        for (case, kept, derived_ahead) in cases {
+            let params = combined_with(kept);
+            group.bench_function(format!("{case}/{population}"), |bencher| {
+                bencher.iter_custom(|iterations| {
+                    (0..iterations)
+                        .map(|_| score_with("combined", &params, &warm_up, &timed, derived_ahead))
+                        .sum()
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, detectors, combined_parts);
 criterion_main!(benches);
