@@ -214,14 +214,9 @@ impl Plan {
 
     /// Every event of the consecutive slices `first..first + slices.len()`, slice
     /// `first + i` into `slices[i]`, each exactly as [`Plan::slice_events`] gives it but
-    /// cheaper: sessions spanning slices are played once.
-    pub fn run_events(&self, first: u64, slices: &mut [Vec<Event>]) {
-        sources::generate_run(&self.world, &self.sources, first, slices);
-    }
-
-    /// [`Plan::run_events`] for runs taken in order: the same events, cheaper when this
-    /// run starts where the one `carry` last saw ended, since sessions that outlast a run
-    /// are then not played again. Start each sequence of runs with a fresh carry.
+    /// cheaper: sessions spanning slices are played once, and when this run starts where
+    /// the one `carry` last saw ended, the sessions that outlast a run are not played
+    /// again. Start each sequence of runs with a fresh carry.
     pub fn continue_run_events(
         &self,
         first: u64,

@@ -1,6 +1,7 @@
-//! Runs of slices give each slice exactly the events it has alone, whether each run
-//! replays the sessions that began before it (`run_events`) or takes their later events
-//! from the run before it (`continue_run_events`, as `generate` writes a file).
+//! Runs of slices give each slice exactly the events it has alone, whether a run replays
+//! the sessions that began before it (the first run, or one not continuing the last) or
+//! takes their later events from the run before it (`continue_run_events`, as `generate`
+//! writes a file).
 
 use breachlab_generator::event::Event;
 use breachlab_generator::scenario::LIBRARY;

@@ -235,8 +235,11 @@ impl TableWriter {
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), DatasetError> {
         self.rows += batch.num_rows() as u64;
-        let row_group_rows =
-            (self.file.properties().max_row_group_row_count()).unwrap_or(usize::MAX);
+        let row_group_rows = self
+            .file
+            .properties()
+            .max_row_group_row_count()
+            .unwrap_or(usize::MAX);
         let mut remaining = batch.clone();
         while remaining.num_rows() > 0 {
             let mut open = match self.open.take() {
@@ -365,7 +368,11 @@ fn statistics_kept_by_value(
             && props.statistics_enabled(&ColumnPath::from(field.name().as_str()))
                 == EnabledStatistics::Chunk
     };
-    let by_value: Vec<bool> = schema.fields().iter().map(|f| taken_over(f)).collect();
+    let by_value: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|field| taken_over(field))
+        .collect();
     let mut builder = props.clone().into_builder();
     for (field, &kept) in schema.fields().iter().zip(&by_value) {
         if kept {

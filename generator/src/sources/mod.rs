@@ -100,18 +100,9 @@ pub fn generate_slice(
 }
 
 /// Collects the events of the consecutive slices `first..first + slices.len()` from every
-/// source, each slice sorted as [`generate_slice`] sorts it.
-pub fn generate_run(
-    world: &World,
-    sources: &[Box<dyn Source>],
-    first: u64,
-    slices: &mut [Vec<Event>],
-) {
-    collect_run(world, sources, first, slices, None);
-}
-
-/// [`generate_run`] for runs generated in order: the same events, with what sources
-/// carried over from the previous run in `carry` (which this run then refills).
+/// source, each slice sorted as [`generate_slice`] sorts it. `carry` holds what sources
+/// carried over from the run before (used only if that run ended just before `first`),
+/// and this run refills it.
 pub fn continue_run(
     world: &World,
     sources: &[Box<dyn Source>],
@@ -119,22 +110,10 @@ pub fn continue_run(
     slices: &mut [Vec<Event>],
     carry: &mut RunCarry,
 ) {
-    collect_run(world, sources, first, slices, Some(carry));
-}
-
-fn collect_run(
-    world: &World,
-    sources: &[Box<dyn Source>],
-    first: u64,
-    slices: &mut [Vec<Event>],
-    mut carry: Option<&mut RunCarry>,
-) {
     for events in slices.iter_mut() {
         events.clear();
     }
-    if let Some(carry) = carry.as_deref_mut() {
-        carry.sources.resize_with(sources.len(), Carry::default);
-    }
+    carry.sources.resize_with(sources.len(), Carry::default);
     for (key, source) in sources.iter().enumerate() {
         let mut outs: Vec<Emitter<'_>> = (first..)
             .zip(slices.iter_mut())
@@ -147,10 +126,7 @@ fn collect_run(
                 )
             })
             .collect();
-        match carry.as_deref_mut() {
-            Some(carry) => source.continue_run(world, first, &mut outs, &mut carry.sources[key]),
-            None => source.generate_run(world, first, &mut outs),
-        }
+        source.continue_run(world, first, &mut outs, &mut carry.sources[key]);
     }
     for events in slices.iter_mut() {
         sort_by_time(events);
