@@ -1,6 +1,8 @@
 //! Events per second of every registered detector on one core, on synthetic traffic with
 //! realistic cardinalities (100k IPs, 50k principals, 5k API keys, 20 routes, 2^20 events
-//! per two hours), fed in 8192-row batches as a Parquet reader would hand them over.
+//! per two hours), fed in 8192-row batches as the harness's reader hands them over: written
+//! to Parquet with the dataset's writer settings and read back with the strings as
+//! dictionaries (so a batch of client IPs may share a column chunk's whole dictionary).
 //!
 //! Two groups: `steady` times the second 2^20 events after the detector has seen the
 //! first 2^20 (its maps already grown, as in a gateway that has been running), `cold`
@@ -23,7 +25,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use arrow_array::RecordBatch;
 use breachlab_detectors::testing::{SyntheticTraffic, events_batch, synthetic_events};
-use breachlab_detectors::{EventBatch, Params, SharedColumns, build, registry};
+use breachlab_detectors::{EventBatch, KeyCache, Params, SharedColumns, build, registry};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 
 const EVENTS: usize = 1 << 20;
 const BATCH_ROWS: usize = 8192;
@@ -46,13 +50,30 @@ fn traffic_of(ips: u64, principals: u64) -> (Vec<RecordBatch>, Vec<RecordBatch>)
         prober_every: 1000,
         seed: 1,
     });
-    let batch = events_batch(0, &rows);
-    let mut batches: Vec<RecordBatch> = (0..2 * EVENTS)
-        .step_by(BATCH_ROWS)
-        .map(|offset| batch.slice(offset, BATCH_ROWS.min(2 * EVENTS - offset)))
-        .collect();
+    let mut batches = read_back(&events_batch(0, &rows));
     let second_half = batches.split_off(batches.len() / 2);
     (batches, second_half)
+}
+
+/// `batch` in `BATCH_ROWS`-row batches as the harness's reader hands them to built-in
+/// detectors: written to Parquet with the dataset's writer properties, read back with its
+/// string columns as dictionaries.
+fn read_back(batch: &RecordBatch) -> Vec<RecordBatch> {
+    let mut file = tempfile::tempfile().expect("a temporary file");
+    let properties = breachlab_writer::parquet_io::properties("");
+    let mut writer = ArrowWriter::try_new(&mut file, batch.schema(), Some(properties))
+        .expect("the events schema writes");
+    writer.write(batch).expect("the batch writes");
+    writer.close().expect("the file closes");
+    let schema = breachlab_dataset::read::dictionary_schema(&batch.schema());
+    let options = ArrowReaderOptions::new().with_schema(schema);
+    ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
+        .expect("the file reads back")
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .expect("the reader builds")
+        .collect::<Result<_, _>>()
+        .expect("the batches read back")
 }
 
 /// On-CPU time to score `timed` with a detector called `name` that first saw `warm_up`.
@@ -78,10 +99,11 @@ fn score_with(
             .expect("scores");
     }
     scores.clear();
+    let mut key_cache = KeyCache::default();
     let shared: Vec<SharedColumns> = match derived_ahead {
         true => timed
             .iter()
-            .map(|batch| SharedColumns::derive(batch, detector.shared_needs()))
+            .map(|batch| SharedColumns::derive(batch, detector.shared_needs(), &mut key_cache))
             .collect(),
         false => Vec::new(),
     };

@@ -136,8 +136,9 @@ impl TableBatches {
     }
 }
 
-/// `schema` with every `Utf8` field read as a dictionary of `Utf8` with `Int32` keys.
-fn dictionary_schema(schema: &Schema) -> Arc<Schema> {
+/// `schema` with every `Utf8` field read as a dictionary of `Utf8` with `Int32` keys: what
+/// [`TableBatches::with_dictionary_strings`] reads.
+pub fn dictionary_schema(schema: &Schema) -> Arc<Schema> {
     let fields: Vec<Field> = schema
         .fields()
         .iter()

@@ -1,8 +1,10 @@
 //! Reads the `events` columns a detector needs out of a batch, once per batch.
 //!
 //! Strings become 64-bit actor keys through [`StringKeys`], which reads any Arrow string
-//! encoding (a dictionary hashes each distinct value once), into buffers reused across
-//! batches; numeric columns are borrowed as slices. Detectors then iterate plain slices.
+//! encoding into buffers reused across batches. A dictionary's values are hashed once
+//! each, when first used, and their keys kept in a [`KeyCache`] while later batches share
+//! the dictionary: a Parquet reader hands every batch of a column chunk the chunk's whole
+//! dictionary (tens of thousands of client IPs for a few thousand rows); numeric columns are borrowed as slices. Detectors then iterate plain slices.
 //! A combined detector reads the union of its parts' needs once and hands the same view
 //! to each. An actor key needs the client IP (an account key the API key) only where no
 //! principal is set, so only those rows' strings are hashed (hashing is most of a view).
@@ -92,6 +94,56 @@ pub(crate) struct ColumnBuffers {
     account: Vec<u64>,
     route: Vec<u64>,
     target: Vec<i64>,
+    cache: KeyCache,
+}
+
+/// The keys of each string column's dictionary values, kept from batch to batch while
+/// batches share a dictionary (see the module doc). Keep one per stream of batches.
+#[derive(Default)]
+pub struct KeyCache {
+    ip: ValueKeys,
+    api_key: ValueKeys,
+    route: ValueKeys,
+}
+
+/// The keys of one dictionary's values, each hashed when first used.
+#[derive(Default)]
+struct ValueKeys {
+    /// The values the keys are of, held so that their buffers, which identify them,
+    /// cannot be freed and reused by other values while the keys are kept.
+    values: Option<arrow_data::ArrayData>,
+    seed: u64,
+    /// The key of each value, [`NO_KEY`] until hashed (or for a null value).
+    keys: Vec<u64>,
+}
+
+impl ValueKeys {
+    /// Ready for `values` hashed with `seed`: the keys kept when they are the values
+    /// seen last (the same buffers), else none.
+    fn prepare(&mut self, values: &dyn Array, seed: u64) {
+        let data = values.to_data();
+        let same = self.seed == seed && self.values.as_ref().is_some_and(|kept| kept.ptr_eq(&data));
+        if !same {
+            self.keys.clear();
+            self.keys.resize(values.len(), NO_KEY);
+            self.values = Some(data);
+            self.seed = seed;
+        }
+    }
+
+    /// The key of value `index` of `values`.
+    #[inline]
+    fn key(&mut self, values: &StringKeys<'_>, index: usize) -> u64 {
+        match self.keys.get(index) {
+            Some(&key) if key != NO_KEY => key,
+            Some(_) => {
+                let key = values.key(index, self.seed);
+                self.keys[index] = key;
+                key
+            }
+            None => NO_KEY,
+        }
+    }
 }
 
 /// The derived columns of one batch (string keys, targets), derived once by a runner for
@@ -121,25 +173,28 @@ impl SharedNeeds {
 }
 
 impl SharedColumns {
-    /// The columns of `batch` that `needs` asks for.
-    pub fn derive(batch: &RecordBatch, needs: SharedNeeds) -> Self {
+    /// The columns of `batch` that `needs` asks for; `cache` is the one kept for the
+    /// stream of batches `batch` belongs to.
+    pub fn derive(batch: &RecordBatch, needs: SharedNeeds, cache: &mut KeyCache) -> Self {
         let needs = needs.0;
+        let mut derive_if = |needed: bool, fill: Fill<u64>| {
+            let mut column = Vec::new();
+            (needed && fill(batch, &mut column, cache).is_ok()).then_some(column)
+        };
         SharedColumns {
-            ip: derive_if(needs.ip, batch, fill_ip),
-            actor: derive_if(needs.actor, batch, fill_actor),
-            account: derive_if(needs.account, batch, fill_account),
-            route: derive_if(needs.route, batch, fill_route),
-            target: derive_if(needs.target, batch, fill_target),
+            ip: derive_if(needs.ip, fill_ip),
+            actor: derive_if(needs.actor, fill_actor),
+            account: derive_if(needs.account, fill_account),
+            route: derive_if(needs.route, fill_route),
+            target: {
+                let mut column = Vec::new();
+                (needs.target && fill_target(batch, &mut column, cache).is_ok()).then_some(column)
+            },
         }
     }
 }
 
-type Fill<T> = fn(&RecordBatch, &mut Vec<T>) -> Result<(), DetectorError>;
-
-fn derive_if<T>(needed: bool, batch: &RecordBatch, fill: Fill<T>) -> Option<Vec<T>> {
-    let mut column = Vec::new();
-    (needed && fill(batch, &mut column).is_ok()).then_some(column)
-}
+type Fill<T> = fn(&RecordBatch, &mut Vec<T>, &mut KeyCache) -> Result<(), DetectorError>;
 
 impl ColumnBuffers {
     /// The columns `needs` asks for: taken from `shared` where it holds them, else
@@ -156,6 +211,7 @@ impl ColumnBuffers {
             account,
             route,
             target,
+            cache,
         } = self;
         Ok(EventView {
             rows: batch.num_rows(),
@@ -170,6 +226,7 @@ impl ColumnBuffers {
                 shared.and_then(|s| s.ip.as_deref()),
                 batch,
                 ip,
+                cache,
                 fill_ip,
             )?,
             actor: derived(
@@ -177,6 +234,7 @@ impl ColumnBuffers {
                 shared.and_then(|s| s.actor.as_deref()),
                 batch,
                 actor,
+                cache,
                 fill_actor,
             )?,
             account: derived(
@@ -184,6 +242,7 @@ impl ColumnBuffers {
                 shared.and_then(|s| s.account.as_deref()),
                 batch,
                 account,
+                cache,
                 fill_account,
             )?,
             route: derived(
@@ -191,6 +250,7 @@ impl ColumnBuffers {
                 shared.and_then(|s| s.route.as_deref()),
                 batch,
                 route,
+                cache,
                 fill_route,
             )?,
             target: derived(
@@ -198,6 +258,7 @@ impl ColumnBuffers {
                 shared.and_then(|s| s.target.as_deref()),
                 batch,
                 target,
+                cache,
                 fill_target,
             )?,
             status: if needs.status { statuses(batch)? } else { &[] },
@@ -212,6 +273,7 @@ fn derived<'a, T>(
     ahead: Option<&'a [T]>,
     batch: &RecordBatch,
     own: &'a mut Vec<T>,
+    cache: &mut KeyCache,
     fill: Fill<T>,
 ) -> Result<&'a [T], DetectorError> {
     if !needed {
@@ -220,7 +282,7 @@ fn derived<'a, T>(
     match ahead {
         Some(column) if column.len() == batch.num_rows() => Ok(column),
         _ => {
-            fill(batch, own)?;
+            fill(batch, own, cache)?;
             Ok(own)
         }
     }
@@ -230,31 +292,51 @@ fn string_keys<'a>(batch: &'a RecordBatch, name: &str) -> Result<StringKeys<'a>,
     StringKeys::new(column(batch, name)?, name)
 }
 
-fn fill_ip(batch: &RecordBatch, out: &mut Vec<u64>) -> Result<(), DetectorError> {
-    string_keys(batch, events::CLIENT_IP)?.fill(IP_SEED, out);
+fn fill_ip(
+    batch: &RecordBatch,
+    out: &mut Vec<u64>,
+    cache: &mut KeyCache,
+) -> Result<(), DetectorError> {
+    string_keys(batch, events::CLIENT_IP)?.fill(IP_SEED, &mut cache.ip, out);
     Ok(())
 }
 
-fn fill_actor(batch: &RecordBatch, out: &mut Vec<u64>) -> Result<(), DetectorError> {
+fn fill_actor(
+    batch: &RecordBatch,
+    out: &mut Vec<u64>,
+    cache: &mut KeyCache,
+) -> Result<(), DetectorError> {
     let ips = string_keys(batch, events::CLIENT_IP)?;
     let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-    principal_else(principal, &ips, IP_SEED, out);
+    principal_else(principal, &ips, IP_SEED, &mut cache.ip, out);
     Ok(())
 }
 
-fn fill_account(batch: &RecordBatch, out: &mut Vec<u64>) -> Result<(), DetectorError> {
+fn fill_account(
+    batch: &RecordBatch,
+    out: &mut Vec<u64>,
+    cache: &mut KeyCache,
+) -> Result<(), DetectorError> {
     let api_keys = string_keys(batch, events::API_KEY_ID)?;
     let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-    principal_else(principal, &api_keys, API_KEY_SEED, out);
+    principal_else(principal, &api_keys, API_KEY_SEED, &mut cache.api_key, out);
     Ok(())
 }
 
-fn fill_route(batch: &RecordBatch, out: &mut Vec<u64>) -> Result<(), DetectorError> {
-    string_keys(batch, events::ROUTE)?.fill(ROUTE_SEED, out);
+fn fill_route(
+    batch: &RecordBatch,
+    out: &mut Vec<u64>,
+    cache: &mut KeyCache,
+) -> Result<(), DetectorError> {
+    string_keys(batch, events::ROUTE)?.fill(ROUTE_SEED, &mut cache.route, out);
     Ok(())
 }
 
-fn fill_target(batch: &RecordBatch, out: &mut Vec<i64>) -> Result<(), DetectorError> {
+fn fill_target(
+    batch: &RecordBatch,
+    out: &mut Vec<i64>,
+    _: &mut KeyCache,
+) -> Result<(), DetectorError> {
     copy_targets(int64_column(batch, events::TARGET_ID)?, out);
     Ok(())
 }
@@ -312,6 +394,7 @@ fn principal_else(
     principal: &arrow_array::Int64Array,
     strings: &StringKeys<'_>,
     seed: u64,
+    cache: &mut ValueKeys,
     out: &mut Vec<u64>,
 ) {
     out.clear();
@@ -326,8 +409,28 @@ fn principal_else(
     };
     // A loop over the anonymous rows' indices, not a branch per row that a mix of
     // signed-in and anonymous rows would mispredict.
-    for row in (!principal_nulls.inner()).set_indices() {
-        out[row] = strings.key(row, seed);
+    let anonymous_rows = !principal_nulls.inner();
+    let anonymous = anonymous_rows.set_indices();
+    match strings {
+        StringKeys::Dictionary {
+            array,
+            values,
+            rows,
+            nulls,
+        } => {
+            cache.prepare(*array, seed);
+            for row in anonymous {
+                out[row] = match nulls.as_ref().is_some_and(|nulls| nulls.is_null(row)) {
+                    true => NO_KEY,
+                    false => cache.key(values, rows[row]),
+                };
+            }
+        }
+        _ => {
+            for row in anonymous {
+                out[row] = strings.key(row, seed);
+            }
+        }
     }
 }
 
@@ -350,9 +453,10 @@ enum StringKeys<'a> {
     Utf8(&'a GenericStringArray<i32>),
     LargeUtf8(&'a GenericStringArray<i64>),
     View(&'a arrow_array::StringViewArray),
-    /// Each distinct value's string, each row's value index, and which rows are null
-    /// (a null index or a null value).
+    /// The values (as an array, and as strings), each row's value index, and which rows
+    /// are null (a null index or a null value).
     Dictionary {
+        array: &'a dyn Array,
         values: Box<StringKeys<'a>>,
         rows: Vec<usize>,
         nulls: Option<arrow_buffer::NullBuffer>,
@@ -374,6 +478,7 @@ impl<'a> StringKeys<'a> {
         } else {
             let dictionary = array.as_any_dictionary_opt()?;
             Some(StringKeys::Dictionary {
+                array: dictionary.values().as_ref(),
                 values: Box::new(Self::of(dictionary.values().as_ref())?),
                 rows: dictionary.normalized_keys(),
                 nulls: array.logical_nulls(),
@@ -403,6 +508,7 @@ impl<'a> StringKeys<'a> {
                 values,
                 rows,
                 nulls,
+                ..
             } => match nulls.as_ref().is_some_and(|nulls| nulls.is_null(row)) {
                 false if rows[row] < values.len() => values.key(rows[row], seed),
                 _ => NO_KEY,
@@ -410,21 +516,19 @@ impl<'a> StringKeys<'a> {
         }
     }
 
-    /// Replaces `out` with every row's key; a dictionary hashes each value once.
-    fn fill(&self, seed: u64, out: &mut Vec<u64>) {
+    /// Replaces `out` with every row's key; a dictionary's values are hashed once each,
+    /// their keys kept in `cache`.
+    fn fill(&self, seed: u64, cache: &mut ValueKeys, out: &mut Vec<u64>) {
         out.clear();
         match self {
             StringKeys::Dictionary {
+                array,
                 values,
                 rows,
                 nulls,
             } => {
-                let mut value_keys = Vec::new();
-                values.fill(seed, &mut value_keys);
-                out.extend(
-                    rows.iter()
-                        .map(|&value| value_keys.get(value).copied().unwrap_or(NO_KEY)),
-                );
+                cache.prepare(*array, seed);
+                out.extend(rows.iter().map(|&value| cache.key(values, value)));
                 if let Some(nulls) = nulls {
                     for row in (!nulls.inner()).set_indices() {
                         out[row] = NO_KEY;
@@ -489,19 +593,27 @@ mod tests {
             Arc::new(texts.into_iter().collect::<DictionaryArray<Int32Type>>()),
         ];
         for ips in &encodings {
+            // One cache for the slices, which share a dictionary's values.
+            let mut cache = ValueKeys::default();
             for offset in 0..3 {
                 let ips = ips.slice(offset, 5 - offset);
                 let principals = principals.slice(offset, 5 - offset);
                 let mut fast = Vec::new();
                 let strings = StringKeys::new(&ips, events::CLIENT_IP).unwrap();
-                principal_else(&principals, &strings, IP_SEED, &mut fast);
+                principal_else(&principals, &strings, IP_SEED, &mut cache, &mut fast);
                 let general = expected_keys(&principals, &texts[offset..]);
                 assert_eq!(fast, general, "{} offset {offset}", ips.data_type());
             }
         }
         let mut keys = Vec::new();
         let strings = StringKeys::new(&encodings[0], events::CLIENT_IP).unwrap();
-        principal_else(&principals, &strings, IP_SEED, &mut keys);
+        principal_else(
+            &principals,
+            &strings,
+            IP_SEED,
+            &mut ValueKeys::default(),
+            &mut keys,
+        );
         assert_eq!(keys[3], NO_KEY);
         assert_eq!(keys[2], hash_bytes(IP_SEED, b"10.0.0.3"));
     }
@@ -520,12 +632,42 @@ mod tests {
             .collect();
         for strings in &encodings {
             let mut keys = Vec::new();
-            StringKeys::new(strings, events::ROUTE)
-                .unwrap()
-                .fill(ROUTE_SEED, &mut keys);
+            StringKeys::new(strings, events::ROUTE).unwrap().fill(
+                ROUTE_SEED,
+                &mut ValueKeys::default(),
+                &mut keys,
+            );
             assert_eq!(keys, expected, "{}", strings.data_type());
         }
         let numbers: ArrayRef = Arc::new(Int64Array::from(vec![1]));
         assert!(StringKeys::new(&numbers, events::ROUTE).is_err());
+    }
+
+    #[test]
+    fn cached_value_keys_follow_the_dictionary_and_the_seed() {
+        let first: DictionaryArray<Int32Type> = ["a", "b", "a"].into_iter().collect();
+        let same_length: DictionaryArray<Int32Type> = ["c", "d", "c"].into_iter().collect();
+        let key = |seed: u64, text: &str| hash_bytes(seed, text.as_bytes());
+        let mut cache = ValueKeys::default();
+        let mut fill = |array: &ArrayRef, seed: u64| {
+            let mut keys = Vec::new();
+            StringKeys::new(array, events::ROUTE)
+                .unwrap()
+                .fill(seed, &mut cache, &mut keys);
+            keys
+        };
+        let first: ArrayRef = Arc::new(first);
+        let same_length: ArrayRef = Arc::new(same_length);
+        let (a, b) = (key(ROUTE_SEED, "a"), key(ROUTE_SEED, "b"));
+        assert_eq!(fill(&first, ROUTE_SEED), vec![a, b, a]);
+        assert_eq!(fill(&first.slice(1, 2), ROUTE_SEED), vec![b, a]);
+        let (c, d) = (key(ROUTE_SEED, "c"), key(ROUTE_SEED, "d"));
+        assert_eq!(fill(&same_length, ROUTE_SEED), vec![c, d, c]);
+        assert_eq!(fill(&first, ROUTE_SEED), vec![a, b, a]);
+        let a_as_ip = key(IP_SEED, "a");
+        assert_eq!(
+            fill(&first, IP_SEED),
+            vec![a_as_ip, key(IP_SEED, "b"), a_as_ip]
+        );
     }
 }

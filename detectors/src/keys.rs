@@ -63,11 +63,12 @@ impl WindowClock {
         self.index
     }
 
-    /// Where `ts` lies in its window, from 0 (start) to just under 1 (end).
+    /// The index of `ts`'s window and where `ts` lies in it, from 0 (start) to just
+    /// under 1 (end).
     #[inline]
-    pub fn fraction(&mut self, ts: i64) -> f64 {
-        self.index(ts);
-        (ts - self.start) as f64 / self.length as f64
+    pub fn position(&mut self, ts: i64) -> (i64, f64) {
+        let index = self.index(ts);
+        (index, (ts - self.start) as f64 / self.length as f64)
     }
 }
 
@@ -91,6 +92,6 @@ mod tests {
         assert_eq!(clock.index(-1), -1);
         assert_eq!(clock.index(25), 2);
         assert_eq!(clock.index(19), 1);
-        assert!((clock.fraction(15) - 0.5).abs() < 1e-12);
+        assert_eq!(clock.position(15), (1, 0.5));
     }
 }

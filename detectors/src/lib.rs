@@ -21,7 +21,7 @@ pub mod testing;
 pub use arrow_array::RecordBatch;
 /// The budget and datasets the built-in default thresholds were calibrated on.
 pub use builtin::calibrated as calibrated_defaults;
-pub use columns::{SharedColumns, SharedNeeds};
+pub use columns::{KeyCache, SharedColumns, SharedNeeds};
 pub use error::DetectorError;
 pub use params::{ParamDefault, ParamInfo, ParamKind, ParamValue, Params};
 pub use registry::{DetectorInfo, build, registry};

@@ -13,8 +13,8 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema};
 use breachlab_detectors::testing::{EventRow, SyntheticTraffic, events_batch, synthetic_events};
 use breachlab_detectors::{
-    Detector, DetectorError, EventBatch, ParamValue, Params, SharedColumns, SharedNeeds, build,
-    registry,
+    Detector, DetectorError, EventBatch, KeyCache, ParamValue, Params, SharedColumns, SharedNeeds,
+    build, registry,
 };
 
 fn detector(name: &str, assignments: &[&str]) -> Box<dyn Detector> {
@@ -148,9 +148,10 @@ mod contract {
         let (mut first_scores, mut last_scores, mut other_scores) = (vec![], vec![], vec![]);
         let mut prefilled_scores = vec![];
         // Columns of another batch, which no detector may use for this one.
-        let stale = SharedColumns::derive(&synthetic_batch(), all_needs);
+        let stale = SharedColumns::derive(&synthetic_batch(), all_needs, &mut KeyCache::default());
         let mut misled = detector(name, &[]);
         let mut misled_scores = vec![];
+        let mut key_cache = KeyCache::default();
         for part in &parts {
             let nothing_ahead = SharedColumns::default();
             first
@@ -159,7 +160,7 @@ mod contract {
                     &mut first_scores,
                 )
                 .unwrap();
-            let ahead = SharedColumns::derive(part, all_needs);
+            let ahead = SharedColumns::derive(part, all_needs, &mut key_cache);
             prefilled
                 .score(
                     &EventBatch::with_shared(part, &ahead),
@@ -206,7 +207,11 @@ mod contract {
                 .score(&EventBatch::new(&broken), &mut vec![])
                 .unwrap_err();
             let mut shared_detector = detector(name, &[]);
-            let shared = SharedColumns::derive(&broken, shared_detector.shared_needs());
+            let shared = SharedColumns::derive(
+                &broken,
+                shared_detector.shared_needs(),
+                &mut KeyCache::default(),
+            );
             let error = shared_detector
                 .score(&EventBatch::with_shared(&broken, &shared), &mut vec![])
                 .unwrap_err();
@@ -390,6 +395,22 @@ mod contract {
             let re_encoded = re_encoded(&batch, encode);
             assert!(fresh_scores(name, &re_encoded) == expected, "{name}");
         }
+        // Slices of one dictionary-encoded batch share its values, as a Parquet reader's
+        // batches share their column chunk's dictionary: keys of values kept from one
+        // slice serve the next, for the detector and for columns derived ahead.
+        let dictionary = re_encoded(&batch, encodings[2]);
+        let parts = chunks(&dictionary, 1000);
+        let sliced = score_batches(detector(name, &[]).as_mut(), &parts);
+        assert!(sliced == expected, "{name}: dictionary slices");
+        let mut ahead_detector = detector(name, &[]);
+        let (mut key_cache, mut ahead) = (KeyCache::default(), vec![]);
+        for part in &parts {
+            let needs = ahead_detector.shared_needs();
+            let shared = SharedColumns::derive(part, needs, &mut key_cache);
+            let part = EventBatch::with_shared(part, &shared);
+            ahead_detector.score(&part, &mut ahead).unwrap();
+        }
+        assert!(ahead == expected, "{name}: dictionary slices derived ahead");
     }
 }
 

@@ -20,7 +20,7 @@
 //! season are swept.
 
 use crate::columns::{EventView, Needs};
-use crate::keys::{KeyMap, NO_KEY, Sweeper, WindowClock};
+use crate::keys::{NO_KEY, SlotTable, Sweeper, WindowClock};
 use crate::params::ParamReader;
 use crate::scored::{ScoredDetector, Scorer};
 use crate::{Detector, DetectorError, DetectorInfo, ParamInfo, Params};
@@ -98,7 +98,7 @@ fn new_scorer(params: &Params) -> Result<RouteVolume, DetectorError> {
     Ok(RouteVolume {
         clock: WindowClock::new(bucket),
         model,
-        routes: KeyMap::default(),
+        routes: Routes::default(),
         sweeper: Sweeper::every(season),
     })
 }
@@ -210,8 +210,51 @@ impl RouteBaseline {
 struct RouteVolume {
     clock: WindowClock,
     model: Model,
-    routes: KeyMap<RouteBaseline>,
+    routes: Routes,
     sweeper: Sweeper,
+}
+
+/// Each route's baseline, found by its key through a slot table: a handful of routes
+/// whose entries stay in cache, looked up once per event.
+#[derive(Default)]
+struct Routes {
+    slots: SlotTable,
+    keys: Vec<u64>,
+    baselines: Vec<RouteBaseline>,
+}
+
+impl Routes {
+    /// The baseline of `route`, a fresh one starting at `bucket` for a route not seen
+    /// (or swept) before.
+    #[inline]
+    fn get_or_insert(&mut self, route: u64, bucket: i64, model: &Model) -> &mut RouteBaseline {
+        let fresh = self.baselines.len() as u32;
+        let slot = self.slots.get_or_insert(route, fresh);
+        if slot == fresh {
+            self.keys.push(route);
+            self.baselines.push(RouteBaseline::new(bucket, model));
+        }
+        &mut self.baselines[slot as usize]
+    }
+
+    /// Drops the baselines last counted before `oldest_kept`.
+    fn sweep(&mut self, oldest_kept: i64) {
+        let mut kept = 0;
+        for index in 0..self.baselines.len() {
+            if self.baselines[index].bucket >= oldest_kept {
+                self.baselines.swap(kept, index);
+                self.keys.swap(kept, index);
+                kept += 1;
+            }
+        }
+        if kept < self.baselines.len() {
+            self.baselines.truncate(kept);
+            self.keys.truncate(kept);
+            let entries = self.keys.iter().enumerate();
+            self.slots
+                .rebuild(entries.map(|(slot, &key)| (key, slot as u32)));
+        }
+    }
 }
 
 impl Scorer for RouteVolume {
@@ -225,24 +268,19 @@ impl Scorer for RouteVolume {
 
     fn score(&mut self, view: &EventView<'_>, scores: &mut Vec<f64>) {
         for (&ts, &route) in view.ts.iter().zip(view.route) {
-            let bucket = self.clock.index(ts);
+            let (bucket, position_in_bucket) = self.clock.position(ts);
             if self.sweeper.due(ts) {
-                let oldest_kept = bucket.saturating_sub(self.model.slots);
-                self.routes
-                    .retain(|_, baseline| baseline.bucket >= oldest_kept);
+                self.routes.sweep(bucket.saturating_sub(self.model.slots));
             }
             if route == NO_KEY {
                 scores.push(0.0);
                 continue;
             }
             let model = &self.model;
-            let baseline = self
-                .routes
-                .entry(route)
-                .or_insert_with(|| RouteBaseline::new(bucket, model));
+            let baseline = self.routes.get_or_insert(route, bucket, model);
             baseline.advance_to(bucket, model);
             baseline.count = baseline.count.saturating_add(1);
-            scores.push(baseline.excess(self.clock.fraction(ts), model));
+            scores.push(baseline.excess(position_in_bucket, model));
         }
     }
 }
@@ -277,6 +315,21 @@ mod tests {
         );
         baseline.count = 100;
         assert!(baseline.excess(0.999, &model) < 0.1);
+    }
+
+    #[test]
+    fn a_sweep_drops_idle_routes_and_keeps_the_others_findable() {
+        let model = model();
+        let mut routes = Routes::default();
+        for (route, bucket) in [(11, 5), (22, 1), (33, 7)] {
+            routes.get_or_insert(route, bucket, &model).count = route as u32;
+        }
+        routes.sweep(3);
+        assert_eq!(routes.get_or_insert(11, 9, &model).count, 11);
+        assert_eq!(routes.get_or_insert(33, 9, &model).count, 33);
+        let swept = routes.get_or_insert(22, 9, &model);
+        assert_eq!((swept.count, swept.bucket), (0, 9), "starts afresh");
+        assert_eq!(routes.baselines.len(), 3);
     }
 
     #[test]

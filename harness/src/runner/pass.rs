@@ -14,7 +14,7 @@ use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use breachlab_dataset::Dataset;
-use breachlab_detectors::{Detector, EventBatch, SharedColumns, SharedNeeds};
+use breachlab_detectors::{Detector, EventBatch, KeyCache, SharedColumns, SharedNeeds};
 use breachlab_schema::{Table, events as e};
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -246,6 +246,7 @@ fn read_batches(
     }
     let mut truth = dataset.batches(Table::Truth, &TRUTH_COLUMNS, batch_rows);
     let mut rows: u64 = 0;
+    let mut key_cache = KeyCache::default();
     while !options.cancel.load(Ordering::SeqCst) {
         let decoded = match (events.next(), truth.next()) {
             (None, None) => return (rows, labels),
@@ -267,7 +268,7 @@ fn read_batches(
         match decoded {
             Ok(mut batch) => {
                 rows += batch.events.num_rows() as u64;
-                batch.shared = SharedColumns::derive(&batch.events, shared_needs);
+                batch.shared = SharedColumns::derive(&batch.events, shared_needs, &mut key_cache);
                 if !schedule.push(batch) {
                     break;
                 }
