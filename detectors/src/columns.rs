@@ -4,7 +4,8 @@
 //! encoding into buffers reused across batches. A dictionary's values are hashed once
 //! each, when first used, and their keys kept in a [`KeyCache`] while later batches share
 //! the dictionary: a Parquet reader hands every batch of a column chunk the chunk's whole
-//! dictionary (tens of thousands of client IPs for a few thousand rows); numeric columns are borrowed as slices. Detectors then iterate plain slices.
+//! dictionary (tens of thousands of client IPs for a few thousand rows). Numeric columns
+//! are borrowed as slices. Detectors then iterate plain slices.
 //! A combined detector reads the union of its parts' needs once and hands the same view
 //! to each. An actor key needs the client IP (an account key the API key) only where no
 //! principal is set, so only those rows' strings are hashed (hashing is most of a view).
@@ -177,24 +178,27 @@ impl SharedColumns {
     /// stream of batches `batch` belongs to.
     pub fn derive(batch: &RecordBatch, needs: SharedNeeds, cache: &mut KeyCache) -> Self {
         let needs = needs.0;
-        let mut derive_if = |needed: bool, fill: Fill<u64>| {
-            let mut column = Vec::new();
-            (needed && fill(batch, &mut column, cache).is_ok()).then_some(column)
-        };
         SharedColumns {
-            ip: derive_if(needs.ip, fill_ip),
-            actor: derive_if(needs.actor, fill_actor),
-            account: derive_if(needs.account, fill_account),
-            route: derive_if(needs.route, fill_route),
-            target: {
-                let mut column = Vec::new();
-                (needs.target && fill_target(batch, &mut column, cache).is_ok()).then_some(column)
-            },
+            ip: derive_if(needs.ip, batch, cache, fill_ip),
+            actor: derive_if(needs.actor, batch, cache, fill_actor),
+            account: derive_if(needs.account, batch, cache, fill_account),
+            route: derive_if(needs.route, batch, cache, fill_route),
+            target: derive_if(needs.target, batch, cache, fill_target),
         }
     }
 }
 
 type Fill<T> = fn(&RecordBatch, &mut Vec<T>, &mut KeyCache) -> Result<(), DetectorError>;
+
+fn derive_if<T>(
+    needed: bool,
+    batch: &RecordBatch,
+    cache: &mut KeyCache,
+    fill: Fill<T>,
+) -> Option<Vec<T>> {
+    let mut column = Vec::new();
+    (needed && fill(batch, &mut column, cache).is_ok()).then_some(column)
+}
 
 impl ColumnBuffers {
     /// The columns `needs` asks for: taken from `shared` where it holds them, else
