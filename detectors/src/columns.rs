@@ -1,6 +1,6 @@
 //! Reads the `events` columns a detector needs out of a batch, once per batch.
 //!
-//! Strings become 64-bit actor keys through [`StringKeys`], which reads any Arrow string
+//! Strings become 64-bit actor keys through [`StringColumn`], which reads any Arrow string
 //! encoding into buffers reused across batches. A dictionary's values are hashed once
 //! each, when first used, and their keys kept in a [`KeyCache`] while later batches share
 //! the dictionary: a Parquet reader hands every batch of a column chunk the chunk's whole
@@ -132,9 +132,9 @@ impl ValueKeys {
         }
     }
 
-    /// The key of value `index` of `values`.
+    /// The key of value `index` of `values`, the values it was prepared for.
     #[inline]
-    fn key(&mut self, values: &StringKeys<'_>, index: usize) -> u64 {
+    fn key(&mut self, values: &PlainStrings<'_>, index: usize) -> u64 {
         match self.keys.get(index) {
             Some(&key) if key != NO_KEY => key,
             Some(_) => {
@@ -292,8 +292,11 @@ fn derived<'a, T>(
     }
 }
 
-fn string_keys<'a>(batch: &'a RecordBatch, name: &str) -> Result<StringKeys<'a>, DetectorError> {
-    StringKeys::new(column(batch, name)?, name)
+fn string_column<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<StringColumn<'a>, DetectorError> {
+    StringColumn::new(column(batch, name)?, name)
 }
 
 fn fill_ip(
@@ -301,7 +304,8 @@ fn fill_ip(
     out: &mut Vec<u64>,
     cache: &mut KeyCache,
 ) -> Result<(), DetectorError> {
-    string_keys(batch, events::CLIENT_IP)?.fill(IP_SEED, &mut cache.ip, out);
+    let ips = string_column(batch, events::CLIENT_IP)?;
+    ips.keys(IP_SEED, &mut cache.ip).fill(out);
     Ok(())
 }
 
@@ -310,9 +314,9 @@ fn fill_actor(
     out: &mut Vec<u64>,
     cache: &mut KeyCache,
 ) -> Result<(), DetectorError> {
-    let ips = string_keys(batch, events::CLIENT_IP)?;
+    let ips = string_column(batch, events::CLIENT_IP)?;
     let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-    principal_else(principal, &ips, IP_SEED, &mut cache.ip, out);
+    principal_else(principal, &mut ips.keys(IP_SEED, &mut cache.ip), out);
     Ok(())
 }
 
@@ -321,9 +325,10 @@ fn fill_account(
     out: &mut Vec<u64>,
     cache: &mut KeyCache,
 ) -> Result<(), DetectorError> {
-    let api_keys = string_keys(batch, events::API_KEY_ID)?;
+    let api_keys = string_column(batch, events::API_KEY_ID)?;
     let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-    principal_else(principal, &api_keys, API_KEY_SEED, &mut cache.api_key, out);
+    let mut api_keys = api_keys.keys(API_KEY_SEED, &mut cache.api_key);
+    principal_else(principal, &mut api_keys, out);
     Ok(())
 }
 
@@ -332,7 +337,8 @@ fn fill_route(
     out: &mut Vec<u64>,
     cache: &mut KeyCache,
 ) -> Result<(), DetectorError> {
-    string_keys(batch, events::ROUTE)?.fill(ROUTE_SEED, &mut cache.route, out);
+    let routes = string_column(batch, events::ROUTE)?;
+    routes.keys(ROUTE_SEED, &mut cache.route).fill(out);
     Ok(())
 }
 
@@ -396,9 +402,7 @@ fn statuses(batch: &RecordBatch) -> Result<&[i16], DetectorError> {
 /// of a view.
 fn principal_else(
     principal: &arrow_array::Int64Array,
-    strings: &StringKeys<'_>,
-    seed: u64,
-    cache: &mut ValueKeys,
+    strings: &mut RowKeys<'_, '_>,
     out: &mut Vec<u64>,
 ) {
     out.clear();
@@ -413,28 +417,8 @@ fn principal_else(
     };
     // A loop over the anonymous rows' indices, not a branch per row that a mix of
     // signed-in and anonymous rows would mispredict.
-    let anonymous_rows = !principal_nulls.inner();
-    let anonymous = anonymous_rows.set_indices();
-    match strings {
-        StringKeys::Dictionary {
-            array,
-            values,
-            rows,
-            nulls,
-        } => {
-            cache.prepare(*array, seed);
-            for row in anonymous {
-                out[row] = match nulls.as_ref().is_some_and(|nulls| nulls.is_null(row)) {
-                    true => NO_KEY,
-                    false => cache.key(values, rows[row]),
-                };
-            }
-        }
-        _ => {
-            for row in anonymous {
-                out[row] = strings.key(row, seed);
-            }
-        }
+    for row in (!principal_nulls.inner()).set_indices() {
+        out[row] = strings.key(row);
     }
 }
 
@@ -450,102 +434,141 @@ fn copy_targets(target: &arrow_array::Int64Array, out: &mut Vec<i64>) {
 
 const STRING_TYPES: &str = "Utf8, LargeUtf8, Utf8View or a dictionary of Utf8";
 
-/// A string column read as one 64-bit key per row ([`NO_KEY`] where null), whatever its
-/// Arrow encoding: every row at once with [`fill`](Self::fill), or single rows with
-/// [`key`](Self::key).
-enum StringKeys<'a> {
+/// Strings stored one per row: a plain string column, or a dictionary's values.
+enum PlainStrings<'a> {
     Utf8(&'a GenericStringArray<i32>),
     LargeUtf8(&'a GenericStringArray<i64>),
     View(&'a arrow_array::StringViewArray),
+}
+
+impl<'a> PlainStrings<'a> {
+    fn of(array: &'a dyn Array) -> Option<Self> {
+        if let Some(strings) = array.as_string_opt::<i32>() {
+            Some(PlainStrings::Utf8(strings))
+        } else if let Some(strings) = array.as_string_opt::<i64>() {
+            Some(PlainStrings::LargeUtf8(strings))
+        } else {
+            array.as_string_view_opt().map(PlainStrings::View)
+        }
+    }
+
+    /// The key of `row`'s string, [`NO_KEY`] where null.
+    fn key(&self, row: usize, seed: u64) -> u64 {
+        match self {
+            PlainStrings::Utf8(strings) => offset_string_key(strings, row, seed),
+            PlainStrings::LargeUtf8(strings) => offset_string_key(strings, row, seed),
+            PlainStrings::View(strings) => match strings.is_valid(row) {
+                true => hash_bytes(seed, strings.value(row).as_bytes()),
+                false => NO_KEY,
+            },
+        }
+    }
+
+    /// Appends every row's key, in a loop of its own per encoding.
+    fn fill(&self, seed: u64, out: &mut Vec<u64>) {
+        match self {
+            PlainStrings::Utf8(strings) => {
+                out.extend((0..strings.len()).map(|row| offset_string_key(strings, row, seed)))
+            }
+            PlainStrings::LargeUtf8(strings) => {
+                out.extend((0..strings.len()).map(|row| offset_string_key(strings, row, seed)))
+            }
+            PlainStrings::View(strings) => {
+                out.extend((0..strings.len()).map(|row| self.key(row, seed)))
+            }
+        }
+    }
+}
+
+/// A string column in any Arrow encoding detectors take, read as one 64-bit key per row
+/// ([`NO_KEY`] where null) through [`keys`](Self::keys).
+enum StringColumn<'a> {
+    Plain(PlainStrings<'a>),
     /// The values (as an array, and as strings), each row's value index, and which rows
     /// are null (a null index or a null value).
     Dictionary {
         array: &'a dyn Array,
-        values: Box<StringKeys<'a>>,
+        values: PlainStrings<'a>,
         rows: Vec<usize>,
         nulls: Option<arrow_buffer::NullBuffer>,
     },
 }
 
-impl<'a> StringKeys<'a> {
+impl<'a> StringColumn<'a> {
     fn new(array: &'a ArrayRef, name: &str) -> Result<Self, DetectorError> {
         Self::of(array.as_ref()).ok_or_else(|| wrong_type(name, STRING_TYPES, array.as_ref()))
     }
 
     fn of(array: &'a dyn Array) -> Option<Self> {
-        if let Some(strings) = array.as_string_opt::<i32>() {
-            Some(StringKeys::Utf8(strings))
-        } else if let Some(strings) = array.as_string_opt::<i64>() {
-            Some(StringKeys::LargeUtf8(strings))
-        } else if let Some(strings) = array.as_string_view_opt() {
-            Some(StringKeys::View(strings))
-        } else {
-            let dictionary = array.as_any_dictionary_opt()?;
-            Some(StringKeys::Dictionary {
-                array: dictionary.values().as_ref(),
-                values: Box::new(Self::of(dictionary.values().as_ref())?),
-                rows: dictionary.normalized_keys(),
-                nulls: array.logical_nulls(),
-            })
+        if let Some(strings) = PlainStrings::of(array) {
+            return Some(StringColumn::Plain(strings));
         }
+        let dictionary = array.as_any_dictionary_opt()?;
+        Some(StringColumn::Dictionary {
+            array: dictionary.values().as_ref(),
+            values: PlainStrings::of(dictionary.values().as_ref())?,
+            rows: dictionary.normalized_keys(),
+            nulls: array.logical_nulls(),
+        })
     }
 
-    fn len(&self) -> usize {
-        match self {
-            StringKeys::Utf8(strings) => strings.len(),
-            StringKeys::LargeUtf8(strings) => strings.len(),
-            StringKeys::View(strings) => strings.len(),
-            StringKeys::Dictionary { rows, .. } => rows.len(),
+    /// Its rows' keys under `seed`; `cache` keeps a dictionary's value keys, and is
+    /// prepared for this dictionary here.
+    fn keys<'c>(self, seed: u64, cache: &'c mut ValueKeys) -> RowKeys<'a, 'c> {
+        if let StringColumn::Dictionary { array, .. } = &self {
+            cache.prepare(*array, seed);
+        }
+        RowKeys {
+            column: self,
+            seed,
+            cache,
         }
     }
+}
 
+/// A string column's row keys: strings hashed, a dictionary's values each once through
+/// a [`ValueKeys`] prepared for them.
+struct RowKeys<'a, 'c> {
+    column: StringColumn<'a>,
+    seed: u64,
+    cache: &'c mut ValueKeys,
+}
+
+impl RowKeys<'_, '_> {
     /// The key of `row`'s string.
-    fn key(&self, row: usize, seed: u64) -> u64 {
-        match self {
-            StringKeys::Utf8(strings) => offset_string_key(strings, row, seed),
-            StringKeys::LargeUtf8(strings) => offset_string_key(strings, row, seed),
-            StringKeys::View(strings) => match strings.is_valid(row) {
-                true => hash_bytes(seed, strings.value(row).as_bytes()),
-                false => NO_KEY,
-            },
-            StringKeys::Dictionary {
+    fn key(&mut self, row: usize) -> u64 {
+        match &self.column {
+            StringColumn::Plain(strings) => strings.key(row, self.seed),
+            StringColumn::Dictionary {
                 values,
                 rows,
                 nulls,
                 ..
             } => match nulls.as_ref().is_some_and(|nulls| nulls.is_null(row)) {
-                false if rows[row] < values.len() => values.key(rows[row], seed),
-                _ => NO_KEY,
+                true => NO_KEY,
+                false => self.cache.key(values, rows[row]),
             },
         }
     }
 
-    /// Replaces `out` with every row's key; a dictionary's values are hashed once each,
-    /// their keys kept in `cache`.
-    fn fill(&self, seed: u64, cache: &mut ValueKeys, out: &mut Vec<u64>) {
+    /// Replaces `out` with every row's key.
+    fn fill(&mut self, out: &mut Vec<u64>) {
         out.clear();
-        match self {
-            StringKeys::Dictionary {
-                array,
+        match &self.column {
+            StringColumn::Plain(strings) => strings.fill(self.seed, out),
+            StringColumn::Dictionary {
                 values,
                 rows,
                 nulls,
+                ..
             } => {
-                cache.prepare(*array, seed);
-                out.extend(rows.iter().map(|&value| cache.key(values, value)));
+                out.extend(rows.iter().map(|&value| self.cache.key(values, value)));
                 if let Some(nulls) = nulls {
                     for row in (!nulls.inner()).set_indices() {
                         out[row] = NO_KEY;
                     }
                 }
             }
-            StringKeys::Utf8(strings) => {
-                out.extend((0..strings.len()).map(|row| offset_string_key(strings, row, seed)))
-            }
-            StringKeys::LargeUtf8(strings) => {
-                out.extend((0..strings.len()).map(|row| offset_string_key(strings, row, seed)))
-            }
-            StringKeys::View(_) => out.extend((0..self.len()).map(|row| self.key(row, seed))),
         }
     }
 }
@@ -603,19 +626,22 @@ mod tests {
                 let ips = ips.slice(offset, 5 - offset);
                 let principals = principals.slice(offset, 5 - offset);
                 let mut fast = Vec::new();
-                let strings = StringKeys::new(&ips, events::CLIENT_IP).unwrap();
-                principal_else(&principals, &strings, IP_SEED, &mut cache, &mut fast);
+                let strings = StringColumn::new(&ips, events::CLIENT_IP).unwrap();
+                principal_else(
+                    &principals,
+                    &mut strings.keys(IP_SEED, &mut cache),
+                    &mut fast,
+                );
                 let general = expected_keys(&principals, &texts[offset..]);
                 assert_eq!(fast, general, "{} offset {offset}", ips.data_type());
             }
         }
         let mut keys = Vec::new();
-        let strings = StringKeys::new(&encodings[0], events::CLIENT_IP).unwrap();
+        let strings = StringColumn::new(&encodings[0], events::CLIENT_IP).unwrap();
+        let mut cache = ValueKeys::default();
         principal_else(
             &principals,
-            &strings,
-            IP_SEED,
-            &mut ValueKeys::default(),
+            &mut strings.keys(IP_SEED, &mut cache),
             &mut keys,
         );
         assert_eq!(keys[3], NO_KEY);
@@ -636,15 +662,13 @@ mod tests {
             .collect();
         for strings in &encodings {
             let mut keys = Vec::new();
-            StringKeys::new(strings, events::ROUTE).unwrap().fill(
-                ROUTE_SEED,
-                &mut ValueKeys::default(),
-                &mut keys,
-            );
+            let mut cache = ValueKeys::default();
+            let column = StringColumn::new(strings, events::ROUTE).unwrap();
+            column.keys(ROUTE_SEED, &mut cache).fill(&mut keys);
             assert_eq!(keys, expected, "{}", strings.data_type());
         }
         let numbers: ArrayRef = Arc::new(Int64Array::from(vec![1]));
-        assert!(StringKeys::new(&numbers, events::ROUTE).is_err());
+        assert!(StringColumn::new(&numbers, events::ROUTE).is_err());
     }
 
     #[test]
@@ -655,9 +679,8 @@ mod tests {
         let mut cache = ValueKeys::default();
         let mut fill = |array: &ArrayRef, seed: u64| {
             let mut keys = Vec::new();
-            StringKeys::new(array, events::ROUTE)
-                .unwrap()
-                .fill(seed, &mut cache, &mut keys);
+            let column = StringColumn::new(array, events::ROUTE).unwrap();
+            column.keys(seed, &mut cache).fill(&mut keys);
             keys
         };
         let first: ArrayRef = Arc::new(first);
