@@ -181,25 +181,31 @@ impl<S: ActorSignal> ActorScorer<S> {
             }
             row_slots.push(self.slot(actor));
         }
-        for (offset, row) in rows.enumerate() {
+        // Scores are written in place (rows without an actor keep 0): a push per row
+        // would update the vector's length through memory at every row.
+        let start = scores.len();
+        scores.resize(start + actors.len(), 0.0);
+        let timestamps = &view.ts[rows.clone()];
+        let targets = view.target.get(rows.clone());
+        let statuses = view.status.get(rows);
+        let rows = row_slots.iter().zip(actors).zip(timestamps);
+        for (offset, ((&slot, &actor), &ts)) in rows.enumerate() {
             if let Some(&ahead) = row_slots.get(offset + PREFETCH_DISTANCE)
                 && let Some(state) = self.states.get(ahead as usize)
             {
                 prefetch(state);
             }
-            let slot = row_slots[offset];
             if slot == NO_SLOT {
-                scores.push(0.0);
                 continue;
             }
             let event = ActorEvent {
-                actor: keys[row],
-                ts: view.ts[row],
-                target: view.target.get(row).copied().unwrap_or(NO_TARGET),
-                status: view.status.get(row).copied().unwrap_or(0),
+                actor,
+                ts,
+                target: targets.map_or(NO_TARGET, |targets| targets[offset]),
+                status: statuses.map_or(0, |statuses| statuses[offset]),
             };
             let state = &mut self.states[slot as usize];
-            scores.push(self.signal.observe(state, &event));
+            scores[start + offset] = self.signal.observe(state, &event);
         }
         self.row_slots = row_slots;
     }

@@ -228,7 +228,9 @@ impl ActorSignal for FanoutSignal {
         self.window_length
     }
 
-    #[inline]
+    // Left to itself the compiler calls this out of line from `combined`'s fused loop,
+    // at a cost of about a twentieth of that loop's time.
+    #[inline(always)]
     fn observe(&mut self, targets: &mut Targets, event: &ActorEvent) -> f64 {
         self.advance(event.ts);
         if targets.window != self.window {

@@ -267,20 +267,22 @@ impl Scorer for RouteVolume {
     }
 
     fn score(&mut self, view: &EventView<'_>, scores: &mut Vec<f64>) {
-        for (&ts, &route) in view.ts.iter().zip(view.route) {
+        let start = scores.len();
+        scores.resize(start + view.ts.len(), 0.0);
+        let rows = view.ts.iter().zip(view.route).zip(&mut scores[start..]);
+        for ((&ts, &route), score) in rows {
             let (bucket, position_in_bucket) = self.clock.position(ts);
             if self.sweeper.due(ts) {
                 self.routes.sweep(bucket.saturating_sub(self.model.slots));
             }
             if route == NO_KEY {
-                scores.push(0.0);
                 continue;
             }
             let model = &self.model;
             let baseline = self.routes.get_or_insert(route, bucket, model);
             baseline.advance_to(bucket, model);
             baseline.count = baseline.count.saturating_add(1);
-            scores.push(baseline.excess(position_in_bucket, model));
+            *score = baseline.excess(position_in_bucket, model);
         }
     }
 }
