@@ -11,8 +11,10 @@
 //! principal is set, so only those rows' strings are hashed (hashing is most of a view).
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int16Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef, GenericStringArray, OffsetSizeTrait, RecordBatch};
+use arrow_array::types::{Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{
+    AnyDictionaryArray, Array, ArrayRef, GenericStringArray, OffsetSizeTrait, RecordBatch,
+};
 use arrow_schema::{DataType, TimeUnit};
 use breachlab_schema::events;
 
@@ -489,9 +491,44 @@ enum StringColumn<'a> {
     Dictionary {
         array: &'a dyn Array,
         values: PlainStrings<'a>,
-        rows: Vec<usize>,
+        rows: ValueIndices<'a>,
         nulls: Option<arrow_buffer::NullBuffer>,
     },
+}
+
+/// Each row's index into a dictionary's values: the `Int32` indices the dataset reader
+/// gives read in place, any other index type widened once per batch.
+enum ValueIndices<'a> {
+    Int32(&'a [i32]),
+    Widened(Vec<usize>),
+}
+
+impl ValueIndices<'_> {
+    fn of(dictionary: &dyn AnyDictionaryArray) -> ValueIndices<'_> {
+        match dictionary.keys().as_primitive_opt::<Int32Type>() {
+            Some(indices) => ValueIndices::Int32(indices.values()),
+            None => ValueIndices::Widened(dictionary.normalized_keys()),
+        }
+    }
+
+    /// The value index of `row`; a null row's index may be out of the values' range.
+    #[inline]
+    fn get(&self, row: usize) -> usize {
+        match self {
+            ValueIndices::Int32(indices) => indices[row] as usize,
+            ValueIndices::Widened(indices) => indices[row],
+        }
+    }
+
+    /// Appends `key(index)` for every row's value index, in a loop of its own per type.
+    fn map_into(&self, out: &mut Vec<u64>, mut key: impl FnMut(usize) -> u64) {
+        match self {
+            ValueIndices::Int32(indices) => {
+                out.extend(indices.iter().map(|&index| key(index as usize)))
+            }
+            ValueIndices::Widened(indices) => out.extend(indices.iter().map(|&index| key(index))),
+        }
+    }
 }
 
 impl<'a> StringColumn<'a> {
@@ -507,7 +544,7 @@ impl<'a> StringColumn<'a> {
         Some(StringColumn::Dictionary {
             array: dictionary.values().as_ref(),
             values: PlainStrings::of(dictionary.values().as_ref())?,
-            rows: dictionary.normalized_keys(),
+            rows: ValueIndices::of(dictionary),
             nulls: array.logical_nulls(),
         })
     }
@@ -546,7 +583,7 @@ impl RowKeys<'_, '_> {
                 ..
             } => match nulls.as_ref().is_some_and(|nulls| nulls.is_null(row)) {
                 true => NO_KEY,
-                false => self.cache.key(values, rows[row]),
+                false => self.cache.key(values, rows.get(row)),
             },
         }
     }
@@ -562,7 +599,7 @@ impl RowKeys<'_, '_> {
                 nulls,
                 ..
             } => {
-                out.extend(rows.iter().map(|&value| self.cache.key(values, value)));
+                rows.map_into(out, |index| self.cache.key(values, index));
                 if let Some(nulls) = nulls {
                     for row in (!nulls.inner()).set_indices() {
                         out[row] = NO_KEY;
@@ -588,7 +625,7 @@ fn offset_string_key<O: OffsetSizeTrait>(
 mod tests {
     use std::sync::Arc;
 
-    use arrow_array::types::Int32Type;
+    use arrow_array::types::{Int8Type, Int32Type};
     use arrow_array::{DictionaryArray, Int64Array, LargeStringArray, StringArray};
 
     use super::*;
@@ -651,10 +688,11 @@ mod tests {
     #[test]
     fn every_encoding_fills_the_same_keys() {
         let texts = [Some("a"), None, Some("bb"), Some("a")];
-        let encodings: [ArrayRef; 3] = [
+        let encodings: [ArrayRef; 4] = [
             Arc::new(StringArray::from(texts.to_vec())),
             Arc::new(arrow_array::StringViewArray::from(texts.to_vec())),
             Arc::new(texts.into_iter().collect::<DictionaryArray<Int32Type>>()),
+            Arc::new(texts.into_iter().collect::<DictionaryArray<Int8Type>>()),
         ];
         let expected: Vec<u64> = texts
             .iter()
