@@ -181,11 +181,11 @@ impl SharedColumns {
     pub fn derive(batch: &RecordBatch, needs: SharedNeeds, cache: &mut KeyCache) -> Self {
         let needs = needs.0;
         SharedColumns {
-            ip: derive_if(needs.ip, batch, cache, fill_ip),
-            actor: derive_if(needs.actor, batch, cache, fill_actor),
-            account: derive_if(needs.account, batch, cache, fill_account),
-            route: derive_if(needs.route, batch, cache, fill_route),
-            target: derive_if(needs.target, batch, cache, fill_target),
+            ip: derive_if(needs.ip, batch, cache, FILL_IP),
+            actor: derive_if(needs.actor, batch, cache, FILL_ACTOR),
+            account: derive_if(needs.account, batch, cache, FILL_ACCOUNT),
+            route: derive_if(needs.route, batch, cache, FILL_ROUTE),
+            target: derive_if(needs.target, batch, cache, FILL_TARGET),
         }
     }
 }
@@ -233,7 +233,7 @@ impl ColumnBuffers {
                 batch,
                 ip,
                 cache,
-                fill_ip,
+                FILL_IP,
             )?,
             actor: derived(
                 needs.actor,
@@ -241,7 +241,7 @@ impl ColumnBuffers {
                 batch,
                 actor,
                 cache,
-                fill_actor,
+                FILL_ACTOR,
             )?,
             account: derived(
                 needs.account,
@@ -249,7 +249,7 @@ impl ColumnBuffers {
                 batch,
                 account,
                 cache,
-                fill_account,
+                FILL_ACCOUNT,
             )?,
             route: derived(
                 needs.route,
@@ -257,7 +257,7 @@ impl ColumnBuffers {
                 batch,
                 route,
                 cache,
-                fill_route,
+                FILL_ROUTE,
             )?,
             target: derived(
                 needs.target,
@@ -265,7 +265,7 @@ impl ColumnBuffers {
                 batch,
                 target,
                 cache,
-                fill_target,
+                FILL_TARGET,
             )?,
             status: if needs.status { statuses(batch)? } else { &[] },
         })
@@ -301,57 +301,47 @@ fn string_column<'a>(
     StringColumn::new(column(batch, name)?, name)
 }
 
-fn fill_ip(
+const FILL_IP: Fill<u64> =
+    |batch, out, cache| fill_string_keys(batch, events::CLIENT_IP, IP_SEED, &mut cache.ip, out);
+const FILL_ACTOR: Fill<u64> =
+    |batch, out, cache| fill_principal_else(batch, events::CLIENT_IP, IP_SEED, &mut cache.ip, out);
+const FILL_ACCOUNT: Fill<u64> = |batch, out, cache| {
+    let cache = &mut cache.api_key;
+    fill_principal_else(batch, events::API_KEY_ID, API_KEY_SEED, cache, out)
+};
+const FILL_ROUTE: Fill<u64> =
+    |batch, out, cache| fill_string_keys(batch, events::ROUTE, ROUTE_SEED, &mut cache.route, out);
+
+/// Every row's key of string column `name`.
+fn fill_string_keys(
     batch: &RecordBatch,
+    name: &str,
+    seed: u64,
+    cache: &mut ValueKeys,
     out: &mut Vec<u64>,
-    cache: &mut KeyCache,
 ) -> Result<(), DetectorError> {
-    let ips = string_column(batch, events::CLIENT_IP)?;
-    ips.keys(IP_SEED, &mut cache.ip).fill(out);
+    string_column(batch, name)?.keys(seed, cache).fill(out);
     Ok(())
 }
 
-fn fill_actor(
+/// Every row's principal key, else its key of string column `name`.
+fn fill_principal_else(
     batch: &RecordBatch,
+    name: &str,
+    seed: u64,
+    cache: &mut ValueKeys,
     out: &mut Vec<u64>,
-    cache: &mut KeyCache,
 ) -> Result<(), DetectorError> {
-    let ips = string_column(batch, events::CLIENT_IP)?;
+    let strings = string_column(batch, name)?;
     let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-    principal_else(principal, &mut ips.keys(IP_SEED, &mut cache.ip), out);
+    principal_else(principal, &mut strings.keys(seed, cache), out);
     Ok(())
 }
 
-fn fill_account(
-    batch: &RecordBatch,
-    out: &mut Vec<u64>,
-    cache: &mut KeyCache,
-) -> Result<(), DetectorError> {
-    let api_keys = string_column(batch, events::API_KEY_ID)?;
-    let principal = int64_column(batch, events::PRINCIPAL_ID)?;
-    let mut api_keys = api_keys.keys(API_KEY_SEED, &mut cache.api_key);
-    principal_else(principal, &mut api_keys, out);
-    Ok(())
-}
-
-fn fill_route(
-    batch: &RecordBatch,
-    out: &mut Vec<u64>,
-    cache: &mut KeyCache,
-) -> Result<(), DetectorError> {
-    let routes = string_column(batch, events::ROUTE)?;
-    routes.keys(ROUTE_SEED, &mut cache.route).fill(out);
-    Ok(())
-}
-
-fn fill_target(
-    batch: &RecordBatch,
-    out: &mut Vec<i64>,
-    _: &mut KeyCache,
-) -> Result<(), DetectorError> {
+const FILL_TARGET: Fill<i64> = |batch, out, _| {
     copy_targets(int64_column(batch, events::TARGET_ID)?, out);
     Ok(())
-}
+};
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, DetectorError> {
     batch
@@ -454,6 +444,14 @@ impl<'a> PlainStrings<'a> {
         }
     }
 
+    fn array(&self) -> &'a dyn Array {
+        match *self {
+            PlainStrings::Utf8(strings) => strings,
+            PlainStrings::LargeUtf8(strings) => strings,
+            PlainStrings::View(strings) => strings,
+        }
+    }
+
     /// The key of `row`'s string, [`NO_KEY`] where null.
     fn key(&self, row: usize, seed: u64) -> u64 {
         match self {
@@ -486,10 +484,9 @@ impl<'a> PlainStrings<'a> {
 /// ([`NO_KEY`] where null) through [`keys`](Self::keys).
 enum StringColumn<'a> {
     Plain(PlainStrings<'a>),
-    /// The values (as an array, and as strings), each row's value index, and which rows
-    /// are null (a null index or a null value).
+    /// The values, each row's value index, and which rows are null (a null index or a
+    /// null value).
     Dictionary {
-        array: &'a dyn Array,
         values: PlainStrings<'a>,
         rows: ValueIndices<'a>,
         nulls: Option<arrow_buffer::NullBuffer>,
@@ -542,7 +539,6 @@ impl<'a> StringColumn<'a> {
         }
         let dictionary = array.as_any_dictionary_opt()?;
         Some(StringColumn::Dictionary {
-            array: dictionary.values().as_ref(),
             values: PlainStrings::of(dictionary.values().as_ref())?,
             rows: ValueIndices::of(dictionary),
             nulls: array.logical_nulls(),
@@ -552,8 +548,8 @@ impl<'a> StringColumn<'a> {
     /// Its rows' keys under `seed`; `cache` keeps a dictionary's value keys, and is
     /// prepared for this dictionary here.
     fn keys<'c>(self, seed: u64, cache: &'c mut ValueKeys) -> RowKeys<'a, 'c> {
-        if let StringColumn::Dictionary { array, .. } = &self {
-            cache.prepare(*array, seed);
+        if let StringColumn::Dictionary { values, .. } = &self {
+            cache.prepare(values.array(), seed);
         }
         RowKeys {
             column: self,
@@ -580,7 +576,6 @@ impl RowKeys<'_, '_> {
                 values,
                 rows,
                 nulls,
-                ..
             } => match nulls.as_ref().is_some_and(|nulls| nulls.is_null(row)) {
                 true => NO_KEY,
                 false => self.cache.key(values, rows.get(row)),
@@ -597,7 +592,6 @@ impl RowKeys<'_, '_> {
                 values,
                 rows,
                 nulls,
-                ..
             } => {
                 rows.map_into(out, |index| self.cache.key(values, index));
                 if let Some(nulls) = nulls {

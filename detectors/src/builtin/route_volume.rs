@@ -219,8 +219,8 @@ struct RouteVolume {
 #[derive(Default)]
 struct Routes {
     slots: SlotTable,
-    keys: Vec<u64>,
-    baselines: Vec<RouteBaseline>,
+    /// Each slot's route key and baseline.
+    baselines: Vec<(u64, RouteBaseline)>,
 }
 
 impl Routes {
@@ -231,28 +231,21 @@ impl Routes {
         let fresh = self.baselines.len() as u32;
         let slot = self.slots.get_or_insert(route, fresh);
         if slot == fresh {
-            self.keys.push(route);
-            self.baselines.push(RouteBaseline::new(bucket, model));
+            self.baselines
+                .push((route, RouteBaseline::new(bucket, model)));
         }
-        &mut self.baselines[slot as usize]
+        &mut self.baselines[slot as usize].1
     }
 
     /// Drops the baselines last counted before `oldest_kept`.
     fn sweep(&mut self, oldest_kept: i64) {
-        let mut kept = 0;
-        for index in 0..self.baselines.len() {
-            if self.baselines[index].bucket >= oldest_kept {
-                self.baselines.swap(kept, index);
-                self.keys.swap(kept, index);
-                kept += 1;
-            }
-        }
-        if kept < self.baselines.len() {
-            self.baselines.truncate(kept);
-            self.keys.truncate(kept);
-            let entries = self.keys.iter().enumerate();
+        let before = self.baselines.len();
+        self.baselines
+            .retain(|(_, baseline)| baseline.bucket >= oldest_kept);
+        if self.baselines.len() < before {
+            let entries = self.baselines.iter().enumerate();
             self.slots
-                .rebuild(entries.map(|(slot, &key)| (key, slot as u32)));
+                .rebuild(entries.map(|(slot, &(route, _))| (route, slot as u32)));
         }
     }
 }
