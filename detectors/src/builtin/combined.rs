@@ -189,12 +189,20 @@ impl ActorParts {
     }
 }
 
+/// 96 bytes aligned to 32, so that a state spans two cache lines, never three: fetching
+/// states from memory is a large part of an event's cost on a big population.
 #[derive(Default)]
+#[repr(align(32))]
 struct ActorStates {
     fanout: Targets,
     sequential: Run,
     not_found: DecayedCounts,
 }
+
+const _: () = assert!(
+    size_of::<ActorStates>() == 96,
+    "two cache lines at 32-byte alignment"
+);
 
 impl ActorSignal for ActorParts {
     type State = ActorStates;

@@ -21,6 +21,8 @@
 //! at least 1024): its lag stays under ~1.6%. Actors of past windows are swept once a
 //! window.
 
+use std::hint::select_unpredictable;
+
 use hyperloglogplus::{HyperLogLog, HyperLogLogPF};
 
 use foldhash::quality::FixedState;
@@ -85,6 +87,10 @@ pub(crate) struct FanoutSignal {
     window: i64,
     /// (actor, target) hashes of the exact stage beyond the inline targets, this window.
     seen: KeyMap<()>,
+    /// The sketches of actors past the exact stage, this window: kept here, not in
+    /// [`Targets`], since few actors need one and a pointer in every actor's state would
+    /// make each state larger to fetch from memory.
+    sketches: KeyMap<SketchedTargets>,
 }
 
 impl FanoutSignal {
@@ -119,33 +125,41 @@ impl FanoutSignal {
             empty_sketch,
             window: i64::MIN,
             seen: KeyMap::default(),
+            sketches: KeyMap::default(),
         })
     }
 
     /// Moves to the window of `ts` (never back), forgetting the previous one's targets.
-    #[inline]
+    /// Always inlined: `combined`'s fused loop otherwise calls it for every event.
+    #[inline(always)]
     fn advance(&mut self, ts: i64) {
         let window = self.clock.index(ts);
         if window > self.window {
             self.window = window;
             self.seen.clear();
+            self.sketches.clear();
         }
     }
 
-    /// Inserts `target` into the actor's distinct set. Inlined into the scoring loop: most
-    /// actors never get past their inline targets, so the rest is a call away.
+    /// Inserts `target` ([`NO_TARGET`] inserts nothing) into the actor's distinct set.
+    /// Inlined into the scoring loop: most actors never get past their inline targets, so
+    /// the rest is a call away. The inline part has no branch on the data: every inline
+    /// target is compared (those not in use masked off) and the new one is written
+    /// whether or not it is kept, since whether a target is known changes from event to
+    /// event and a branch on it would often be mispredicted.
     #[inline]
     fn insert(&mut self, targets: &mut Targets, actor: u64, target: i64) {
         let inline_len = (targets.exact as usize).min(INLINE_TARGETS);
-        if targets.inline[..inline_len].contains(&target) {
-            return;
+        let known = (0..INLINE_TARGETS).fold(target == NO_TARGET, |known, index| {
+            known | ((index < inline_len) & (targets.inline[index] == target))
+        });
+        let appends = !known & (inline_len < INLINE_TARGETS);
+        let next = inline_len.min(INLINE_TARGETS - 1);
+        targets.inline[next] = select_unpredictable(appends, target, targets.inline[next]);
+        targets.exact += u32::from(appends);
+        if !known & !appends {
+            self.insert_beyond_inline(targets, actor, target);
         }
-        if inline_len < INLINE_TARGETS {
-            targets.inline[inline_len] = target;
-            targets.exact += 1;
-            return;
-        }
-        self.insert_beyond_inline(targets, actor, target);
     }
 
     /// Inserts a target that is not among the actor's full inline targets.
@@ -158,11 +172,29 @@ impl FanoutSignal {
             }
         } else if !self.seen.contains_key(&pair) {
             let empty_sketch = &self.empty_sketch;
-            targets
-                .sketch
-                .get_or_insert_with(|| Box::new(SketchedTargets::new(empty_sketch.clone())))
+            self.sketches
+                .entry(actor)
+                .or_insert_with(|| SketchedTargets::new(empty_sketch.clone()))
                 .insert(target);
         }
+    }
+
+    /// The distinct targets of `actor`, whose targets this window are `targets`.
+    #[inline]
+    fn distinct(&self, targets: &Targets, actor: u64) -> f64 {
+        let exact = f64::from(targets.exact);
+        if targets.exact < EXACT_TARGETS {
+            return exact;
+        }
+        exact + self.sketched(actor)
+    }
+
+    /// The sketch's estimate of `actor`'s targets past the exact stage, 0 without one.
+    #[inline(never)]
+    fn sketched(&self, actor: u64) -> f64 {
+        self.sketches
+            .get(&actor)
+            .map_or(0.0, |sketch| sketch.estimate)
     }
 }
 
@@ -173,15 +205,6 @@ pub(crate) struct Targets {
     /// Distinct targets counted exactly (at most [`EXACT_TARGETS`]).
     exact: u32,
     inline: [i64; INLINE_TARGETS],
-    /// Targets past the exact stage.
-    sketch: Option<Box<SketchedTargets>>,
-}
-
-impl Targets {
-    fn distinct(&self) -> f64 {
-        let sketched = self.sketch.as_ref().map_or(0.0, |sketch| sketch.estimate);
-        f64::from(self.exact) + sketched
-    }
 }
 
 struct SketchedTargets {
@@ -233,16 +256,13 @@ impl ActorSignal for FanoutSignal {
     #[inline(always)]
     fn observe(&mut self, targets: &mut Targets, event: &ActorEvent) -> f64 {
         self.advance(event.ts);
-        if targets.window != self.window {
-            *targets = Targets {
-                window: self.window,
-                ..Targets::default()
-            };
-        }
-        if event.target != NO_TARGET {
-            self.insert(targets, event.actor, event.target);
-        }
-        targets.distinct() / self.limit
+        // A state of a past window starts afresh. Its inline targets need no clearing:
+        // those past `exact` are never read.
+        let current = targets.window == self.window;
+        targets.exact = select_unpredictable(current, targets.exact, 0);
+        targets.window = self.window;
+        self.insert(targets, event.actor, event.target);
+        self.distinct(targets, event.actor) / self.limit
     }
 
     fn is_stale(&self, targets: &Targets, now: i64) -> bool {
@@ -302,5 +322,36 @@ mod tests {
         let twice = (0..10_000).chain(0..10_000).map(|target| target * 7);
         let estimate = observe_all(&mut signal(), twice);
         assert!((estimate - 10_000.0).abs() < 500.0, "estimate {estimate}");
+    }
+
+    /// An actor's sketch belongs to its window: the next window counts from zero, past
+    /// the exact stage too, and an untargeted event scores the count so far.
+    #[test]
+    fn a_new_window_counts_afresh_past_the_sketch() {
+        let mut signal = signal();
+        let mut state = Targets::default();
+        let hour = 3_600_000_000;
+        let mut observe = |ts: i64, target: i64| {
+            let event = ActorEvent {
+                actor: 9,
+                ts,
+                target,
+                status: 200,
+            };
+            signal.observe(&mut state, &event) * 100.0
+        };
+        let first_hour = (0..3_000).map(|target| observe(0, target)).last().unwrap();
+        assert!(first_hour > 2_900.0, "first hour {first_hour}");
+        let second_hour: Vec<f64> = [7, 8, 7, NO_TARGET]
+            .into_iter()
+            .map(|target| observe(hour, target))
+            .collect();
+        assert_eq!(second_hour, vec![1.0, 2.0, 2.0, 2.0]);
+        let past_the_sketch = (10_000..11_100).map(|target| observe(hour, target)).last();
+        let estimate = past_the_sketch.unwrap();
+        assert!(
+            (estimate - 1_102.0).abs() < 1_102.0 * 0.03,
+            "estimate {estimate}"
+        );
     }
 }

@@ -12,6 +12,8 @@
 //! request per proxy IP) are invisible here. Idle runs are swept every four
 //! `max_idle_secs`.
 
+use std::hint::select_unpredictable;
+
 use super::actor::{ActorEvent, ActorScorer, ActorSignal};
 use crate::columns::{NO_TARGET, Needs};
 use crate::params::ParamReader;
@@ -68,18 +70,18 @@ impl SequentialSignal {
         now.saturating_sub(run.last_ts) > self.max_idle
     }
 
-    /// The run length after a request for `target` at `now`.
+    /// The run length after a request for `target` at `now`: one more when it ascends
+    /// within `max_gap`, the same when it repeats the previous target, else (or after an
+    /// idle pause) 1. Selected without branches, as in [`observe`](ActorSignal::observe).
+    #[inline]
     fn next_length(&self, run: &Run, target: i64, now: i64) -> u32 {
-        let ascends = target > run.last_target && target.abs_diff(run.last_target) <= self.max_gap;
-        if run.length == 0 || self.is_idle(run, now) {
-            1
-        } else if ascends {
-            run.length.saturating_add(1)
-        } else if target == run.last_target {
-            run.length
-        } else {
-            1
-        }
+        let continues = (run.length != 0) & !self.is_idle(run, now);
+        let ascends =
+            (target > run.last_target) & (target.abs_diff(run.last_target) <= self.max_gap);
+        let repeats = target == run.last_target;
+        let length = select_unpredictable(repeats, run.length, 1);
+        let length = select_unpredictable(ascends, run.length.saturating_add(1), length);
+        select_unpredictable(continues, length, 1)
     }
 }
 
@@ -105,20 +107,19 @@ impl ActorSignal for SequentialSignal {
         self.max_idle.saturating_mul(SWEEP_IDLE_PERIODS)
     }
 
+    /// Both outcomes, with and without a target, are computed and one is selected: which
+    /// applies, like which case of [`next_length`](Self::next_length), changes from event
+    /// to event in mixed traffic, so a branch on it would often be mispredicted (each
+    /// costing more than computing both).
     #[inline]
     fn observe(&mut self, run: &mut Run, event: &ActorEvent) -> f64 {
-        if event.target == NO_TARGET {
-            return match self.is_idle(run, event.ts) {
-                true => 0.0,
-                false => f64::from(run.length),
-            };
-        }
-        *run = Run {
-            length: self.next_length(run, event.target, event.ts),
-            last_target: event.target,
-            last_ts: event.ts,
-        };
-        f64::from(run.length)
+        let targeted = event.target != NO_TARGET;
+        let untargeted_score = select_unpredictable(self.is_idle(run, event.ts), 0, run.length);
+        let length = self.next_length(run, event.target, event.ts);
+        run.length = select_unpredictable(targeted, length, run.length);
+        run.last_target = select_unpredictable(targeted, event.target, run.last_target);
+        run.last_ts = select_unpredictable(targeted, event.ts, run.last_ts);
+        f64::from(select_unpredictable(targeted, length, untargeted_score))
     }
 
     fn is_stale(&self, run: &Run, now: i64) -> bool {
