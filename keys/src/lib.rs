@@ -178,6 +178,47 @@ impl SlotTable {
         }
     }
 
+    /// Entries the table has room for (a power of two, or 0 before the first insert).
+    pub fn capacity(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Removes `key`, returning its slot; every other key keeps its slot. The entries
+    /// after it in its cluster that it kept from their home move back (backward-shift
+    /// deletion), so no tombstone is left. Cheaper than [`retain_slots`](Self::retain_slots)
+    /// when few of many keys go.
+    pub fn remove(&mut self, key: u64) -> Option<u32> {
+        if key == NO_KEY {
+            return self.zero_key_slot.take();
+        }
+        if self.entries.is_empty() {
+            return None;
+        }
+        let mask = self.entries.len() - 1;
+        let mut hole = self.home(key);
+        while self.entries[hole].0 != key {
+            if self.entries[hole].0 == NO_KEY {
+                return None;
+            }
+            hole = (hole + 1) & mask;
+        }
+        let slot = self.entries[hole].1;
+        let mut next = (hole + 1) & mask;
+        while self.entries[next].0 != NO_KEY {
+            let entry = self.entries[next];
+            // The entry may fill the hole when the hole lies between its home and it.
+            let from_home = next.wrapping_sub(self.home(entry.0)) & mask;
+            if from_home >= next.wrapping_sub(hole) & mask {
+                self.entries[hole] = entry;
+                hole = next;
+            }
+            next = (next + 1) & mask;
+        }
+        self.entries[hole] = (NO_KEY, 0);
+        self.len -= 1;
+        Some(slot)
+    }
+
     /// Puts `entry` at the first empty entry from its key's home.
     fn place(&mut self, entry: (u64, u32)) {
         let mask = self.entries.len() - 1;
@@ -255,17 +296,29 @@ mod tests {
     fn slot_table_matches_a_map_through_inserts_and_removals() {
         let mut table = SlotTable::default();
         let mut expected = std::collections::HashMap::new();
-        // Keys crowded into few home entries make long clusters, so removals move entries.
-        let key_of = |i: u64| (i % 700) * 0x1_0000_0000 + 1;
+        // Keys as spread as hashes, 700 of them in 1024 entries: clusters of entries off
+        // their home are common, so removals move entries. (Evenly spaced integers would
+        // almost never share a home under Fibonacci hashing.)
+        let key_of = |i: u64| hash_int(IP_SEED, (i % 700) as i64);
         for i in 0..40_000u64 {
             let key = key_of(i.wrapping_mul(7_919) % 1_500);
             if i % 1_000 == 999 {
                 let drop_odd = i % 2_000 == 999;
+                let dropped: Vec<(u64, u32)> = expected
+                    .iter()
+                    .filter(|(_, slot)| (**slot % 2 == 1) == drop_odd)
+                    .map(|(&key, &slot)| (key, slot))
+                    .collect();
                 expected.retain(|_, slot| (*slot % 2 == 1) != drop_odd);
-                if i % 3_000 == 999 {
-                    table.rebuild(expected.iter().map(|(&key, &slot)| (key, slot)));
-                } else {
-                    table.retain_slots(|slot| (slot % 2 == 1) != drop_odd);
+                match i % 3_000 {
+                    999 => table.rebuild(expected.iter().map(|(&key, &slot)| (key, slot))),
+                    1_999 => {
+                        for (key, slot) in dropped {
+                            assert_eq!(table.remove(key), Some(slot), "key {key} at step {i}");
+                            assert_eq!(table.remove(key), None, "key {key} removed twice");
+                        }
+                    }
+                    _ => table.retain_slots(|slot| (slot % 2 == 1) != drop_odd),
                 }
             } else {
                 let fresh = i as u32;
@@ -303,5 +356,8 @@ mod tests {
         assert_eq!(table.get_or_insert(0, 99), 21);
         assert_eq!(table.get_or_insert(5, 99), 22);
         assert_eq!(table.get_or_insert(6, 23), 23, "others were dropped");
+        assert_eq!(table.remove(0), Some(21));
+        assert_eq!(table.remove(0), None);
+        assert_eq!(table.get_or_insert(0, 24), 24, "removed");
     }
 }

@@ -43,6 +43,10 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
 
 const NOT_FOUND: i16 = 404;
 const EVICTABLE_WEIGHT: f64 = 0.05;
+/// Half-lives in which a count of 1 cannot decay below [`EVICTABLE_WEIGHT`]: 1/16 is
+/// above it, by far more than `exp2`'s rounding.
+const STALE_AFTER_HALF_LIVES: i64 = 4;
+const _: () = assert!(EVICTABLE_WEIGHT < 1.0 / 16.0);
 /// Half-lives between sweeps: each costs an `exp2` per actor.
 const SWEEP_HALF_LIVES: i64 = 4;
 
@@ -105,6 +109,18 @@ impl ActorSignal for NotFoundSignal {
     }
 
     fn is_stale(&self, counts: &DecayedCounts, now: i64) -> bool {
+        // A count of at least 1 (as every actor's is, from its latest request on) falls
+        // below the evictable weight only past `STALE_AFTER_HALF_LIVES`: most actors a
+        // sweep sees are younger, and spare it the exponential.
+        let idle = now.saturating_sub(counts.last_ts);
+        let young = idle
+            <= self
+                .half_life
+                .micros()
+                .saturating_mul(STALE_AFTER_HALF_LIVES);
+        if counts.requests >= 1.0 && young {
+            return false;
+        }
         counts.requests * self.half_life.factor(counts.last_ts, now) < EVICTABLE_WEIGHT
     }
 }
