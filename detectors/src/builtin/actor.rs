@@ -93,8 +93,6 @@ pub(crate) struct ActorScorer<S: ActorSignal> {
     sweeper: Sweeper,
     /// Slot of each row of the current run, [`NO_SLOT`] for rows without an actor.
     row_slots: Vec<u32>,
-    /// The keys dropped by the last sweep.
-    swept_keys: Vec<u64>,
 }
 
 /// The slot of a row without an actor.
@@ -118,15 +116,13 @@ impl<S: ActorSignal> ActorScorer<S> {
             free: Vec::new(),
             sweeper,
             row_slots: Vec::new(),
-            swept_keys: Vec::new(),
         }
     }
 
     /// Drops every state that is stale at `now`, freeing its slot.
     fn sweep(&mut self, now: i64) {
         let free_before = self.free.len();
-        let mut swept_keys = std::mem::take(&mut self.swept_keys);
-        swept_keys.clear();
+        let mut swept_keys = Vec::new();
         for (slot, key) in self.keys.iter_mut().enumerate() {
             // Fetched ahead though the walk is in order: the hardware's own prefetching
             // left the walk waiting on memory about half of its time.
@@ -143,7 +139,6 @@ impl<S: ActorSignal> ActorScorer<S> {
         let live = self.keys.len() - self.free.len();
         let swept_slots = &self.free[free_before..];
         forget_swept(&mut self.slots, &self.keys, live, &swept_keys, swept_slots);
-        self.swept_keys = swept_keys;
         self.signal.census(&self.states, &self.keys, now);
     }
 
