@@ -189,8 +189,8 @@ impl ActorParts {
     }
 }
 
-/// 96 bytes aligned to 32, so that a state spans two cache lines, never three: fetching
-/// states from memory is a large part of an event's cost on a big population.
+/// 96 bytes aligned to 32, so that a state spans two cache lines, never three: on a
+/// large population each event fetches its actor's state from memory.
 #[derive(Default)]
 #[repr(align(32))]
 struct ActorStates {
