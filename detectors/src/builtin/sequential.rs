@@ -70,12 +70,13 @@ impl SequentialSignal {
         now.saturating_sub(run.last_ts) > self.max_idle
     }
 
-    /// The run length after a request for `target` at `now`: one more when it ascends
-    /// within `max_gap`, the same when it repeats the previous target, else (or after an
-    /// idle pause) 1. Selected without branches, as in [`observe`](ActorSignal::observe).
+    /// The run length after a request for `target`, `idle` telling whether the run was
+    /// idle for too long: one more when it ascends within `max_gap`, the same when it
+    /// repeats the previous target, else (or after an idle pause) 1. Selected without
+    /// branches, as in [`observe`](ActorSignal::observe).
     #[inline]
-    fn next_length(&self, run: &Run, target: i64, now: i64) -> u32 {
-        let continues = (run.length != 0) & !self.is_idle(run, now);
+    fn next_length(&self, run: &Run, target: i64, idle: bool) -> u32 {
+        let continues = (run.length != 0) & !idle;
         let ascends =
             (target > run.last_target) & (target.abs_diff(run.last_target) <= self.max_gap);
         let repeats = target == run.last_target;
@@ -114,8 +115,9 @@ impl ActorSignal for SequentialSignal {
     #[inline]
     fn observe(&mut self, run: &mut Run, event: &ActorEvent) -> f64 {
         let targeted = event.target != NO_TARGET;
-        let untargeted_score = select_unpredictable(self.is_idle(run, event.ts), 0, run.length);
-        let length = self.next_length(run, event.target, event.ts);
+        let idle = self.is_idle(run, event.ts);
+        let untargeted_score = select_unpredictable(idle, 0, run.length);
+        let length = self.next_length(run, event.target, idle);
         run.length = select_unpredictable(targeted, length, run.length);
         run.last_target = select_unpredictable(targeted, event.target, run.last_target);
         run.last_ts = select_unpredictable(targeted, event.ts, run.last_ts);
