@@ -3,8 +3,8 @@
 //! on the events alone.
 
 pub(crate) use breachlab_keys::{
-    API_KEY_SEED, IP_SEED, KeyMap, NO_KEY, PRINCIPAL_SEED, ROUTE_SEED, SlotTable, hash_bytes,
-    hash_int, prefetch,
+    API_KEY_SEED, HugePageVec, IP_SEED, KeyMap, NO_KEY, PRINCIPAL_SEED, ROUTE_SEED, SlotTable,
+    hash_bytes, hash_int, prefetch,
 };
 
 /// Schedules sweeps of idle state at fixed boundaries of event time, so that when a

@@ -2,7 +2,8 @@
 //!
 //! A crate of its own because two sides use it: the detectors key their per-actor state
 //! by it and the harness metrics key their per-actor tallies by it, and the metrics must
-//! not depend on the detectors they score. Pure computation: no I/O, no clock.
+//! not depend on the detectors they score. Pure computation: no I/O, no clock (tables
+//! only ask the system for memory backed by huge pages, see [`HugePageVec`]).
 //!
 //! Every actor (an IP, a principal, an API key, a route) is reduced once per event to a
 //! 64-bit foldhash of its bytes, and state maps are keyed by that `u64` with a
@@ -16,6 +17,10 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use foldhash::fast::FixedState;
+
+mod huge_pages;
+
+pub use huge_pages::HugePageVec;
 
 /// The key of "no actor" (a null column value); never produced by [`hash_bytes`] or
 /// [`hash_int`].
@@ -78,7 +83,7 @@ pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<PassThroughHasher>>;
 #[derive(Default, Clone)]
 pub struct SlotTable {
     /// `(key, slot)`, key [`NO_KEY`] (0) for an empty entry.
-    entries: Vec<(u64, u32)>,
+    entries: HugePageVec<(u64, u32)>,
     /// The slot of key 0, which cannot live in `entries` since 0 marks an empty one.
     zero_key_slot: Option<u32>,
     /// Occupied entries (key 0 not counted).
@@ -231,15 +236,13 @@ impl SlotTable {
 
     fn grow(&mut self) {
         let capacity = (self.entries.len() * 2).max(Self::MIN_CAPACITY);
-        // Filled by writing, not allocated zeroed: a zeroed allocation maps the shared
-        // zero page, so each page's first probe read and later insert would fault twice,
-        // the second time flushing every core's TLB.
-        let mut entries = Vec::with_capacity(capacity);
-        entries.resize(capacity, (NO_KEY, 0));
+        // Filled by writing at once: a page first read would map the shared zero page,
+        // and its first insert would then fault again, flushing every core's TLB.
+        let entries = HugePageVec::filled(capacity, (NO_KEY, 0));
         let old = std::mem::replace(&mut self.entries, entries);
         self.shift = 64 - capacity.trailing_zeros();
         self.len = 0;
-        for (key, slot) in old {
+        for &(key, slot) in old.iter() {
             if key != NO_KEY {
                 self.get_or_insert(key, slot);
             }

@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::columns::{EventView, NO_TARGET, Needs};
-use crate::keys::{NO_KEY, SlotTable, Sweeper, prefetch};
+use crate::keys::{HugePageVec, NO_KEY, SlotTable, Sweeper, prefetch};
 use crate::scored::Scorer;
 
 /// What an actor signal sees of one event.
@@ -86,7 +86,8 @@ pub(crate) trait ActorSignal: Send {
 pub(crate) struct ActorScorer<S: ActorSignal> {
     signal: S,
     slots: SlotTable,
-    states: Vec<S::State>,
+    /// In memory backed by huge pages: each row reads its actor's state at random.
+    states: HugePageVec<S::State>,
     /// The actor key of each slot, [`NO_KEY`] when free.
     keys: Vec<u64>,
     free: Vec<u32>,
@@ -111,7 +112,7 @@ impl<S: ActorSignal> ActorScorer<S> {
         ActorScorer {
             signal,
             slots: SlotTable::default(),
-            states: Vec::new(),
+            states: HugePageVec::default(),
             keys: Vec::new(),
             free: Vec::new(),
             sweeper,
