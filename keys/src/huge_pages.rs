@@ -60,22 +60,10 @@ impl<T> Default for HugePageVec<T> {
 
 impl<T> HugePageVec<T> {
     /// An empty vector with room for `capacity` elements.
-    pub fn with_capacity(capacity: usize) -> Self {
+    fn with_capacity(capacity: usize) -> Self {
         let mut vec = Self::default();
         if capacity > 0 {
             vec.remap(capacity);
-        }
-        vec
-    }
-
-    /// `len` copies of `value`.
-    pub fn filled(len: usize, value: T) -> Self
-    where
-        T: Clone,
-    {
-        let mut vec = Self::with_capacity(len);
-        for _ in 0..len {
-            vec.push(value.clone());
         }
         vec
     }
@@ -169,19 +157,21 @@ impl<T> Drop for HugePageVec<T> {
     }
 }
 
-impl<T: Clone> Clone for HugePageVec<T> {
-    fn clone(&self) -> Self {
-        let mut vec = Self::with_capacity(self.len);
-        for value in self.iter() {
-            vec.push(value.clone());
+/// Collected into room for the iterator's lower size bound, grown as needed past it.
+impl<T> FromIterator<T> for HugePageVec<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(values: I) -> Self {
+        let values = values.into_iter();
+        let mut vec = Self::with_capacity(values.size_hint().0);
+        for value in values {
+            vec.push(value);
         }
         vec
     }
 }
 
-impl<T: std::fmt::Debug> std::fmt::Debug for HugePageVec<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
+impl<T: Clone> Clone for HugePageVec<T> {
+    fn clone(&self) -> Self {
+        self.iter().cloned().collect()
     }
 }
 
@@ -221,8 +211,8 @@ mod tests {
     }
 
     #[test]
-    fn filled_and_cloned_vectors_hold_their_values() {
-        let vec = HugePageVec::filled(5_000, (3u64, 4u32));
+    fn collected_and_cloned_vectors_hold_their_values() {
+        let vec: HugePageVec<_> = std::iter::repeat_n((3u64, 4u32), 5_000).collect();
         assert_eq!(vec.len(), 5_000);
         assert!(vec.iter().all(|&entry| entry == (3, 4)));
         let copy = vec.clone();

@@ -238,7 +238,7 @@ impl SlotTable {
         let capacity = (self.entries.len() * 2).max(Self::MIN_CAPACITY);
         // Filled by writing at once: a page first read would map the shared zero page,
         // and its first insert would then fault again, flushing every core's TLB.
-        let entries = HugePageVec::filled(capacity, (NO_KEY, 0));
+        let entries = std::iter::repeat_n((NO_KEY, 0), capacity).collect();
         let old = std::mem::replace(&mut self.entries, entries);
         self.shift = 64 - capacity.trailing_zeros();
         self.len = 0;
