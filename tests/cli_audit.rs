@@ -232,13 +232,46 @@ fn broken_inputs_fail_with_the_path_and_no_panic() {
         serde_json::to_string_pretty(&manifest).unwrap(),
     )
     .unwrap();
-    let output = breachlab(&["audit", path_arg(&out)]);
+    audit_fails_without_writing(&out, &["manifest.json", "truth"]);
+}
+
+/// `breachlab audit DIR` exits 1 with an error holding every one of `needles`, panics
+/// nowhere, and writes no `audit.json`.
+fn audit_fails_without_writing(dir: &Path, needles: &[&str]) {
+    let output = breachlab(&["audit", path_arg(dir)]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let message = text(&output);
     assert!(
-        message.contains("manifest.json") && message.contains("truth"),
-        "{message}"
+        needles.iter().all(|needle| message.contains(needle)),
+        "{needles:?} in {message}"
     );
     assert!(!message.contains("panicked"), "{message}");
-    assert!(!out.join("audit.json").exists());
+    assert!(!dir.join("audit.json").exists());
+}
+
+/// Truth read ahead on its own thread still meets each events batch row for row: a truth
+/// file swapped for another stops the audit with an error naming truth (the reading
+/// thread stopped with it, no hang), and writes no audit.
+#[test]
+fn truth_out_of_step_with_events_fails_without_an_audit() {
+    let (_data, out) = small_dataset();
+    let mut truth_files: Vec<PathBuf> = walk_parquet(&out.join("truth"));
+    truth_files.sort();
+    assert!(truth_files.len() > 2, "{truth_files:?}");
+    std::fs::copy(&truth_files[0], &truth_files[1]).unwrap();
+    audit_fails_without_writing(&out, &["truth", "regenerate the dataset"]);
+}
+
+/// Every Parquet file under `dir`.
+fn walk_parquet(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk_parquet(&path));
+        } else if path.extension().is_some_and(|ext| ext == "parquet") {
+            files.push(path);
+        }
+    }
+    files
 }

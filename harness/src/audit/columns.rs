@@ -2,7 +2,7 @@
 //! not bound and why.
 
 use breachlab_schema::events as e;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// How a column's values become the audit's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +84,8 @@ pub const UNBOUNDED_COLUMNS: [(&str, &str); 7] = [
 pub const NULL_TEXT: &str = "∅";
 
 /// A column's distinct values as small ids `0..len`, in first-seen order, with the text
-/// shown for each.
+/// shown for each. Looked up once per row of most bounded columns, so its maps hash with
+/// foldhash, not SipHash: the ids follow first sight, never the maps' order.
 #[derive(Debug, Default, Clone)]
 pub struct Dictionary {
     texts: HashMap<Box<str>, u32>,

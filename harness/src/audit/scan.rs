@@ -1,4 +1,5 @@
-//! Reads a dataset once, events and truth in lockstep, into a [`Tally`].
+//! Reads a dataset once, events and truth in lockstep, into a [`Tally`]; the batches are
+//! decoded on a thread of their own, ahead of the tally.
 
 use super::AuditError;
 use super::columns::{
@@ -13,7 +14,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
-use breachlab_dataset::{Dataset, layout};
+use breachlab_dataset::read::TableBatches;
+use breachlab_dataset::{Dataset, DatasetError, layout};
 use breachlab_schema::{Table, events as e, truth as t};
 use std::collections::HashMap;
 use std::path::Path;
@@ -88,50 +90,80 @@ pub fn scan(
         .collect();
     let mut tally = Tally::new(BOUNDED_COLUMNS.len(), campaigns.len(), pairs);
     let mut dictionaries = vec![Dictionary::default(); BOUNDED_COLUMNS.len()];
-    let mut events = dataset
+    let events = dataset
         .batches(Table::Events, &events_columns(), batch_rows.max(1))
         .with_dictionary_strings();
-    let mut truth = dataset.batches(Table::Truth, &TRUTH_COLUMNS, batch_rows.max(1));
+    let truth = dataset.batches(Table::Truth, &TRUTH_COLUMNS, batch_rows.max(1));
     let mut ids: Vec<Vec<u32>> = vec![Vec::new(); BOUNDED_COLUMNS.len()];
     let mut classes: Vec<u32> = Vec::new();
     let mut rows: u64 = 0;
-    loop {
-        let (event_batch, truth_batch) = match (events.next(), truth.next()) {
-            (None, None) => break,
-            (Some(ev), Some(tr)) => (ev?, tr?),
-            _ => {
-                return Err(AuditError::inconsistent(
-                    &truth_origin,
-                    format!(
-                        "truth and events end at different rows (after {rows} rows): regenerate the dataset"
-                    ),
-                ));
+    std::thread::scope(|scope| {
+        let batches = read_ahead(scope, events, truth);
+        for (events, truth) in batches {
+            let (event_batch, truth_batch) = match (events, truth) {
+                (Some(ev), Some(tr)) => (ev?, tr?),
+                _ => {
+                    return Err(AuditError::inconsistent(
+                        &truth_origin,
+                        format!(
+                            "truth and events end at different rows (after {rows} rows): regenerate the dataset"
+                        ),
+                    ));
+                }
+            };
+            check_lockstep(
+                &event_batch,
+                &truth_batch,
+                &events_origin,
+                &truth_origin,
+                rows,
+            )?;
+            decode_classes(&truth_batch, &truth_origin, &class_of, &mut classes)?;
+            for (index, bounded) in BOUNDED_COLUMNS.iter().enumerate() {
+                let array = column(&event_batch, bounded.name, &events_origin)?;
+                let out = &mut ids[index];
+                out.clear();
+                decode_ids(array, bounded.kind, &mut dictionaries[index], out)
+                    .map_err(|_| wrong_type(&events_origin, bounded.name, array.as_ref()))?;
             }
-        };
-        check_lockstep(
-            &event_batch,
-            &truth_batch,
-            &events_origin,
-            &truth_origin,
-            rows,
-        )?;
-        decode_classes(&truth_batch, &truth_origin, &class_of, &mut classes)?;
-        for (index, bounded) in BOUNDED_COLUMNS.iter().enumerate() {
-            let array = column(&event_batch, bounded.name, &events_origin)?;
-            let out = &mut ids[index];
-            out.clear();
-            decode_ids(array, bounded.kind, &mut dictionaries[index], out)
-                .map_err(|_| wrong_type(&events_origin, bounded.name, array.as_ref()))?;
+            tally.add(&ids, &classes);
+            rows += event_batch.num_rows() as u64;
         }
-        tally.add(&ids, &classes);
-        rows += event_batch.num_rows() as u64;
-    }
+        Ok(())
+    })?;
     Ok(Scanned {
         tally,
         dictionaries,
         rows,
     })
 }
+
+/// Batches decoded ahead of the tally.
+const READ_AHEAD_BATCHES: usize = 2;
+
+/// The events and truth batches side by side, decoded on a thread of `scope` while the
+/// caller tallies the batches before them (decoding is about half of a scan). The pairs
+/// end where both tables end; a pair with one side missing says they end at different
+/// rows. Dropping the iterator stops the thread at its next batch.
+fn read_ahead<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    mut events: TableBatches,
+    mut truth: TableBatches,
+) -> impl Iterator<Item = (Option<BatchResult>, Option<BatchResult>)> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_BATCHES);
+    scope.spawn(move || {
+        loop {
+            let pair = (events.next(), truth.next());
+            let last = !matches!(pair, (Some(_), Some(_)));
+            if pair.0.is_none() && pair.1.is_none() || sender.send(pair).is_err() || last {
+                break;
+            }
+        }
+    });
+    receiver.into_iter()
+}
+
+type BatchResult = Result<RecordBatch, DatasetError>;
 
 fn check_lockstep(
     events: &RecordBatch,
