@@ -153,9 +153,12 @@ fn read_ahead<'scope>(
     let (sender, receiver) = std::sync::mpsc::sync_channel(READ_AHEAD_BATCHES);
     scope.spawn(move || {
         loop {
-            let pair = (events.next(), truth.next());
-            let last = !matches!(pair, (Some(_), Some(_)));
-            if pair.0.is_none() && pair.1.is_none() || sender.send(pair).is_err() || last {
+            let pair = match (events.next(), truth.next()) {
+                (None, None) => break,
+                pair => pair,
+            };
+            let one_side_ended = pair.0.is_none() || pair.1.is_none();
+            if sender.send(pair).is_err() || one_side_ended {
                 break;
             }
         }
