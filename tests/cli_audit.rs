@@ -7,6 +7,7 @@ use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use breachlab_dataset::Dataset;
+use breachlab_schema::Table;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -255,23 +256,8 @@ fn audit_fails_without_writing(dir: &Path, needles: &[&str]) {
 #[test]
 fn truth_out_of_step_with_events_fails_without_an_audit() {
     let (_data, out) = small_dataset();
-    let mut truth_files: Vec<PathBuf> = walk_parquet(&out.join("truth"));
-    truth_files.sort();
+    let truth_files = Dataset::open(&out).expect("dataset").files(Table::Truth);
     assert!(truth_files.len() > 2, "{truth_files:?}");
     std::fs::copy(&truth_files[0], &truth_files[1]).unwrap();
     audit_fails_without_writing(&out, &["truth", "regenerate the dataset"]);
-}
-
-/// Every Parquet file under `dir`.
-fn walk_parquet(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(walk_parquet(&path));
-        } else if path.extension().is_some_and(|ext| ext == "parquet") {
-            files.push(path);
-        }
-    }
-    files
 }

@@ -68,11 +68,6 @@ impl<T> HugePageVec<T> {
         vec
     }
 
-    /// Elements it has room for without growing.
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// Appends `value`, doubling the room first when it is full.
     #[inline]
     pub fn push(&mut self, value: T) {
@@ -192,7 +187,7 @@ mod tests {
             vec.push((index, Rc::clone(&token)));
         }
         assert_eq!(vec.len(), count);
-        assert!(vec.capacity() >= count);
+        assert!(vec.capacity >= count);
         assert!(
             vec.iter()
                 .enumerate()
