@@ -204,9 +204,13 @@ pub struct VerifyArgs {
 pub struct AuditArgs {
     /// The dataset folder (holding manifest.json).
     pub dir: PathBuf,
-    /// Where to write the audit (default: DIR/audit.json, rewritten on every run).
+    /// Where to write the audit (default: DIR/audit.json, rewritten on every run). A
+    /// device or FIFO (`/dev/null`, `/dev/stdout`) is written into, never replaced.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    pub force: bool,
     /// Exit with status 1 when a campaign not marked naive leaks (best single-column F1
     /// above 0.5).
     #[arg(long)]

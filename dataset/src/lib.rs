@@ -19,6 +19,7 @@ pub mod digest;
 pub mod error;
 pub mod layout;
 pub mod manifest;
+pub mod output;
 pub mod read;
 pub mod verify;
 

@@ -45,8 +45,8 @@ pub enum ExportError {
         "events are not in time order at event_id {event_id} (after {previous}): check the dataset with `breachlab verify`"
     )]
     OutOfOrder { event_id: i64, previous: i64 },
-    #[error("--out {}: {message}", path.display())]
-    Output { path: PathBuf, message: String },
+    #[error(transparent)]
+    Output(#[from] breachlab_dataset::output::OutputError),
     #[error("writing {}: {source}{hint}", path.display(), hint = io_hint(source))]
     Io {
         path: PathBuf,

@@ -1,106 +1,54 @@
 //! Streaming a dataset into one output: batches are read, encoded and written one at a
 //! time, so memory is one batch (and its encoded bytes) whatever the dataset's size.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use breachlab_dataset::Dataset;
+use breachlab_dataset::output::{Existing, OutputError, OutputFile};
 use breachlab_schema::{Table, events as e};
 
 use crate::{Encoder, ExportError, Format};
 
-/// Where an export goes.
-pub enum Output {
-    /// Standard output (`--out -`).
-    Stdout(BufWriter<std::io::Stdout>),
-    /// A file, written under a temporary name in its folder and renamed on [`Output::finish`].
-    /// Dropped unfinished (an error, Ctrl-C), the temporary file is removed.
-    File {
-        path: PathBuf,
-        temp: BufWriter<tempfile::NamedTempFile>,
-    },
-}
+/// Where an export goes: a file, a device or FIFO, or stdout (`-`), opened through
+/// [`OutputFile`] so a device is streamed into and a regular file appears only when whole.
+pub struct Output(OutputFile);
 
 impl Output {
-    /// Opens `path` (`-` is stdout). An existing file is refused unless `force`.
+    /// Opens `path` (`-` is stdout). An existing regular file is refused unless `force`.
     pub fn create(path: &Path, force: bool) -> Result<Output, ExportError> {
-        if path.as_os_str() == "-" {
-            return Ok(Output::Stdout(BufWriter::with_capacity(
-                1 << 16,
-                std::io::stdout(),
-            )));
-        }
-        let fail = |message: String| ExportError::Output {
-            path: path.to_path_buf(),
-            message,
+        let existing = if force {
+            Existing::Replace
+        } else {
+            Existing::Refuse
         };
-        if path.is_dir() {
-            return Err(fail(
-                "is a folder: give a file name, e.g. DIR/events.jsonl".into(),
-            ));
-        }
-        if path.exists() && !force {
-            return Err(fail(
-                "already exists: pass --force to replace it, or choose another --out".into(),
-            ));
-        }
-        let name = path
-            .file_name()
-            .ok_or_else(|| fail("has no file name: give a file path".into()))?;
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        if !parent.is_dir() {
-            return Err(fail(format!(
-                "its folder {} does not exist: create it first, or choose another --out",
-                parent.display()
-            )));
-        }
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", name.to_string_lossy()))
-            .suffix(".partial")
-            .tempfile_in(parent)
-            .map_err(|source| ExportError::Io {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        Ok(Output::File {
-            path: path.to_path_buf(),
-            temp: BufWriter::with_capacity(1 << 20, temp),
-        })
+        OutputFile::create(path, existing)
+            .map(Output)
+            .map_err(ExportError::from)
     }
 
     fn path(&self) -> PathBuf {
-        match self {
-            Output::Stdout(_) => PathBuf::from("standard output"),
-            Output::File { path, .. } => path.clone(),
+        if self.0.is_stdout() {
+            PathBuf::from("standard output")
+        } else {
+            self.0.path().to_path_buf()
         }
     }
 
     /// Writes `bytes`. `Ok(false)` when stdout was closed by its reader (`| head`):
     /// nothing more is wanted.
     pub fn write(&mut self, bytes: &[u8]) -> Result<bool, ExportError> {
-        let result = match self {
-            Output::Stdout(w) => w.write_all(bytes),
-            Output::File { temp, .. } => temp.write_all(bytes),
-        };
+        let result = self.0.write_all(bytes);
         self.check(result)
     }
 
     fn check(&self, result: std::io::Result<()>) -> Result<bool, ExportError> {
         match result {
             Ok(()) => Ok(true),
-            Err(e)
-                if e.kind() == std::io::ErrorKind::BrokenPipe
-                    && matches!(self, Output::Stdout(_)) =>
-            {
-                Ok(false)
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && self.0.is_stdout() => Ok(false),
             Err(source) => Err(ExportError::Io {
                 path: self.path(),
                 source,
@@ -108,33 +56,16 @@ impl Output {
         }
     }
 
-    /// Flushes, syncs and renames the temporary file onto the output path.
+    /// Flushes; a regular file is synced and renamed onto the output path.
     pub fn finish(self) -> Result<(), ExportError> {
-        match self {
-            Output::Stdout(mut w) => match w.flush() {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ExportError::Io {
-                    path: PathBuf::from("standard output"),
-                    source: e,
-                }),
-                _ => Ok(()),
-            },
-            Output::File { path, temp } => {
-                let io = |source| ExportError::Io {
-                    path: path.clone(),
-                    source,
-                };
-                let temp = temp.into_inner().map_err(|e| io(e.into_error()))?;
-                temp.as_file().sync_all().map_err(io)?;
-                temp.persist(&path).map_err(|e| io(e.error))?;
-                if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    // The rename itself on disk; a folder that cannot be opened or synced
-                    // (some file systems) leaves the file complete all the same.
-                    if let Ok(dir) = File::open(dir) {
-                        dir.sync_all().ok();
-                    }
-                }
+        let stdout = self.0.is_stdout();
+        match self.0.finish() {
+            Err(OutputError::Io { source, .. })
+                if stdout && source.kind() == std::io::ErrorKind::BrokenPipe =>
+            {
                 Ok(())
             }
+            other => other.map_err(ExportError::from),
         }
     }
 }

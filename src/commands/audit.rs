@@ -3,9 +3,12 @@
 //! `audit.json` beside the manifest (or `--out`).
 
 use crate::cli::AuditArgs;
-use anyhow::{Context, bail};
+use anyhow::bail;
 use breachlab_dataset::Dataset;
-use breachlab_harness::audit::{self, AUDIT_FILE, AuditOptions, BenchAuditEntry, LEAK_THRESHOLD};
+use breachlab_dataset::output::{Existing, OutputError};
+use breachlab_harness::audit::{
+    self, AUDIT_FILE, AuditError, AuditOptions, BenchAuditEntry, LEAK_THRESHOLD,
+};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -17,11 +20,20 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
         batch_rows: args.batch_rows.max(1),
     };
     let report = audit::audit_dataset(&dataset, options)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.dir.join(AUDIT_FILE));
-    audit::write_audit(&report, &out).with_context(|| format!("writing {}", out.display()))?;
+    // DIR/audit.json is the dataset's own and rewritten on every run; a file the user
+    // named is replaced only with --force.
+    let (out, existing) = match &args.out {
+        Some(out) if !args.force => (out.clone(), Existing::Refuse),
+        Some(out) => (out.clone(), Existing::Replace),
+        None => (args.dir.join(AUDIT_FILE), Existing::Replace),
+    };
+    audit::write_audit(&report, &out, existing).map_err(|e| match e {
+        AuditError::Output(OutputError::Exists { path }) => anyhow::anyhow!(
+            "--out {}: already exists: pass --force to replace it, or choose another --out",
+            path.display()
+        ),
+        other => anyhow::Error::new(other).context(format!("writing {}", out.display())),
+    })?;
     print!("{}", report.terminal_table());
     let unbounded: Vec<&str> = report
         .unbounded_columns

@@ -5,6 +5,7 @@ use crate::cli::ExportArgs;
 use crate::interrupt::{self, Interrupted};
 use anyhow::Context;
 use breachlab_dataset::Dataset;
+use breachlab_dataset::output::OutputError;
 use breachlab_export::{ExportError, ExportOptions, Format, Output, export_dataset};
 use breachlab_schema::Table;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -30,7 +31,13 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     }
     let dataset = Dataset::open(&args.dir)
         .with_context(|| format!("cannot export {}", args.dir.display()))?;
-    let output = Output::create(&args.out, args.force)?;
+    let output = Output::create(&args.out, args.force).map_err(|e| match e {
+        ExportError::Output(OutputError::Exists { path }) => anyhow::anyhow!(
+            "--out {}: already exists: pass --force to replace it, or choose another --out",
+            path.display()
+        ),
+        other => anyhow::anyhow!("--out: {other}"),
+    })?;
     let total = dataset
         .manifest
         .row_counts

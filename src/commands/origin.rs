@@ -4,9 +4,9 @@ use crate::cli::OriginArgs;
 use crate::interrupt;
 use anyhow::Context;
 use breachlab_dataset::Dataset;
+use breachlab_dataset::output::{Existing, OutputError, OutputFile};
 use breachlab_replay::origin::{self, Notify, Origin, OriginIndex, OriginOptions};
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 pub fn run(args: OriginArgs) -> anyhow::Result<()> {
@@ -47,12 +47,12 @@ pub fn run(args: OriginArgs) -> anyhow::Result<()> {
         stats.requests, stats.distinct, stats.repeated, stats.unknown
     );
     if let (Some(file), Some(path)) = (seen_file, &args.seen) {
-        let mut out = BufWriter::new(file);
+        let mut out = file;
         for id in origin.seen_ids() {
             writeln!(out, "{id}")
                 .with_context(|| format!("--seen {}: cannot write", path.display()))?;
         }
-        out.flush()
+        out.finish()
             .with_context(|| format!("--seen {}: cannot write", path.display()))?;
         line.push_str(&format!("; seen event ids written to {}", path.display()));
     }
@@ -60,19 +60,19 @@ pub fn run(args: OriginArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open_seen(path: &std::path::Path, force: bool) -> anyhow::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
+/// The --seen file: a device or FIFO is written into; a regular file appears at shutdown,
+/// replacing an existing one only with --force.
+fn open_seen(path: &std::path::Path, force: bool) -> anyhow::Result<OutputFile> {
+    let existing = if force {
+        Existing::Replace
     } else {
-        options.create_new(true);
-    }
-    options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
+        Existing::Refuse
+    };
+    OutputFile::create(path, existing).map_err(|e| match e {
+        OutputError::Exists { .. } => anyhow::anyhow!(
             "--seen {}: the file exists; pass --force to replace it, or name another file",
             path.display()
         ),
-        _ => anyhow::anyhow!("--seen {}: cannot create it: {e}", path.display()),
+        other => anyhow::anyhow!("--seen: cannot create it: {other}"),
     })
 }

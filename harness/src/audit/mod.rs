@@ -21,6 +21,7 @@ pub use output::{
     bench_markdown,
 };
 
+use breachlab_dataset::output::{Existing, OutputError, write_output};
 use breachlab_dataset::{Dataset, DatasetError, layout};
 use breachlab_schema::Table;
 use std::path::{Path, PathBuf};
@@ -37,11 +38,8 @@ pub enum AuditError {
     Dataset(#[from] DatasetError),
     #[error("{path}: {message}")]
     Inconsistent { path: PathBuf, message: String },
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 impl AuditError {
@@ -113,22 +111,14 @@ pub fn audit_dataset(dataset: &Dataset, options: AuditOptions) -> Result<AuditRe
     ))
 }
 
-/// Writes `report` to `path` under a temporary name, then renames it into place.
-pub fn write_audit(report: &AuditReport, path: &Path) -> Result<(), AuditError> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(AUDIT_FILE);
-    let temporary = path.with_file_name(format!(".{name}.partial"));
-    let io = |source| AuditError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    std::fs::write(&temporary, report.to_json()).map_err(io)?;
-    std::fs::rename(&temporary, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        io(e)
-    })
+/// Writes `report` to `path`: a regular file appears only when whole (and an existing one
+/// is replaced only as `existing` allows); a device or FIFO is streamed into.
+pub fn write_audit(
+    report: &AuditReport,
+    path: &Path,
+    existing: Existing,
+) -> Result<(), AuditError> {
+    write_output(path, existing, report.to_json().as_bytes()).map_err(AuditError::from)
 }
 
 /// `DIR/audit.json` when it exists, parses and is an audit of this very dataset.
