@@ -16,7 +16,7 @@ breachlab="${BREACHLAB_BIN:-${BREACHLAB:-cargo run --quiet --release --}}"
 mkdir -p "$out"
 cd "$root"
 
-$breachlab generate --scale 0.05 --seed 1 --out "$out/dataset" --force
+$breachlab generate --scale 0.05 --allow-distorted --seed 1 --out "$out/dataset" --force
 $breachlab bench --dataset "$out/dataset" --report "$out/report" --force \
     --detector-cmd "python3 $here/ip_rate.py" \
     --detector-cmd "python3 $here/isolation_forest.py" \

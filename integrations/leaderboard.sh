@@ -20,7 +20,7 @@ for spec in default:0.1 optus-2022:0.001 dell-2024:0.00005 tmobile-2023:0.00005;
   scale="${spec##*:}"
   dir="$cache/$name-$scale"
   if [[ ! -f "$dir/manifest.json" ]]; then
-    "$BREACHLAB" generate --scenario "$name" --scale "$scale" --seed 1 --out "$dir" --force >&2
+    "$BREACHLAB" generate --scenario "$name" --scale "$scale" --allow-distorted --seed 1 --out "$dir" --force >&2
   fi
   datasets+=("$dir")
 done

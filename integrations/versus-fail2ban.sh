@@ -38,7 +38,7 @@ fail2ban_on() {
   local name="$1" scale="$2" seed="$3"
   local dir="$work/$name-$scale/seed$seed"
   if [[ ! -f "$dir/dataset/manifest.json" ]]; then
-    "$BREACHLAB" generate --scenario "$name" --scale "$scale" --seed "$seed" \
+    "$BREACHLAB" generate --scenario "$name" --scale "$scale" --allow-distorted --seed "$seed" \
       --out "$dir/dataset" --force >&2
   fi
   if [[ ! -f "$dir/fail2ban/report-fail2ban/report.json" ]]; then

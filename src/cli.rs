@@ -72,6 +72,10 @@ pub struct GenerateArgs {
     /// Print the planned events, bytes and a time estimate, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Generate below the scenario's minimum faithful scale (see `scenarios show NAME`);
+    /// the manifest and every report then mark the dataset as distorted.
+    #[arg(long)]
+    pub allow_distorted: bool,
 }
 
 #[derive(Debug, Args)]
@@ -82,10 +86,14 @@ pub struct ScenariosArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ScenariosAction {
-    /// Print one scenario's TOML.
+    /// Print one scenario's TOML, then (as comments) its minimum faithful scale and what
+    /// each campaign keeps at --scale.
     Show {
         /// Library name or path.
         name: String,
+        /// The scale to describe (default: the scenario's minimum faithful scale).
+        #[arg(long)]
+        scale: Option<f64>,
     },
 }
 

@@ -19,7 +19,16 @@ fn stderr(output: &Output) -> String {
 
 fn generate(cwd: &Path, out: &str) {
     let output = breachlab(
-        &["generate", "--scale", "0.02", "--seed", "1", "--out", out],
+        &[
+            "generate",
+            "--scale",
+            "0.02",
+            "--allow-distorted",
+            "--seed",
+            "1",
+            "--out",
+            out,
+        ],
         cwd,
     );
     assert!(output.status.success(), "{}", stderr(&output));

@@ -132,7 +132,14 @@ fn generate_out_naming_a_file_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("file");
     std::fs::write(&file, "x").unwrap();
-    let output = breachlab(&["generate", "--scale", "0.01", "--out", arg(&file)]);
+    let output = breachlab(&[
+        "generate",
+        "--scale",
+        "0.01",
+        "--allow-distorted",
+        "--out",
+        arg(&file),
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(
@@ -151,7 +158,14 @@ fn generate_force_clears_the_reports_of_the_dataset_it_replaces() {
         let output = breachlab(args);
         assert!(output.status.success(), "{}", text(&output));
     };
-    run(&["generate", "--scale", "0.01", "--out", arg(&out)]);
+    run(&[
+        "generate",
+        "--scale",
+        "0.01",
+        "--allow-distorted",
+        "--out",
+        arg(&out),
+    ]);
     run(&["bench", "--dataset", arg(&out), "--detectors", "null"]);
     assert!(out.join("report/report.json").exists());
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
@@ -159,6 +173,7 @@ fn generate_force_clears_the_reports_of_the_dataset_it_replaces() {
         "generate",
         "--scale",
         "0.01",
+        "--allow-distorted",
         "--seed",
         "2",
         "--out",
@@ -180,7 +195,14 @@ fn generate_force_clears_the_reports_of_the_dataset_it_replaces() {
 fn a_scale_without_attack_events_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("data");
-    let output = breachlab(&["generate", "--scale", "1e-9", "--out", arg(&out)]);
+    let output = breachlab(&[
+        "generate",
+        "--scale",
+        "1e-9",
+        "--allow-distorted",
+        "--out",
+        arg(&out),
+    ]);
     let message = stderr(&output);
     assert!(
         message.contains("warning") && message.contains("no attack event"),
@@ -193,6 +215,7 @@ fn a_scale_without_attack_events_is_warned_about() {
         "generate",
         "--scale",
         "0.01",
+        "--allow-distorted",
         "--out",
         arg(&dir.path().join("ok")),
     ]);
@@ -237,6 +260,7 @@ fn a_shard_of_another_run_is_refused_at_write_time() {
             "generate",
             "--scale",
             "0.01",
+            "--allow-distorted",
             "--seed",
             seed,
             "--shard",
@@ -264,7 +288,7 @@ fn a_shard_of_another_run_is_refused_at_write_time() {
 #[cfg(unix)]
 fn generate_under_a_file_size_limit(out: &Path) -> Output {
     let script = format!(
-        "ulimit -f 64 && exec \"$0\" generate --scale 0.05 --out '{}' --threads 2",
+        "ulimit -f 64 && exec \"$0\" generate --scale 0.05 --allow-distorted --out '{}' --threads 2",
         arg(out)
     );
     Command::new("sh")

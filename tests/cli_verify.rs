@@ -17,6 +17,7 @@ fn small_dataset() -> (tempfile::TempDir, PathBuf) {
         "generate",
         "--scale",
         "0.01",
+        "--allow-distorted",
         "--seed",
         "7",
         "--threads",

@@ -34,6 +34,7 @@ fn audit(scenario: &str, scale: &str) -> Value {
         scenario,
         "--scale",
         scale,
+        "--allow-distorted",
         "--seed",
         "1",
         "--out",

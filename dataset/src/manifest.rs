@@ -19,6 +19,47 @@ pub struct Manifest {
     /// Rows per table: `events`, `truth`, `accounts`, `campaigns`.
     pub row_counts: BTreeMap<String, u64>,
     pub files: Vec<FileEntry>,
+    /// How far this scale keeps each entity's behaviour (absent before 0.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faithfulness: Option<Faithfulness>,
+}
+
+/// How the scale kept the scenario's per-entity behaviour: entity counts scale, an
+/// entity's rates never do; a campaign with too few entities to shrink is shortened to
+/// its *faithful horizon*, the first hours of the campaign as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Faithfulness {
+    /// The lowest scale at which the scenario is faithful, and what sets it.
+    pub minimum_scale: f64,
+    pub minimum_set_by: String,
+    /// The scale is below the minimum (generated with `allow_distorted`).
+    pub distorted: bool,
+    pub campaigns: Vec<CampaignFaithfulness>,
+}
+
+/// One attack campaign at this scale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignFaithfulness {
+    pub name: String,
+    /// Fraction of the campaign's entities and rate generated (the scale, or more).
+    pub share: f64,
+    pub duration_h: f64,
+    /// The generated campaign is the first `faithful_horizon_h` hours of the one written:
+    /// a time to detect beyond it is not a result about the incident.
+    pub faithful_horizon_h: f64,
+    pub rate_per_s: f64,
+    pub entities: Vec<EntityFacts>,
+}
+
+/// One kind of entity of a campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntityFacts {
+    pub kind: String,
+    pub written: u64,
+    pub kept: u64,
+    /// Mean requests per hour of one entity of this kind while the campaign runs
+    /// (before any daily cycle), the same at every scale.
+    pub requests_per_hour_each: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 
 use crate::calendar::{Calendar, HOUR_US};
 use crate::event::Event;
-use crate::scenario::{LoadedScenario, Scale, Scenario};
+use crate::scenario::{CampaignScaling, LoadedScenario, Scale, Scenario};
 use crate::sources::{self, Source, World, customers::Customers};
 
 /// Largest scaled population accepted.
@@ -126,6 +126,8 @@ pub struct Plan {
     pub scenario: Scenario,
     /// Events expected over the span (customers' and campaigns'), for sizing work.
     pub expected_events: f64,
+    /// How each attack campaign is scaled, in file order (see `scenario::faithful`).
+    pub scalings: Vec<CampaignScaling>,
 }
 
 impl Plan {
@@ -164,15 +166,18 @@ impl Plan {
         }
         let mut sources: Vec<Box<dyn Source>> = vec![Box::new(Customers::new(&world, 0))];
         let mut campaigns = Vec::new();
+        let mut scalings = Vec::new();
         for config in &scenario.campaigns {
             let index = campaigns.len();
-            campaigns.push(sources::attacks::meta(index, config, &world));
+            let (scaled, scaling) = config.at_scale(scale);
+            campaigns.push(sources::attacks::meta(index, &scaled, &world));
             sources.push(sources::attacks::build(
                 index,
-                config,
+                &scaled,
                 &world,
                 sources.len() as u64,
             ));
+            scalings.push(scaling);
         }
         let span_h = scenario.days * 24.0;
         for config in &scenario.cohorts {
@@ -192,6 +197,7 @@ impl Plan {
             campaigns,
             scenario,
             expected_events: expected,
+            scalings,
         })
     }
 

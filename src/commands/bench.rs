@@ -179,6 +179,7 @@ fn bench_dataset(
     eprintln!("{}", throughput_line(&outcome));
     let mut report = outcome.to_report();
     report.audit = Some(super::audit::bench_summary(&dataset, args.batch_rows)?);
+    report.faithfulness = dataset.manifest.faithfulness.clone();
     if args.budgets.is_some() {
         let scenario = LoadedScenario::parse(
             &dataset.manifest.scenario.name,

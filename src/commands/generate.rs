@@ -31,10 +31,18 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         force: args.force,
     };
     let estimate = Estimate::new(&scenario, &options)?;
+    let facts = super::faithful::at_scale(&scenario, options.scale)?;
     if args.dry_run {
         println!("{}", estimate.line(&options));
+        print!("{}", super::faithful::describe(&facts, options.scale, ""));
         return Ok(());
     }
+    super::faithful::check(
+        &facts,
+        options.scale,
+        &scenario.scenario.name,
+        args.allow_distorted,
+    )?;
     super::outputs::check_out_dir(&options.out)?;
     check_shard_siblings(&scenario, &options)?;
     warn_without_attacks(&scenario, &options);

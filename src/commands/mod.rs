@@ -6,6 +6,7 @@ mod demo;
 mod detectors;
 mod export;
 mod external;
+mod faithful;
 mod generate;
 mod origin;
 mod outputs;

@@ -19,9 +19,12 @@ pub fn run(args: ScenariosArgs) -> anyhow::Result<()> {
                 );
             }
         }
-        Some(ScenariosAction::Show { name }) => {
+        Some(ScenariosAction::Show { name, scale }) => {
             let loaded = LoadedScenario::load(&name)?;
             print!("{}", loaded.text);
+            let scale = scale.unwrap_or_else(|| loaded.scenario.minimum_faithful_scale().scale);
+            let facts = super::faithful::at_scale(&loaded, scale)?;
+            print!("\n{}", super::faithful::describe(&facts, scale, "# "));
         }
     }
     Ok(())

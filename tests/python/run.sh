@@ -24,7 +24,7 @@ if [[ -z "$python" ]]; then
 fi
 
 dataset="$work/dataset"
-"$bin" generate --scale 0.05 --seed 7 --threads 2 --out "$dataset"
+"$bin" generate --scale 0.05 --allow-distorted --seed 7 --threads 2 --out "$dataset"
 
 BREACHLAB_DATASET="$dataset" BREACHLAB_BIN="$bin" \
   "$python" -m pytest -q "$here/test_interop.py"

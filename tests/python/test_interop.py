@@ -69,7 +69,7 @@ def root(tmp_path_factory) -> Path:
         pytest.fail("set BREACHLAB_DATASET to a dataset folder or BREACHLAB_BIN to the binary")
     out = tmp_path_factory.mktemp("dataset")
     subprocess.run(
-        [binary, "generate", "--scale", "0.05", "--seed", "7", "--out", str(out), "--force"],
+        [binary, "generate", "--scale", "0.05", "--allow-distorted", "--seed", "7", "--out", str(out), "--force"],
         check=True,
     )
     return out

@@ -30,9 +30,9 @@ trap 'rm -rf "$work"' EXIT
 scale=0.05
 seed=7
 shards=3
-"$bin" generate --scale "$scale" --seed "$seed" --threads 2 --out "$work/whole"
+"$bin" generate --scale "$scale" --allow-distorted --seed "$seed" --threads 2 --out "$work/whole"
 for k in $(seq 1 "$shards"); do
-  "$bin" generate --scale "$scale" --seed "$seed" --threads 1 --out "$work/sharded" \
+  "$bin" generate --scale "$scale" --allow-distorted --seed "$seed" --threads 1 --out "$work/sharded" \
     --shard "$k/$shards"
 done
 "$bin" merge "$work/sharded"

@@ -16,5 +16,5 @@ pub use cache::cached_dataset;
 pub use regenerate::regenerate;
 pub use write::{
     BATCH_ROWS, GenerateOptions, GenerateSummary, Progress, account_batches, batch_builder,
-    generate,
+    faithfulness, generate,
 };

@@ -19,7 +19,8 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use breachlab_dataset::manifest::{
-    FileEntry, Manifest, ScenarioInfo, ShardInfo, TimeSpan, write_atomically,
+    CampaignFaithfulness, EntityFacts, Faithfulness, FileEntry, Manifest, ScenarioInfo, ShardInfo,
+    TimeSpan, write_atomically,
 };
 use breachlab_dataset::{DatasetError, layout};
 use breachlab_generator::event::Event;
@@ -228,6 +229,41 @@ fn base_manifest(scenario: &LoadedScenario, plan: &Plan, options: &GenerateOptio
         },
         row_counts: Default::default(),
         files: Vec::new(),
+        faithfulness: Some(faithfulness(plan, options.scale)),
+    }
+}
+
+/// The manifest's statement of how this scale keeps each entity's behaviour.
+pub fn faithfulness(plan: &Plan, scale: f64) -> Faithfulness {
+    let minimum = plan.scenario.minimum_faithful_scale();
+    let campaigns = plan
+        .scenario
+        .campaigns
+        .iter()
+        .zip(&plan.scalings)
+        .map(|(config, s)| CampaignFaithfulness {
+            name: config.name.clone(),
+            share: s.share,
+            duration_h: s.duration_h,
+            faithful_horizon_h: s.horizon_h,
+            rate_per_s: s.rate_per_s,
+            entities: s
+                .entities
+                .iter()
+                .map(|e| EntityFacts {
+                    kind: e.kind.to_string(),
+                    written: e.written,
+                    kept: e.kept,
+                    requests_per_hour_each: s.rate_per_s * 3600.0 / e.kept as f64,
+                })
+                .collect(),
+        })
+        .collect();
+    Faithfulness {
+        distorted: scale < minimum.scale,
+        minimum_scale: minimum.scale,
+        minimum_set_by: minimum.set_by,
+        campaigns,
     }
 }
 

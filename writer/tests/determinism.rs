@@ -77,7 +77,7 @@ accounts = 50_000
 /// that the change is the one you meant, paste the printed digest here, and say so in
 /// the commit message: every published dataset of the old version no longer regenerates.
 const GOLDEN_EVENTS_SHA256: &str =
-    "8e654fef5490f4cfc27962f97d57cc21eb8f791dd96a4908e43ecc69fdde27a0";
+    "609d44ccb50c573dd7a40b1af4c1a04126ba8ec048073c7a18a13ccc77d566ec";
 
 fn scenario(text: &str) -> LoadedScenario {
     LoadedScenario::parse("test-scenario.toml", text).expect("test scenario is valid")

@@ -7,6 +7,7 @@
 //! construction: reserved email domains, fictional phone numbers, private and reserved IP
 //! space, private-use ASNs, a fictional carrier.
 
+pub mod activity;
 pub mod address;
 mod digits;
 mod hash;

@@ -155,6 +155,11 @@ pub struct CampaignConfig {
     pub naive: bool,
     #[serde(default)]
     pub naive_reason: Option<String>,
+    /// Hours over which the daily cycle's shape is normalised: the campaign as written,
+    /// when a scale has shortened `duration_h` to its first hours (so they keep the
+    /// written campaign's rates hour by hour). Not a scenario field.
+    #[serde(skip)]
+    pub cycle_span_h: Option<f64>,
 }
 
 /// The attack technique and its own parameters (REFERENCES.md section 5).

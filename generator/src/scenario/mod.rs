@@ -8,6 +8,7 @@
 
 mod config;
 mod error;
+mod faithful;
 mod library;
 mod scale;
 mod totals;
@@ -15,6 +16,7 @@ mod validate;
 
 pub use config::*;
 pub use error::ScenarioError;
+pub use faithful::{CampaignScaling, EntityCount, MIN_HORIZON_H};
 pub use library::{DEFAULT_SCENARIO, LIBRARY, LibraryEntry};
 pub use scale::Scale;
 pub(crate) use totals::totals_in;

@@ -23,6 +23,8 @@ pub struct CampaignPlan {
     /// As written in the scenario, e.g. `sequential_walk`.
     pub technique: &'static str,
     pub start_h: f64,
+    /// How long the campaign runs at this scale: its faithful horizon (see
+    /// `scenario::faithful`), at most the duration as written.
     pub duration_h: f64,
     /// Requests the campaign sends: rate × duration × scale (for credential stuffing,
     /// login attempts and the reads through taken-over accounts together).
@@ -54,12 +56,13 @@ pub(crate) fn totals_in(scenario: &Scenario, ids: &IdSpace, scale: Scale) -> Vec
 
 fn plan_campaign(campaign: &CampaignConfig, ids: &IdSpace, scale: Scale) -> CampaignPlan {
     let requests = scale.expected(campaign.planned_requests());
+    let horizon_h = campaign.scaling(scale).horizon_h;
     let (records_targeted, records_exposed) = records(&campaign.attack, ids, requests);
     CampaignPlan {
         name: campaign.name.clone(),
         technique: campaign.attack.name(),
         start_h: campaign.start_h,
-        duration_h: campaign.duration_h,
+        duration_h: horizon_h,
         requests,
         records_targeted,
         records_exposed,

@@ -14,10 +14,19 @@ use crate::rng::{Stream, device_hash, hash_words, salt, slice_stream, unit, unit
 use crate::scenario::TrafficConfig;
 use breachlab_schema::{ClientKind, IpKind};
 use rand::RngExt;
-use rand_distr::{Distribution, Poisson, StandardNormal, Zipf};
+use rand_distr::{Distribution, Poisson, StandardNormal};
 
 /// SDK vendors whose clients call the API for customers (each with its own key).
 const SDK_VENDORS: u64 = 12;
+/// Customers' SDK sessions a day behind one of a vendor's egress addresses: a vendor's
+/// cloud runs as many addresses as its load needs, so an address carries the same load at
+/// every scale. Estimate.
+const SDK_SESSIONS_PER_ADDRESS_DAY: f64 = 100.0;
+/// Index of the first SDK egress address in the cloud pool; each vendor's addresses
+/// follow the one before's.
+const SDK_INDEX_BASE: u64 = 1_000;
+/// Most egress addresses of one vendor.
+const MAX_SDK_ADDRESSES: u64 = 1 << 16;
 
 /// Read endpoints a customer's session uses, with their weights.
 const READ_MIX: &[(Route, f64)] = &[
@@ -63,10 +72,11 @@ pub struct Customers {
     sessions_per_slice: f64,
     human_share: f64,
     app_share_of_human: f64,
-    zipf: Zipf<f64>,
+    activity: population::activity::ActivityLaw,
     rank_order: population::Permutation,
     nat_addresses: u64,
     corporate_addresses: u64,
+    sdk_addresses_per_vendor: u64,
     max_session_us: i64,
     reads: RouteMix,
     guest_reads: RouteMix,
@@ -130,13 +140,14 @@ impl Customers {
             } else {
                 0.0
             },
-            zipf: Zipf::new(size as f64, t.zipf_exponent).expect("validated zipf exponent"),
+            activity: population::activity::ActivityLaw::new(size, t.zipf_exponent),
             rank_order: population::Permutation::new(
                 size,
                 hash_words(&[world.seed, key, salt::RANK_ORDER]),
             ),
             nat_addresses: nat_addresses(accounts, t, mix.app / total),
             corporate_addresses: (accounts as u64 / 40).max(1),
+            sdk_addresses_per_vendor: sdk_addresses_per_vendor(accounts, t, mix.sdk / total),
             max_session_us: (t.max_session_minutes * 60e6) as i64,
             reads: RouteMix::new(READ_MIX),
             guest_reads: RouteMix::new(GUEST_MIX),
@@ -175,7 +186,7 @@ impl Customers {
             } else {
                 ClientKind::Web
             };
-            let rank = self.zipf.sample(&mut rng) as u64 - 1;
+            let rank = self.activity.rank(rng.random::<f64>(), rng.random::<f64>());
             let seed = rng.random::<u64>();
             SessionHeader {
                 start_us,
@@ -240,7 +251,9 @@ impl Customers {
             }
             ClientKind::Sdk => (
                 IpKind::Cloud,
-                1_000 + h % SDK_VENDORS * 8 + (rng.random::<u64>() % 8),
+                SDK_INDEX_BASE
+                    + h % SDK_VENDORS * self.sdk_addresses_per_vendor
+                    + rng.random::<u64>() % self.sdk_addresses_per_vendor,
             ),
             _ => (IpKind::Residential, h),
         };
@@ -635,6 +648,13 @@ fn nat_addresses(accounts: f64, t: &TrafficConfig, app_share: f64) -> u64 {
     let carrier_sessions_per_day =
         accounts * t.sessions_per_account_day * app_share * t.mobile_carrier_share;
     ((carrier_sessions_per_day / f64::from(t.users_per_nat_ip)).ceil() as u64).max(1)
+}
+
+/// Egress addresses of each SDK vendor: its customers' sessions a day over what one
+/// address carries, at least one.
+fn sdk_addresses_per_vendor(accounts: f64, t: &TrafficConfig, sdk_share: f64) -> u64 {
+    let per_vendor = accounts * t.sessions_per_account_day * sdk_share / SDK_VENDORS as f64;
+    ((per_vendor / SDK_SESSIONS_PER_ADDRESS_DAY).ceil() as u64).clamp(1, MAX_SDK_ADDRESSES)
 }
 
 /// A Poisson draw; 0 for a non-positive mean.

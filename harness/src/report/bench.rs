@@ -9,6 +9,7 @@ use super::{
 };
 use crate::audit::{BenchAuditEntry, bench_markdown};
 use crate::runner::RunError;
+use breachlab_dataset::manifest::Faithfulness;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -35,6 +36,10 @@ pub struct BenchReport {
     /// With `--budgets`: records exposed at fixed false-alarm budgets.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub budgets: Option<BudgetSection>,
+    /// The dataset manifest's statement of how far each campaign is faithful at this
+    /// scale: a time to detect beyond a campaign's horizon is not a result.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub faithfulness: Option<Faithfulness>,
 }
 
 impl BenchReport {
@@ -78,6 +83,9 @@ impl BenchReport {
         if let Some(audit) = &self.audit {
             out.push_str(&bench_markdown(audit));
         }
+        if let Some(faithfulness) = &self.faithfulness {
+            out.push_str(&faithfulness_markdown(faithfulness));
+        }
         if !self.failed_detectors.is_empty() {
             out.push_str("\n## Failed detectors\n\n");
             for failed in &self.failed_detectors {
@@ -120,4 +128,38 @@ impl BenchReport {
         write_json(self, &mut bytes).map_err(|e| RunError::Refused(e.to_string()))?;
         Ok(String::from_utf8(bytes).expect("JSON is UTF-8"))
     }
+}
+
+/// The faithful horizon of each campaign, as a Markdown section.
+pub fn faithfulness_markdown(f: &Faithfulness) -> String {
+    let mut out = format!(
+        "\n## How far each campaign is faithful at this scale\n\nThe scenario keeps every entity's behaviour from scale {:.3e} ({}).{}\n\n| campaign | runs | horizon (h) | of (h) | entities kept / written |\n|---|---|---:|---:|---|\n",
+        f.minimum_scale,
+        f.minimum_set_by,
+        if f.distorted {
+            " **This dataset is below it (distorted): its figures say nothing about the incident.**"
+        } else {
+            ""
+        }
+    );
+    for c in &f.campaigns {
+        let entities: Vec<String> = c
+            .entities
+            .iter()
+            .map(|e| format!("{} {}/{}", e.kind, e.kept, e.written))
+            .collect();
+        out.push_str(&format!(
+            "| {} | {} | {:.3} | {:.3} | {} |\n",
+            c.name,
+            if c.faithful_horizon_h >= c.duration_h {
+                "whole"
+            } else {
+                "first hours"
+            },
+            c.faithful_horizon_h,
+            c.duration_h,
+            entities.join(", ")
+        ));
+    }
+    out
 }

@@ -115,6 +115,7 @@ impl RunOutcome {
             seeds: None,
             audit: None,
             budgets: None,
+            faithfulness: None,
         }
     }
 }

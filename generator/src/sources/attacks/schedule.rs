@@ -78,8 +78,16 @@ impl Schedule {
             })
             .collect();
         let seconds: f64 = spans.iter().map(|s| s.0).sum();
-        let weight: f64 = spans.iter().map(|s| s.1).sum();
-        let total_mean = world.scale.expected(config.rate_per_s) * seconds;
+        // The cycle's mean factor over the campaign as written, so a campaign shortened
+        // by the scale keeps the written one's rate in each of its hours.
+        let weight = match config.cycle_span_h {
+            Some(span_h) if config.evasion.follow_daily_cycle => {
+                mean_cycle_factor(world, start_us, span_h) * seconds
+            }
+            _ => spans.iter().map(|s| s.1).sum::<f64>(),
+        };
+        // `config` is the campaign at this scale: its rate is already scaled.
+        let total_mean = config.rate_per_s * seconds;
         let count_key = hash_words(&[key, COUNT_STREAM]);
         let mut prefix = Vec::with_capacity(spans.len() + 1);
         prefix.push(0u64);
@@ -121,6 +129,25 @@ impl Schedule {
             requests: self.prefix[i + 1] - self.prefix[i],
         })
     }
+}
+
+/// The daily and weekly cycle's mean factor over `span_h` hours from `start_us`, in
+/// slice steps (the span as written, which may run past the generated one).
+fn mean_cycle_factor(world: &World, start_us: i64, span_h: f64) -> f64 {
+    let calendar = &world.calendar;
+    let traffic = &world.traffic;
+    let step = crate::calendar::SLICE_US;
+    let steps = ((span_h * crate::calendar::HOUR_US as f64) / step as f64)
+        .ceil()
+        .max(1.0) as i64;
+    let total: f64 = (0..steps)
+        .map(|i| {
+            let mid = start_us + i * step + step / 2;
+            calendar.daily(mid, traffic.peak_trough_ratio, traffic.peak_hour_local)
+                * calendar.weekly(mid, traffic.weekend_factor)
+        })
+        .sum();
+    total / steps as f64
 }
 
 /// The send times of a window's requests, ascending: `jitter` 0 spaces them evenly,

@@ -3,8 +3,9 @@
 //! times). One address with hundreds of principals looks like a token-rotating scraper;
 //! each principal still reads only its own account.
 //!
-//! Each address fronts `max(5, users_per_ip × scale)` customers, fixed per address by a
-//! hash. Sessions arrive per slice as a Poisson count following the human daily and
+//! `ips × scale` addresses (at least one) each front `users_per_ip` customers (at least
+//! 5), fixed per address by a hash: the scale changes how many addresses there are,
+//! never how busy one is. Sessions arrive per slice as a Poisson count following the human daily and
 //! weekly cycles, and are played by the customers' own session logic, only through the
 //! NAT address. Like the customers source, a slice replays the session headers of the
 //! slices just before it and keeps the events that fall inside it.
@@ -37,17 +38,16 @@ impl NatGateway {
         users_per_ip: u32,
         sessions_per_user_day: f64,
     ) -> Replayed<Self> {
-        let users = world
-            .scale
-            .count(u64::from(users_per_ip))
-            .max(MIN_USERS_PER_IP);
+        // The addresses are the entities and scale; each fronts its customers as written.
+        let ips = world.scale.count(u64::from(ips));
+        let users = u64::from(users_per_ip).max(MIN_USERS_PER_IP);
         let max_session_us = (world.traffic.max_session_minutes * 60e6) as i64;
         let nat = NatGateway {
             cohort,
             sessions: Customers::new(world, cohort.key),
-            ips: u64::from(ips),
+            ips,
             users_per_ip: users,
-            sessions_per_slice: (u64::from(ips) * users) as f64 * sessions_per_user_day / 144.0,
+            sessions_per_slice: (ips * users) as f64 * sessions_per_user_day / 144.0,
             max_session_us,
         };
         Replayed(nat)

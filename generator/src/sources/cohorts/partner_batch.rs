@@ -65,7 +65,9 @@ pub(crate) struct PartnerBatch {
 impl PartnerBatch {
     pub fn new(cohort: Cohort, world: &World, params: Params) -> Self {
         let ids = &world.ids;
-        let accounts = world.scale.count(params.entitled_accounts);
+        // One partner is one entity: its nightly job reads its entitlement as written at
+        // every scale, or the whole ID space when the scaled space holds fewer accounts.
+        let accounts = params.entitled_accounts;
         let width = ids.ids_holding(accounts).clamp(1, ids.size.max(1));
         let room = ids.size.saturating_sub(width) + 1;
         let offset = hash_words(&[world.seed, cohort.key, salt::PARTNER_WINDOW]) % room;
