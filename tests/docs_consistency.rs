@@ -1,7 +1,8 @@
 //! The README and docs say what the code does: shard file names as written, one
 //! statement of the guarantees (docs/guarantees.md) that the README links to instead of
-//! keeping a copy that drifts, and the report keys the tests check as the schema's
-//! contract.
+//! keeping a copy that drifts, the report keys the tests check as the schema's contract,
+//! a README short enough to be a manual whose test command is CI's, links that lead to
+//! files, and replay speeds that are what the nginx script computes.
 
 use breachlab_harness::testing::KEY_SECTIONS;
 use std::path::Path;
@@ -13,15 +14,131 @@ fn read(relative: &str) -> String {
 
 #[test]
 fn the_readme_names_shard_files_as_they_are_written() {
-    let readme = read("README.md");
     let written = breachlab_dataset::layout::shard_manifest(1, 3);
     let written = written.to_str().expect("utf-8");
     assert_eq!(written, "shards/shard-0001-of-0003.json");
-    assert!(readme.contains(written), "README does not show `{written}`");
+    for doc in ["README.md", "docs/dataset.md"] {
+        let text = read(doc);
+        assert!(
+            text.contains(written) || text.contains("shard-KKKK-of-NNNN"),
+            "{doc} does not show `{written}`"
+        );
+        assert!(
+            !text.contains("shards/shard-K-of-N.json"),
+            "{doc} shows a shard name the writer never uses"
+        );
+    }
     assert!(
-        !readme.contains("shards/shard-K-of-N.json"),
-        "README shows a shard name the writer never uses"
+        read("README.md").contains(written),
+        "README does not show `{written}`"
     );
+}
+
+#[test]
+fn the_readme_is_a_manual_whose_test_command_is_ci() {
+    let readme = read("README.md");
+    let lines = readme.lines().count();
+    assert!(
+        lines <= 300,
+        "README.md has {lines} lines: move detail to docs/"
+    );
+    let setup = readme
+        .split("## Set-up")
+        .nth(1)
+        .expect("README has a Set-up section");
+    let setup = &setup[..setup.find("\n## ").unwrap_or(setup.len())];
+    assert!(
+        setup.contains("cargo run --release -- demo"),
+        "the set-up runs the demo"
+    );
+    assert!(
+        setup.contains(".ci/run"),
+        "the set-up's test command is .ci/run"
+    );
+    assert!(
+        read(".ci/run").contains("the README's test command"),
+        ".ci/run no longer says it is the README's test command"
+    );
+}
+
+/// The relative link targets (`](target)`) of a Markdown text, anchors cut off.
+fn relative_links(text: &str) -> Vec<String> {
+    text.split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|target| !target.contains("://") && !target.starts_with('#'))
+        .map(|target| target.split('#').next().unwrap_or(target).to_string())
+        .collect()
+}
+
+#[test]
+fn links_between_the_docs_lead_to_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs = vec![
+        root.join("README.md"),
+        root.join("ARCHITECTURE.md"),
+        root.join("CHANGELOG.md"),
+    ];
+    for entry in std::fs::read_dir(root.join("docs")).expect("docs/") {
+        let path = entry.expect("docs entry").path();
+        if path.extension().is_some_and(|e| e == "md") {
+            docs.push(path);
+        }
+    }
+    for doc in docs {
+        let text = std::fs::read_to_string(&doc).expect("readable doc");
+        for target in relative_links(&text) {
+            let resolved = doc.parent().expect("in a folder").join(&target);
+            assert!(
+                resolved.exists(),
+                "{} links to {target}, which does not exist",
+                doc.display()
+            );
+        }
+    }
+}
+
+/// nginx/run.sh plays a dataset's span in `WALL` seconds of wall time, 60 by default.
+const NGINX_DEFAULT_WALL_S: f64 = 60.0;
+
+#[test]
+fn the_nginx_rows_give_the_speed_the_script_computes() {
+    let results = read("docs/results.md");
+    let mut checked = 0;
+    for line in results
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains("nginx-limit_req") && l.contains("--speed"))
+    {
+        let scenario = line[2..].split(' ').next().expect("a scenario cell");
+        let speed: f64 = line
+            .split("--speed ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no --speed in {line}"));
+        let days = breachlab_generator::scenario::LoadedScenario::load(scenario)
+            .expect("a library scenario")
+            .scenario
+            .days;
+        let expected = days * 86_400.0 / NGINX_DEFAULT_WALL_S;
+        assert_eq!(speed, expected, "{scenario}'s replay speed in {line}");
+        checked += 1;
+    }
+    assert!(
+        checked >= 3,
+        "docs/results.md lost its nginx limit_req rows"
+    );
+    // The prose quotes no speed the table does not give.
+    let rows: String = results.lines().filter(|l| l.starts_with("| ")).collect();
+    for mention in results.split("--speed ").skip(1) {
+        let value: String = mention.chars().take_while(char::is_ascii_digit).collect();
+        if !value.is_empty() {
+            assert!(
+                rows.contains(&format!("--speed {value})")),
+                "docs/results.md quotes --speed {value}, which no table row has"
+            );
+        }
+    }
 }
 
 /// Paragraphs of `text` long enough to be statements, whitespace folded.
