@@ -232,3 +232,89 @@ fn the_report_keys_the_tests_check_are_the_schemas() {
         );
     }
 }
+
+/// The project's own files worth reading for citations: sources, scenarios, scripts and
+/// docs, outside build output, virtual environments and version control.
+fn project_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable folder") {
+        let path = entry.expect("folder entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.is_dir() {
+            if !name.starts_with('.') && name != "target" || name == ".ci" {
+                project_files(&path, out);
+            }
+        } else if ["rs", "toml", "md", "sh", "py", "yml", "yaml", "txt"]
+            .iter()
+            .any(|ext| name.ends_with(&format!(".{ext}")))
+            || name == "run"
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// GitHub's anchor for a heading: lower case, spaces as hyphens, other punctuation gone.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+#[test]
+fn every_reference_cited_is_a_section_of_docs_references() {
+    let references = read("docs/references.md");
+    let sections: Vec<String> = references
+        .lines()
+        .filter_map(|line| line.strip_prefix("## "))
+        .map(anchor)
+        .collect();
+    assert!(sections.len() >= 9, "docs/references.md lost its sections");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    project_files(root, &mut files);
+    // Spelt in pieces so that this file does not cite them itself.
+    let old_file = ["REFERENCES", ".md"].concat();
+    let old_section = ["REFERENCES", " section"].concat();
+    let citation_mark = ["references", ".md#"].concat();
+    let mut cited = 0;
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let shown = file
+            .strip_prefix(root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        assert!(
+            !text.contains(&old_file) && !text.contains(&old_section),
+            "{shown} cites a reference file the repository does not have: cite a section of docs/references.md"
+        );
+        for citation in text.split(citation_mark.as_str()).skip(1) {
+            let section: String = citation
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            assert!(
+                sections.contains(&section),
+                "{shown} cites section `{section}` of docs/references.md, which has no such section"
+            );
+            cited += 1;
+        }
+        let lower = text.to_lowercase();
+        for phrase in [["issue's", " contract"].concat(), ["(issue", " "].concat()] {
+            assert!(
+                !lower.contains(&phrase),
+                "{shown} cites an issue (`{phrase}`): readers have the repository, not the tracker"
+            );
+        }
+    }
+    assert!(
+        cited >= 30,
+        "only {cited} citations of docs/references.md found"
+    );
+}
