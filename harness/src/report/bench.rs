@@ -8,7 +8,7 @@ use super::{
     write_json,
 };
 use crate::audit::{BenchAuditEntry, bench_markdown};
-use crate::runner::RunError;
+use crate::error::RunError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -117,7 +117,7 @@ impl BenchReport {
 
     pub fn json(&self) -> Result<String, RunError> {
         let mut bytes = Vec::new();
-        write_json(self, &mut bytes).map_err(|e| RunError::Refused(e.to_string()))?;
+        write_json(self, &mut bytes)?;
         Ok(String::from_utf8(bytes).expect("JSON is UTF-8"))
     }
 }

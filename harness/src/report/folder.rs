@@ -4,7 +4,7 @@
 //! complete report.
 
 use super::BenchReport;
-use crate::runner::RunError;
+use crate::error::RunError;
 use breachlab_dataset::layout::REPORT_FILES;
 use std::path::Path;
 
