@@ -24,6 +24,14 @@ pub enum RunError {
     },
     #[error("{0}")]
     Refused(String),
+    /// The report folder already holds these report files and replacing them was not
+    /// asked for.
+    #[error(
+        "{}: already holds a report ({}): replace it or choose another folder",
+        dir.display(),
+        files.join(", ")
+    )]
+    ReportExists { dir: PathBuf, files: Vec<String> },
     #[error(transparent)]
     Report(#[from] ReportError),
     #[error("detector `{name}`: calibration failed: {message}")]
