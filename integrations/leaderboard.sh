@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's "Real tools" table: generates the default scenario at scale 0.1 and three
+# docs/results.md's "Real tools" table: generates the default scenario at scale 0.1 and three
 # incident scenarios at small scale (seed 1), runs integrations/run.sh on them (fail2ban,
 # Sigma, nginx limit_req) and prints the table. The demo dataset (scale 1) is left out:
 # Sigma's SQLite run takes too long on it; integrations/versus-fail2ban.sh covers it for

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's "Built-ins against fail2ban" table: on each dataset, stock fail2ban (this
+# docs/results.md's "Built-ins against fail2ban" table: on each dataset, stock fail2ban (this
 # folder's integration) against every built-in detector at no more false alarms a day,
 # with the built-ins' thresholds calibrated on other seeds only.
 #

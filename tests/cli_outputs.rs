@@ -334,6 +334,13 @@ fn a_hanging_detector_without_a_name_costs_one_timeout() {
         "{}",
         text(&output)
     );
+    // The library says it timed out; the command line says which flag allows longer.
+    assert!(
+        text(&output).contains("gave no answer within 4 s")
+            && text(&output).contains("raise --detector-timeout"),
+        "{}",
+        text(&output)
+    );
     // Two timeouts would be 8 s and more.
     assert!(elapsed < 7.5, "took {elapsed:.1} s");
 }

@@ -1,7 +1,8 @@
 //! The README and docs say what the code does: shard file names as written, one
 //! statement of the guarantees (docs/guarantees.md) that the README links to instead of
-//! keeping a copy that drifts, and the report keys the tests check as the schema's
-//! contract.
+//! keeping a copy that drifts, the report keys the tests check as the schema's contract,
+//! a README short enough to be a manual whose test command is CI's, links that lead to
+//! files, and replay speeds that are what the nginx script computes.
 
 use breachlab_harness::testing::KEY_SECTIONS;
 use std::path::Path;
@@ -13,15 +14,131 @@ fn read(relative: &str) -> String {
 
 #[test]
 fn the_readme_names_shard_files_as_they_are_written() {
-    let readme = read("README.md");
     let written = breachlab_dataset::layout::shard_manifest(1, 3);
     let written = written.to_str().expect("utf-8");
     assert_eq!(written, "shards/shard-0001-of-0003.json");
-    assert!(readme.contains(written), "README does not show `{written}`");
+    for doc in ["README.md", "docs/dataset.md"] {
+        let text = read(doc);
+        assert!(
+            text.contains(written) || text.contains("shard-KKKK-of-NNNN"),
+            "{doc} does not show `{written}`"
+        );
+        assert!(
+            !text.contains("shards/shard-K-of-N.json"),
+            "{doc} shows a shard name the writer never uses"
+        );
+    }
     assert!(
-        !readme.contains("shards/shard-K-of-N.json"),
-        "README shows a shard name the writer never uses"
+        read("README.md").contains(written),
+        "README does not show `{written}`"
     );
+}
+
+#[test]
+fn the_readme_is_a_manual_whose_test_command_is_ci() {
+    let readme = read("README.md");
+    let lines = readme.lines().count();
+    assert!(
+        lines <= 300,
+        "README.md has {lines} lines: move detail to docs/"
+    );
+    let setup = readme
+        .split("## Set-up")
+        .nth(1)
+        .expect("README has a Set-up section");
+    let setup = &setup[..setup.find("\n## ").unwrap_or(setup.len())];
+    assert!(
+        setup.contains("cargo run --release -- demo"),
+        "the set-up runs the demo"
+    );
+    assert!(
+        setup.contains(".ci/run"),
+        "the set-up's test command is .ci/run"
+    );
+    assert!(
+        read(".ci/run").contains("the README's test command"),
+        ".ci/run no longer says it is the README's test command"
+    );
+}
+
+/// The relative link targets (`](target)`) of a Markdown text, anchors cut off.
+fn relative_links(text: &str) -> Vec<String> {
+    text.split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|target| !target.contains("://") && !target.starts_with('#'))
+        .map(|target| target.split('#').next().unwrap_or(target).to_string())
+        .collect()
+}
+
+#[test]
+fn links_between_the_docs_lead_to_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs = vec![
+        root.join("README.md"),
+        root.join("ARCHITECTURE.md"),
+        root.join("CHANGELOG.md"),
+    ];
+    for entry in std::fs::read_dir(root.join("docs")).expect("docs/") {
+        let path = entry.expect("docs entry").path();
+        if path.extension().is_some_and(|e| e == "md") {
+            docs.push(path);
+        }
+    }
+    for doc in docs {
+        let text = std::fs::read_to_string(&doc).expect("readable doc");
+        for target in relative_links(&text) {
+            let resolved = doc.parent().expect("in a folder").join(&target);
+            assert!(
+                resolved.exists(),
+                "{} links to {target}, which does not exist",
+                doc.display()
+            );
+        }
+    }
+}
+
+/// nginx/run.sh plays a dataset's span in `WALL` seconds of wall time, 60 by default.
+const NGINX_DEFAULT_WALL_S: f64 = 60.0;
+
+#[test]
+fn the_nginx_rows_give_the_speed_the_script_computes() {
+    let results = read("docs/results.md");
+    let mut checked = 0;
+    for line in results
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains("nginx-limit_req") && l.contains("--speed"))
+    {
+        let scenario = line[2..].split(' ').next().expect("a scenario cell");
+        let speed: f64 = line
+            .split("--speed ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no --speed in {line}"));
+        let days = breachlab_generator::scenario::LoadedScenario::load(scenario)
+            .expect("a library scenario")
+            .scenario
+            .days;
+        let expected = days * 86_400.0 / NGINX_DEFAULT_WALL_S;
+        assert_eq!(speed, expected, "{scenario}'s replay speed in {line}");
+        checked += 1;
+    }
+    assert!(
+        checked >= 3,
+        "docs/results.md lost its nginx limit_req rows"
+    );
+    // The prose quotes no speed the table does not give.
+    let rows: String = results.lines().filter(|l| l.starts_with("| ")).collect();
+    for mention in results.split("--speed ").skip(1) {
+        let value: String = mention.chars().take_while(char::is_ascii_digit).collect();
+        if !value.is_empty() {
+            assert!(
+                rows.contains(&format!("--speed {value})")),
+                "docs/results.md quotes --speed {value}, which no table row has"
+            );
+        }
+    }
 }
 
 /// Paragraphs of `text` long enough to be statements, whitespace folded.
@@ -114,4 +231,90 @@ fn the_report_keys_the_tests_check_are_the_schemas() {
             section.heading
         );
     }
+}
+
+/// The project's own files worth reading for citations: sources, scenarios, scripts and
+/// docs, outside build output, virtual environments and version control.
+fn project_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable folder") {
+        let path = entry.expect("folder entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.is_dir() {
+            if !name.starts_with('.') && name != "target" || name == ".ci" {
+                project_files(&path, out);
+            }
+        } else if ["rs", "toml", "md", "sh", "py", "yml", "yaml", "txt"]
+            .iter()
+            .any(|ext| name.ends_with(&format!(".{ext}")))
+            || name == "run"
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// GitHub's anchor for a heading: lower case, spaces as hyphens, other punctuation gone.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+#[test]
+fn every_reference_cited_is_a_section_of_docs_references() {
+    let references = read("docs/references.md");
+    let sections: Vec<String> = references
+        .lines()
+        .filter_map(|line| line.strip_prefix("## "))
+        .map(anchor)
+        .collect();
+    assert!(sections.len() >= 9, "docs/references.md lost its sections");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    project_files(root, &mut files);
+    // Spelt in pieces so that this file does not cite them itself.
+    let old_file = ["REFERENCES", ".md"].concat();
+    let old_section = ["REFERENCES", " section"].concat();
+    let citation_mark = ["references", ".md#"].concat();
+    let mut cited = 0;
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let shown = file
+            .strip_prefix(root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        assert!(
+            !text.contains(&old_file) && !text.contains(&old_section),
+            "{shown} cites a reference file the repository does not have: cite a section of docs/references.md"
+        );
+        for citation in text.split(citation_mark.as_str()).skip(1) {
+            let section: String = citation
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            assert!(
+                sections.contains(&section),
+                "{shown} cites section `{section}` of docs/references.md, which has no such section"
+            );
+            cited += 1;
+        }
+        let lower = text.to_lowercase();
+        for phrase in [["issue's", " contract"].concat(), ["(issue", " "].concat()] {
+            assert!(
+                !lower.contains(&phrase),
+                "{shown} cites an issue (`{phrase}`): readers have the repository, not the tracker"
+            );
+        }
+    }
+    assert!(
+        cited >= 30,
+        "only {cited} citations of docs/references.md found"
+    );
 }

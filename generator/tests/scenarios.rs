@@ -90,7 +90,8 @@ fn every_library_file_cites_sources_and_marks_estimates() {
     }
 }
 
-// Published volumes, each with its source (REFERENCES.md sections 1 and 2).
+// Published volumes, each with its source (docs/references.md#1-the-motivating-case-t-mobile-2023
+// and docs/references.md#2-other-api-enumeration-incidents).
 
 /// T-Mobile 8-K, 2023-01-19: ~37M accounts over ~41 days (2022-11-25 to 2023-01-05).
 const TMOBILE_RECORDS: f64 = 37e6;

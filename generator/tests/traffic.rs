@@ -270,7 +270,8 @@ fn carrier_nat_addresses_front_many_customers() {
     let mut sizes: Vec<usize> = principals.values().map(HashSet::len).collect();
     sizes.sort_unstable_by(|a, b| b.cmp(a));
     assert!(!sizes.is_empty(), "no mobile-carrier traffic");
-    // A carrier NAT fronts hundreds of customers (REFERENCES section 3; the scenario's
+    // A carrier NAT fronts hundreds of customers
+    // (docs/references.md#3-traffic-model-parameters; the scenario's
     // `users_per_nat_ip` is 300 sessions a day). The busiest address must show at
     // least 100 distinct principals in one day: a third of the target, leaving room for
     // heavy users' repeated sessions, which count once.

@@ -9,12 +9,14 @@
 //! - [`dataset`]: a dataset's files checked before a pass and its labels decoded;
 //! - [`runner`]: reads a dataset once and scores every detector on it;
 //! - [`calibration`]: thresholds from a false-alarm budget on other seeds, and the budget
-//!   leaderboard.
+//!   leaderboard;
+//! - [`error`]: the errors of a run and of writing a report, below every other module.
 
 pub mod alerts;
 pub mod audit;
 pub mod calibration;
 pub mod dataset;
+pub mod error;
 pub mod external;
 pub mod metrics;
 pub mod report;

@@ -16,7 +16,7 @@ pub fn check_report_dir(dir: &Path, force: bool) -> anyhow::Result<()> {
                 dir.display()
             );
         }
-        refuse_to_replace(dir, force)?;
+        refuse_to_replace(dir, force).map_err(super::scoring::run_error)?;
     }
     check_writable(dir, flag)
 }

@@ -4,6 +4,7 @@
 
 use crate::interrupt::{self, Interrupted};
 use anyhow::bail;
+use breachlab_harness::external::TIMED_OUT;
 use breachlab_harness::report::{BenchReport, write_report_dir};
 use breachlab_harness::runner::{self, RunError, RunOptions};
 use std::path::Path;
@@ -21,8 +22,17 @@ pub fn publish(report: &BenchReport, dir: &Path, force: bool) -> anyhow::Result<
             .iter()
             .map(|f| f.name.as_str())
             .collect();
+        let timed_out = report
+            .failed_detectors
+            .iter()
+            .any(|f| f.error.contains(TIMED_OUT));
+        let hint = if timed_out {
+            "; one that needs longer to answer: raise --detector-timeout"
+        } else {
+            ""
+        };
         bail!(
-            "{} detector(s) failed: {} (the others are in the report)",
+            "{} detector(s) failed: {} (the others are in the report{hint})",
             names.len(),
             names.join(", ")
         );
@@ -48,6 +58,11 @@ pub fn run_error(error: RunError) -> anyhow::Error {
         RunError::Interrupted => {
             anyhow::Error::new(Interrupted).context("bench stopped; no report was written")
         }
+        RunError::ReportExists { dir, files } => anyhow::anyhow!(
+            "{} already holds a report ({}): pass --force to replace it, or choose another --report",
+            dir.display(),
+            files.join(", ")
+        ),
         other => anyhow::Error::new(other),
     }
 }

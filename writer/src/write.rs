@@ -138,7 +138,7 @@ pub fn generate(
 /// page faults and the kernel's zeroing of every page again (about 7% of the samples of
 /// `perf record` on `generate --scale 2 --threads 2`). With a fixed threshold above any
 /// batch buffer and a high trim threshold, freed buffers are reused instead (system time
-/// falls by about a third; see the README's Performance section for what is measured).
+/// falls by about a third; see docs/performance.md for what is measured).
 fn keep_freed_buffers() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

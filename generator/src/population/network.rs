@@ -262,7 +262,8 @@ static CLOUD: Pool = Pool::new(ipv4(198, 18, 0, 0), 15, 24, CLOUD_ASNS);
 /// 192.168.0.0/16 in /24 blocks: datacenter proxies and VPN exits, widely spread.
 static PROXY: Pool = Pool::new(ipv4(192, 168, 0, 0), 16, 24, PROXY_ASNS);
 
-/// The same ranges owned by Australian ISPs and carriers (REFERENCES.md section 7: Optus's
+/// The same ranges owned by Australian ISPs and carriers
+/// (docs/references.md#7-shortcuts-and-look-alikes-per-incident: Optus's
 /// customers are mainly in Australia), with a small tail of New Zealand and travellers.
 static RESIDENTIAL_AU: Pool = Pool::new(ipv4(10, 0, 0, 0), 8, 20, RESIDENTIAL_AU_ASNS);
 static MOBILE_CARRIER_AU: Pool = Pool::new(ipv4(100, 64, 0, 0), 10, 20, MOBILE_CARRIER_AU_ASNS);

@@ -47,7 +47,7 @@ pub struct PopulationConfig {
     pub id_density: f64,
 }
 
-/// The benign traffic model. Defaults: REFERENCES.md section 3.
+/// The benign traffic model. Defaults: docs/references.md#3-traffic-model-parameters.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrafficConfig {
@@ -80,11 +80,13 @@ pub struct TrafficConfig {
     /// Share of customers' sessions made by their own scripts and by aggregators reading
     /// on their behalf: HTTP-library user agents (python-requests, curl, Go, axios...)
     /// from cloud, home and office addresses, the same libraries attackers use. Good bots
-    /// are 10-18% of traffic (REFERENCES.md section 3: ~50% bots, 32-40% bad); 0.12 is
+    /// are 10-18% of traffic (docs/references.md#3-traffic-model-parameters: ~50% bots, 32-40%
+    /// bad); 0.12 is
     /// an estimate.
     pub scripted_share: f64,
     /// Share of customers who reach the API through a VPN or privacy relay (the proxy
-    /// pool). Estimate (REFERENCES.md section 7: VPN and relay egress carry benign users).
+    /// pool). Estimate (docs/references.md#7-shortcuts-and-look-alikes-per-incident: VPN and
+    /// relay egress carry benign users).
     pub vpn_share: f64,
     /// Share of sessions that never sign in: guests and signed-out app users looking up a
     /// contact, searching the directory, resetting a password. No principal, no session.
@@ -162,7 +164,7 @@ pub struct CampaignConfig {
     pub cycle_span_h: Option<f64>,
 }
 
-/// The attack technique and its own parameters (REFERENCES.md section 5).
+/// The attack technique and its own parameters (docs/references.md#5-attack-techniques-and-benign-look-alikes).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "technique", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Technique {
@@ -308,7 +310,7 @@ pub enum UserAgentMode {
     Mimic,
 }
 
-/// Labels that replace the technique's defaults (REFERENCES.md section 4).
+/// Labels that replace the technique's defaults (docs/references.md#4-label-taxonomy).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabelOverrides {
@@ -331,7 +333,7 @@ pub struct CohortConfig {
     pub lookalike: Lookalike,
 }
 
-/// Benign look-alikes (REFERENCES.md section 5).
+/// Benign look-alikes (docs/references.md#5-attack-techniques-and-benign-look-alikes).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Lookalike {

@@ -9,7 +9,7 @@ use super::columns::{
 use super::output::CampaignMeta;
 use super::tally::{SKIP, Tally};
 use crate::dataset::{CampaignRow, read_campaign_rows};
-use crate::runner::RunError;
+use crate::error::RunError;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};

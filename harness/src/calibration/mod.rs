@@ -10,7 +10,8 @@ pub use budgets::budget_leaderboard;
 
 use crate::dataset::check_dataset;
 use crate::metrics::{BenignScoreCollector, ThresholdCalibration, calibrate_threshold};
-use crate::runner::pass::{Lane, Sink, run_pass};
+use crate::runner::lane::{Lane, Sink};
+use crate::runner::pass::run_pass;
 use crate::runner::{DetectorSpec, RunError, RunOptions, SourceError};
 use breachlab_dataset::Dataset;
 

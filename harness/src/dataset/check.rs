@@ -4,7 +4,7 @@
 //! also checks (row counts, footers) is read with its functions; the messages here say
 //! what a run needs: regenerate the dataset.
 
-use crate::runner::RunError;
+use crate::error::RunError;
 use breachlab_dataset::verify::{
     FooterError, MisstatedRows, misstated_file_rows, misstated_row_counts, read_footer,
 };

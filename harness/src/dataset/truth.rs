@@ -2,8 +2,8 @@
 //! for the metrics, and `campaigns.parquet` into [`CampaignRow`]s, which the metrics take
 //! as [`CampaignInfo`]s and the leakage audit as its attack campaigns.
 
+use crate::error::RunError;
 use crate::metrics::CampaignInfo;
-use crate::runner::RunError;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};

@@ -57,16 +57,19 @@ pub enum Fault {
     Input(String),
 }
 
+/// How a timed-out detector's error begins, so that a front end can tell it apart and
+/// say how to allow more time.
+pub const TIMED_OUT: &str = "gave no answer within";
+
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Fault::Spawn(reason) => write!(f, "could not be started: {reason}"),
             Fault::Handshake(reason) => write!(f, "failed the handshake: {reason}"),
             Fault::Exited(how) => write!(f, "stopped before answering: {how}"),
-            Fault::Timeout { secs } => write!(
-                f,
-                "gave no answer within {secs} s (--detector-timeout) and was killed"
-            ),
+            Fault::Timeout { secs } => {
+                write!(f, "{TIMED_OUT} {secs} s (its timeout) and was killed")
+            }
             Fault::Garbage(reason) => write!(f, "wrote output that is not protocol 1: {reason}"),
             Fault::WrongCount { expected, got } => {
                 write!(f, "returned {got} scores for {expected} events")

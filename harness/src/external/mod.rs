@@ -28,7 +28,7 @@ use arrow_ipc::writer::StreamWriter;
 use arrow_schema::SchemaRef;
 use breachlab_detectors::{ParamValue, Params};
 
-pub use error::{ExternalError, Fault, Stage};
+pub use error::{ExternalError, Fault, Stage, TIMED_OUT};
 pub use process::kill_running_detectors;
 use process::{DetectorProcess, describe_status};
 use protocol::{Hello, ScoreFormat};

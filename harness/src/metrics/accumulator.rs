@@ -7,8 +7,9 @@
 
 use super::actors::{ActorTally, FlaggedActors};
 use super::alarms::AlarmCounter;
+use super::campaigns::CampaignRole;
 use super::campaigns::{CampaignDetection, quantile_linear};
-use super::labels::{CampaignRole, IndexedBatch, LabelIndex};
+use super::labels::{IndexedBatch, LabelIndex};
 use super::ranking::{PR_CURVE_MAX_POINTS, ScoreHistogram};
 use super::{
     CampaignInfo, Counts, DetectorMetrics, EventMetrics, MetricsConfig, MetricsError,

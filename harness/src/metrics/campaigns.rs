@@ -10,8 +10,27 @@
 //! per pass in [`CampaignTotals`]; each detector keeps only its [`CampaignDetection`].
 
 use super::exposure_curve::{CurvePoint, ExposureCurveBuilder};
-use super::labels::CampaignEvent;
 use super::{CampaignInfo, CampaignMetrics, DelayExposure, ExposureCurve};
+
+/// Where a campaign id leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CampaignRole {
+    Attack(usize),
+    Cohort(usize),
+}
+
+/// One event of a known campaign or cohort, with the campaign's totals before it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CampaignEvent {
+    pub row: u32,
+    pub role: CampaignRole,
+    pub ts_us: i64,
+    pub records: i32,
+    /// The campaign's events before this one (attack campaigns only).
+    pub events_before: u64,
+    /// The campaign's exposed records before this event (attack campaigns only).
+    pub records_before: i64,
+}
 
 /// What the labels alone say about one attack campaign: its events, its exposed
 /// records and their curve over time. Shared by every detector of a pass.

@@ -8,7 +8,7 @@
 //! numbers. Each detector's [`DetectorTally`](super::DetectorTally) then only does what
 //! depends on its scores, with plain vector indexing instead of map lookups.
 
-use super::campaigns::CampaignTotals;
+use super::campaigns::{CampaignEvent, CampaignRole, CampaignTotals};
 use super::cohorts::CohortTotals;
 use super::{CampaignInfo, MetricsError};
 use breachlab_keys::SlotTable;
@@ -16,13 +16,6 @@ use breachlab_schema::truth as t;
 use foldhash::fast::FixedState;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Where a campaign id leads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CampaignRole {
-    Attack(usize),
-    Cohort(usize),
-}
 
 /// The labels of one batch, column by column.
 #[derive(Debug, Clone, Copy)]
@@ -53,19 +46,6 @@ impl LabelColumns<'_> {
             None => Ok(expected),
         }
     }
-}
-
-/// One event of a known campaign or cohort, with the campaign's totals before it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct CampaignEvent {
-    pub row: u32,
-    pub role: CampaignRole,
-    pub ts_us: i64,
-    pub records: i32,
-    /// The campaign's events before this one (attack campaigns only).
-    pub events_before: u64,
-    /// The campaign's exposed records before this event (attack campaigns only).
-    pub records_before: i64,
 }
 
 /// One batch as every detector's tally reads it.

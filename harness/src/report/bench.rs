@@ -8,7 +8,7 @@ use super::{
     write_json,
 };
 use crate::audit::{BenchAuditEntry, bench_markdown};
-use crate::runner::RunError;
+use crate::error::RunError;
 use breachlab_dataset::manifest::Faithfulness;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -125,7 +125,7 @@ impl BenchReport {
 
     pub fn json(&self) -> Result<String, RunError> {
         let mut bytes = Vec::new();
-        write_json(self, &mut bytes).map_err(|e| RunError::Refused(e.to_string()))?;
+        write_json(self, &mut bytes)?;
         Ok(String::from_utf8(bytes).expect("JSON is UTF-8"))
     }
 }

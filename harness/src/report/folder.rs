@@ -4,7 +4,7 @@
 //! complete report.
 
 use super::BenchReport;
-use crate::runner::RunError;
+use crate::error::RunError;
 use breachlab_dataset::layout::REPORT_FILES;
 use std::path::Path;
 
@@ -19,11 +19,10 @@ pub fn refuse_to_replace(dir: &Path, force: bool) -> Result<(), RunError> {
     if existing.is_empty() || force {
         return Ok(());
     }
-    Err(RunError::Refused(format!(
-        "{} already holds a report ({}): pass --force to replace it, or choose another --report",
-        dir.display(),
-        existing.join(", ")
-    )))
+    Err(RunError::ReportExists {
+        dir: dir.to_path_buf(),
+        files: existing.into_iter().map(String::from).collect(),
+    })
 }
 
 /// Writes `report.md`, `report.html` and `report.json` into `dir`. Refuses to replace an

@@ -15,6 +15,7 @@ mod plot;
 mod seeds;
 mod table;
 
+pub use crate::error::ReportError;
 pub use bench::{BenchReport, FailedDetector};
 pub use budgets::{
     BudgetCell, BudgetDetector, BudgetMetric, BudgetRun, BudgetSection, BudgetThreshold,
@@ -159,15 +160,6 @@ fn as_object(params: serde_json::Value) -> serde_json::Value {
         serde_json::Value::Null => serde_json::Value::Object(serde_json::Map::new()),
         other => serde_json::json!({ "value": other }),
     }
-}
-
-/// Writing a report failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    #[error("could not serialize the report: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("could not write the report: {0}")]
-    Io(#[from] std::io::Error),
 }
 
 /// Writes `report` (a [`Report`], or a bench report that extends one) as pretty-printed

@@ -13,13 +13,13 @@
 //! Thresholds from a budget are picked by [`crate::calibration`] with the same passes;
 //! what is checked and decoded of a dataset is in [`crate::dataset`].
 
-mod error;
+pub(crate) mod lane;
 mod memory;
 pub(crate) mod pass;
 mod schedule;
 mod source;
 
-pub use error::RunError;
+pub use crate::error::RunError;
 pub use memory::peak_rss_bytes;
 pub use source::{DetectorSpec, SourceError, ThresholdChoice};
 
@@ -33,7 +33,8 @@ use crate::report::{
 };
 use breachlab_dataset::Dataset;
 use breachlab_detectors::Detector;
-use pass::{Lane, Sink, run_pass};
+use lane::{Lane, Sink};
+use pass::run_pass;
 use rayon::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -9,7 +9,7 @@
 //! hold, and a batch is dropped once every lane has scored it.
 
 use super::RunError;
-use super::pass::{Decoded, Lane};
+use super::lane::{Decoded, Lane};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -229,7 +229,7 @@ mod tests {
     use super::*;
     use crate::dataset::TruthColumns;
     use crate::metrics::BenignScoreCollector;
-    use crate::runner::pass::Sink;
+    use crate::runner::lane::Sink;
     use arrow_array::cast::AsArray;
     use arrow_array::types::Int64Type;
     use arrow_array::{Int64Array, RecordBatch};

@@ -34,7 +34,8 @@ use schedule::{Schedule, request_times};
 /// Far above any account ID, so an attacker never shares an id with a customer.
 pub const ATTACKER_ACTOR_BASE: i64 = 9_000_000_000_000;
 
-/// The default labels of a technique (REFERENCES.md section 4): OWASP API Top 10 (2023),
+/// The default labels of a technique (docs/references.md#4-label-taxonomy): OWASP API Top 10
+/// (2023),
 /// OWASP automated threat, MITRE ATT&CK.
 pub fn default_labels(technique: &Technique) -> (&'static str, &'static str, &'static str) {
     match technique {

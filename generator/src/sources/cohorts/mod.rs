@@ -1,7 +1,8 @@
 //! Benign look-alike cohorts: legitimate traffic that resembles an attack, labelled as a
 //! benign cohort so a detector that flags it is charged with a false alert.
 //!
-//! One file per look-alike (REFERENCES.md section 5). Each is a [`Source`] active only
+//! One file per look-alike (docs/references.md#5-attack-techniques-and-benign-look-alikes).
+//! Each is a [`Source`] active only
 //! inside its cohort's window; every slice is generated alone, from closed-form time
 //! arithmetic or per-slice counts fixed in the constructor, with randomness only from the
 //! slice's stream and per-unit streams. This module holds what they share: the window,

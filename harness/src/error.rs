@@ -1,11 +1,13 @@
-//! Errors of a run: each names the file or detector at fault and what to do about it.
+//! The harness's errors, in one module below every other, so that the dataset checks,
+//! the reports and the audit can return them without importing the runner (which
+//! imports them). Each names the file or detector at fault and what to do about it.
 
 use breachlab_dataset::DatasetError;
 use breachlab_detectors::DetectorError;
 use std::path::PathBuf;
 
 /// A run that could not produce a report at all (a failure of one detector is not one:
-/// see [`SourceError`](super::SourceError)).
+/// see `runner::SourceError`).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
@@ -22,6 +24,16 @@ pub enum RunError {
     },
     #[error("{0}")]
     Refused(String),
+    /// The report folder already holds these report files and replacing them was not
+    /// asked for.
+    #[error(
+        "{}: already holds a report ({}): replace it or choose another folder",
+        dir.display(),
+        files.join(", ")
+    )]
+    ReportExists { dir: PathBuf, files: Vec<String> },
+    #[error(transparent)]
+    Report(#[from] ReportError),
     #[error("detector `{name}`: calibration failed: {message}")]
     Calibration { name: String, message: String },
     #[error("interrupted")]
@@ -42,4 +54,13 @@ impl RunError {
             source,
         }
     }
+}
+
+/// Writing a report failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("could not serialize the report: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("could not write the report: {0}")]
+    Io(#[from] std::io::Error),
 }
