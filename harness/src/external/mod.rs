@@ -26,6 +26,7 @@ use arrow_array::RecordBatch;
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::SchemaRef;
+use breachlab_dataset::guard::catch_decode_panic;
 use breachlab_detectors::{ParamValue, Params};
 
 pub use error::{ExternalError, Fault, Stage};
@@ -429,7 +430,10 @@ fn spawn_reader(stdout: ChildStdout, events: SyncSender<Event>) {
             return;
         }
         let outcome = match format {
-            Some(ScoreFormat::Arrow) => relay_arrow(reader, &events),
+            // The Arrow decoder can panic on a damaged stream: that is the child's
+            // fault, reported like any unreadable reply.
+            Some(ScoreFormat::Arrow) => catch_decode_panic(|| relay_arrow(reader, &events))
+                .unwrap_or_else(|panic| Err(format!("unreadable Arrow IPC message: {panic}"))),
             Some(ScoreFormat::Jsonl) => relay_lines(reader, &events),
             None => return,
         };
