@@ -1,5 +1,6 @@
 //! Command-line arguments (clap derive). Flag names are a contract: scripts call them.
 
+use crate::limits;
 use breachlab_generator::Shard;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -52,16 +53,16 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub scenario: Option<String>,
     /// Seed of every random stream.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     pub seed: u64,
     /// Multiplies population and traffic volume; 1 = the scenario's published volume.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub scale: f64,
     /// Output folder.
     #[arg(long, default_value = "breachlab-data")]
     pub out: PathBuf,
-    /// Worker threads (never changes the output). Default: all cores.
-    #[arg(long)]
+    /// Worker threads (never changes the output), at most 256. Default: all cores.
+    #[arg(long, allow_negative_numbers = true, value_parser = limits::threads)]
     pub threads: Option<usize>,
     /// Write only shard K of N, e.g. 3/8; the N shards together hold the whole dataset.
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
@@ -121,7 +122,7 @@ pub struct BenchArgs {
     pub seeds: Option<Seeds>,
     /// Scale of the datasets generated for --scenario and --calibrate (default: the
     /// dataset's own scale, or 1).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub scale: Option<f64>,
     /// `all`, or a comma-separated list of detector names.
     #[arg(long, default_value = "all")]
@@ -145,7 +146,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "SEEDS", value_parser = Seeds::parse)]
     pub calibrate: Option<Seeds>,
     /// False alarms per day allowed by --calibrate: `5` or `5/day`.
-    #[arg(long, default_value = "5/day", value_name = "N/day", value_parser = parse_budget)]
+    #[arg(long, default_value = "5/day", value_name = "N/day", value_parser = parse_budget, allow_negative_numbers = true)]
     pub alarm_budget: f64,
     /// Also report records exposed before detection at these false-alarm budgets
     /// (`1,5,30`), each budget's thresholds calibrated on the --calibrate seeds.
@@ -155,7 +156,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "breachlab-cache")]
     pub cache: PathBuf,
     /// Rows per batch handed to the detectors (never changes the results).
-    #[arg(long, default_value_t = 65_536)]
+    #[arg(long, default_value_t = 65_536, allow_negative_numbers = true)]
     pub batch_rows: usize,
     /// An external detector: the command line that starts it (repeatable); see
     /// docs/detector-protocol.md.
@@ -164,8 +165,9 @@ pub struct BenchArgs {
     /// Name of the --detector-cmd just before it (default: from the detector's hello).
     #[arg(long = "detector-name", value_name = "NAME")]
     pub detector_names: Vec<String>,
-    /// Seconds an external detector may take to answer before it is killed.
-    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    /// Seconds an external detector may take to answer before it is killed (at most
+    /// 86400, one day).
+    #[arg(long, default_value_t = 60.0, value_name = "SECS", allow_negative_numbers = true, value_parser = limits::timeout_seconds)]
     pub detector_timeout: f64,
     /// An alert file (.csv, .jsonl, .parquet) scored beside the detectors (repeatable).
     #[arg(long = "alerts", value_name = "FILE")]
@@ -227,7 +229,7 @@ pub struct AuditArgs {
     #[arg(long)]
     pub no_pairs: bool,
     /// Rows per batch read (never changes the results).
-    #[arg(long, default_value_t = 65_536)]
+    #[arg(long, default_value_t = 65_536, allow_negative_numbers = true)]
     pub batch_rows: usize,
 }
 
@@ -249,7 +251,12 @@ pub struct ExportArgs {
     #[arg(long)]
     pub force: bool,
     /// Rows per batch read (never changes the output).
-    #[arg(long, default_value_t = 65_536, hide = true)]
+    #[arg(
+        long,
+        default_value_t = 65_536,
+        hide = true,
+        allow_negative_numbers = true
+    )]
     pub batch_rows: usize,
 }
 
@@ -261,20 +268,25 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "URL")]
     pub target: String,
     /// Pace by the events' timestamps: dataset seconds per second (3600: an hour a second).
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub speed: Option<f64>,
     /// Start at most N requests per second (with --speed: the lower of the two paces).
     /// Neither flag: as fast as --concurrency allows.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_rate: Option<f64>,
     /// Replay only the first N events.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub limit: Option<u64>,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 64, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = 64,
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
     pub concurrency: usize,
-    /// Seconds a request may take before it counts as failed.
-    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    /// Seconds a request may take before it counts as failed (at most 86400, one day).
+    #[arg(long, default_value_t = 30.0, value_name = "SECS", allow_negative_numbers = true, value_parser = limits::timeout_seconds)]
     pub timeout: f64,
     /// The Host header to send (default: the --target's host:port).
     #[arg(long, value_name = "NAME")]
@@ -288,8 +300,9 @@ pub struct OriginArgs {
     /// Address to listen on; port 0 picks a free port (the bound address is printed).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
     pub listen: String,
-    /// Multiply each recorded latency by F before answering (0: answer at once).
-    #[arg(long, default_value_t = 1.0, value_name = "F")]
+    /// Multiply each recorded latency by F before answering (0: answer at once; at most
+    /// 1000).
+    #[arg(long, default_value_t = 1.0, value_name = "F", allow_negative_numbers = true, value_parser = limits::latency_scale)]
     pub latency_scale: f64,
     /// On shutdown, write the event ids seen (one a line, ascending) to FILE.
     #[arg(long, value_name = "FILE")]

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod interrupt;
+mod limits;
 
 use clap::Parser;
 

@@ -388,3 +388,82 @@ fn alerts_outside_the_dataset_span_are_warned_about() {
     );
     assert!(message.contains("spans "), "{message}");
 }
+
+/// Runs breachlab with `args` under a file-size limit of `blocks` (`ulimit -f`: 512- or
+/// 1024-byte blocks, depending on the shell).
+#[cfg(unix)]
+fn under_a_file_size_limit(blocks: u32, args: &[&str]) -> Output {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    let script = format!("ulimit -f {blocks} && exec \"$0\" {}", quoted.join(" "));
+    Command::new("sh")
+        .args(["-c", &script, BIN])
+        .output()
+        .unwrap()
+}
+
+/// Every entry of `dir` (none when it does not exist).
+fn entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|list| {
+            list.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_report_json_that_cannot_be_written_leaves_no_report_and_no_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let alerts = dir.path().join("alerts.csv");
+    std::fs::write(&alerts, "event_id,score\n1,1\n").unwrap();
+    let bench_report = dir.path().join("bench");
+    let score_report = dir.path().join("score");
+    let bench: Vec<&str> = vec![
+        "bench",
+        "--dataset",
+        arg(dataset()),
+        "--detectors",
+        "null",
+        "--report",
+        arg(&bench_report),
+    ];
+    let score: Vec<&str> = vec![
+        "score",
+        "--dataset",
+        arg(dataset()),
+        "--alerts",
+        arg(&alerts),
+        "--report",
+        arg(&score_report),
+    ];
+    // 128 blocks (64 or 128 KiB): report.md and report.html fit, report.json does not.
+    for (args, report) in [(&bench, &bench_report), (&score, &score_report)] {
+        let failed = under_a_file_size_limit(128, args);
+        assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+        assert_eq!(entries(report), Vec::<String>::new(), "{}", text(&failed));
+        let again = breachlab(args);
+        assert!(again.status.success(), "the rerun: {}", text(&again));
+        let mut written = entries(report);
+        written.sort();
+        assert_eq!(written, ["report.html", "report.json", "report.md"]);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_audit_that_cannot_be_written_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit.json");
+    // 40 blocks (20 or 40 KiB): less than the audit.
+    let failed = under_a_file_size_limit(40, &["audit", arg(dataset()), "--out", arg(&out)]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    assert_eq!(
+        entries(dir.path()),
+        Vec::<String>::new(),
+        "{}",
+        text(&failed)
+    );
+    let again = breachlab(&["audit", arg(dataset()), "--out", arg(&out)]);
+    assert!(again.status.success(), "{}", text(&again));
+}

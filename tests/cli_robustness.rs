@@ -180,6 +180,38 @@ fn shards_into_a_shared_folder_merge_into_the_unsharded_dataset() {
 }
 
 #[test]
+fn merge_refuses_a_shard_whose_data_file_is_missing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = scenario(dir.path(), "s.toml", "small", 2, 3_000, "");
+    let shared = dir.path().join("shared");
+    for shard in ["1/2", "2/2"] {
+        let output = generate(&file, &shared, &["--shard", shard]);
+        assert!(output.status.success(), "{}", text(&output));
+    }
+    let lost = files_below(&shared)
+        .into_iter()
+        .find(|f| f.starts_with("events/") && f.ends_with(".parquet"))
+        .expect("an events file");
+    std::fs::remove_file(shared.join(&lost)).expect("removed");
+
+    let merge = breachlab(&["merge", arg(&shared)]);
+    assert_eq!(merge.status.code(), Some(1), "{}", text(&merge));
+    let message = stderr(&merge);
+    assert!(
+        message.contains(&lost) && message.contains("missing"),
+        "{message}"
+    );
+    assert!(
+        message.contains("no manifest.json was written"),
+        "{message}"
+    );
+    assert!(
+        !shared.join("manifest.json").exists(),
+        "a manifest was written"
+    );
+}
+
+#[test]
 fn names_in_a_scenario_never_become_paths() {
     let dir = tempfile::tempdir().expect("temp dir");
     let scenarios = dir.path().join("scenarios");

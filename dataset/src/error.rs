@@ -17,6 +17,16 @@ pub enum DatasetError {
     Interrupted(PathBuf),
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// A Parquet file whose footer reads but whose data does not decode.
+    #[error(
+        "{path}: column `{column}`, row group {row_group}: cannot be decoded ({message}): the file is damaged; generate the dataset again, and run `breachlab verify` to find every damaged file"
+    )]
+    Damaged {
+        path: PathBuf,
+        column: String,
+        row_group: usize,
+        message: String,
+    },
 }
 
 impl DatasetError {
@@ -31,6 +41,21 @@ impl DatasetError {
         DatasetError::Parquet {
             path: path.into(),
             message: error.to_string(),
+        }
+    }
+
+    /// The error for a read of `path` that failed with `message` (an error or a caught
+    /// panic of the decoder): pinned to a column and row group when decoding the file
+    /// again finds where.
+    pub fn undecodable(path: &std::path::Path, message: String) -> Self {
+        match crate::guard::decode_fully(path) {
+            Ok(crate::guard::DecodeOutcome::Damaged(damage)) => DatasetError::Damaged {
+                path: path.to_path_buf(),
+                column: damage.column,
+                row_group: damage.row_group,
+                message: damage.message,
+            },
+            _ => DatasetError::parquet(path, message),
         }
     }
 

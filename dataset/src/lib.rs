@@ -17,6 +17,7 @@
 
 pub mod digest;
 pub mod error;
+pub mod guard;
 pub mod layout;
 pub mod manifest;
 pub mod output;

@@ -170,7 +170,15 @@ fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile, OutputError>
             folder: folder.to_path_buf(),
         });
     }
-    tempfile::Builder::new()
+    let mut builder = tempfile::Builder::new();
+    // A temporary file is private (0600); the output is an ordinary file (0666 less the
+    // umask), as one written in place would be.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
         .prefix(&format!(".{}.", name.to_string_lossy()))
         .suffix(".partial")
         .tempfile_in(folder)

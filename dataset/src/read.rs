@@ -1,6 +1,7 @@
 //! Reading a dataset: its manifest, and its tables as Arrow batches in time order.
 
 use crate::error::DatasetError;
+use crate::guard::catch_decode_panic;
 use crate::layout;
 use crate::manifest::Manifest;
 use arrow_array::RecordBatch;
@@ -49,6 +50,21 @@ impl Dataset {
             .collect()
     }
 
+    /// The file of `table` that holds row `row` (counted from 0 across the table's files
+    /// in time order, by the manifest's row counts): what an error about that row names.
+    /// The table's folder when the row is past the last file.
+    pub fn file_at_row(&self, table: impl AsRef<str>, row: u64) -> PathBuf {
+        let table = table.as_ref();
+        let mut first = 0u64;
+        for file in self.manifest.files_of(table) {
+            if row < first + file.rows {
+                return self.root.join(&file.path);
+            }
+            first += file.rows;
+        }
+        self.root.join(table)
+    }
+
     /// Batches of `table` in time order, `batch_rows` rows at most each, with only the
     /// named columns (all when `columns` is empty).
     pub fn batches(
@@ -63,6 +79,7 @@ impl Dataset {
             batch_rows,
             dictionary_strings: false,
             current: None,
+            opening: None,
         }
     }
 
@@ -82,6 +99,8 @@ pub struct TableBatches {
         PathBuf,
         parquet::arrow::arrow_reader::ParquetRecordBatchReader,
     )>,
+    /// The file last opened, named when opening it panics.
+    opening: Option<PathBuf>,
 }
 
 impl TableBatches {
@@ -93,10 +112,18 @@ impl TableBatches {
         self
     }
 
+    /// Ends the iteration after an error: a reader that failed (or panicked) is not
+    /// asked again.
+    fn stop(&mut self) {
+        self.current = None;
+        self.files.clear();
+    }
+
     fn open_next(&mut self) -> Result<bool, DatasetError> {
         let Some(path) = self.files.pop() else {
             return Ok(false);
         };
+        self.opening = Some(path.clone());
         let file = File::open(&path).map_err(|e| DatasetError::io(&path, e))?;
         let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
             .map_err(|e| DatasetError::parquet(&path, corrupt(e)))?;
@@ -165,16 +192,31 @@ impl Iterator for TableBatches {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some((path, reader)) = &mut self.current {
-                match reader.next() {
-                    Some(Ok(batch)) => return Some(Ok(batch)),
-                    Some(Err(e)) => return Some(Err(DatasetError::parquet(path.clone(), e))),
-                    None => self.current = None,
-                }
+                let failure = match catch_decode_panic(|| reader.next()) {
+                    Ok(Some(Ok(batch))) => return Some(Ok(batch)),
+                    Ok(None) => {
+                        self.current = None;
+                        continue;
+                    }
+                    Ok(Some(Err(e))) => e.to_string(),
+                    Err(panic) => panic,
+                };
+                let path = path.clone();
+                self.stop();
+                return Some(Err(DatasetError::undecodable(&path, failure)));
             }
-            match self.open_next() {
-                Ok(true) => continue,
-                Ok(false) => return None,
-                Err(e) => return Some(Err(e)),
+            match catch_decode_panic(|| self.open_next()) {
+                Ok(Ok(true)) => continue,
+                Ok(Ok(false)) => return None,
+                Ok(Err(e)) => {
+                    self.stop();
+                    return Some(Err(e));
+                }
+                Err(panic) => {
+                    let path = self.opening.take().unwrap_or_default();
+                    self.stop();
+                    return Some(Err(DatasetError::undecodable(&path, panic)));
+                }
             }
         }
     }
@@ -235,6 +277,7 @@ pub fn merge_shards(root: &Path) -> Result<Manifest, DatasetError> {
             ),
         ));
     }
+    check_shard_files(root, &shards)?;
     let mut merged = first.clone();
     merged.shard = crate::manifest::ShardInfo { index: 1, count: 1 };
     merged.files = Vec::new();
@@ -255,6 +298,48 @@ pub fn merge_shards(root: &Path) -> Result<Manifest, DatasetError> {
     merged.recount();
     crate::manifest::write_atomically(&root.join(layout::MANIFEST), merged.to_json().as_bytes())?;
     Ok(merged)
+}
+
+/// Every file a shard lists is on disk with the size it wrote: a manifest is only
+/// written over a complete set of files.
+fn check_shard_files(root: &Path, shards: &[Manifest]) -> Result<(), DatasetError> {
+    for shard in shards {
+        let (index, count) = (shard.shard.index, shard.shard.count);
+        for file in &shard.files {
+            let path = root.join(&file.path);
+            let problem = match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() && meta.len() == file.bytes => continue,
+                Ok(meta) if meta.is_file() => format!(
+                    "is {} bytes but shard {index} of {count} wrote {}",
+                    meta.len(),
+                    file.bytes
+                ),
+                _ => format!("is missing but shard {index} of {count} lists it"),
+            };
+            // campaigns.parquet is written by every shard; the one on disk is checked
+            // against the shard that wrote it, below.
+            if file.path == layout::CAMPAIGNS
+                && shards.iter().any(|other| {
+                    other.files.iter().any(|f| {
+                        f.path == file.path && on_disk_size(root, &f.path) == Some(f.bytes)
+                    })
+                })
+            {
+                continue;
+            }
+            return Err(DatasetError::invalid(
+                &path,
+                format!(
+                    "{problem}: run that shard again (--shard {index}/{count} --force), then merge; no manifest.json was written"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn on_disk_size(root: &Path, relative: &str) -> Option<u64> {
+    std::fs::metadata(root.join(relative)).ok().map(|m| m.len())
 }
 
 fn on_disk_sha256(root: &Path, relative: &str) -> Result<String, DatasetError> {

@@ -3,8 +3,10 @@
 //! Datasets get copied, shared and cited for years; a flipped byte or a lost file must be
 //! found before anyone trusts a result computed on them. [`verify`] checks every listed
 //! file (present, size, SHA-256, rows in the Parquet footer, Arrow schema, the manifest
-//! header in the key-value metadata), the manifest's own consistency, and that no
-//! unlisted Parquet file hides in the tree. Every problem is collected, not just the first.
+//! header in the key-value metadata, and every page decoded: the rows it decodes to), the
+//! manifest's own consistency, that every events file has its truth file with as many rows,
+//! and that no unlisted Parquet file hides in the tree. Every problem is collected, not
+//! just the first. A dataset `verify` accepts is one every reader reads.
 //!
 //! Writing the dataset again from the manifest's scenario text, seed, scale and shard and
 //! comparing the bytes (`breachlab verify --regenerate`) needs the generator, so it lives
@@ -14,6 +16,7 @@
 
 use crate::digest::{hash_file, hex};
 use crate::error::DatasetError;
+use crate::guard::{DecodeOutcome, decode_fully};
 use crate::layout::{self, MANIFEST_KEY};
 use crate::manifest::{FileEntry, Manifest, ShardInfo};
 use crate::read::read_manifest;
@@ -85,6 +88,7 @@ impl VerifyReport {
 pub fn verify(root: &Path) -> Result<VerifyReport, DatasetError> {
     let manifest = read_manifest(root)?;
     let mut findings = check_manifest(&manifest);
+    findings.extend(unpaired_files(&manifest));
     let header = expected_header(&manifest);
     let mut on_disk = BTreeMap::new();
     for entry in &manifest.files {
@@ -259,6 +263,7 @@ fn check_file(
     let written_by = match check_parquet(&path, entry, header) {
         Ok((problems, shard)) => {
             findings.extend(problems.into_iter().map(at));
+            findings.extend(check_decodes(&path, entry).map(at));
             shard
         }
         Err(problem) => {
@@ -329,6 +334,63 @@ fn check_parquet(
     Ok((problems, shard))
 }
 
+/// Decodes every page of the file: a damaged page that still matches its hash (the
+/// manifest rewritten after the damage) is found here, not by the next reader.
+fn check_decodes(path: &Path, entry: &FileEntry) -> Option<String> {
+    match decode_fully(path) {
+        Err(e) => Some(format!("cannot be decoded: {e}")),
+        Ok(DecodeOutcome::Damaged(damage)) => Some(format!("{damage}: the file is damaged")),
+        Ok(DecodeOutcome::Complete { rows }) if rows != entry.rows => Some(format!(
+            "decodes to {rows} rows, manifest.json says {}",
+            entry.rows
+        )),
+        Ok(DecodeOutcome::Complete { .. }) => None,
+    }
+}
+
+/// Events and truth files come in pairs (`events/P` with `truth/P`), row for row: a
+/// reader joins them. Every pair must be listed whole and hold the same rows.
+fn unpaired_files(manifest: &Manifest) -> Vec<Finding> {
+    let of_table = |table: &'static str| -> BTreeMap<String, &FileEntry> {
+        manifest
+            .files_of(table)
+            .filter_map(|f| {
+                let rest = f.path.strip_prefix(table)?.strip_prefix('/')?;
+                Some((rest.to_string(), f))
+            })
+            .collect()
+    };
+    let (events, truth) = (of_table(layout::EVENTS), of_table(layout::TRUTH));
+    let mut findings = Vec::new();
+    for (rest, event_file) in &events {
+        match truth.get(rest) {
+            None => findings.push(Finding::new(
+                &event_file.path,
+                format!("has no truth file: manifest.json lists no truth/{rest}"),
+            )),
+            Some(truth_file) if truth_file.rows != event_file.rows => {
+                findings.push(Finding::new(
+                    &event_file.path,
+                    format!(
+                        "holds {} rows but its truth file {} holds {}: events and truth must match row for row",
+                        event_file.rows, truth_file.path, truth_file.rows
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    for (rest, truth_file) in &truth {
+        if !events.contains_key(rest) {
+            findings.push(Finding::new(
+                &truth_file.path,
+                format!("has no events file: manifest.json lists no events/{rest}"),
+            ));
+        }
+    }
+    findings
+}
+
 fn column_list(schema: &Schema) -> String {
     schema
         .fields()
@@ -380,4 +442,55 @@ fn unlisted_files(root: &Path, manifest: &Manifest) -> Result<Vec<Finding>, Data
         }
     }
     Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str, rows: u64) -> FileEntry {
+        FileEntry {
+            path: path.to_string(),
+            table: path.split('/').next().unwrap().to_string(),
+            rows,
+            bytes: 1,
+            sha256: String::new(),
+        }
+    }
+
+    fn manifest(files: Vec<FileEntry>) -> Manifest {
+        let text = r#"{"breachlab_version": "0", "schema_version": 0,
+            "scenario": {"name": "s", "sha256": "", "text": ""}, "seed": 1, "scale": 1.0,
+            "shard": {"index": 1, "count": 1},
+            "time_span": {"start": "", "end": "", "start_us": 0, "end_us": 0, "days": 0.0},
+            "row_counts": {}, "files": []}"#;
+        let mut manifest: Manifest = serde_json::from_str(text).unwrap();
+        manifest.files = files;
+        manifest
+    }
+
+    #[test]
+    fn events_and_truth_files_pair_up_row_for_row() {
+        let paired = manifest(vec![
+            entry("events/date=2026-01-01/part-0000000.parquet", 10),
+            entry("truth/date=2026-01-01/part-0000000.parquet", 10),
+        ]);
+        assert_eq!(unpaired_files(&paired), Vec::new());
+
+        let halved = manifest(vec![
+            entry("events/date=2026-01-01/part-0000000.parquet", 5),
+            entry("truth/date=2026-01-01/part-0000000.parquet", 10),
+            entry("events/date=2026-01-02/part-0000004.parquet", 3),
+            entry("truth/date=2026-01-03/part-0000009.parquet", 3),
+        ]);
+        let findings = unpaired_files(&halved);
+        let text: Vec<String> = findings.iter().map(ToString::to_string).collect();
+        assert_eq!(findings.len(), 3, "{text:#?}");
+        assert!(text[0].starts_with("events/date=2026-01-01/part-0000000.parquet: holds 5 rows"));
+        assert!(text[0].contains("truth/date=2026-01-01/part-0000000.parquet holds 10"));
+        assert!(text[1].contains("has no truth file"));
+        assert!(
+            text[2].starts_with("truth/date=2026-01-03/part-0000009.parquet: has no events file")
+        );
+    }
 }

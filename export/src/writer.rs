@@ -139,7 +139,17 @@ pub fn export_dataset(
             ),
         };
         buffer.clear();
-        encoder.encode(&batch, truth_batch.as_ref(), &mut buffer)?;
+        encoder
+            .encode(&batch, truth_batch.as_ref(), &mut buffer)
+            .map_err(|error| match error {
+                ExportError::Lockstep(message) => ExportError::Lockstep(format!(
+                    "{message}, in the batch from row {} of {} and {}",
+                    summary.events,
+                    dataset.file_at_row(Table::Events, summary.events).display(),
+                    dataset.file_at_row(Table::Truth, summary.events).display()
+                )),
+                other => other,
+            })?;
         if !output.write(&buffer)? {
             return Ok(summary);
         }

@@ -751,3 +751,39 @@ proptest! {
         parse_and_plan(&text);
     }
 }
+
+#[test]
+fn an_endless_scenario_file_stops_at_the_size_limit() {
+    let Err(error) = LoadedScenario::load("/dev/zero") else {
+        panic!("/dev/zero was read as a scenario");
+    };
+    let message = error.to_string();
+    assert!(matches!(error, ScenarioError::TooLarge { .. }), "{message}");
+    assert!(
+        message.contains("/dev/zero") && message.contains("1048576"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_scenario_file_just_over_the_limit_is_refused_and_one_at_it_is_read() {
+    use breachlab_generator::scenario::MAX_SCENARIO_BYTES;
+    let dir = std::env::temp_dir().join(format!("breachlab-scenario-size-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = valid();
+    let padded = |len: u64| {
+        let mut text = base.clone();
+        text.push_str(&"#".repeat(len as usize - base.len() - 1));
+        text.push('\n');
+        text
+    };
+    let at_limit = dir.join("at.toml");
+    std::fs::write(&at_limit, padded(MAX_SCENARIO_BYTES)).unwrap();
+    let over = dir.join("over.toml");
+    std::fs::write(&over, padded(MAX_SCENARIO_BYTES + 1)).unwrap();
+    let read = LoadedScenario::load(at_limit.to_str().unwrap());
+    let refused = LoadedScenario::load(over.to_str().unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+    read.unwrap();
+    assert!(matches!(refused, Err(ScenarioError::TooLarge { .. })));
+}

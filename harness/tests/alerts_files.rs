@@ -178,6 +178,89 @@ fn regression_inputs_give_errors_not_panics() {
     assert!(seen >= 5);
 }
 
+#[test]
+fn an_empty_until_ts_means_no_end_in_csv_and_json_lines_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        dir.path(),
+        "a.csv",
+        "entity_kind,entity,from_ts,until_ts\nip,10.0.0.1,2024-01-01T00:00:01Z,\n",
+    );
+    let jsonl = write(
+        dir.path(),
+        "a.jsonl",
+        "{\"entity_kind\": \"ip\", \"entity\": \"10.0.0.1\", \"from_ts\": \"2024-01-01T00:00:01Z\", \"until_ts\": \"\"}\n",
+    );
+    let expected = vec![0.0, 1.0, 1.0, 0.0, 0.0, 0.0];
+    assert_eq!(scores_of(&csv), expected);
+    assert_eq!(scores_of(&jsonl), expected);
+    // An empty from_ts is the same error in both.
+    let csv = write(
+        dir.path(),
+        "b.csv",
+        "entity_kind,entity,from_ts\nip,10.0.0.1,\n",
+    );
+    let jsonl = write(
+        dir.path(),
+        "b.jsonl",
+        "{\"entity_kind\": \"ip\", \"entity\": \"10.0.0.1\", \"from_ts\": \"\"}\n",
+    );
+    for (path, line) in [(csv, "line 2"), (jsonl, "line 1")] {
+        let error = read_alerts(&path).unwrap_err().to_string();
+        assert!(
+            error.contains(line) && error.contains("from_ts is empty"),
+            "{error}"
+        );
+    }
+}
+
+/// A per-event Parquet alert file (`event_id`, `score`) written with `compression`.
+fn parquet_alerts(path: &Path, compression: parquet::basic::Compression) {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("event_id", DataType::Int64, false),
+        Field::new("score", DataType::Float64, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![
+            Arc::new(Int64Array::from(vec![1, 4])),
+            Arc::new(Float64Array::from(vec![0.5, 2.0])),
+        ],
+    )
+    .unwrap();
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_compression(compression)
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, Some(properties)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn parquet_alerts_are_read_with_every_common_codec() {
+    use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+    let dir = tempfile::tempdir().unwrap();
+    let codecs = [
+        ("snappy", Compression::SNAPPY),
+        ("gzip", Compression::GZIP(GzipLevel::default())),
+        ("brotli", Compression::BROTLI(BrotliLevel::default())),
+        ("lz4", Compression::LZ4_RAW),
+        ("lz4-hadoop", Compression::LZ4),
+        ("zstd", Compression::ZSTD(ZstdLevel::default())),
+        ("none", Compression::UNCOMPRESSED),
+    ];
+    for (name, codec) in codecs {
+        let path = dir.path().join(format!("{name}.parquet"));
+        parquet_alerts(&path, codec);
+        assert_eq!(
+            scores_of(&path),
+            vec![0.0, 0.5, 0.0, 0.0, 2.0, 0.0],
+            "{name}"
+        );
+    }
+}
+
 const VALID_CSV: &str = "entity_kind,entity,from_ts,until_ts\nip,10.0.0.1,2024-01-01T00:00:01Z,\nprincipal,7,1704067204000000,1704067205000000\n";
 const VALID_JSONL: &str = "{\"event_id\": 1, \"score\": 0.5}\n{\"event_id\": 4}\n";
 
@@ -198,6 +281,28 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400), ext in 0..3usize) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(["a.csv", "a.jsonl", "a.parquet"][ext]);
+        std::fs::write(&path, &bytes).unwrap();
+        if let Ok(alerts) = read_alerts(&path) {
+            let mut scores = Vec::new();
+            let _ = alerts.scorer().score_batch(&events(), &mut scores);
+        }
+    }
+
+    #[test]
+    fn mutated_parquet_files_never_panic(
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6),
+        codec in 0..3usize,
+    ) {
+        use parquet::basic::{Compression, GzipLevel};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.parquet");
+        let compression = [Compression::SNAPPY, Compression::GZIP(GzipLevel::default()), Compression::UNCOMPRESSED][codec];
+        parquet_alerts(&path, compression);
+        let mut bytes = std::fs::read(&path).unwrap();
+        for (at, byte) in flips {
+            let len = bytes.len();
+            bytes[at % len] = byte;
+        }
         std::fs::write(&path, &bytes).unwrap();
         if let Ok(alerts) = read_alerts(&path) {
             let mut scores = Vec::new();

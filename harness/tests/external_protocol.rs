@@ -297,3 +297,90 @@ fn scores_after_the_last_batch_are_reported_at_finish() {
     assert_eq!(error.stage, Stage::Finish);
     assert_eq!(error.fault, Fault::ExtraScores { count: 1 });
 }
+
+/// An Arrow IPC stream of one score batch of `rows` ones, closed with its end-of-stream
+/// marker or cut off before it.
+fn arrow_scores_stream(rows: usize, closed: bool) -> Vec<u8> {
+    use arrow_array::Float64Array;
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "score",
+        DataType::Float64,
+        false,
+    )]));
+    let scores: ArrayRef = Arc::new(Float64Array::from(vec![1.0; rows]));
+    let batch = RecordBatch::try_new(Arc::clone(&schema), vec![scores]).unwrap();
+    let mut bytes = Vec::new();
+    let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut bytes, &schema).unwrap();
+    writer.write(&batch).unwrap();
+    if closed {
+        writer.finish().unwrap();
+    }
+    drop(writer);
+    bytes
+}
+
+/// Scores one 300-row batch with a child that answers with `stream`, then finishes.
+fn finish_with_arrow_answer(stream: &[u8]) -> Result<(), ExternalError> {
+    let dir = tempfile::tempdir().unwrap();
+    let answer = dir.path().join("answer.arrows");
+    std::fs::write(&answer, stream).unwrap();
+    let command = format!(
+        r#"printf '{{"protocol": 1, "format": "arrow"}}\n'; head -c 8000 > /dev/null; cat '{}'; cat > /dev/null"#,
+        answer.display()
+    );
+    let mut detector = ExternalDetector::start(&spec(command, 10.0)).unwrap();
+    let mut scores = Vec::new();
+    detector
+        .score_batch(&batch(0, 300), &mut scores)
+        .expect("300 scores");
+    assert_eq!(scores, vec![1.0; 300]);
+    detector.finish()
+}
+
+#[test]
+fn an_arrow_stream_without_its_end_marker_is_an_error() {
+    finish_with_arrow_answer(&arrow_scores_stream(300, true)).expect("a closed stream is fine");
+    let error = finish_with_arrow_answer(&arrow_scores_stream(300, false)).unwrap_err();
+    assert_eq!(error.stage, Stage::Finish);
+    assert!(matches!(error.fault, Fault::Garbage(_)), "{error}");
+    assert!(
+        error.to_string().contains("end-of-stream marker"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_background_process_of_a_successful_child_is_killed_with_its_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("background.pid");
+    let command = format!(
+        "{HELLO_JSONL}; sleep 300 < /dev/null > /dev/null 2>&1 & echo $! > '{}'; head -c 8000 > /dev/null; yes 1 | head -n 300; cat > /dev/null",
+        pid_file.display()
+    );
+    let mut detector = ExternalDetector::start(&spec(command, 10.0)).unwrap();
+    let mut scores = Vec::new();
+    detector
+        .score_batch(&batch(0, 300), &mut scores)
+        .expect("300 scores");
+    detector.finish().expect("a clean exit");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !background_is_gone(&pid_file) {
+        assert!(
+            Instant::now() < deadline,
+            "the background process outlived a successful run"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The process in `pid_file` has ended (gone, or a zombie waiting for its new parent).
+fn background_is_gone(pid_file: &Path) -> bool {
+    let pid = std::fs::read_to_string(pid_file).expect("the child wrote the pid");
+    let status = std::fs::read_to_string(Path::new("/proc").join(pid.trim()).join("status"));
+    match status {
+        Err(_) => true,
+        Ok(text) => text
+            .lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z')),
+    }
+}

@@ -84,6 +84,24 @@ pub struct OriginOptions {
     pub latency_scale: f64,
 }
 
+/// The longest the origin waits before one answer, whatever the scale: an hour. A
+/// latency scaled past it (or past what a `Duration` holds) waits this long instead.
+pub const MAX_ANSWER_DELAY: Duration = Duration::from_secs(3600);
+
+impl OriginOptions {
+    /// How long to wait before answering a request recorded with `latency_ms`: the scaled
+    /// latency, at most [`MAX_ANSWER_DELAY`]; zero for a zero, negative or NaN scale.
+    pub fn answer_delay(&self, latency_ms: f32) -> Duration {
+        let seconds = f64::from(latency_ms) * self.latency_scale / 1000.0;
+        if seconds.is_nan() || seconds <= 0.0 {
+            return Duration::ZERO;
+        }
+        Duration::try_from_secs_f64(seconds)
+            .unwrap_or(MAX_ANSWER_DELAY)
+            .min(MAX_ANSWER_DELAY)
+    }
+}
+
 /// Counters of a running origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OriginStats {
@@ -188,9 +206,9 @@ impl Origin {
             ));
         };
         self.mark_seen(at);
-        let delay = f64::from(recorded.latency_ms) * self.options.latency_scale / 1000.0;
-        if delay > 0.0 && delay.is_finite() {
-            tokio::time::sleep(Duration::from_secs_f64(delay)).await;
+        let delay = self.options.answer_delay(recorded.latency_ms);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
         }
         let status =
             StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -304,6 +322,23 @@ mod tests {
             bytes,
             latency_ms: 0.0,
         }
+    }
+
+    #[test]
+    fn answer_delays_are_scaled_and_capped_never_a_panic() {
+        let delay = |scale: f64, ms: f32| {
+            OriginOptions {
+                latency_scale: scale,
+            }
+            .answer_delay(ms)
+        };
+        assert_eq!(delay(1.0, 250.0), Duration::from_millis(250));
+        assert_eq!(delay(2.0, 250.0), Duration::from_millis(500));
+        assert_eq!(delay(0.0, 250.0), Duration::ZERO);
+        assert_eq!(delay(f64::NAN, 250.0), Duration::ZERO);
+        assert_eq!(delay(1e30, 250.0), MAX_ANSWER_DELAY);
+        assert_eq!(delay(f64::INFINITY, 1.0), MAX_ANSWER_DELAY);
+        assert_eq!(delay(1e6, f32::MAX), MAX_ANSWER_DELAY);
     }
 
     #[test]

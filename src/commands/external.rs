@@ -21,12 +21,6 @@ pub fn specs(args: &BenchArgs) -> anyhow::Result<Vec<DetectorSpec>> {
             args.detector_cmds.len()
         );
     }
-    if !(args.detector_timeout.is_finite() && args.detector_timeout > 0.0) {
-        bail!(
-            "--detector-timeout {}: expected a positive number of seconds",
-            args.detector_timeout
-        );
-    }
     let mut specs = Vec::new();
     if !args.detector_cmds.is_empty() {
         interrupt::on_interrupt(kill_running_detectors);

@@ -10,12 +10,6 @@ use std::io::Write;
 use std::sync::Arc;
 
 pub fn run(args: OriginArgs) -> anyhow::Result<()> {
-    if !(args.latency_scale.is_finite() && args.latency_scale >= 0.0) {
-        anyhow::bail!(
-            "--latency-scale {}: must be 0 (answer at once) or a positive factor",
-            args.latency_scale
-        );
-    }
     // Open the --seen file first, so a bad path fails before the server starts.
     let seen_file = match &args.seen {
         Some(path) => Some(open_seen(path, args.force)?),

@@ -9,12 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        anyhow::bail!(
-            "--timeout {}: must be a positive number of seconds",
-            args.timeout
-        );
-    }
     let dataset = Dataset::open(&args.dir)?;
     let options = ReplayOptions {
         target: args.target.clone(),

@@ -26,6 +26,10 @@ pub enum ScenarioError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "scenario file {path} is larger than {limit} bytes (1 MiB): give a scenario TOML file, not a stream or a data file"
+    )]
+    TooLarge { path: String, limit: u64 },
     #[error("{origin}:{line}: {message}")]
     Parse {
         origin: String,

@@ -68,10 +68,7 @@ impl LoadedScenario {
                     .join(", "),
             });
         }
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: name_or_path.to_string(),
-            source,
-        })?;
+        let text = read_scenario_file(name_or_path)?;
         Self::parse(name_or_path, &text)
     }
 
@@ -84,6 +81,37 @@ impl LoadedScenario {
     pub fn text_sha256(&self) -> String {
         hex(&Sha256::digest(self.text.as_bytes()))
     }
+}
+
+/// The largest scenario file read: 1 MiB, a hundred times the largest library scenario.
+/// A bound, so that `--scenario /dev/zero` (or any endless stream) fails at once instead of
+/// filling memory.
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// The text of the scenario file at `path`, at most [`MAX_SCENARIO_BYTES`] long.
+fn read_scenario_file(path: &str) -> Result<String, ScenarioError> {
+    use std::io::Read;
+    let read_error = |source| ScenarioError::Read {
+        path: path.to_string(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::TooLarge {
+            path: path.to_string(),
+            limit: MAX_SCENARIO_BYTES,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text ({e})"),
+        ))
+    })
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

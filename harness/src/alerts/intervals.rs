@@ -70,7 +70,15 @@ impl IntervalIndex {
         let mut index = IntervalIndex::default();
         for row in &table.rows {
             let at = |message: String| AlertError::at(path, table.unit, row.line, message);
-            let cell = |column: usize| row.cells.get(column).cloned().flatten();
+            // An empty string is an empty cell, as in CSV (where the two cannot be told
+            // apart): `"until_ts": ""` means no end in every format.
+            let cell = |column: usize| {
+                row.cells
+                    .get(column)
+                    .cloned()
+                    .flatten()
+                    .filter(|c| !matches!(c, Cell::Text(text) if text.is_empty()))
+            };
             let kind = match cell(kind_column) {
                 Some(Cell::Text(text)) => EntityKind::parse(&text).ok_or_else(|| {
                     at(format!(

@@ -13,6 +13,7 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatchReader};
 use arrow_schema::{DataType, TimeUnit};
+use breachlab_dataset::guard::catch_decode_panic;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::AlertError;
@@ -186,7 +187,18 @@ fn json_cell(value: &serde_json::Value) -> Result<Option<Cell>, String> {
     })
 }
 
+/// Reads a Parquet alert file; a damaged file that makes the decoder panic is an error
+/// like any other unreadable file.
 fn read_parquet(path: &Path, file: File) -> Result<Table, AlertError> {
+    catch_decode_panic(|| read_parquet_unguarded(path, file)).unwrap_or_else(|panic| {
+        Err(AlertError::file(
+            path,
+            format!("unreadable Parquet data (the file is damaged): {panic}"),
+        ))
+    })
+}
+
+fn read_parquet_unguarded(path: &Path, file: File) -> Result<Table, AlertError> {
     let corrupt = |e: parquet::errors::ParquetError| {
         AlertError::file(path, format!("is not a readable Parquet file: {e}"))
     };

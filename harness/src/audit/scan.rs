@@ -81,7 +81,6 @@ pub fn scan(
     pairs: bool,
     batch_rows: usize,
 ) -> Result<Scanned, AuditError> {
-    let events_origin = dataset.root.join(layout::EVENTS);
     let truth_origin = dataset.root.join(layout::TRUTH);
     let class_of: HashMap<i32, u32> = campaigns
         .iter()
@@ -111,6 +110,9 @@ pub fn scan(
                     ));
                 }
             };
+            // Errors about this batch name the files it came from.
+            let events_origin = dataset.file_at_row(Table::Events, rows);
+            let truth_origin = dataset.file_at_row(Table::Truth, rows);
             check_lockstep(
                 &event_batch,
                 &truth_batch,
@@ -187,9 +189,10 @@ fn check_lockstep(
         return Err(AuditError::inconsistent(
             truth_origin,
             format!(
-                "after row {rows_before}, a batch of {} truth rows meets {} events rows: truth files must match events files row for row; regenerate the dataset",
+                "after row {rows_before}, a batch of {} truth rows meets {} events rows of {}: truth files must match events files row for row; regenerate the dataset",
                 truth_ids.len(),
-                event_ids.len()
+                event_ids.len(),
+                events_origin.display()
             ),
         ));
     }
@@ -197,9 +200,10 @@ fn check_lockstep(
         return Err(AuditError::inconsistent(
             truth_origin,
             format!(
-                "row {}: truth has event_id {} where events has {}: the tables are out of step; regenerate the dataset",
+                "row {}: truth has event_id {} where events ({}) has {}: the tables are out of step; regenerate the dataset",
                 rows_before + row as u64,
                 truth_ids.value(row),
+                events_origin.display(),
                 event_ids.value(row)
             ),
         ));

@@ -26,6 +26,7 @@ use arrow_array::RecordBatch;
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::SchemaRef;
+use breachlab_dataset::guard::catch_decode_panic;
 use breachlab_detectors::{ParamValue, Params};
 
 pub use error::{ExternalError, Fault, Stage, TIMED_OUT};
@@ -429,7 +430,10 @@ fn spawn_reader(stdout: ChildStdout, events: SyncSender<Event>) {
             return;
         }
         let outcome = match format {
-            Some(ScoreFormat::Arrow) => relay_arrow(reader, &events),
+            // The Arrow decoder can panic on a damaged stream: that is the child's
+            // fault, reported like any unreadable reply.
+            Some(ScoreFormat::Arrow) => catch_decode_panic(|| relay_arrow(reader, &events))
+                .unwrap_or_else(|panic| Err(format!("unreadable Arrow IPC message: {panic}"))),
             Some(ScoreFormat::Jsonl) => relay_lines(reader, &events),
             None => return,
         };
@@ -461,7 +465,12 @@ fn relay_arrow(
             String::from_utf8_lossy(&start)
         ));
     }
-    let stream = StreamReader::try_new(std::io::Cursor::new(start).chain(reader), None)
+    let tail = Arc::new(Mutex::new([0u8; 8]));
+    let input = TailTracking {
+        inner: std::io::Cursor::new(start).chain(reader),
+        tail: Arc::clone(&tail),
+    };
+    let stream = StreamReader::try_new(input, None)
         .map_err(|e| format!("expected an Arrow IPC stream after the hello line: {e}"))?;
     for batch in stream {
         let batch = batch.map_err(|e| format!("unreadable Arrow IPC message: {e}"))?;
@@ -470,7 +479,46 @@ fn relay_arrow(
             return Ok(());
         }
     }
+    if tail
+        .lock()
+        .map(|t| *t != ARROW_END_OF_STREAM)
+        .unwrap_or(true)
+    {
+        return Err(
+            "its Arrow IPC stream ended without the end-of-stream marker (it exited before closing its stream writer)"
+                .to_string(),
+        );
+    }
     Ok(())
+}
+
+/// The end-of-stream marker that closes an Arrow IPC stream: a continuation marker and a
+/// zero length. A stream cut off by an exit ends without it; the reader alone would take
+/// that for a normal end.
+const ARROW_END_OF_STREAM: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
+
+/// A reader that keeps the last 8 bytes read, to see how the stream ended.
+struct TailTracking<R> {
+    inner: R,
+    tail: Arc<Mutex<[u8; 8]>>,
+}
+
+impl<R: Read> Read for TailTracking<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0
+            && let Ok(mut tail) = self.tail.lock()
+        {
+            let read = &buf[..n];
+            if n >= 8 {
+                tail.copy_from_slice(&read[n - 8..]);
+            } else {
+                tail.copy_within(n.., 0);
+                tail[8 - n..].copy_from_slice(read);
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// Parses score lines in chunks until stdout closes; `Err` at the first bad line.

@@ -4,7 +4,9 @@
 //! everything the command started (the shell and the interpreter it launched), and a
 //! terminal's Ctrl-C does not reach it behind the harness's back. Every live child is
 //! listed in a registry so that [`kill_running_detectors`] (called on SIGINT/SIGTERM) can
-//! end them all; every other path (success, error, timeout, drop) kills and reaps its own.
+//! end them all; every other path (success, error, timeout, drop) kills and reaps its own,
+//! and a child that exits on its own has its group killed too, so that nothing it left
+//! running in the background outlives the run.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -25,6 +27,19 @@ pub fn kill_running_detectors() {
         .unwrap_or_default();
     for group in groups {
         kill_group(group);
+    }
+}
+
+/// True when the child `pid` has exited, without reaping it (`waitid` with `WNOWAIT`).
+#[cfg(target_os = "linux")]
+fn exited_unreaped(pid: u32) -> bool {
+    // SAFETY: waitid(2) writes only into the zeroed siginfo_t it is given; WNOWAIT leaves
+    // the child waitable, so `Child::wait` still reaps it; si_pid is read from a union
+    // that waitid filled (or left zero when no child changed state).
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let flags = libc::WEXITED | libc::WNOWAIT | libc::WNOHANG;
+        libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) == 0 && info.si_pid() != 0
     }
 }
 
@@ -82,14 +97,37 @@ impl DetectorProcess {
             if let Some(status) = self.status {
                 return Some(status);
             }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                self.reaped(status);
+            if let Some(status) = self.reap_if_exited() {
                 return Some(status);
             }
             if Instant::now() >= deadline {
                 return None;
             }
             std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// When the shell has exited: kills what is left of its group (a background
+    /// process it started, still holding the pipes or running on), then reaps it. On
+    /// Linux the group is killed while the exited shell is not yet reaped, so its group id
+    /// cannot have been taken by an unrelated process.
+    fn reap_if_exited(&mut self) -> Option<ExitStatus> {
+        #[cfg(target_os = "linux")]
+        {
+            if !exited_unreaped(self.child.id()) {
+                return None;
+            }
+            kill_group(self.group);
+            let status = self.child.wait().ok()?;
+            self.reaped(status);
+            Some(status)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let status = self.child.try_wait().ok()??;
+            kill_group(self.group);
+            self.reaped(status);
+            Some(status)
         }
     }
 

@@ -6,6 +6,8 @@
 use super::BenchReport;
 use crate::error::RunError;
 use breachlab_dataset::layout::REPORT_FILES;
+use breachlab_dataset::output::{Existing, OutputError, OutputFile};
+use std::io::Write;
 use std::path::Path;
 
 /// Refuses a folder that already holds a report unless `force`: checked before a run
@@ -27,7 +29,9 @@ pub fn refuse_to_replace(dir: &Path, force: bool) -> Result<(), RunError> {
 
 /// Writes `report.md`, `report.html` and `report.json` into `dir`. Refuses to replace an
 /// existing report unless `force`. Each file is written under a temporary name and
-/// renamed; `report.json` last, so its presence means the report is complete.
+/// renamed; `report.json` last, so its presence means the report is complete. When any
+/// of them cannot be written (a full disk, a file-size limit), the files already placed
+/// are removed again: a failed run leaves no report, and the next run is not refused.
 pub fn write_report_dir(report: &BenchReport, dir: &Path, force: bool) -> Result<(), RunError> {
     refuse_to_replace(dir, force)?;
     std::fs::create_dir_all(dir).map_err(|e| RunError::io(dir.display().to_string(), e))?;
@@ -38,22 +42,32 @@ pub fn write_report_dir(report: &BenchReport, dir: &Path, force: bool) -> Result
         }
     }
     let contents = [report.markdown(), report.html(), report.json()?];
+    let mut placed = Vec::new();
     for (name, text) in REPORT_FILES.iter().zip(contents) {
-        write_atomically(&dir.join(name), text.as_bytes())?;
+        let path = dir.join(name);
+        if let Err(error) = write_atomically(&path, text.as_bytes()) {
+            for earlier in &placed {
+                let _ = std::fs::remove_file(earlier);
+            }
+            return Err(error);
+        }
+        placed.push(path);
     }
     Ok(())
 }
 
+/// Writes `bytes` to a temporary file beside `path` and renames it onto `path`; on
+/// failure the temporary file is removed and `path` is untouched.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("report");
-    let temporary = path.with_file_name(format!(".{file_name}.partial"));
     let context = || path.display().to_string();
-    std::fs::write(&temporary, bytes).map_err(|e| RunError::io(context(), e))?;
-    std::fs::rename(&temporary, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        RunError::io(context(), e)
+    let mut file = OutputFile::create(path, Existing::Replace).map_err(|e| match e {
+        OutputError::Io { source, .. } => RunError::io(context(), source),
+        other => RunError::io(context(), std::io::Error::other(other.to_string())),
+    })?;
+    file.write_all(bytes)
+        .map_err(|e| RunError::io(context(), e))?;
+    file.finish().map_err(|e| match e {
+        OutputError::Io { source, .. } => RunError::io(context(), source),
+        other => RunError::io(context(), std::io::Error::other(other.to_string())),
     })
 }

@@ -118,7 +118,6 @@ fn read_batches(
     schedule: &Schedule<'_>,
 ) -> (u64, Option<LabelIndex>) {
     let batch_rows = options.batch_rows.max(1);
-    let events_origin = dataset.root.join(breachlab_dataset::layout::EVENTS);
     let truth_origin = dataset.root.join(breachlab_dataset::layout::TRUTH);
     let mut events = dataset.batches(Table::Events, columns, batch_rows);
     if !columns.is_empty() {
@@ -135,8 +134,8 @@ fn read_batches(
             (Some(event_batch), Some(truth_batch)) => decode_pair(
                 event_batch,
                 truth_batch,
-                &events_origin,
-                &truth_origin,
+                &dataset.file_at_row(Table::Events, rows),
+                &dataset.file_at_row(Table::Truth, rows),
                 rows,
             )
             .and_then(|(events, truth)| index_labels(labels.as_mut(), events, truth)),
@@ -199,15 +198,23 @@ fn decode_pair(
 ) -> Result<(RecordBatch, TruthColumns), RunError> {
     let event_batch = event_batch?;
     let truth_columns = TruthColumns::decode(&truth_batch?, truth_origin)?;
-    check_lockstep(&event_batch, &truth_columns, events_origin, rows_before)?;
+    check_lockstep(
+        &event_batch,
+        &truth_columns,
+        events_origin,
+        truth_origin,
+        rows_before,
+    )?;
     Ok((event_batch, truth_columns))
 }
 
-/// The truth batch must describe exactly the events of the events batch.
+/// The truth batch must describe exactly the events of the events batch. `origin` is the
+/// events file the batch came from, `truth_origin` the truth file.
 fn check_lockstep(
     events: &RecordBatch,
     truth: &TruthColumns,
     origin: &Path,
+    truth_origin: &Path,
     rows_before: u64,
 ) -> Result<(), RunError> {
     let ids = events
@@ -223,8 +230,9 @@ fn check_lockstep(
         return Err(RunError::inconsistent(
             origin,
             format!(
-                "a batch at row {rows_before} has {} events but its truth batch has {} rows: events and truth files must pair up; regenerate the dataset",
+                "a batch at row {rows_before} has {} events but its truth batch (from {}) has {} rows: events and truth files must pair up; regenerate the dataset",
                 ids.len(),
+                truth_origin.display(),
                 truth.len()
             ),
         ));
@@ -238,10 +246,11 @@ fn check_lockstep(
         return Err(RunError::inconsistent(
             origin,
             format!(
-                "event {} (row {}) is labelled as event {} in truth: events and truth are not in the same order; regenerate the dataset",
+                "event {} (row {}) is labelled as event {} in truth ({}): events and truth are not in the same order; regenerate the dataset",
                 ids.value(offset),
                 rows_before + offset as u64,
-                truth.event_id[offset]
+                truth.event_id[offset],
+                truth_origin.display()
             ),
         ));
     }
