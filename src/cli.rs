@@ -45,6 +45,15 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Serve a dataset's recorded responses (status, size, latency) to replayed requests.
     Origin(OriginArgs),
+    /// Print a BibTeX entry for a dataset: version, scenario, seed, scale and the SHA-256
+    /// of its manifest.json.
+    Cite(CiteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiteArgs {
+    /// The dataset folder (holding manifest.json).
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

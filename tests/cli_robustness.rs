@@ -149,6 +149,7 @@ fn shards_into_a_shared_folder_merge_into_the_unsharded_dataset() {
 
     let first = generate(&file, &shared, &["--shard", "1/2"]);
     assert!(first.status.success(), "{}", text(&first));
+    assert!(!shared.join("README.md").exists(), "a shard wrote a card");
     let early = breachlab(&["merge", arg(&shared)]);
     assert_eq!(early.status.code(), Some(1), "{}", text(&early));
     assert!(
@@ -177,6 +178,42 @@ fn shards_into_a_shared_folder_merge_into_the_unsharded_dataset() {
     assert_eq!(counts(&shared), counts(&whole));
     let verify = breachlab(&["verify", arg(&shared), "--regenerate"]);
     assert!(verify.status.success(), "{}", text(&verify));
+    let card = std::fs::read_to_string(shared.join("README.md")).expect("merge writes a card");
+    assert!(card.contains("  shards: 2\n"), "{card}");
+    assert!(
+        card.contains("--shard $k/2; done\nbreachlab merge NEW"),
+        "{card}"
+    );
+    let again = breachlab(&["merge", arg(&shared)]);
+    assert!(
+        again.status.success(),
+        "merging again replaces its own card: {}",
+        text(&again)
+    );
+}
+
+#[test]
+fn merge_never_replaces_a_readme_it_did_not_write() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = scenario(dir.path(), "s.toml", "small", 1, 2_000, "");
+    let shared = dir.path().join("shared");
+    for shard in ["1/2", "2/2"] {
+        assert!(
+            generate(&file, &shared, &["--shard", shard])
+                .status
+                .success()
+        );
+    }
+    std::fs::write(shared.join("README.md"), "my notes").expect("user file");
+    let merge = breachlab(&["merge", arg(&shared)]);
+    assert_eq!(merge.status.code(), Some(1), "{}", text(&merge));
+    assert!(stderr(&merge).contains("README.md"), "{}", text(&merge));
+    assert!(stderr(&merge).contains("move it out"), "{}", text(&merge));
+    assert_eq!(
+        std::fs::read_to_string(shared.join("README.md")).expect("kept"),
+        "my notes"
+    );
+    assert!(!shared.join("manifest.json").exists());
 }
 
 #[test]

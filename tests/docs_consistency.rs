@@ -318,3 +318,31 @@ fn every_reference_cited_is_a_section_of_docs_references() {
         "only {cited} citations of docs/references.md found"
     );
 }
+
+/// The value of a top-level `key: value` or `key = value` line, quotes removed.
+fn top_level_value(text: &str, key: &str, separator: char) -> Option<String> {
+    text.lines()
+        .filter_map(|line| line.split_once(separator))
+        .find(|(name, _)| name.trim_end() == key)
+        .map(|(_, value)| value.trim().trim_matches('"').to_string())
+}
+
+#[test]
+fn citation_and_wheel_metadata_carry_the_crate_version() {
+    let citation = read("CITATION.cff");
+    assert_eq!(
+        top_level_value(&citation, "version", ':').as_deref(),
+        Some(env!("CARGO_PKG_VERSION")),
+        "CITATION.cff `version` is not Cargo.toml's: bump them together"
+    );
+    assert_eq!(
+        top_level_value(&citation, "cff-version", ':').as_deref(),
+        Some("1.2.0")
+    );
+    // The wheel takes its version from Cargo.toml (dynamic), so it cannot drift.
+    let pyproject = read("pyproject.toml");
+    assert!(pyproject.contains("bindings = \"bin\""));
+    let dynamic = top_level_value(&pyproject, "dynamic", '=').unwrap_or_default();
+    assert!(dynamic.contains("\"version\""), "pyproject.toml: {dynamic}");
+    assert_eq!(top_level_value(&pyproject, "version", '='), None);
+}

@@ -11,13 +11,15 @@ pub const TRUTH: &str = Table::Truth.name();
 pub const ACCOUNTS: &str = Table::Accounts.name();
 /// The campaigns table is one file rather than a folder of parts.
 pub const CAMPAIGNS: &str = "campaigns.parquet";
+/// The dataset card: a datasheet with YAML metadata that dataset hubs and loaders read.
+pub const CARD: &str = "README.md";
 /// Per-shard manifests of a sharded run, merged into `manifest.json` afterwards.
 pub const SHARDS: &str = "shards";
 /// Prefix of the temporary folder a run writes into before moving files into place.
 pub const PARTIAL_PREFIX: &str = ".breachlab-partial-";
 
 /// Every top-level entry a dataset may own (what `--force` may replace).
-pub const OWNED: &[&str] = &[MANIFEST, EVENTS, TRUTH, ACCOUNTS, CAMPAIGNS, SHARDS];
+pub const OWNED: &[&str] = &[MANIFEST, CARD, EVENTS, TRUTH, ACCOUNTS, CAMPAIGNS, SHARDS];
 
 /// `events/date=YYYY-MM-DD/part-SSSSSSS.parquet` (or `truth/...`), relative, named by the
 /// chunk's first slice so that shards never collide and names sort in time order.

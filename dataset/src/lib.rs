@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! DIR/manifest.json
+//! DIR/README.md          (the dataset card)
 //! DIR/events/date=YYYY-MM-DD/part-*.parquet
 //! DIR/truth/date=YYYY-MM-DD/part-*.parquet
 //! DIR/accounts/part-*.parquet
@@ -15,6 +16,8 @@
 //! only thing written here is a manifest: `merge` combines the manifests of finished
 //! shards, which needs no generator.
 
+pub mod card;
+pub mod cite;
 pub mod digest;
 pub mod error;
 pub mod guard;

@@ -18,6 +18,11 @@ pub struct Manifest {
     pub time_span: TimeSpan,
     /// Rows per table: `events`, `truth`, `accounts`, `campaigns`.
     pub row_counts: BTreeMap<String, u64>,
+    /// The dataset card (`README.md`) of a whole or merged dataset, rendered from this
+    /// manifest without this entry (see [`crate::card`]); absent in a shard's manifest
+    /// and in datasets written before cards existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<DocumentEntry>,
     pub files: Vec<FileEntry>,
     /// How far this scale keeps each entity's behaviour (absent before 0.4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +67,15 @@ pub struct EntityFacts {
     pub requests_per_hour_each: f64,
 }
 
+/// A file of the dataset that is not a table: its path, size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentEntry {
+    /// Relative to the dataset root, `/`-separated.
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     pub name: String,
@@ -98,12 +112,14 @@ pub struct FileEntry {
 }
 
 impl Manifest {
-    /// The manifest without its file list and row counts: what each Parquet file
-    /// carries in its key-value metadata (a file cannot hold its own hash).
+    /// The manifest without its file list, row counts and card: what each Parquet file
+    /// carries in its key-value metadata (a file cannot hold its own hash, and the card
+    /// is written after the tables).
     pub fn header_json(&self) -> String {
         let mut header = self.clone();
         header.files.clear();
         header.row_counts.clear();
+        header.card = None;
         serde_json::to_string(&header).expect("a manifest serialises")
     }
 
@@ -134,12 +150,15 @@ impl Manifest {
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so that a reader never
-/// sees half a manifest: `merge` writes the merged one with it, `generate` each new one.
+/// sees half a manifest (or card): `merge` writes the merged one with it, `generate` each
+/// new one.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DatasetError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| DatasetError::io(parent, e))?;
     }
-    let temporary = path.with_extension("json.partial");
+    let mut temporary_name = path.file_name().unwrap_or_default().to_os_string();
+    temporary_name.push(".partial");
+    let temporary = path.with_file_name(temporary_name);
     let written = std::fs::write(&temporary, bytes)
         .map_err(|e| DatasetError::io(&temporary, e))
         .and_then(|()| std::fs::rename(&temporary, path).map_err(|e| DatasetError::io(path, e)));

@@ -296,6 +296,8 @@ pub fn merge_shards(root: &Path) -> Result<Manifest, DatasetError> {
     }
     merged.files.sort_by(|a, b| a.path.cmp(&b.path));
     merged.recount();
+    refuse_foreign_card(root)?;
+    crate::card::write_card(root, &mut merged, count)?;
     crate::manifest::write_atomically(&root.join(layout::MANIFEST), merged.to_json().as_bytes())?;
     Ok(merged)
 }
@@ -340,6 +342,23 @@ fn check_shard_files(root: &Path, shards: &[Manifest]) -> Result<(), DatasetErro
 
 fn on_disk_size(root: &Path, relative: &str) -> Option<u64> {
     std::fs::metadata(root.join(relative)).ok().map(|m| m.len())
+}
+
+/// `merge` writes the dataset card to `README.md`; it replaces one only if breachlab
+/// wrote it (an earlier merge), never a file of someone else's.
+fn refuse_foreign_card(root: &Path) -> Result<(), DatasetError> {
+    let path = root.join(layout::CARD);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if !crate::card::is_card(&text) => Err(DatasetError::invalid(
+            &path,
+            "not a dataset card breachlab wrote, and `merge` writes the card there: move it out of the dataset folder and merge again",
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(DatasetError::invalid(
+            &path,
+            "not a dataset card breachlab wrote (not UTF-8), and `merge` writes the card there: move it out of the dataset folder and merge again",
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn on_disk_sha256(root: &Path, relative: &str) -> Result<String, DatasetError> {

@@ -4,9 +4,10 @@
 //! found before anyone trusts a result computed on them. [`verify`] checks every listed
 //! file (present, size, SHA-256, rows in the Parquet footer, Arrow schema, the manifest
 //! header in the key-value metadata, and every page decoded: the rows it decodes to), the
-//! manifest's own consistency, that every events file has its truth file with as many rows,
-//! and that no unlisted Parquet file hides in the tree. Every problem is collected, not
-//! just the first. A dataset `verify` accepts is one every reader reads.
+//! dataset card's size and SHA-256, the manifest's own consistency, that every events file
+//! has its truth file with as many rows, and that no unlisted Parquet file hides in the
+//! tree. Every problem is collected, not just the first. A dataset `verify` accepts is one
+//! every reader reads.
 //!
 //! Writing the dataset again from the manifest's scenario text, seed, scale and shard and
 //! comparing the bytes (`breachlab verify --regenerate`) needs the generator, so it lives
@@ -18,7 +19,7 @@ use crate::digest::{hash_file, hex};
 use crate::error::DatasetError;
 use crate::guard::{DecodeOutcome, decode_fully};
 use crate::layout::{self, MANIFEST_KEY};
-use crate::manifest::{FileEntry, Manifest, ShardInfo};
+use crate::manifest::{DocumentEntry, FileEntry, Manifest, ShardInfo};
 use crate::read::read_manifest;
 use arrow_schema::Schema;
 use breachlab_schema::SCHEMA_VERSION;
@@ -97,6 +98,9 @@ pub fn verify(root: &Path) -> Result<VerifyReport, DatasetError> {
         if let Some(disk) = disk {
             on_disk.insert(entry.path.clone(), disk);
         }
+    }
+    if let Some(card) = &manifest.card {
+        findings.extend(check_document(root, card));
     }
     findings.extend(unlisted_files(root, &manifest)?);
     Ok(VerifyReport {
@@ -272,6 +276,28 @@ fn check_file(
         }
     };
     (findings, Some(DiskFile { sha256, written_by }))
+}
+
+/// Checks a file that is not a table (the dataset card): present, its size, its SHA-256.
+fn check_document(root: &Path, entry: &DocumentEntry) -> Vec<Finding> {
+    let at = |problem: String| vec![Finding::new(&entry.path, problem)];
+    if !is_inside(&entry.path) {
+        return at("path leaves the dataset folder (absolute or with ..): not checked".into());
+    }
+    let (bytes, sha256) = match hash_file(&root.join(&entry.path)) {
+        Ok(hashed) => hashed,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return at("missing: listed in manifest.json (card) but not on disk".into());
+        }
+        Err(e) => return at(format!("cannot be read: {e}")),
+    };
+    if (bytes, &sha256) == (entry.bytes, &entry.sha256) {
+        return Vec::new();
+    }
+    at(format!(
+        "{bytes} bytes with SHA-256 {sha256}, manifest.json says {} bytes with {}: it was edited since the dataset was written: restore it from the original copy",
+        entry.bytes, entry.sha256
+    ))
 }
 
 /// Checks the footer: rows, Arrow schema and manifest header. `Err` when the file is not

@@ -31,6 +31,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Origin(args) => origin::run(args),
+        Command::Cite(args) => {
+            let citation = breachlab_dataset::cite::Citation::of(&args.dir)?;
+            print!("{}", citation.bibtex());
+            Ok(())
+        }
         Command::Merge(args) => {
             let manifest = breachlab_dataset::read::merge_shards(&args.dir)?;
             println!(

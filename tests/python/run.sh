@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Python interop test: creates a venv, installs the pinned readers, generates a small
 # dataset with the breachlab binary and reads it back with pyarrow, pandas, polars and
-# DuckDB.
+# DuckDB, and through its dataset card's configs with Hugging Face `datasets`.
 #
 # Usage: tests/python/run.sh [BREACHLAB_BIN]
 #   BREACHLAB_BIN  the breachlab binary (default: target/release/breachlab, else
@@ -27,4 +27,4 @@ dataset="$work/dataset"
 "$bin" generate --scale 0.05 --allow-distorted --seed 7 --threads 2 --out "$dataset"
 
 BREACHLAB_DATASET="$dataset" BREACHLAB_BIN="$bin" \
-  "$python" -m pytest -q "$here/test_interop.py"
+  "$python" -m pytest -q "$here/test_interop.py" "$here/test_card.py"

@@ -10,8 +10,6 @@ BREACHLAB_BIN (see run.sh).
 
 import hashlib
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import duckdb
@@ -57,27 +55,6 @@ SCHEMAS = {
         "attack_technique": pa.string(),
     },
 }
-
-
-@pytest.fixture(scope="session")
-def root(tmp_path_factory) -> Path:
-    given = os.environ.get("BREACHLAB_DATASET")
-    if given:
-        return Path(given)
-    binary = os.environ.get("BREACHLAB_BIN")
-    if not binary:
-        pytest.fail("set BREACHLAB_DATASET to a dataset folder or BREACHLAB_BIN to the binary")
-    out = tmp_path_factory.mktemp("dataset")
-    subprocess.run(
-        [binary, "generate", "--scale", "0.05", "--allow-distorted", "--seed", "7", "--out", str(out), "--force"],
-        check=True,
-    )
-    return out
-
-
-@pytest.fixture(scope="session")
-def manifest(root) -> dict:
-    return json.loads((root / "manifest.json").read_text())
 
 
 def table_dataset(root: Path, table: str) -> ds.Dataset:

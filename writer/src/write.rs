@@ -22,7 +22,7 @@ use breachlab_dataset::manifest::{
     CampaignFaithfulness, EntityFacts, Faithfulness, FileEntry, Manifest, ScenarioInfo, ShardInfo,
     TimeSpan, write_atomically,
 };
-use breachlab_dataset::{DatasetError, layout};
+use breachlab_dataset::{DatasetError, card, layout};
 use breachlab_generator::event::Event;
 use breachlab_generator::population::accounts_batch;
 use breachlab_generator::render::BatchBuilder;
@@ -114,6 +114,12 @@ pub fn generate(
     };
     manifest.files = files.iter().map(|f| entry(&partial, f)).collect();
     manifest.recount();
+    if options.shard.is_whole()
+        && let Err(e) = card::write_card(&partial, &mut manifest, 1)
+    {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(e);
+    }
     if let Err(e) = publish(&partial, &options.out, &manifest, options.shard) {
         unpublish(&partial, &options.out, &manifest);
         return Err(e);
@@ -228,6 +234,7 @@ fn base_manifest(scenario: &LoadedScenario, plan: &Plan, options: &GenerateOptio
             days: calendar.span_days(),
         },
         row_counts: Default::default(),
+        card: None,
         files: Vec::new(),
         faithfulness: Some(faithfulness(plan, options.scale)),
     }
@@ -680,7 +687,7 @@ fn entry(partial: &Path, file: &WrittenFile) -> FileEntry {
     }
 }
 
-/// Moves every file into place, then writes the manifest (atomically, last).
+/// Moves every file (and the card) into place, then writes the manifest (atomically, last).
 fn publish(
     partial: &Path,
     out: &Path,
@@ -695,9 +702,9 @@ fn publish(
             remove_any(&report)?;
         }
     }
-    for file in &manifest.files {
-        let from = partial.join(&file.path);
-        let to = out.join(&file.path);
+    for path in published_paths(manifest) {
+        let from = partial.join(path);
+        let to = out.join(path);
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(|e| DatasetError::io(parent, e))?;
         }
@@ -713,11 +720,17 @@ fn publish(
     std::fs::remove_dir_all(partial).map_err(|e| DatasetError::io(partial, e))
 }
 
+/// Every file [`publish`] moves into place: the tables' files and the card.
+fn published_paths(manifest: &Manifest) -> impl Iterator<Item = &str> {
+    let files = manifest.files.iter().map(|f| f.path.as_str());
+    files.chain(manifest.card.iter().map(|c| c.path.as_str()))
+}
+
 /// After a failed [`publish`]: removes what it moved into `out` and the temporary folder,
 /// so that no partial dataset is left behind.
 fn unpublish(partial: &Path, out: &Path, manifest: &Manifest) {
-    for file in &manifest.files {
-        let _ = std::fs::remove_file(out.join(&file.path));
+    for path in published_paths(manifest) {
+        let _ = std::fs::remove_file(out.join(path));
     }
     let _ = std::fs::remove_dir_all(partial);
 }
