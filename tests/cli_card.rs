@@ -119,6 +119,7 @@ fn generate(seed: &str, threads: &str) -> (tempfile::TempDir, PathBuf) {
         "generate",
         "--scale",
         "0.01",
+        "--allow-distorted",
         "--seed",
         seed,
         "--threads",

@@ -165,7 +165,7 @@ mod tests {
 # demo: a short scenario.
 # Two lines of header.
 #
-# Sources: a press report; REFERENCES.md section 2
+# Sources: a press report; docs/references.md#2-other-api-enumeration-incidents
 # and a second line of sources.
 #
 # Volumes are estimates.
@@ -218,7 +218,8 @@ start_h = 2                      # an estimate too
         assert_eq!(
             sources,
             vec![
-                "Sources: a press report; REFERENCES.md section 2".to_string(),
+                "Sources: a press report; docs/references.md#2-other-api-enumeration-incidents"
+                    .to_string(),
                 "and a second line of sources.".to_string()
             ]
         );
