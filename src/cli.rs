@@ -164,6 +164,11 @@ pub struct BenchArgs {
     /// Folder of generated datasets kept for reuse (--scenario, --calibrate).
     #[arg(long, default_value = "breachlab-cache")]
     pub cache: PathBuf,
+    /// The leakage audit in the report: `auto` reuses DIR/audit.json when it is of this
+    /// very dataset and version and runs the single-column audit otherwise; `always`
+    /// runs it; `never` leaves it out.
+    #[arg(long, value_enum, default_value_t = AuditMode::Auto)]
+    pub audit: AuditMode,
     /// Rows per batch handed to the detectors (never changes the results).
     #[arg(long, default_value_t = 65_536, allow_negative_numbers = true)]
     pub batch_rows: usize,
@@ -429,4 +434,12 @@ mod budget_tests {
         }
         assert!(Budgets::parse("1,,5").is_err());
     }
+}
+
+/// When `bench` runs the leakage audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditMode {
+    Auto,
+    Always,
+    Never,
 }

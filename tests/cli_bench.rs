@@ -214,3 +214,55 @@ fn detectors_lists_every_parameter_with_its_default() {
     assert!(text.contains("--param ip-rate.limit="), "{text}");
     assert!(text.contains("route-volume"), "{text}");
 }
+
+/// `bench --audit`: `never` leaves the audit out, `always` computes it, and `auto` reuses
+/// the dataset's audit.json only when it is of this very dataset (a doctored one of
+/// another seed is ignored and recomputed).
+#[test]
+fn bench_audit_modes_say_where_the_audit_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), "ds");
+    let bench = |mode: &str, report: &str| {
+        let output = breachlab(
+            &[
+                "bench",
+                "--dataset",
+                "ds",
+                "--detectors",
+                "null",
+                "--audit",
+                mode,
+                "--report",
+                report,
+            ],
+            dir.path(),
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = std::fs::read_to_string(dir.path().join(report).join("report.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let never = bench("never", "r-never");
+    assert_eq!(never["audit_source"], "skipped");
+    assert!(never.get("audit").is_none());
+
+    let always = bench("always", "r-always");
+    assert_eq!(always["audit_source"], "computed");
+    assert!(always["audit"].as_object().is_some_and(|a| !a.is_empty()));
+
+    // No audit.json yet: auto computes.
+    assert_eq!(bench("auto", "r-auto-1")["audit_source"], "computed");
+
+    let audit = breachlab(&["audit", "ds", "--no-pairs"], dir.path());
+    assert!(audit.status.success(), "{}", stderr(&audit));
+    let reused = bench("auto", "r-auto-2");
+    assert_eq!(reused["audit_source"], "reused");
+    assert_eq!(reused["audit"], always["audit"]);
+
+    // An audit.json of another dataset (its seed edited) is not reused.
+    let path = dir.path().join("ds/audit.json");
+    let mut doctored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    doctored["dataset"]["seed"] = serde_json::json!(999);
+    std::fs::write(&path, doctored.to_string()).unwrap();
+    assert_eq!(bench("auto", "r-auto-3")["audit_source"], "computed");
+}

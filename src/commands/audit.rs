@@ -2,7 +2,7 @@
 //! events column alone and on a pair of columns; printed as a table and written to
 //! `audit.json` beside the manifest (or `--out`).
 
-use crate::cli::AuditArgs;
+use crate::cli::{AuditArgs, AuditMode};
 use anyhow::bail;
 use breachlab_dataset::Dataset;
 use breachlab_dataset::output::{Existing, OutputError};
@@ -64,12 +64,25 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `bench`'s summary of how hard each campaign is: from `DIR/audit.json` when it is of
-/// this dataset, else the single-column audit computed now.
+/// `bench`'s summary of how hard each campaign is, and where it came from (`reused`:
+/// `DIR/audit.json` of this very dataset; `computed`: the single-column audit run now;
+/// `skipped`), as `mode` asks.
 pub fn bench_summary(
     dataset: &Dataset,
     batch_rows: usize,
-) -> anyhow::Result<BTreeMap<String, BenchAuditEntry>> {
-    let report = audit::audit_for_bench(dataset, batch_rows.max(1))?;
-    Ok(report.bench_summary())
+    mode: AuditMode,
+) -> anyhow::Result<(Option<BTreeMap<String, BenchAuditEntry>>, &'static str)> {
+    let options = AuditOptions {
+        pairs: false,
+        batch_rows: batch_rows.max(1),
+    };
+    let (report, source) = match mode {
+        AuditMode::Never => return Ok((None, "skipped")),
+        AuditMode::Auto => match audit::existing_audit(dataset) {
+            Some(report) => (report, "reused"),
+            None => (audit::audit_dataset(dataset, options)?, "computed"),
+        },
+        AuditMode::Always => (audit::audit_dataset(dataset, options)?, "computed"),
+    };
+    Ok((Some(report.bench_summary()), source))
 }

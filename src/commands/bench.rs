@@ -178,7 +178,9 @@ fn bench_dataset(
         runner::score_dataset(&dataset, specs, &calibrated, options).map_err(run_error)?;
     eprintln!("{}", throughput_line(&outcome));
     let mut report = outcome.to_report();
-    report.audit = Some(super::audit::bench_summary(&dataset, args.batch_rows)?);
+    let (audit, audit_source) = super::audit::bench_summary(&dataset, args.batch_rows, args.audit)?;
+    report.audit = audit;
+    report.audit_source = Some(audit_source.to_string());
     report.faithfulness = dataset.manifest.faithfulness.clone();
     if args.budgets.is_some() {
         let scenario = LoadedScenario::parse(

@@ -127,18 +127,3 @@ pub fn existing_audit(dataset: &Dataset) -> Option<AuditReport> {
     let report: AuditReport = serde_json::from_str(&text).ok()?;
     report.is_of(&dataset_identity(dataset)).then_some(report)
 }
-
-/// The single-column audit `bench` summarises: `DIR/audit.json` when it is of this
-/// dataset, else computed now without pairs (nothing is written).
-pub fn audit_for_bench(dataset: &Dataset, batch_rows: usize) -> Result<AuditReport, AuditError> {
-    if let Some(report) = existing_audit(dataset) {
-        return Ok(report);
-    }
-    audit_dataset(
-        dataset,
-        AuditOptions {
-            pairs: false,
-            batch_rows,
-        },
-    )
-}

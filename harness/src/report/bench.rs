@@ -33,6 +33,10 @@ pub struct BenchReport {
     /// How hard each campaign is: its best single-column rule (see `crate::audit`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub audit: Option<BTreeMap<String, BenchAuditEntry>>,
+    /// Where `audit` came from: `reused` (the dataset's audit.json), `computed` or
+    /// `skipped` (`bench --audit never`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub audit_source: Option<String>,
     /// With `--budgets`: records exposed at fixed false-alarm budgets.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub budgets: Option<BudgetSection>,
@@ -82,6 +86,9 @@ impl BenchReport {
         out.push_str(&render_markdown(&self.report));
         if let Some(audit) = &self.audit {
             out.push_str(&bench_markdown(audit));
+        }
+        if let Some(source) = &self.audit_source {
+            out.push_str(&format!("\nLeakage audit: {source}.\n"));
         }
         if let Some(faithfulness) = &self.faithfulness {
             out.push_str(&faithfulness_markdown(faithfulness));

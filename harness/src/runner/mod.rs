@@ -115,6 +115,7 @@ impl RunOutcome {
             failed_detectors: failed,
             seeds: None,
             audit: None,
+            audit_source: None,
             budgets: None,
             faithfulness: None,
         }
