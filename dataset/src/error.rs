@@ -44,21 +44,6 @@ impl DatasetError {
         }
     }
 
-    /// The error for a read of `path` that failed with `message` (an error or a caught
-    /// panic of the decoder): pinned to a column and row group when decoding the file
-    /// again finds where.
-    pub fn undecodable(path: &std::path::Path, message: String) -> Self {
-        match crate::guard::decode_fully(path) {
-            Ok(crate::guard::DecodeOutcome::Damaged(damage)) => DatasetError::Damaged {
-                path: path.to_path_buf(),
-                column: damage.column,
-                row_group: damage.row_group,
-                message: damage.message,
-            },
-            _ => DatasetError::parquet(path, message),
-        }
-    }
-
     pub fn invalid(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         DatasetError::Invalid {
             path: path.into(),

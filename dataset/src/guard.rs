@@ -133,6 +133,21 @@ pub fn decode_fully(path: &Path) -> Result<DecodeOutcome, DatasetError> {
     Ok(DecodeOutcome::Complete { rows })
 }
 
+/// The error for a read of `path` that failed with `message` (an error or a caught panic
+/// of the decoder): pinned to a column and row group when decoding the file again finds
+/// where.
+pub fn undecodable(path: &std::path::Path, message: String) -> DatasetError {
+    match decode_fully(path) {
+        Ok(DecodeOutcome::Damaged(damage)) => DatasetError::Damaged {
+            path: path.to_path_buf(),
+            column: damage.column,
+            row_group: damage.row_group,
+            message: damage.message,
+        },
+        _ => DatasetError::parquet(path, message),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ pub mod error;
 pub mod guard;
 pub mod layout;
 pub mod manifest;
+pub mod merge;
 pub mod output;
 pub mod read;
 pub mod verify;

@@ -6,6 +6,7 @@
 //! or shard split: every random stream is keyed by (seed, source, time slice).
 
 pub mod calendar;
+pub mod campaign;
 pub mod event;
 pub mod plan;
 pub mod population;

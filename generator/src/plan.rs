@@ -4,6 +4,7 @@
 //! files, so that any thread or shard can generate any part and agree with the others.
 
 use crate::calendar::{Calendar, HOUR_US};
+pub use crate::campaign::CampaignMeta;
 use crate::event::Event;
 use crate::scenario::{CampaignScaling, LoadedScenario, Scale, Scenario};
 use crate::sources::{self, Source, World, customers::Customers};
@@ -12,28 +13,6 @@ use crate::sources::{self, Source, World, customers::Customers};
 pub const MAX_SCALED_ACCOUNTS: f64 = 1e10;
 /// Largest expected event count accepted (about a week of work at 2M events/s).
 pub const MAX_EXPECTED_EVENTS: f64 = 1e12;
-
-/// A planted attack campaign or a benign look-alike cohort.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CampaignMeta {
-    pub id: i32,
-    pub name: String,
-    pub is_attack: bool,
-    pub technique: &'static str,
-    pub start_us: i64,
-    pub end_us: i64,
-    pub owasp_api: Option<String>,
-    pub oat: Option<String>,
-    pub attack_technique: Option<String>,
-    /// A deliberately unsophisticated attack that one field may give away.
-    pub naive: bool,
-}
-
-impl CampaignMeta {
-    pub fn kind(&self) -> &'static str {
-        if self.is_attack { "attack" } else { "benign" }
-    }
-}
 
 /// A run of consecutive slices written to one file per table.
 #[derive(Debug, Clone, PartialEq, Eq)]

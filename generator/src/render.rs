@@ -9,8 +9,8 @@
 //! [`truth_schema`], so write these batches with those schemas; rendering then copies a
 //! key a row instead of the text.
 
+use crate::campaign::CampaignMeta;
 use crate::event::{Event, Ident, Query, Route, SearchTerm};
-use crate::plan::CampaignMeta;
 use crate::population;
 use arrow_array::builder::{
     BooleanBuilder, Float32Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder,

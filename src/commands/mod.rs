@@ -37,7 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Merge(args) => {
-            let manifest = breachlab_dataset::read::merge_shards(&args.dir)?;
+            let manifest = breachlab_dataset::merge::merge_shards(&args.dir)?;
             println!(
                 "merged {} files into {}",
                 manifest.files.len(),

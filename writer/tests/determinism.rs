@@ -10,7 +10,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
 use arrow_schema::{DataType, Schema, TimeUnit};
 use breachlab_dataset::layout::MANIFEST_KEY;
-use breachlab_dataset::read::merge_shards;
+use breachlab_dataset::merge::merge_shards;
 use breachlab_dataset::{Dataset, Manifest};
 use breachlab_generator::{LoadedScenario, Shard};
 use breachlab_writer::parquet_io::TableWriter;

@@ -295,7 +295,7 @@ impl Customers {
             Persona::Scripted => {
                 UaTable::tools().sample(unit(hash_words(&[account_hash, salt::SCRIPT_TOOL])))
             }
-            _ => super::cohorts::customer_user_agent(world, header.kind, header.account),
+            _ => customer_user_agent(world, header.kind, header.account),
         };
         let guest = persona == Persona::Guest;
         // Some scripts skip the API key header, which the API does not enforce.
@@ -655,6 +655,12 @@ fn nat_addresses(accounts: f64, t: &TrafficConfig, app_share: f64) -> u64 {
 fn sdk_addresses_per_vendor(accounts: f64, t: &TrafficConfig, sdk_share: f64) -> u64 {
     let per_vendor = accounts * t.sessions_per_account_day * sdk_share / SDK_VENDORS as f64;
     ((per_vendor / SDK_SESSIONS_PER_ADDRESS_DAY).ceil() as u64).clamp(1, MAX_SDK_ADDRESSES)
+}
+
+/// The user agent a customer's device shows for `kind`: fixed per account, as a person
+/// keeps their phone.
+pub(crate) fn customer_user_agent(world: &World, kind: ClientKind, account: i64) -> u16 {
+    UaTable::for_client(kind).sample(unit(device_hash(world.seed, account)))
 }
 
 /// A Poisson draw; 0 for a non-positive mean.

@@ -16,14 +16,12 @@ mod partner_batch;
 mod password_reset_wave;
 mod viral_spike;
 
-use super::customers::{Customers, SessionHeader, response_shape};
+use super::customers::{Customers, SessionHeader, customer_user_agent, response_shape};
 use super::{Emitter, Source, World, lookback_slices};
 use crate::calendar::{HOUR_US, SLICE_US};
+use crate::campaign::CampaignMeta;
 use crate::event::{ApiKey, Event, Peer, Query, Route, Truth};
-use crate::plan::CampaignMeta;
-use crate::population::UaTable;
 use crate::rng::Stream;
-use crate::rng::{device_hash, unit};
 use crate::scenario::{CohortConfig, Lookalike};
 use breachlab_schema::{ClientKind, Phase};
 
@@ -286,12 +284,6 @@ pub(crate) fn client_template(
         session_id: Some((session_seed >> 1) as i64),
         ..Event::unanswered(0, peer, user_agent, kind, api_key, Route::Login, truth)
     }
-}
-
-/// The user agent a customer's device shows for `kind`: fixed per account, as a person
-/// keeps their phone.
-pub(crate) fn customer_user_agent(world: &World, kind: ClientKind, account: i64) -> u16 {
-    UaTable::for_client(kind).sample(unit(device_hash(world.seed, account)))
 }
 
 /// One actor sending requests one after the other: each request waits for the previous
