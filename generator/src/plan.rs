@@ -103,7 +103,8 @@ pub struct Plan {
     pub sources: Vec<Box<dyn Source>>,
     pub campaigns: Vec<CampaignMeta>,
     pub scenario: Scenario,
-    /// Events expected over the span (customers' and campaigns'), for sizing work.
+    /// Events expected over the span (customers', campaigns' and cohorts'), for sizing
+    /// work and the dry run's estimate.
     pub expected_events: f64,
     /// How each attack campaign is scaled, in file order (see `scenario::faithful`).
     pub scalings: Vec<CampaignScaling>,
@@ -134,7 +135,8 @@ impl Plan {
             traffic: scenario.traffic.clone(),
             region: scenario.region,
         };
-        let expected = expected_events(&world, &scenario);
+        let customers = Customers::new(&world, 0);
+        let expected = expected_events(&world, &scenario, &customers);
         if expected > MAX_EXPECTED_EVENTS {
             return Err(PlanError::TooManyEvents {
                 name: scenario.name.clone(),
@@ -143,7 +145,7 @@ impl Plan {
                 limit: MAX_EXPECTED_EVENTS,
             });
         }
-        let mut sources: Vec<Box<dyn Source>> = vec![Box::new(Customers::new(&world, 0))];
+        let mut sources: Vec<Box<dyn Source>> = vec![Box::new(customers)];
         let mut campaigns = Vec::new();
         let mut scalings = Vec::new();
         for config in &scenario.campaigns {
@@ -253,17 +255,26 @@ impl Plan {
     }
 }
 
-/// Expected events over the span: customers' sessions times their mean length, plus
-/// every campaign's requests (a stuffing campaign's reads after each success included).
-fn expected_events(world: &World, scenario: &Scenario) -> f64 {
-    let sessions = world.ids.expected_accounts() as f64
-        * scenario.traffic.sessions_per_account_day
-        * scenario.days;
+/// Expected events over the span: the customers' (their sessions times each session's
+/// mean events), every campaign's requests (a stuffing campaign's reads after each
+/// success included) and every look-alike cohort's, each computed as its source
+/// generates them.
+fn expected_events(world: &World, scenario: &Scenario, customers: &Customers) -> f64 {
     let campaigns: f64 = crate::scenario::totals_in(scenario, &world.ids, world.scale)
         .iter()
         .map(|c| c.requests)
         .sum();
-    sessions * (2.0 + scenario.traffic.reads_per_session) + campaigns
+    customers.expected_events(world) + campaigns + expected_cohort_events(world, scenario)
+}
+
+/// Events every look-alike cohort of `scenario` is expected to send at the world's scale.
+fn expected_cohort_events(world: &World, scenario: &Scenario) -> f64 {
+    let span_h = scenario.days * 24.0;
+    scenario
+        .cohorts
+        .iter()
+        .map(|config| sources::cohorts::expected_events(config, world, span_h))
+        .sum()
 }
 
 #[cfg(test)]

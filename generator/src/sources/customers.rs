@@ -169,6 +169,21 @@ impl Customers {
         (human * weekly, bot * weekly)
     }
 
+    /// Events the customers are expected to send over the whole span: each slice's
+    /// expected human and automated sessions (the means its Poisson draws use) times the
+    /// mean events of a session of each ([`expected_session_events`]).
+    pub fn expected_events(&self, world: &World) -> f64 {
+        let t = &world.traffic;
+        let human_session = expected_session_events(t, ClientKind::App);
+        let sdk_session = expected_session_events(t, ClientKind::Sdk);
+        (0..world.calendar.slices)
+            .map(|slice| {
+                let (human, bot) = self.intensities(world, slice);
+                human * human_session + bot * sdk_session
+            })
+            .sum()
+    }
+
     /// Every session header of `slice`, in draw order.
     fn headers(&self, world: &World, slice: u64) -> impl Iterator<Item = SessionHeader> + '_ {
         let (human, bot) = self.intensities(world, slice);
@@ -471,7 +486,7 @@ impl Session<'_> {
     fn authenticate(&mut self, full_login: bool, out: &mut impl Sink) {
         if full_login {
             // A mistyped password now and then, then the retry.
-            if self.rng.random::<f64>() < 0.02 {
+            if self.rng.random::<f64>() < MISTYPED_LOGIN {
                 self.send(Route::Login, None, Query::None, 401, 0, out);
                 self.now += self.rng.random_range(3_000_000..12_000_000);
             }
@@ -638,6 +653,41 @@ pub fn response_shape(
         160.0 + f64::from(records) * route.bytes_per_record() * (0.25 * noise).exp()
     };
     (latency, body.min(i32::MAX as f64) as i32)
+}
+
+/// Share of full logins that are a mistyped password first (a 401, then the retry).
+const MISTYPED_LOGIN: f64 = 0.02;
+
+/// Mean events of one customer's session on a client of `kind`, as [`Customers`] plays
+/// it: an app or web session is a guest's (reads only) in the scenario's share, and
+/// otherwise authenticates (a token refresh, or a full login with now and then a
+/// mistyped password first) before its reads, each read answered 401 adding the token
+/// refresh; an SDK session always authenticates. Reads are `1 + Poisson(reads - 1)`.
+/// Sessions cut short by `max_session_minutes` are not discounted: with the think times
+/// the library uses, fewer than one session in a thousand reaches it.
+pub(crate) fn expected_session_events(t: &TrafficConfig, kind: ClientKind) -> f64 {
+    let reads = 1.0 + (t.reads_per_session - 1.0).max(0.0);
+    let authenticate = 1.0 + MISTYPED_LOGIN * t.login_share;
+    let signed_in = authenticate + reads * (1.0 + unauthorized_share(t));
+    if kind == ClientKind::Sdk {
+        return signed_in;
+    }
+    let scripted = t.scripted_share.min(1.0);
+    let guest = (t.scripted_share + t.guest_share).min(1.0) - scripted;
+    guest * reads + (1.0 - guest) * signed_in
+}
+
+/// Share of a signed-in session's reads answered 401: the status draw is scaled by
+/// `reads / (reads + 1)` (see `Session::read`), so `unauthorized × (reads + 1) / reads`.
+fn unauthorized_share(t: &TrafficConfig) -> f64 {
+    let (share, reads) = (t.status.unauthorized, t.reads_per_session);
+    if share <= 0.0 {
+        0.0
+    } else if reads <= 0.0 {
+        1.0
+    } else {
+        (share * (reads + 1.0) / reads).min(1.0)
+    }
 }
 
 /// Carrier NAT addresses in front of the customers: sized so that one address fronts

@@ -132,6 +132,103 @@ pub fn build(
     }
 }
 
+/// Events cohort `config` is expected to send over its window at the world's scale,
+/// computed from its parameters the way its source generates them (each look-alike's
+/// own `expected_events`), without generating any.
+pub fn expected_events(config: &CohortConfig, world: &World, span_h: f64) -> f64 {
+    let window = Window::of(config, world, span_h);
+    match config.lookalike {
+        Lookalike::PartnerBatch {
+            entitled_accounts,
+            window_start_hour_local,
+            window_hours,
+            ips,
+        } => partner_batch::expected_events(
+            &window,
+            world,
+            &partner_batch::Params {
+                entitled_accounts,
+                window_start_hour_local,
+                window_hours,
+                ips,
+            },
+        ),
+        Lookalike::Monitor {
+            regions,
+            interval_s,
+            test_ids,
+        } => monitor::expected_events(&window, regions, interval_s, test_ids),
+        Lookalike::NatGateway {
+            ips,
+            users_per_ip,
+            sessions_per_user_day,
+        } => nat_gateway::expected_events(&window, world, ips, users_per_ip, sessions_per_user_day),
+        Lookalike::ViralSpike {
+            multiplier,
+            ramp_minutes,
+            signups_per_s,
+        } => viral_spike::expected_events(
+            &window,
+            world,
+            &viral_spike::Params {
+                multiplier,
+                ramp_minutes,
+                signups_per_s,
+            },
+        ),
+        Lookalike::PasswordResetWave {
+            recipients,
+            response_rate,
+            half_life_h,
+        } => password_reset_wave::expected_events(
+            &window,
+            world,
+            recipients,
+            response_rate,
+            half_life_h,
+        ),
+        Lookalike::ContactSync {
+            installs_per_day,
+            contacts_per_install,
+            ..
+        } => contact_sync::expected_events(&window, world, installs_per_day, contacts_per_install),
+    }
+}
+
+/// Units (sessions, installs) expected to start inside `window` when `per_slice` start
+/// in a slice on average over a week, following the human cycles, each at an instant
+/// uniform in its slice: the slices' Poisson means, each weighted by the share of the
+/// slice inside the window.
+pub(crate) fn expected_starts_following_human_cycles(
+    world: &World,
+    window: &Window,
+    per_slice: f64,
+) -> f64 {
+    let calendar = &world.calendar;
+    if window.end_us <= window.start_us {
+        return 0.0;
+    }
+    let first = calendar.slice_of(window.start_us);
+    let last = calendar.slice_of(window.end_us - 1);
+    (first..=last)
+        .map(|slice| {
+            let from = calendar.slice_start(slice).max(window.start_us);
+            let until = calendar.slice_start(slice + 1).min(window.end_us);
+            let inside = (until - from).max(0) as f64 / SLICE_US as f64;
+            world.following_human_cycles(slice, per_slice) * inside
+        })
+        .sum()
+}
+
+/// Slices with a part inside `window`: a cohort that acts once per slice acts this often.
+pub(crate) fn slices_overlapping(world: &World, window: &Window) -> u64 {
+    if window.end_us <= window.start_us {
+        return 0;
+    }
+    let calendar = &world.calendar;
+    calendar.slice_of(window.end_us - 1) - calendar.slice_of(window.start_us) + 1
+}
+
 /// What every cohort source knows about itself.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cohort {

@@ -10,7 +10,7 @@
 //! authenticates with its API key only (`principal_id` null); its truth actor is
 //! `MONITOR_ACTOR_BASE + cohort index`.
 
-use super::{Caller, Cohort, MONITOR_ACTOR_BASE, within_window};
+use super::{Caller, Cohort, MONITOR_ACTOR_BASE, Window, within_window};
 use crate::event::{ApiKey, Event, Peer, Query, Route};
 use crate::population::{self, UaTable};
 use crate::rng::{hash_words, unit, unit_stream};
@@ -59,7 +59,7 @@ impl Monitor {
                 .map(|(r, peer)| Region {
                     peer,
                     user_agent: table.sample(unit(hash_words(&[world.seed, cohort.key, r as u64]))),
-                    phase_us: interval_us * r as i64 / i64::from(regions),
+                    phase_us: phase_us(interval_us, r as i64, regions),
                 })
                 .collect(),
             interval_us,
@@ -106,6 +106,35 @@ impl Monitor {
             caller.send(Route::Account, Some(id), Query::None, 200, 1, out);
         }
     }
+}
+
+/// Region `r`'s offset from the window's start: the regions spread over one interval.
+fn phase_us(interval_us: i64, r: i64, regions: u32) -> i64 {
+    interval_us * r / i64::from(regions)
+}
+
+/// Events the monitor is expected to send over `window`: every region's checks that
+/// start inside it, each a health check and a read of each test account.
+pub(crate) fn expected_events(
+    window: &Window,
+    regions: u32,
+    interval_s: f64,
+    test_ids: u32,
+) -> f64 {
+    let interval_us = ((interval_s * 1e6) as i64).max(1);
+    let duration_us = window.end_us - window.start_us;
+    let checks: i64 = (0..i64::from(regions))
+        .map(|r| {
+            let left_us = duration_us - phase_us(interval_us, r, regions);
+            // Checks k = 0, 1, ... start `k × interval` after the region's phase.
+            if left_us > 0 {
+                (left_us + interval_us - 1) / interval_us
+            } else {
+                0
+            }
+        })
+        .sum();
+    checks as f64 * (1.0 + f64::from(test_ids))
 }
 
 /// One cloud address per region, each in a country no other region uses while the

@@ -10,10 +10,10 @@
 //! NAT address. Like the customers source, a slice replays the session headers of the
 //! slices just before it and keeps the events that fall inside it.
 
-use super::{Cohort, Replayed, StartsUnits, Window};
+use super::{Cohort, Replayed, StartsUnits, Window, expected_starts_following_human_cycles};
 use crate::calendar::SLICE_US;
 use crate::rng::{hash_words, slice_stream};
-use crate::sources::customers::{Customers, SessionHeader, peer, poisson};
+use crate::sources::customers::{Customers, SessionHeader, expected_session_events, peer, poisson};
 use crate::sources::{Emitter, World};
 use breachlab_schema::{ClientKind, IpKind};
 use rand::RngExt;
@@ -38,16 +38,14 @@ impl NatGateway {
         users_per_ip: u32,
         sessions_per_user_day: f64,
     ) -> Replayed<Self> {
-        // The addresses are the entities and scale; each fronts its customers as written.
-        let ips = world.scale.count(u64::from(ips));
-        let users = u64::from(users_per_ip).max(MIN_USERS_PER_IP);
+        let (ips, users) = addresses_and_users(world, ips, users_per_ip);
         let max_session_us = (world.traffic.max_session_minutes * 60e6) as i64;
         let nat = NatGateway {
             cohort,
             sessions: Customers::new(world, cohort.key),
             ips,
             users_per_ip: users,
-            sessions_per_slice: (ips * users) as f64 * sessions_per_user_day / 144.0,
+            sessions_per_slice: sessions_per_slice(ips, users, sessions_per_user_day),
             max_session_us,
         };
         Replayed(nat)
@@ -65,6 +63,33 @@ impl NatGateway {
     fn address_peer(&self, world: &World, address: u64) -> crate::event::Peer {
         peer(world.region, IpKind::MobileCarrier, address)
     }
+}
+
+/// Addresses at the world's scale and customers behind each: the addresses are the
+/// entities and scale; each fronts its customers as written.
+fn addresses_and_users(world: &World, ips: u32, users_per_ip: u32) -> (u64, u64) {
+    let ips = world.scale.count(u64::from(ips));
+    (ips, u64::from(users_per_ip).max(MIN_USERS_PER_IP))
+}
+
+/// Sessions the customers behind the addresses start per slice, on average over a week.
+fn sessions_per_slice(ips: u64, users: u64, sessions_per_user_day: f64) -> f64 {
+    (ips * users) as f64 * sessions_per_user_day / 144.0
+}
+
+/// Events the cohort is expected to send over `window`: the sessions started inside it
+/// (following the human cycles) times the mean events of a customer's app session.
+pub(crate) fn expected_events(
+    window: &Window,
+    world: &World,
+    ips: u32,
+    users_per_ip: u32,
+    sessions_per_user_day: f64,
+) -> f64 {
+    let (ips, users) = addresses_and_users(world, ips, users_per_ip);
+    let per_slice = sessions_per_slice(ips, users, sessions_per_user_day);
+    expected_starts_following_human_cycles(world, window, per_slice)
+        * expected_session_events(&world.traffic, ClientKind::App)
 }
 
 impl StartsUnits for NatGateway {

@@ -17,7 +17,7 @@
 //! The job authenticates with its API key only: `principal_id` is null, `session_id` is
 //! null, and the truth's actor is the partner (`PARTNER_ACTOR_BASE + cohort index`).
 
-use super::{Cohort, PARTNER_ACTOR_BASE, within_window};
+use super::{Cohort, PARTNER_ACTOR_BASE, Window, slices_overlapping, within_window};
 use crate::calendar::{DAY_US, HOUR_US};
 use crate::event::{ApiKey, Event, Query, Route};
 use crate::population::UaTable;
@@ -65,19 +65,15 @@ pub(crate) struct PartnerBatch {
 impl PartnerBatch {
     pub fn new(cohort: Cohort, world: &World, params: Params) -> Self {
         let ids = &world.ids;
-        // One partner is one entity: its nightly job reads its entitlement as written at
-        // every scale, or the whole ID space when the scaled space holds fewer accounts.
-        let accounts = params.entitled_accounts;
-        let width = ids.ids_holding(accounts).clamp(1, ids.size.max(1));
+        let width = block_width(world, params.entitled_accounts);
         let room = ids.size.saturating_sub(width) + 1;
         let offset = hash_words(&[world.seed, cohort.key, salt::PARTNER_WINDOW]) % room;
-        let night_us = (params.window_hours * HOUR_US as f64) as i64;
-        let local_start_h = params.window_start_hour_local - world.calendar.utc_offset_hours;
+        let night_us = night_us(&params);
         PartnerBatch {
             cohort,
             first_id: ids.id_base + offset as i64,
             width,
-            night_offset_us: (local_start_h * HOUR_US as f64) as i64,
+            night_offset_us: night_offset_us(world, &params),
             night_us,
             step_us: night_us as f64 * BUSY_SHARE / width as f64,
             ips: params.ips,
@@ -146,6 +142,47 @@ impl PartnerBatch {
             }
         }
     }
+}
+
+/// IDs in the entitled block. One partner is one entity: its nightly job reads its
+/// entitlement as written at every scale, or the whole ID space when the scaled space
+/// holds fewer accounts.
+fn block_width(world: &World, entitled_accounts: u64) -> u64 {
+    let ids = &world.ids;
+    ids.ids_holding(entitled_accounts).clamp(1, ids.size.max(1))
+}
+
+/// Length of the night window.
+fn night_us(params: &Params) -> i64 {
+    (params.window_hours * HOUR_US as f64) as i64
+}
+
+/// Offset of the night window's start from a UTC midnight.
+fn night_offset_us(world: &World, params: &Params) -> i64 {
+    let local_start_h = params.window_start_hour_local - world.calendar.utc_offset_hours;
+    (local_start_h * HOUR_US as f64) as i64
+}
+
+/// Events the job is expected to send over `window`: each night, the accounts of its
+/// block (its IDs times the density: holes are skipped) read at a steady pace over the
+/// busy part of the night, counted for the share of that part inside the window; and
+/// one delta export in each slice the window overlaps.
+pub(crate) fn expected_events(window: &Window, world: &World, params: &Params) -> f64 {
+    let reads_per_night = block_width(world, params.entitled_accounts) as f64 * world.ids.density;
+    let night_us = night_us(params);
+    let busy_us = night_us as f64 * BUSY_SHARE;
+    let offset_us = night_offset_us(world, params);
+    let first_day = (window.start_us - offset_us - night_us).div_euclid(DAY_US);
+    let last_day = (window.end_us - offset_us).div_euclid(DAY_US);
+    let nights: f64 = (first_day..=last_day)
+        .map(|day| {
+            let busy_from = (day * DAY_US + offset_us) as f64;
+            let from = busy_from.max(window.start_us as f64);
+            let until = (busy_from + busy_us).min(window.end_us as f64);
+            ((until - from) / busy_us).max(0.0)
+        })
+        .sum();
+    reads_per_night * nights + slices_overlapping(world, window) as f64
 }
 
 /// The slice's random stream, drawn in emission order.

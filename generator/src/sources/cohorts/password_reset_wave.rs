@@ -24,6 +24,9 @@ const LONGEST_US: i64 = 30 * 60 * 1_000_000;
 const STALE_LINK: f64 = 0.15;
 /// Share of responders on the app rather than the web.
 const APP_SHARE: f64 = 0.6;
+/// Requests of one responder: the reset request, the link, the login and a read of
+/// their account, and with a stale link the refused link and a second request.
+const REQUESTS_PER_RESPONDER: f64 = 4.0 + 2.0 * STALE_LINK;
 
 pub(crate) struct PasswordResetWave {
     cohort: Cohort,
@@ -44,8 +47,8 @@ impl PasswordResetWave {
         let wave = PasswordResetWave {
             cohort,
             customers: Customers::new(world, cohort.key),
-            responders: world.scale.expected(recipients as f64) * response_rate,
-            decay_per_s: std::f64::consts::LN_2 / (half_life_h * 3600.0),
+            responders: responders(world, recipients, response_rate),
+            decay_per_s: decay_per_s(half_life_h),
         };
         Replayed(wave)
     }
@@ -101,6 +104,30 @@ impl PasswordResetWave {
             caller.send(Route::Account, Some(account), Query::None, 200, 1, out);
         }
     }
+}
+
+/// Customers expected to respond at the world's scale, over all time.
+fn responders(world: &World, recipients: u64, response_rate: f64) -> f64 {
+    world.scale.expected(recipients as f64) * response_rate
+}
+
+/// Decay rate of arrivals per second: ln 2 / half-life.
+fn decay_per_s(half_life_h: f64) -> f64 {
+    std::f64::consts::LN_2 / (half_life_h * 3600.0)
+}
+
+/// Events the wave is expected to send over `window`: the responders arriving before
+/// it closes (the exponential law's mass over the window) times each one's requests.
+pub(crate) fn expected_events(
+    window: &Window,
+    world: &World,
+    recipients: u64,
+    response_rate: f64,
+    half_life_h: f64,
+) -> f64 {
+    let open_s = window.seconds_in(window.end_us);
+    let arriving = 1.0 - (-decay_per_s(half_life_h) * open_s).exp();
+    responders(world, recipients, response_rate) * arriving * REQUESTS_PER_RESPONDER
 }
 
 impl StartsUnits for PasswordResetWave {

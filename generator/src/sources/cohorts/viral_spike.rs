@@ -31,6 +31,12 @@ const APP_SHARE: f64 = 0.75;
 const REJECTED: f64 = 0.04;
 /// Distance between the ID ranges of two spike cohorts.
 const IDS_PER_COHORT: i64 = 1_000_000_000;
+/// Reads a new customer makes after their first login: 1 to 3, the mean of them.
+const FIRST_READS: std::ops::Range<usize> = 1..4;
+const MEAN_FIRST_READS: f64 = 2.0;
+/// Requests of one sign-up: the form (rejected once in `REJECTED` of them), the first
+/// login and the reads.
+const REQUESTS_PER_SIGNUP: f64 = REJECTED + 2.0 + MEAN_FIRST_READS;
 
 /// The look-alike's parameters as written in the scenario.
 pub(crate) struct Params {
@@ -64,7 +70,7 @@ impl ViralSpike {
             cohort,
             peak_per_s: world.scale.expected(params.signups_per_s),
             multiplier: params.multiplier,
-            lead_s: (duration_s / 4.0).min(MAX_LEAD_S),
+            lead_s: lead_s(duration_s),
             ramp_s: params.ramp_minutes * 60.0,
             first_slice: world.calendar.slice_of(window.start_us),
             signups_before: vec![0],
@@ -155,7 +161,7 @@ impl ViralSpike {
         caller.send(Route::Signup, None, Query::None, 201, 1, out);
         caller.pause(2.0, 30.0);
         caller.log_in(account, out);
-        let reads = caller.rng.random_range(1..4);
+        let reads = caller.rng.random_range(FIRST_READS);
         for route in [Route::Account, Route::Plan, Route::Lines]
             .into_iter()
             .take(reads)
@@ -167,6 +173,30 @@ impl ViralSpike {
             caller.send(route, Some(account), Query::None, 200, 1, out);
         }
     }
+}
+
+/// The lead at the normal level before the ramp, in a window of `duration_s`.
+fn lead_s(duration_s: f64) -> f64 {
+    (duration_s / 4.0).min(MAX_LEAD_S)
+}
+
+/// Events the spike is expected to send over `window`: the sign-ups (the integral of
+/// [`ViralSpike::rate`] over the window) times each one's requests.
+pub(crate) fn expected_events(window: &Window, world: &World, params: &Params) -> f64 {
+    let duration_s = window.seconds_in(window.end_us).max(0.0);
+    let peak = world.scale.expected(params.signups_per_s);
+    let base = peak / params.multiplier;
+    let ramp_s = params.ramp_minutes * 60.0;
+    let lead = lead_s(duration_s).min(duration_s);
+    let ramp = ramp_s.min(duration_s - lead);
+    let at_ramp_end = if ramp_s > 0.0 {
+        base + (peak - base) * ramp / ramp_s
+    } else {
+        peak
+    };
+    let held = (duration_s - lead - ramp).max(0.0);
+    let signups = base * lead + (base + at_ramp_end) / 2.0 * ramp + peak * held;
+    signups * REQUESTS_PER_SIGNUP
 }
 
 impl StartsUnits for ViralSpike {
