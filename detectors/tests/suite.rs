@@ -469,6 +469,7 @@ detector_suite! {
     token_bucket => "token-bucket",
     distinct_objects => "distinct-objects",
     evidence => "evidence",
+    long_distinct => "long-distinct",
 }
 
 #[test]

@@ -6,10 +6,12 @@ mod calibration;
 mod combined;
 mod decay;
 mod distinct_objects;
+mod distinct_ring;
 mod error_jail;
 mod evidence;
 mod fanout;
 mod ip_rate;
+mod long_distinct;
 mod not_found_ratio;
 mod null;
 mod principal_rate;
@@ -34,4 +36,5 @@ pub(crate) static ALL: &[DetectorInfo] = &[
     token_bucket::INFO,
     distinct_objects::INFO,
     evidence::INFO,
+    long_distinct::INFO,
 ];
