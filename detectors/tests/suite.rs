@@ -470,6 +470,7 @@ detector_suite! {
     distinct_objects => "distinct-objects",
     evidence => "evidence",
     long_distinct => "long-distinct",
+    route_baseline => "route-baseline",
 }
 
 #[test]

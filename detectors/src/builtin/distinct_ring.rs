@@ -292,6 +292,11 @@ impl KeyedRings {
         self.rings.retain(|_, (_, ring)| !ring.is_idle(shape, now));
         true
     }
+
+    /// Every live entity's tag and count as of its last event.
+    pub fn tagged_counts(&self) -> impl Iterator<Item = (u64, f64)> + '_ {
+        self.rings.values().map(|(tag, ring)| (*tag, ring.count()))
+    }
 }
 
 #[cfg(test)]

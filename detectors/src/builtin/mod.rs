@@ -16,6 +16,7 @@ mod not_found_ratio;
 mod null;
 mod principal_rate;
 mod random;
+mod route_baseline;
 mod route_volume;
 mod sequential;
 mod token_bucket;
@@ -37,4 +38,5 @@ pub(crate) static ALL: &[DetectorInfo] = &[
     distinct_objects::INFO,
     evidence::INFO,
     long_distinct::INFO,
+    route_baseline::INFO,
 ];
