@@ -471,6 +471,7 @@ detector_suite! {
     evidence => "evidence",
     long_distinct => "long-distinct",
     route_baseline => "route-baseline",
+    population => "population",
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod ip_rate;
 mod long_distinct;
 mod not_found_ratio;
 mod null;
+mod population;
 mod principal_rate;
 mod random;
 mod route_baseline;
@@ -39,4 +40,5 @@ pub(crate) static ALL: &[DetectorInfo] = &[
     evidence::INFO,
     long_distinct::INFO,
     route_baseline::INFO,
+    population::INFO,
 ];
