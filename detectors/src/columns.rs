@@ -452,6 +452,19 @@ impl<'a> PlainStrings<'a> {
         }
     }
 
+    /// The string of `row`, `None` where null or out of range.
+    fn value(&self, row: usize) -> Option<&'a str> {
+        let array = self.array();
+        if row >= array.len() || array.is_null(row) {
+            return None;
+        }
+        Some(match *self {
+            PlainStrings::Utf8(strings) => strings.value(row),
+            PlainStrings::LargeUtf8(strings) => strings.value(row),
+            PlainStrings::View(strings) => strings.value(row),
+        })
+    }
+
     /// The key of `row`'s string, [`NO_KEY`] where null.
     fn key(&self, row: usize, seed: u64) -> u64 {
         match self {
@@ -478,6 +491,71 @@ impl<'a> PlainStrings<'a> {
             }
         }
     }
+}
+
+/// Every row's value of string column `name` (any encoding detectors take), `None` where
+/// null: for detectors that read a field's text (an address prefix) or group by a column
+/// the shared views do not derive.
+pub(crate) fn row_strings<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<Vec<Option<&'a str>>, DetectorError> {
+    let column = string_column(batch, name)?;
+    let rows = batch.num_rows();
+    Ok(match &column {
+        StringColumn::Plain(strings) => (0..rows).map(|row| strings.value(row)).collect(),
+        StringColumn::Dictionary {
+            values,
+            rows: indices,
+            nulls,
+        } => (0..rows)
+            .map(
+                |row| match nulls.as_ref().is_some_and(|nulls| nulls.is_null(row)) {
+                    true => None,
+                    false => values.value(indices.get(row)),
+                },
+            )
+            .collect(),
+    })
+}
+
+/// Every row's key of integer column `name` (`Int64` or `Int32`) hashed with `seed`,
+/// [`NO_KEY`] where null.
+pub(crate) fn int_keys(
+    batch: &RecordBatch,
+    name: &str,
+    seed: u64,
+    out: &mut Vec<u64>,
+) -> Result<(), DetectorError> {
+    let array = column(batch, name)?;
+    out.clear();
+    if let Some(values) = array.as_primitive_opt::<Int64Type>() {
+        out.extend(
+            values
+                .iter()
+                .map(|v| v.map_or(NO_KEY, |v| hash_int(seed, v))),
+        );
+    } else if let Some(values) = array.as_primitive_opt::<Int32Type>() {
+        out.extend(
+            values
+                .iter()
+                .map(|v| v.map_or(NO_KEY, |v| hash_int(seed, i64::from(v)))),
+        );
+    } else {
+        return Err(wrong_type(name, "Int64 or Int32", array.as_ref()));
+    }
+    Ok(())
+}
+
+/// Every row's `ts`, in microseconds.
+pub(crate) fn event_times(batch: &RecordBatch) -> Result<&[i64], DetectorError> {
+    timestamps(batch)
+}
+
+/// Every row's `target_id`, [`NO_TARGET`] where null.
+pub(crate) fn event_targets(batch: &RecordBatch, out: &mut Vec<i64>) -> Result<(), DetectorError> {
+    copy_targets(int64_column(batch, events::TARGET_ID)?, out);
+    Ok(())
 }
 
 /// A string column in any Arrow encoding detectors take, read as one 64-bit key per row

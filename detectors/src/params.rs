@@ -328,7 +328,12 @@ impl<'a> ParamReader<'a> {
         ParamReader { detector, params }
     }
 
-    fn invalid(&self, param: &str, allowed: &str, found: impl fmt::Display) -> DetectorError {
+    pub(crate) fn invalid(
+        &self,
+        param: &str,
+        allowed: &str,
+        found: impl fmt::Display,
+    ) -> DetectorError {
         DetectorError::InvalidParam {
             detector: self.detector.to_string(),
             param: param.to_string(),

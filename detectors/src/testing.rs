@@ -23,6 +23,7 @@ pub struct EventRow {
     pub client_ip: String,
     pub api_key_id: Option<String>,
     pub principal_id: Option<i64>,
+    pub session_id: Option<i64>,
     pub route: String,
     pub target_id: Option<i64>,
     pub status: i16,
@@ -37,6 +38,7 @@ impl EventRow {
             client_ip: "203.0.113.1".to_string(),
             api_key_id: None,
             principal_id: None,
+            session_id: None,
             route: "/v1/accounts/{id}".to_string(),
             target_id: None,
             status: 200,
@@ -55,6 +57,11 @@ impl EventRow {
 
     pub fn principal(mut self, principal: i64) -> Self {
         self.principal_id = Some(principal);
+        self
+    }
+
+    pub fn session(mut self, session: i64) -> Self {
+        self.session_id = Some(session);
         self
     }
 
@@ -100,7 +107,7 @@ pub fn events_batch(first_event_id: i64, rows: &[EventRow]) -> RecordBatch {
         Arc::new(Int64Array::from_iter(
             rows.iter().map(|row| row.principal_id),
         )),
-        Arc::new(Int64Array::from(vec![None; count])),
+        Arc::new(Int64Array::from_iter(rows.iter().map(|row| row.session_id))),
         strings("GET"),
         Arc::new(StringArray::from_iter_values(
             rows.iter().map(|row| row.route.as_str()),

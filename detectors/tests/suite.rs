@@ -469,6 +469,9 @@ detector_suite! {
     token_bucket => "token-bucket",
     distinct_objects => "distinct-objects",
     evidence => "evidence",
+    long_distinct => "long-distinct",
+    route_baseline => "route-baseline",
+    population => "population",
 }
 
 #[test]

@@ -6,14 +6,18 @@ mod calibration;
 mod combined;
 mod decay;
 mod distinct_objects;
+mod distinct_ring;
 mod error_jail;
 mod evidence;
 mod fanout;
 mod ip_rate;
+mod long_distinct;
 mod not_found_ratio;
 mod null;
+mod population;
 mod principal_rate;
 mod random;
+mod route_baseline;
 mod route_volume;
 mod sequential;
 mod token_bucket;
@@ -34,4 +38,7 @@ pub(crate) static ALL: &[DetectorInfo] = &[
     token_bucket::INFO,
     distinct_objects::INFO,
     evidence::INFO,
+    long_distinct::INFO,
+    route_baseline::INFO,
+    population::INFO,
 ];
