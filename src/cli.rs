@@ -39,7 +39,7 @@ pub enum Command {
     /// Leakage report: per attack campaign, the best rule on one events column (and on a
     /// pair of columns), values chosen with the labels; writes DIR/audit.json.
     Audit(AuditArgs),
-    /// Write a dataset's events as JSON lines, ECS, OCSF or a combined access log.
+    /// Write a dataset's events as JSON lines, ECS, OCSF or a combined access log (plain or extended).
     Export(ExportArgs),
     /// Send a dataset's events as real HTTP requests to a server (a gateway, or `origin`).
     Replay(ReplayArgs),
@@ -252,7 +252,8 @@ pub struct ExportArgs {
     /// The dataset folder (holding manifest.json).
     pub dir: PathBuf,
     /// jsonl (flat events), ecs (Elastic Common Schema), ocsf (OCSF HTTP Activity) or
-    /// combined (Apache/nginx access log); see docs/export.md.
+    /// combined (nginx's default access log) or combined-ext (combined followed by
+    /// principal, API key and event id); see docs/export.md.
     #[arg(long, value_name = "FORMAT")]
     pub format: String,
     /// Output file, or `-` for standard output.

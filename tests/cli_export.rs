@@ -47,7 +47,7 @@ fn every_format_one_line_per_event_in_time_order_twice_the_same() {
     let (dir, data) = small_dataset();
     let events = event_count(&data);
     assert!(events > 1000, "a real dataset: {events} events");
-    for format in ["jsonl", "ecs", "ocsf", "combined"] {
+    for format in ["jsonl", "ecs", "ocsf", "combined", "combined-ext"] {
         let first = dir.path().join(format!("a.{format}"));
         let second = dir.path().join(format!("b.{format}"));
         let output = export(&data, format, &first, &[]);
@@ -68,9 +68,12 @@ fn every_format_one_line_per_event_in_time_order_twice_the_same() {
         let ids: Vec<i64> = lines
             .iter()
             .map(|line| match format {
-                "combined" => {
+                // nginx's default format carries no event id: the test below checks
+                // combined is combined-ext without its named fields.
+                "combined" => 0,
+                "combined-ext" => {
                     let last = line.rsplit(' ').next().unwrap();
-                    last.trim_matches('"').parse().unwrap()
+                    last.strip_prefix("event_id=").unwrap().parse().unwrap()
                 }
                 _ => {
                     let v: Value = serde_json::from_str(line).unwrap();
@@ -84,7 +87,7 @@ fn every_format_one_line_per_event_in_time_order_twice_the_same() {
             })
             .collect();
         assert!(
-            ids.windows(2).all(|w| w[0] < w[1]),
+            format == "combined" || ids.windows(2).all(|w| w[0] < w[1]),
             "{format}: event ids increase"
         );
         if format == "jsonl" {
@@ -105,6 +108,18 @@ fn every_format_one_line_per_event_in_time_order_twice_the_same() {
                 ts[0]
             );
         }
+    }
+    // combined-ext is nginx's combined followed by the named fields, line for line.
+    let plain = std::fs::read_to_string(dir.path().join("a.combined")).unwrap();
+    let extended = std::fs::read_to_string(dir.path().join("a.combined-ext")).unwrap();
+    for (plain, extended) in plain.lines().zip(extended.lines()) {
+        let (head, named) = extended.split_once(" principal=\"").unwrap();
+        assert_eq!(plain, head);
+        assert!(named.contains("\" api_key=\""), "{extended}");
+        assert!(
+            plain.split(' ').nth(2) == Some("-"),
+            "$remote_user: {plain}"
+        );
     }
     assert!(leftovers(dir.path()).is_empty());
 }
@@ -165,7 +180,7 @@ fn bad_input_is_refused_with_the_fix() {
         "{}",
         text(&unknown)
     );
-    assert!(text(&unknown).contains("jsonl, ecs, ocsf, combined"));
+    assert!(text(&unknown).contains("jsonl, ecs, ocsf, combined, combined-ext"));
 
     let missing = export(
         &dir.path().join("nope"),

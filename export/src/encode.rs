@@ -8,7 +8,7 @@ use breachlab_schema::Table;
 use crate::ExportError;
 use crate::columns::{Events, StoredColumn, Truth, Values, columns_as_stored, opt, opt_str};
 use crate::json::Obj;
-use crate::text::{f32_decimal_scaled, push_clf_escaped, push_clf_time, push_clf_token, push_int};
+use crate::text::{f32_decimal_scaled, push_clf_escaped, push_clf_time, push_int};
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,12 +19,21 @@ pub enum Format {
     Ecs,
     /// OCSF HTTP Activity (class 4002) events.
     Ocsf,
-    /// The Apache/nginx combined access-log format, the event id appended as a quoted field.
+    /// Exactly nginx's default `combined` log format (`$remote_user` is `-`).
     Combined,
+    /// `combined` followed by named fields, as a custom nginx `log_format` writes them:
+    /// `principal="42" api_key="-" event_id=4294967297`.
+    CombinedExt,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Jsonl, Format::Ecs, Format::Ocsf, Format::Combined];
+    pub const ALL: [Format; 5] = [
+        Format::Jsonl,
+        Format::Ecs,
+        Format::Ocsf,
+        Format::Combined,
+        Format::CombinedExt,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -32,6 +41,7 @@ impl Format {
             Format::Ecs => "ecs",
             Format::Ocsf => "ocsf",
             Format::Combined => "combined",
+            Format::CombinedExt => "combined-ext",
         }
     }
 
@@ -41,7 +51,7 @@ impl Format {
 
     /// Whether `--with-truth` can add labels (the JSON formats).
     pub fn carries_truth(self) -> bool {
-        self != Format::Combined
+        !matches!(self, Format::Combined | Format::CombinedExt)
     }
 }
 
@@ -102,6 +112,7 @@ impl Encoder {
                 Format::Ecs => ecs(&ev, truth.as_ref(), i, out),
                 Format::Ocsf => ocsf(&ev, truth.as_ref(), i, &self.product_version, out),
                 Format::Combined => combined(&ev, i, out),
+                Format::CombinedExt => combined_ext(&ev, i, out),
             }
             out.push(b'\n');
         }
@@ -384,17 +395,6 @@ fn extension(o: &mut Obj, ev: &Events, truth: Option<&Truth>, i: usize, credenti
     truth_labels(o, truth, i);
 }
 
-/// `$remote_user`: the principal, else the API key, else `-`.
-fn remote_user(ev: &Events, i: usize, out: &mut Vec<u8>) {
-    if let Some(p) = opt(ev.principal_id, i) {
-        push_int(out, p);
-    } else if let Some(key) = opt_str(ev.api_key_id, i).filter(|k| !k.is_empty()) {
-        push_clf_token(out, key);
-    } else {
-        out.push(b'-');
-    }
-}
-
 /// An access-log line being written: fields separated by one space.
 struct LogLine<'o> {
     out: &'o mut Vec<u8>,
@@ -427,12 +427,46 @@ impl<'o> LogLine<'o> {
     }
 }
 
-/// nginx's `combined` log format with the event id appended as a quoted field.
+/// nginx's default `combined` log format, byte for byte:
+/// `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
+/// "$http_referer" "$http_user_agent"`. The generator's clients authenticate with bearer
+/// tokens and API keys, never HTTP Basic, so `$remote_user` is always `-`, as nginx logs it.
 fn combined(ev: &Events, i: usize, out: &mut Vec<u8>) {
+    combined_fields(&mut LogLine::new(out), ev, i);
+}
+
+/// `combined` followed by the principal, the API key and the event id as named fields,
+/// as the `log_format` in docs/export.md writes them (`-` for an empty value, as nginx
+/// writes an empty variable).
+fn combined_ext(ev: &Events, i: usize, out: &mut Vec<u8>) {
     let mut line = LogLine::new(out);
+    combined_fields(&mut line, ev, i);
+    line.field(|out| {
+        out.extend_from_slice(b"principal=\"");
+        match opt(ev.principal_id, i) {
+            Some(p) => push_int(out, p),
+            None => out.push(b'-'),
+        }
+        out.push(b'"');
+    });
+    line.field(|out| {
+        out.extend_from_slice(b"api_key=\"");
+        match opt_str(ev.api_key_id, i).filter(|k| !k.is_empty()) {
+            Some(key) => push_clf_escaped(out, key),
+            None => out.push(b'-'),
+        }
+        out.push(b'"');
+    });
+    line.field(|out| {
+        out.extend_from_slice(b"event_id=");
+        push_int(out, ev.event_id.value(i));
+    });
+}
+
+fn combined_fields(line: &mut LogLine, ev: &Events, i: usize) {
     line.field(|out| out.extend_from_slice(ev.client_ip.value(i).as_bytes()));
     line.field(|out| out.push(b'-'));
-    line.field(|out| remote_user(ev, i, out));
+    line.field(|out| out.push(b'-'));
     line.enclosed(b'[', b']', |out| push_clf_time(out, ev.ts.value(i)));
     line.quoted(|out| {
         push_clf_escaped(out, ev.method.value(i));
@@ -444,5 +478,4 @@ fn combined(ev: &Events, i: usize, out: &mut Vec<u8>) {
     line.field(|out| push_int(out, ev.response_bytes.value(i)));
     line.quoted(|out| out.push(b'-'));
     line.quoted(|out| push_clf_escaped(out, ev.user_agent.value(i)));
-    line.quoted(|out| push_int(out, ev.event_id.value(i)));
 }

@@ -140,23 +140,9 @@ pub fn push_json_str(out: &mut Vec<u8>, value: &str) {
 /// `log_format` (escape=default): `"`, `\` and bytes outside printable ASCII become
 /// `\xHH`, so a line never breaks and a field never ends early.
 pub fn push_clf_escaped(out: &mut Vec<u8>, value: &str) {
-    push_clf(out, value, false);
-}
-
-/// An unquoted access-log field (`$remote_user`): escaped as [`push_clf_escaped`], and
-/// spaces too, so the field stays one token.
-pub fn push_clf_token(out: &mut Vec<u8>, value: &str) {
-    push_clf(out, value, true);
-}
-
-fn push_clf(out: &mut Vec<u8>, value: &str, escape_space: bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &byte in value.as_bytes() {
-        if byte == b'"'
-            || byte == b'\\'
-            || !(0x20..0x7f).contains(&byte)
-            || (escape_space && byte == b' ')
-        {
+        if byte == b'"' || byte == b'\\' || !(0x20..0x7f).contains(&byte) {
             out.extend_from_slice(&[
                 b'\\',
                 b'x',
@@ -219,7 +205,6 @@ mod tests {
             text(|o| push_clf_escaped(o, "a \"b\" \\ é\n")),
             "a \\x22b\\x22 \\x5C \\xC3\\xA9\\x0A"
         );
-        assert_eq!(text(|o| push_clf_token(o, "key 1")), "key\\x201");
         assert_eq!(text(|o| push_json_str(o, "a\"\n")), "\"a\\\"\\n\"");
     }
 }

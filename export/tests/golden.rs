@@ -133,12 +133,26 @@ fn ocsf_activity_ids_follow_the_schema() {
 
 #[test]
 fn combined_log_lines() {
+    // nginx's default `combined`: no Basic auth, so `$remote_user` is `-`; nothing after
+    // the user agent.
     let lines = encode(Format::Combined, false);
     assert_eq!(
         lines,
         [
-            r#"10.1.2.3 - 42 [01/Mar/2026:12:34:56 +0000] "GET /v1/accounts/1001 HTTP/1.1" 200 512 "-" "App/1.2 (iOS)" "4294967297""#,
-            r#"192.168.0.9 - key-17 [01/Mar/2026:12:34:57 +0000] "POST /v1/lookup?email=a%40example.com HTTP/1.1" 404 0 "-" "curl/8.5 \x22q\x22" "4294967298""#,
+            r#"10.1.2.3 - - [01/Mar/2026:12:34:56 +0000] "GET /v1/accounts/1001 HTTP/1.1" 200 512 "-" "App/1.2 (iOS)""#,
+            r#"192.168.0.9 - - [01/Mar/2026:12:34:57 +0000] "POST /v1/lookup?email=a%40example.com HTTP/1.1" 404 0 "-" "curl/8.5 \x22q\x22""#,
+        ]
+    );
+}
+
+#[test]
+fn combined_ext_log_lines() {
+    let lines = encode(Format::CombinedExt, false);
+    assert_eq!(
+        lines,
+        [
+            r#"10.1.2.3 - - [01/Mar/2026:12:34:56 +0000] "GET /v1/accounts/1001 HTTP/1.1" 200 512 "-" "App/1.2 (iOS)" principal="42" api_key="-" event_id=4294967297"#,
+            r#"192.168.0.9 - - [01/Mar/2026:12:34:57 +0000] "POST /v1/lookup?email=a%40example.com HTTP/1.1" 404 0 "-" "curl/8.5 \x22q\x22" principal="-" api_key="key-17" event_id=4294967298"#,
         ]
     );
 }
@@ -162,6 +176,13 @@ fn combined_refuses_truth_and_a_missing_column_is_named() {
         .encode(&events(), Some(&t), &mut out)
         .unwrap_err();
     assert!(matches!(error, ExportError::TruthNotSupported("combined")));
+    let error = Encoder::new(Format::CombinedExt, "0.2.0")
+        .encode(&events(), Some(&t), &mut out)
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        ExportError::TruthNotSupported("combined-ext")
+    ));
     let narrow = events().project(&[0, 1]).unwrap();
     let error = Encoder::new(Format::Jsonl, "0.2.0")
         .encode(&narrow, None, &mut out)

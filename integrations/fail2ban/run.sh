@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# fail2ban over a breachlab dataset: export the combined access log, match it with the
+# fail2ban over a breachlab dataset: export the combined-ext access log (combined with
+# the event id after it, so bans can be scored), match it with the
 # real fail2ban-regex and this folder's filter, apply the jail (bans.py), score the bans.
 #
 # Usage: integrations/fail2ban/run.sh DATASET_DIR WORK_DIR
@@ -15,7 +16,7 @@ tool_arguments "$@"
 command -v fail2ban-regex >/dev/null ||
   not_installed fail2ban/run.sh "fail2ban-regex not found: install fail2ban (apt-get install fail2ban)"
 mkdir -p "$work"
-"$breachlab" export "$dataset" --format combined --out "$work/access.log" --force
+"$breachlab" export "$dataset" --format combined-ext --out "$work/access.log" --force
 # -r: never resolve host names. -o: one `IP EPOCH EVENT_ID` line per matched failure.
 fail2ban-regex -r -o '<ip> <time> <F-EVENT>' "$work/access.log" \
   "$here/filter.d/breachlab-api.conf" > "$work/matches.txt"

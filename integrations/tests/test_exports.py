@@ -8,21 +8,26 @@
   not define outside `unmapped`; `http_request.http_method` is checked against the
   schema's own enumeration instead (pydantic-ocsf 3.0.0 types that string enum as an
   integer).
-- combined: fail2ban's own log parser (fail2ban-regex) reads every line, date included,
-  and returns each line's event id. Skipped with a message where fail2ban is missing.
+- combined and combined-ext: the COMBINEDAPACHELOG grok pattern of Logstash's pattern
+  library (see grok_combined.py) reads every line, and every field it captures equals the
+  dataset's; fail2ban's own log parser (fail2ban-regex) reads every combined-ext line,
+  date included, and returns each line's event id (skipped where fail2ban is missing).
 
 Environment: BREACHLAB_BIN (the binary) and BREACHLAB_DATASET (a small dataset).
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pyarrow.dataset as ds
 import pytest
+from grok_combined import compile_grok
 
 BIN = os.environ["BREACHLAB_BIN"]
 DATASET = Path(os.environ["BREACHLAB_DATASET"])
@@ -32,9 +37,9 @@ DATASET = Path(os.environ["BREACHLAB_DATASET"])
 def exports(tmp_path_factory):
     out = tmp_path_factory.mktemp("exports")
     files = {}
-    for fmt in ["jsonl", "ecs", "ocsf", "combined"]:
+    for fmt in ["jsonl", "ecs", "ocsf", "combined", "combined-ext"]:
         path = out / f"events.{fmt}"
-        extra = [] if fmt == "combined" else ["--with-truth"]
+        extra = [] if fmt.startswith("combined") else ["--with-truth"]
         subprocess.run([BIN, "export", str(DATASET), "--format", fmt, "--out", str(path), *extra],
                        check=True, capture_output=True)
         files[fmt] = path
@@ -175,18 +180,18 @@ def test_ocsf_validates_against_the_schema(exports):
 
 CATCH_ALL = r"""
 [Definition]
-failregex = ^<HOST> \S+ \S+ \[\] "[A-Z]+ [^"]*" \d{3} (?:\d+|-) "[^"]*" "[^"]*" "<F-EVENT>\d+</F-EVENT>"$
+failregex = ^<HOST> \S+ \S+ \[\] "[A-Z]+ [^"]*" \d{3} (?:\d+|-) "[^"]*" "[^"]*" principal="[^"]*" api_key="[^"]*" event_id=<F-EVENT>\d+</F-EVENT>$
 datepattern = ^[^\[]*\[({DATE})
 """
 
 
-def test_combined_read_by_fail2ban(exports, table, tmp_path):
+def test_combined_ext_read_by_fail2ban(exports, table, tmp_path):
     if shutil.which("fail2ban-regex") is None:
-        pytest.skip("SKIP: fail2ban-regex not found (apt-get install fail2ban): combined log not checked by fail2ban")
+        pytest.skip("SKIP: fail2ban-regex not found (apt-get install fail2ban): combined-ext log not checked by fail2ban")
     events, _ = table
     conf = tmp_path / "catch-all.conf"
     conf.write_text(CATCH_ALL)
-    out = subprocess.run(["fail2ban-regex", "-r", "-o", "<ip> <time> <F-EVENT>", str(exports["combined"]), str(conf)],
+    out = subprocess.run(["fail2ban-regex", "-r", "-o", "<ip> <time> <F-EVENT>", str(exports["combined-ext"]), str(conf)],
                          check=True, capture_output=True, text=True).stdout.split("\n")
     matched = [line.split() for line in out if line.strip()]
     assert len(matched) == events.num_rows, "fail2ban parsed every line"
@@ -198,7 +203,48 @@ def test_combined_read_by_fail2ban(exports, table, tmp_path):
     assert [int(float(m[1])) for m in matched] == seconds, "fail2ban read the log's dates"
     # The integration's filter matches exactly the 401/403/404 lines.
     filt = Path(__file__).parents[1] / "fail2ban" / "filter.d" / "breachlab-api.conf"
-    out = subprocess.run(["fail2ban-regex", "-r", "-o", "<F-EVENT>", str(exports["combined"]), str(filt)],
+    out = subprocess.run(["fail2ban-regex", "-r", "-o", "<F-EVENT>", str(exports["combined-ext"]), str(filt)],
                          check=True, capture_output=True, text=True).stdout.split()
     statuses = events.column("status").to_pylist()
     assert [int(x) for x in out] == [i for i, s in zip(ids, statuses) if s in (401, 403, 404)]
+    # It reads nginx's plain combined lines too: the same failures, by address.
+    out = subprocess.run(["fail2ban-regex", "-r", "-o", "<ip>", str(exports["combined"]), str(filt)],
+                         check=True, capture_output=True, text=True).stdout.split()
+    assert out == [ip for ip, s in zip(ips, statuses) if s in (401, 403, 404)]
+
+
+def unescape_nginx(text):
+    """Undoes nginx's `\\xHH` escaping of a quoted log field."""
+    raw = re.sub(rb"\\x([0-9A-F]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode())
+    return raw.decode()
+
+
+@pytest.mark.parametrize("fmt", ["combined", "combined-ext"])
+def test_combined_read_by_logstash_grok(exports, table, fmt):
+    """COMBINEDAPACHELOG (Logstash's pattern library, see grok_combined.py) reads every
+    line of both exports, and each captured field is the dataset's; combined-ext's named
+    fields follow the combined part exactly."""
+    events, _ = table
+    grok = compile_grok("COMBINEDAPACHELOG")
+    rows = events.to_pylist()
+    text_lines = lines(exports[fmt])
+    assert len(text_lines) == len(rows)
+    unmatched = [n for n, line in enumerate(text_lines, 1) if grok.match(line) is None]
+    assert unmatched == [], f"{fmt}: grok drops lines {unmatched[:5]}"
+    for line, row in zip(text_lines, rows):
+        m = grok.match(line)
+        assert m["clientip"] == row["client_ip"]
+        assert (m["ident"], m["auth"]) == ("-", "-"), "no Basic auth: $remote_user is -"
+        when = datetime.strptime(m["timestamp"], "%d/%b/%Y:%H:%M:%S %z")
+        assert int(when.timestamp()) == int(row["ts"].replace(tzinfo=timezone.utc).timestamp())
+        assert (m["verb"], m["request"], m["httpversion"]) == (row["method"], row["path"], "1.1")
+        assert (int(m["response"]), int(m["bytes"])) == (row["status"], row["response_bytes"])
+        assert m["referrer"] == '"-"'
+        assert unescape_nginx(m["agent"][1:-1]) == row["user_agent"]
+        rest = line[m.end():]
+        if fmt == "combined":
+            assert rest == "", "nginx's default combined ends after the user agent"
+        else:
+            principal = "-" if row["principal_id"] is None else str(row["principal_id"])
+            key = row["api_key_id"] or "-"
+            assert rest == f' principal="{principal}" api_key="{key}" event_id={row["event_id"]}'

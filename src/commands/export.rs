@@ -17,13 +17,14 @@ use std::time::Instant;
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let format = Format::parse(&args.format).with_context(|| {
         format!(
-            "--format {}: unknown format; use one of jsonl, ecs, ocsf, combined",
+            "--format {}: unknown format; use one of jsonl, ecs, ocsf, combined, combined-ext",
             args.format
         )
     })?;
     if args.with_truth && !format.carries_truth() {
         anyhow::bail!(
-            "--with-truth needs a JSON format (jsonl, ecs, ocsf): `combined` lines cannot carry labels; drop --with-truth or change --format"
+            "--with-truth needs a JSON format (jsonl, ecs, ocsf): `{}` lines cannot carry labels; drop --with-truth or change --format",
+            format.name()
         );
     }
     if args.batch_rows == 0 {
