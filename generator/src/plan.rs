@@ -8,6 +8,10 @@ use crate::event::Event;
 use crate::scenario::{CampaignScaling, LoadedScenario, Scale, Scenario};
 use crate::sources::{self, Source, World, customers::Customers};
 
+/// Largest scale accepted: a thousand times a scenario as written. Scale 1 is already
+/// the published volume of the library's incidents; what lies beyond is a typo or a
+/// stress test, and the size checks below weigh the heavy ones anyway.
+pub const MAX_SCALE: f64 = 1000.0;
 /// Largest scaled population accepted.
 pub const MAX_SCALED_ACCOUNTS: f64 = 1e10;
 /// Largest expected event count accepted (about a week of work at 2M events/s).
@@ -95,7 +99,7 @@ impl std::fmt::Display for Shard {
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "--scale {0} is not allowed: give a number above 0 (1 = the scenario's published volume)"
+        "scale {0} is not allowed: give a number above 0 and at most {MAX_SCALE} (1 = the scenario's published volume)"
     )]
     Scale(f64),
     #[error(
@@ -134,7 +138,7 @@ pub struct Plan {
 impl Plan {
     pub fn new(loaded: &LoadedScenario, seed: u64, scale: f64) -> Result<Plan, PlanError> {
         let scenario = loaded.scenario.clone();
-        if !(scale.is_finite() && scale > 0.0) {
+        if !(scale.is_finite() && scale > 0.0 && scale <= MAX_SCALE) {
             return Err(PlanError::Scale(scale));
         }
         let scale = Scale::new(scale);
@@ -337,6 +341,30 @@ mod tests {
             Err(PlanError::TooManyEvents { events, .. }) => assert!(events > 2e14, "{events}"),
             Err(other) => panic!("wrong error: {other}"),
             Ok(_) => panic!("a 2.6e14-request campaign was accepted"),
+        }
+    }
+
+    #[test]
+    fn scales_outside_zero_to_the_bound_are_refused() {
+        let loaded = LoadedScenario::default_scenario();
+        assert!(Plan::new(&loaded, 1, MAX_SCALE).is_ok());
+        for scale in [
+            0.0,
+            -1.0,
+            MAX_SCALE * 1.0001,
+            1e300,
+            f64::INFINITY,
+            f64::NAN,
+        ] {
+            match Plan::new(&loaded, 1, scale) {
+                Err(PlanError::Scale(refused)) => {
+                    assert!(refused == scale || scale.is_nan());
+                    let message = PlanError::Scale(scale).to_string();
+                    assert!(message.contains("at most 1000"), "{message}");
+                }
+                Err(other) => panic!("scale {scale}: wrong error: {other}"),
+                Ok(_) => panic!("scale {scale} was accepted"),
+            }
         }
     }
 
