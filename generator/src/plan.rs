@@ -131,6 +131,8 @@ pub struct Plan {
     /// Events expected over the span (customers', campaigns' and cohorts'), for sizing
     /// work and the dry run's estimate.
     pub expected_events: f64,
+    /// The look-alike cohorts' share of `expected_events`.
+    pub expected_cohort_events: f64,
     /// How each attack campaign is scaled, in file order (see `scenario::faithful`).
     pub scalings: Vec<CampaignScaling>,
 }
@@ -161,7 +163,8 @@ impl Plan {
             region: scenario.region,
         };
         let customers = Customers::new(&world, 0);
-        let expected = expected_events(&world, &scenario, &customers);
+        let cohort_events = expected_cohort_events(&world, &scenario);
+        let expected = expected_events(&world, &scenario, &customers) + cohort_events;
         if expected > MAX_EXPECTED_EVENTS {
             return Err(PlanError::TooManyEvents {
                 name: scenario.name.clone(),
@@ -203,6 +206,7 @@ impl Plan {
             campaigns,
             scenario,
             expected_events: expected,
+            expected_cohort_events: cohort_events,
             scalings,
         })
     }
@@ -280,16 +284,15 @@ impl Plan {
     }
 }
 
-/// Expected events over the span: the customers' (their sessions times each session's
-/// mean events), every campaign's requests (a stuffing campaign's reads after each
-/// success included) and every look-alike cohort's, each computed as its source
-/// generates them.
+/// Expected events over the span but the cohorts': the customers' (their sessions times
+/// each session's mean events) and every campaign's requests (a stuffing campaign's
+/// reads after each success included), each computed as its source generates them.
 fn expected_events(world: &World, scenario: &Scenario, customers: &Customers) -> f64 {
     let campaigns: f64 = crate::scenario::totals_in(scenario, &world.ids, world.scale)
         .iter()
         .map(|c| c.requests)
         .sum();
-    customers.expected_events(world) + campaigns + expected_cohort_events(world, scenario)
+    customers.expected_events(world) + campaigns
 }
 
 /// Events every look-alike cohort of `scenario` is expected to send at the world's scale.
