@@ -64,8 +64,9 @@ pub struct GenerateArgs {
     /// Seed of every random stream.
     #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     pub seed: u64,
-    /// Multiplies population and traffic volume; 1 = the scenario's published volume.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    /// Multiplies population and traffic volume; 1 = the scenario's published volume,
+    /// at most 1000.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true, value_parser = limits::scale)]
     pub scale: f64,
     /// Output folder.
     #[arg(long, default_value = "breachlab-data")]
@@ -102,7 +103,7 @@ pub enum ScenariosAction {
         /// Library name or path.
         name: String,
         /// The scale to describe (default: the scenario's minimum faithful scale).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = limits::scale)]
         scale: Option<f64>,
     },
 }
@@ -131,7 +132,7 @@ pub struct BenchArgs {
     pub seeds: Option<Seeds>,
     /// Scale of the datasets generated for --scenario and --calibrate (default: the
     /// dataset's own scale, or 1).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = limits::scale)]
     pub scale: Option<f64>,
     /// `all`, or a comma-separated list of detector names.
     #[arg(long, default_value = "all")]

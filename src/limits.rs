@@ -8,6 +8,8 @@
 pub const MAX_TIMEOUT_S: f64 = 86_400.0;
 /// Largest origin `--latency-scale`: recorded latencies stretched a thousand times.
 pub const MAX_LATENCY_SCALE: f64 = 1_000.0;
+/// Largest `--scale`: the plan's own bound, a thousand times a scenario as written.
+pub const MAX_SCALE: f64 = breachlab_generator::plan::MAX_SCALE;
 /// Most worker threads `--threads` may ask for.
 pub const MAX_THREADS: usize = 256;
 
@@ -41,6 +43,17 @@ pub fn latency_scale(text: &str) -> Result<f64, String> {
     ))
 }
 
+/// A scale factor: above 0 and at most [`MAX_SCALE`].
+pub fn scale(text: &str) -> Result<f64, String> {
+    let value = finite(text)?;
+    if value > 0.0 && value <= MAX_SCALE {
+        return Ok(value);
+    }
+    Err(format!(
+        "expected a factor above 0 and at most {MAX_SCALE} (1 = the scenario's published volume)"
+    ))
+}
+
 /// A worker-thread count from 1 to [`MAX_THREADS`].
 pub fn threads(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
@@ -70,6 +83,15 @@ mod tests {
             "x",
         ] {
             assert!(timeout_seconds(text).is_err(), "{text} was accepted");
+        }
+    }
+
+    #[test]
+    fn scales_run_from_above_zero_to_the_bound() {
+        assert_eq!(scale("0.001"), Ok(0.001));
+        assert_eq!(scale("1000"), Ok(1000.0));
+        for text in ["0", "-1", "1000.5", "1e30", "inf", "NaN", "x"] {
+            assert!(scale(text).is_err(), "{text} was accepted");
         }
     }
 

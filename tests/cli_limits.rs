@@ -63,6 +63,22 @@ fn thread_counts_are_capped_naming_the_flag() {
 }
 
 #[test]
+fn scales_past_the_bound_are_refused_naming_the_flag() {
+    for value in ["1000.5", "1e9", "1e308", "0", "inf"] {
+        let generate = ["generate", "--dry-run", "--scale", value];
+        assert_refused(&generate, "--scale");
+        let show = ["scenarios", "show", "default", "--scale", value];
+        assert_refused(&show, "--scale");
+        let bench = ["bench", "--dataset", "d", "--scale", value];
+        assert_refused(&bench, "--scale");
+    }
+    let output = breachlab(&["generate", "--dry-run", "--scale", "1e9"]);
+    assert!(text(&output).contains("1000"), "{}", text(&output));
+    let output = breachlab(&["generate", "--dry-run", "--scale", "1000"]);
+    assert!(output.status.success(), "{}", text(&output));
+}
+
+#[test]
 fn negative_values_name_their_option() {
     let cases: [(&[&str], &str); 5] = [
         (&["generate", "--dry-run", "--seed", "-1"], "--seed"),

@@ -316,9 +316,10 @@ fn a_century_long_span_is_refused_before_any_work() {
 #[test]
 fn a_rate_that_would_make_ten_trillion_events_is_refused_before_any_work() {
     let dir = tempfile::tempdir().expect("temp dir");
-    // 10^6 accounts x 10^6 sessions a day x 7 days x (2 + reads) requests: about 10^13.
-    let extra = "\n[traffic]\nsessions_per_account_day = 1000000.0";
-    let file = scenario(dir.path(), "busy.toml", "busy", 7, 1_000_000, extra);
+    // 10^9 accounts x 1000 sessions a day (the most allowed) x 7 days x about 4.4
+    // requests a session: about 3 x 10^13.
+    let extra = "\n[traffic]\nsessions_per_account_day = 1000.0";
+    let file = scenario(dir.path(), "busy.toml", "busy", 7, 1_000_000_000, extra);
     let message = refused(&file, &[]);
     assert!(
         message.contains("scenario 'busy' at --scale 1"),
@@ -334,10 +335,11 @@ fn a_rate_that_would_make_ten_trillion_events_is_refused_before_any_work() {
 #[test]
 fn a_huge_scale_is_refused_before_any_work() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = scenario(dir.path(), "s.toml", "small", 1, 100_000, "");
-    let message = refused(&file, &["--scale", "10000000"]);
+    // The largest --scale (1000) of 10^8 accounts.
+    let file = scenario(dir.path(), "s.toml", "small", 1, 100_000_000, "");
+    let message = refused(&file, &["--scale", "1000"]);
     assert!(
-        message.contains("has 1.000e12 accounts, over the limit of 1e10: lower --scale"),
+        message.contains("has 1.000e11 accounts, over the limit of 1e10: lower --scale"),
         "{message}"
     );
 }

@@ -9,6 +9,10 @@ use crate::event::Event;
 use crate::scenario::{CampaignScaling, LoadedScenario, Scale, Scenario};
 use crate::sources::{self, Source, World, customers::Customers};
 
+/// Largest scale accepted: a thousand times a scenario as written. Scale 1 is already
+/// the published volume of the library's incidents; what lies beyond is a typo or a
+/// stress test, and the size checks below weigh the heavy ones anyway.
+pub const MAX_SCALE: f64 = 1000.0;
 /// Largest scaled population accepted.
 pub const MAX_SCALED_ACCOUNTS: f64 = 1e10;
 /// Largest expected event count accepted (about a week of work at 2M events/s).
@@ -74,7 +78,7 @@ impl std::fmt::Display for Shard {
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "--scale {0} is not allowed: give a number above 0 (1 = the scenario's published volume)"
+        "scale {0} is not allowed: give a number above 0 and at most {MAX_SCALE} (1 = the scenario's published volume)"
     )]
     Scale(f64),
     #[error(
@@ -106,6 +110,8 @@ pub struct Plan {
     /// Events expected over the span (customers', campaigns' and cohorts'), for sizing
     /// work and the dry run's estimate.
     pub expected_events: f64,
+    /// The look-alike cohorts' share of `expected_events`.
+    pub expected_cohort_events: f64,
     /// How each attack campaign is scaled, in file order (see `scenario::faithful`).
     pub scalings: Vec<CampaignScaling>,
 }
@@ -113,7 +119,7 @@ pub struct Plan {
 impl Plan {
     pub fn new(loaded: &LoadedScenario, seed: u64, scale: f64) -> Result<Plan, PlanError> {
         let scenario = loaded.scenario.clone();
-        if !(scale.is_finite() && scale > 0.0) {
+        if !(scale.is_finite() && scale > 0.0 && scale <= MAX_SCALE) {
             return Err(PlanError::Scale(scale));
         }
         let scale = Scale::new(scale);
@@ -136,7 +142,8 @@ impl Plan {
             region: scenario.region,
         };
         let customers = Customers::new(&world, 0);
-        let expected = expected_events(&world, &scenario, &customers);
+        let cohort_events = expected_cohort_events(&world, &scenario);
+        let expected = expected_events(&world, &scenario, &customers) + cohort_events;
         if expected > MAX_EXPECTED_EVENTS {
             return Err(PlanError::TooManyEvents {
                 name: scenario.name.clone(),
@@ -178,6 +185,7 @@ impl Plan {
             campaigns,
             scenario,
             expected_events: expected,
+            expected_cohort_events: cohort_events,
             scalings,
         })
     }
@@ -255,16 +263,15 @@ impl Plan {
     }
 }
 
-/// Expected events over the span: the customers' (their sessions times each session's
-/// mean events), every campaign's requests (a stuffing campaign's reads after each
-/// success included) and every look-alike cohort's, each computed as its source
-/// generates them.
+/// Expected events over the span but the cohorts': the customers' (their sessions times
+/// each session's mean events) and every campaign's requests (a stuffing campaign's
+/// reads after each success included), each computed as its source generates them.
 fn expected_events(world: &World, scenario: &Scenario, customers: &Customers) -> f64 {
     let campaigns: f64 = crate::scenario::totals_in(scenario, &world.ids, world.scale)
         .iter()
         .map(|c| c.requests)
         .sum();
-    customers.expected_events(world) + campaigns + expected_cohort_events(world, scenario)
+    customers.expected_events(world) + campaigns
 }
 
 /// Events every look-alike cohort of `scenario` is expected to send at the world's scale.
@@ -316,6 +323,30 @@ mod tests {
             Err(PlanError::TooManyEvents { events, .. }) => assert!(events > 2e14, "{events}"),
             Err(other) => panic!("wrong error: {other}"),
             Ok(_) => panic!("a 2.6e14-request campaign was accepted"),
+        }
+    }
+
+    #[test]
+    fn scales_outside_zero_to_the_bound_are_refused() {
+        let loaded = LoadedScenario::default_scenario();
+        assert!(Plan::new(&loaded, 1, MAX_SCALE).is_ok());
+        for scale in [
+            0.0,
+            -1.0,
+            MAX_SCALE * 1.0001,
+            1e300,
+            f64::INFINITY,
+            f64::NAN,
+        ] {
+            match Plan::new(&loaded, 1, scale) {
+                Err(PlanError::Scale(refused)) => {
+                    assert!(refused == scale || scale.is_nan());
+                    let message = PlanError::Scale(scale).to_string();
+                    assert!(message.contains("at most 1000"), "{message}");
+                }
+                Err(other) => panic!("scale {scale}: wrong error: {other}"),
+                Ok(_) => panic!("scale {scale} was accepted"),
+            }
         }
     }
 

@@ -69,3 +69,48 @@ fn cohorts_are_in_the_estimate_at_small_and_faithful_scales() {
         assert_estimate_close(&loaded, scale);
     }
 }
+
+/// A one-day scenario of 1,000 accounts with one password-reset wave of `recipients`.
+fn reset_wave(recipients: &str) -> String {
+    format!(
+        "name = \"wave\"\nstart = \"2026-03-02T00:00:00Z\"\ndays = 1\n[population]\naccounts = 1000\n\
+         [[cohorts]]\nname = \"wave\"\n[cohorts.lookalike]\nkind = \"password_reset_wave\"\n\
+         recipients = {recipients}\nresponse_rate = 0.3\nhalf_life_h = 2\n"
+    )
+}
+
+#[test]
+fn a_huge_wave_is_planned_and_a_hopeless_one_refused_before_any_work() {
+    let loaded = LoadedScenario::parse("wave.toml", &reset_wave("2147483648")).expect("valid");
+    let plan = Plan::new(&loaded, 1, 0.01).expect("plannable");
+    // 2^31 × 0.01 recipients, 30% respond (nearly all within the day's 12 half-lives),
+    // 4.3 requests each: the customers' few thousand events are beside the point.
+    let responders = 2_147_483_648.0 * 0.01 * 0.3;
+    assert!(
+        plan.expected_events > responders * 4.0 && plan.expected_events < responders * 4.5,
+        "{}",
+        plan.expected_events
+    );
+    let loaded = LoadedScenario::parse("wave.toml", &reset_wave("10000000000")).expect("valid");
+    match Plan::new(&loaded, 1, 1000.0) {
+        Err(breachlab_generator::PlanError::TooManyEvents { events, .. }) => {
+            assert!(events > 1e12, "{events}")
+        }
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(plan) => panic!("{} events were accepted", plan.expected_events),
+    }
+}
+
+#[test]
+fn recipients_past_the_bound_are_refused_naming_the_field_and_the_range() {
+    let Err(error) = LoadedScenario::parse("wave.toml", &reset_wave("1000000000000000")) else {
+        panic!("10^15 recipients were accepted");
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("wave.toml")
+            && message.contains("cohorts[0].lookalike.recipients")
+            && message.contains("1 to 10000000000"),
+        "{message}"
+    );
+}

@@ -72,22 +72,24 @@ const EVENTS_PER_S_PER_THREAD: f64 = 150_000.0;
 struct Estimate {
     events: f64,
     attack_requests: f64,
+    lookalike_requests: f64,
     bytes: f64,
     seconds: f64,
 }
 
 impl Estimate {
     fn new(scenario: &LoadedScenario, options: &GenerateOptions) -> anyhow::Result<Self> {
-        let attack_requests: f64 = planned_totals(&scenario.scenario, options.scale)
+        // Folded from +0: an empty float sum is -0, printed "-0".
+        let attack_requests = planned_totals(&scenario.scenario, options.scale)
             .iter()
-            .map(|c| c.requests)
-            .sum();
+            .fold(0.0, |sum, c| sum + c.requests);
         let plan = Plan::new(scenario, options.seed, options.scale)?;
         let share = 1.0 / f64::from(options.shard.count.max(1));
         let events = plan.expected_events * share;
         Ok(Self {
             events,
             attack_requests: attack_requests * share,
+            lookalike_requests: plan.expected_cohort_events * share,
             bytes: events * BYTES_PER_EVENT,
             seconds: events / (EVENTS_PER_S_PER_THREAD * options.threads.max(1) as f64),
         })
@@ -95,9 +97,10 @@ impl Estimate {
 
     fn line(&self, options: &GenerateOptions) -> String {
         format!(
-            "planned: about {} events ({} attack requests), about {} on disk, about {} with {} thread{} (scenario scale {}{})",
+            "planned: about {} events ({} attack requests, {} look-alike requests), about {} on disk, about {} with {} thread{} (scenario scale {}{})",
             approximate(self.events),
             approximate(self.attack_requests),
+            approximate(self.lookalike_requests),
             bytes(self.bytes),
             duration(self.seconds),
             options.threads,
@@ -112,9 +115,9 @@ impl Estimate {
     }
 }
 
-/// 1234567.0 -> "1.2 M".
+/// 1234567.0 -> "1.2 M"; never "-0".
 fn approximate(value: f64) -> String {
-    match value {
+    match value.max(0.0) + 0.0 {
         v if v >= 1e9 => format!("{:.1} G", v / 1e9),
         v if v >= 1e6 => format!("{:.1} M", v / 1e6),
         v if v >= 1e3 => format!("{:.1} k", v / 1e3),

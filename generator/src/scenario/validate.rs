@@ -9,6 +9,14 @@ use chrono::{DateTime, Timelike, Utc};
 pub const MAX_DAYS: f64 = 3660.0;
 /// Most accounts accepted at scale 1.
 pub const MAX_ACCOUNTS: u64 = 10_000_000_000;
+/// Most recipients of a password-reset wave at scale 1: as many as the largest
+/// population (a mailing list can hold more than the scenario's accounts; beyond this it
+/// is a typo, and the plan's size check weighs what is accepted).
+pub const MAX_RECIPIENTS: u64 = MAX_ACCOUNTS;
+/// Most app installs a day of a contact-sync cohort at scale 1.
+pub const MAX_INSTALLS_PER_DAY: f64 = 1e8;
+/// Most sessions a day of one account or one customer behind a NAT.
+pub const MAX_SESSIONS_PER_DAY: f64 = 1000.0;
 
 type Check = Result<(), Issue>;
 
@@ -105,6 +113,18 @@ fn positive(field: &str, value: f64) -> Check {
     }
 }
 
+/// A volume above 0 and at most `high`.
+fn at_most(field: &str, value: f64, high: f64) -> Check {
+    positive(field, value)?;
+    if value > high {
+        return Err(Issue::new(
+            field,
+            format!("is {value}; allowed: above 0, at most {high}"),
+        ));
+    }
+    Ok(())
+}
+
 fn share(field: &str, value: f64) -> Check {
     within(field, value, 0.0, 1.0)
 }
@@ -142,9 +162,10 @@ impl PopulationConfig {
 impl TrafficConfig {
     fn validate(&self) -> Check {
         let t = "traffic.";
-        positive(
+        at_most(
             &format!("{t}sessions_per_account_day"),
             self.sessions_per_account_day,
+            MAX_SESSIONS_PER_DAY,
         )?;
         within(&format!("{t}zipf_exponent"), self.zipf_exponent, 0.1, 5.0)?;
         within(
@@ -507,9 +528,10 @@ impl CohortConfig {
                     1.0,
                     100000.0,
                 )?;
-                positive(
+                at_most(
                     &format!("{l}.sessions_per_user_day"),
                     *sessions_per_user_day,
+                    MAX_SESSIONS_PER_DAY,
                 )?;
             }
             Lookalike::ViralSpike {
@@ -526,8 +548,13 @@ impl CohortConfig {
                 response_rate,
                 half_life_h,
             } => {
-                if *recipients == 0 {
-                    return Err(Issue::new(format!("{l}.recipients"), "must be at least 1"));
+                if *recipients == 0 || *recipients > MAX_RECIPIENTS {
+                    return Err(Issue::new(
+                        format!("{l}.recipients"),
+                        format!(
+                            "is {recipients}; allowed: 1 to {MAX_RECIPIENTS} (recipients at scale 1; use --scale to shrink a wave)"
+                        ),
+                    ));
                 }
                 share(&format!("{l}.response_rate"), *response_rate)?;
                 positive(&format!("{l}.half_life_h"), *half_life_h)?;
@@ -537,7 +564,11 @@ impl CohortConfig {
                 contacts_per_install,
                 hit_rate,
             } => {
-                positive(&format!("{l}.installs_per_day"), *installs_per_day)?;
+                at_most(
+                    &format!("{l}.installs_per_day"),
+                    *installs_per_day,
+                    MAX_INSTALLS_PER_DAY,
+                )?;
                 within(
                     &format!("{l}.contacts_per_install"),
                     f64::from(*contacts_per_install),
