@@ -41,6 +41,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// Write a dataset's events as JSON lines, ECS, OCSF or a combined access log (plain or extended).
     Export(ExportArgs),
+    /// Read real access logs (combined, JSON lines, ECS, OCSF) into a dataset whose
+    /// labels are unknown; see docs/import.md.
+    Import(ImportArgs),
     /// Send a dataset's events as real HTTP requests to a server (a gateway, or `origin`).
     Replay(ReplayArgs),
     /// Serve a dataset's recorded responses (status, size, latency) to replayed requests.
@@ -246,6 +249,32 @@ pub struct AuditArgs {
     /// Rows per batch read (never changes the results).
     #[arg(long, default_value_t = 65_536, allow_negative_numbers = true)]
     pub batch_rows: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Access logs to read, in order (`-` is standard input); plain or gzip.
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// combined (nginx/Apache, with or without combined-ext's named fields), jsonl, ecs
+    /// or ocsf.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: String,
+    /// The dataset folder to write (must not exist).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Route templates given explicitly: `PREFIX TEMPLATE` lines.
+    #[arg(long, value_name = "FILE")]
+    pub route_map: Option<PathBuf>,
+    /// Replace addresses, principals and API keys by HMAC-SHA256 keyed hashes under KEY.
+    #[arg(long, value_name = "KEY")]
+    pub pseudonymize: Option<String>,
+    /// Stop with an error after more than N lines that cannot be read.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_bad_lines: u64,
+    /// Events held in memory to be sorted by time; a larger log is refused.
+    #[arg(long, value_name = "N", default_value_t = breachlab_import::DEFAULT_MAX_EVENTS)]
+    pub max_events: usize,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,45 @@ pub struct Manifest {
     /// How far this scale keeps each entity's behaviour (absent before 0.4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faithfulness: Option<Faithfulness>,
+    /// Present when the events were imported from a log (`breachlab import`) rather than
+    /// generated: their labels are unknown (docs/import.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportInfo>,
+}
+
+/// What an imported dataset was read from. Its truth rows hold no labels: every event's
+/// origin is the log, its label unknown (the columns hold an unlabelled event's values).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportInfo {
+    /// Always `true`: the dataset's events come from a log.
+    pub imported: bool,
+    /// The log format read: `combined`, `jsonl`, `ecs` or `ocsf`.
+    pub format: String,
+    /// The logs read, in order, named by file name and SHA-256 (never their contents).
+    pub sources: Vec<ImportSource>,
+    pub lines: u64,
+    pub bad_lines: u64,
+    /// `unknown`: the truth table's values are not labels.
+    pub labels: String,
+    /// The addresses, principals and API keys are those of the log (not pseudonymized).
+    pub real_identities: bool,
+    /// The keyed hash that replaced identities (`HMAC-SHA256`), when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudonymized_with: Option<String>,
+    /// Event ids are the log's own (else numbered from 1 in time order).
+    pub source_event_ids: bool,
+}
+
+/// One log an imported dataset was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSource {
+    /// The file name (`standard input` for `-`).
+    pub name: String,
+    /// Bytes as read (compressed, for a gzip file).
+    pub bytes: u64,
+    /// SHA-256 of those bytes.
+    pub sha256: String,
+    pub gzip: bool,
 }
 
 /// How the scale kept the scenario's per-entity behaviour: entity counts scale, an

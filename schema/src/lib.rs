@@ -13,7 +13,10 @@ mod tables;
 
 pub use enums::{ClientKind, IpKind, Method, Phase};
 pub use table::Table;
-pub use tables::{accounts_schema, campaigns_schema, events_schema, truth_schema};
+pub use tables::{
+    IMPORTED_ALWAYS_PRESENT, accounts_schema, campaigns_schema, events_schema,
+    imported_events_schema, truth_schema,
+};
 
 /// Version of the table layout; bumped on any change to a column's name, type or meaning.
 pub const SCHEMA_VERSION: u32 = 2;

@@ -36,6 +36,32 @@ pub fn events_schema() -> Schema {
     ])
 }
 
+/// The columns an imported log always fills (`breachlab import`); every other events
+/// column is null where the log's format does not carry it.
+pub const IMPORTED_ALWAYS_PRESENT: [&str; 7] = [
+    e::EVENT_ID,
+    e::TS,
+    e::CLIENT_IP,
+    e::METHOD,
+    e::ROUTE,
+    e::PATH,
+    e::STATUS,
+];
+
+/// The `events` table of an imported dataset: the events schema with every column but
+/// [`IMPORTED_ALWAYS_PRESENT`] nullable (same names, types and order).
+pub fn imported_events_schema() -> Schema {
+    let fields: Vec<Field> = events_schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            let nullable = f.is_nullable() || !IMPORTED_ALWAYS_PRESENT.contains(&f.name().as_str());
+            f.as_ref().clone().with_nullable(nullable)
+        })
+        .collect();
+    Schema::new(fields)
+}
+
 /// The `truth` table: labels for every event, joined on `event_id`. Carries `ts` too so
 /// that it can be read and sorted alone.
 pub fn truth_schema() -> Schema {

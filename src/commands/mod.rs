@@ -8,6 +8,7 @@ mod export;
 mod external;
 mod faithful;
 mod generate;
+mod import;
 mod origin;
 mod outputs;
 mod replay;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify(args) => verify::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Origin(args) => origin::run(args),
         Command::Cite(args) => {

@@ -237,6 +237,7 @@ fn base_manifest(scenario: &LoadedScenario, plan: &Plan, options: &GenerateOptio
         card: None,
         files: Vec::new(),
         faithfulness: Some(faithfulness(plan, options.scale)),
+        imported: None,
     }
 }
 

@@ -1,0 +1,92 @@
+//! `breachlab import`: a real gateway's access log as a breachlab dataset, so that the
+//! detectors and the harness can run on the user's own traffic.
+//!
+//! The pipeline, one module each:
+//! - [`input`] opens each log (a file or standard input, plain or gzip) and hashes the
+//!   bytes as read, so the manifest names the sources by SHA-256 without their contents;
+//! - [`parse`] turns one line of a format into a [`Record`] (what the format lacks is
+//!   `None`), or says why the line is bad;
+//! - [`routes`] infers the route template and target id of a path (or takes them from a
+//!   route map);
+//! - [`pseudonym`] replaces addresses, principals and API keys by keyed hashes;
+//! - [`dataset`] sorts the events by time and writes events, truth and manifest.
+//!
+//! Memory: the events are held in memory to be sorted, up to
+//! [`ImportOptions::max_events`]; a larger log is refused with an error saying so
+//! rather than swapping (docs/import.md).
+
+pub mod dataset;
+pub mod input;
+pub mod parse;
+pub mod pseudonym;
+pub mod routes;
+
+use std::path::PathBuf;
+
+pub use dataset::{ImportSummary, import_logs};
+pub use parse::{LogFormat, Record};
+pub use routes::RouteMap;
+
+/// What an import reads and how.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub format: LogFormat,
+    pub route_map: RouteMap,
+    /// The key of the keyed hash that replaces identities; `None` keeps them.
+    pub pseudonymize_key: Option<Vec<u8>>,
+    /// More bad lines than this stops the import.
+    pub max_bad_lines: u64,
+    /// Events held in memory to be sorted; more is an error.
+    pub max_events: usize,
+}
+
+/// The default in-memory limit: about 3 GB at the ~300 bytes an event takes.
+pub const DEFAULT_MAX_EVENTS: usize = 10_000_000;
+
+/// A line that could not be read, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    pub source: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for BadLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} line {}: {}", self.source, self.line, self.reason)
+    }
+}
+
+/// Why an import failed; each names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("reading {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "more than {limit} bad lines (the first: {}): check the log's format, or allow more bad lines",
+        first.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    TooManyBadLines { limit: u64, first: Vec<BadLine> },
+    #[error(
+        "more than {limit} events: this version sorts the events in memory; split the log by time and import the parts, or raise the limit if memory allows"
+    )]
+    TooManyEvents { limit: usize },
+    #[error("no event was read from the logs ({bad} bad lines)")]
+    Empty { bad: u64 },
+    #[error("route map {}: line {line}: {reason}", path.display())]
+    RouteMap {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error(transparent)]
+    Dataset(#[from] breachlab_dataset::DatasetError),
+    #[error("writing {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
