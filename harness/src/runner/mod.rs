@@ -117,6 +117,7 @@ impl RunOutcome {
             audit: None,
             budgets: None,
             faithfulness: None,
+            sweep: None,
         }
     }
 }
