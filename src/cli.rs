@@ -165,6 +165,11 @@ pub struct BenchArgs {
     /// (`1,5,30`), each budget's thresholds calibrated on the --calibrate seeds.
     #[arg(long, requires = "calibrate", value_name = "N,N,...", value_parser = Budgets::parse)]
     pub budgets: Option<Budgets>,
+    /// An evasion curve: `PATH=V1,V2,...` (e.g. `campaigns.0.attack.tokens=200,2000`)
+    /// scores every detector on one variant of --scenario per value at PATH, on the first
+    /// of --seeds, thresholds calibrated once (--calibrate) on the unswept scenario.
+    #[arg(long, requires = "scenario", value_name = "PATH=V1,V2,...")]
+    pub sweep: Option<String>,
     /// Folder of generated datasets kept for reuse (--scenario, --calibrate).
     #[arg(long, default_value = "breachlab-cache")]
     pub cache: PathBuf,

@@ -135,6 +135,75 @@ fn bench_over_seeds_reports_means_and_intervals() {
     assert_eq!(f1["summary"]["n"], 2);
 }
 
+/// A tiny evasion curve on the default scenario, small and so distorted: every variant
+/// is scored, marked distorted, and drawn; a path the scenario lacks is an error naming
+/// it.
+#[test]
+fn bench_sweep_reports_an_evasion_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = |path: &str, report: &str| {
+        breachlab(
+            &[
+                "bench",
+                "--scenario",
+                "default",
+                "--seeds",
+                "1",
+                "--scale",
+                "0.02",
+                "--detectors",
+                "null,sequential",
+                "--sweep",
+                path,
+                "--cache",
+                "cache",
+                "--report",
+                report,
+            ],
+            dir.path(),
+        )
+    };
+    let output = sweep("campaigns.0.rate_per_s=1,4", "rep");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("rep/report.json")).unwrap())
+            .unwrap();
+    let section = &report["sweep"];
+    assert_eq!(section["path"], "campaigns.0.rate_per_s");
+    let variants = section["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 2);
+    assert!(variants.iter().all(|v| v["distorted"] == true));
+    // Four times the rate exposes more records in all.
+    let total = |v: &serde_json::Value| v["records_exposed_total"].as_i64().unwrap();
+    assert!(total(&variants[1]) > total(&variants[0]), "{variants:?}");
+    let null = &section["detectors"][0];
+    assert_eq!(null["name"], "null");
+    // A detector that never alerts lets every record leave, on every variant.
+    for (point, variant) in null["points"].as_array().unwrap().iter().zip(variants) {
+        assert_eq!(
+            point["records_exposed_before_detection"],
+            variant["records_exposed_total"]
+        );
+    }
+    let markdown = std::fs::read_to_string(dir.path().join("rep/report.md")).unwrap();
+    assert!(markdown.contains("## Evasion curve: campaigns.0.rate_per_s"));
+    assert!(
+        markdown.contains("| sequential | 4 (distorted) |"),
+        "{markdown}"
+    );
+    let html = std::fs::read_to_string(dir.path().join("rep/report.html")).unwrap();
+    assert_eq!(html.matches("class=\"sweep-line\"").count(), 2);
+
+    let missing = sweep("campaigns.0.no_such_field=1,2", "rep2");
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("no_such_field"),
+        "{}",
+        stderr(&missing)
+    );
+    assert!(!dir.path().join("rep2/report.json").exists());
+}
+
 #[test]
 fn bad_input_gives_clear_errors() {
     let dir = tempfile::tempdir().unwrap();

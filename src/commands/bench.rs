@@ -230,6 +230,9 @@ fn bench_seeds(
         bail!("--scenario needs --seeds");
     };
     let scenario = LoadedScenario::load(scenario_name)?;
+    if let Some(sweep) = &args.sweep {
+        return super::sweep::bench_sweep(args, &scenario, sweep, seeds[0], specs, budget, options);
+    }
     let scale = args.scale.unwrap_or(1.0);
     let calibrated = match &args.calibrate {
         Some(calibration) => {
@@ -266,7 +269,7 @@ fn bench_seeds(
 /// Thresholds from the calibration seeds: on each seed the lowest that meets the budget
 /// there, and of those the highest, so the budget holds on every calibration seed (as in
 /// the budget leaderboard). A detector whose calibration fails stops the run.
-fn calibrate(
+pub(super) fn calibrate(
     args: &BenchArgs,
     scenario: &LoadedScenario,
     seeds: &Seeds,

@@ -15,6 +15,7 @@ mod replay;
 mod scenarios;
 mod score;
 mod scoring;
+mod sweep;
 mod verify;
 
 use crate::cli::{Cli, Command};

@@ -31,3 +31,9 @@ pub const TOKEN_BUCKET: f64 = 0.10654949999999999;
 pub const DISTINCT_OBJECTS: f64 = 46.537735145053674;
 /// `evidence`: 5.00 false alarms/day on default seed 1001, the binding dataset.
 pub const EVIDENCE: f64 = 390.75135466766426;
+/// `long-distinct`: 0.00 false alarms/day on default seed 1003, the binding dataset.
+pub const LONG_DISTINCT: f64 = 26.228660458499192;
+/// `route-baseline`: 3.33 false alarms/day on default seed 1001, the binding dataset.
+pub const ROUTE_BASELINE: f64 = 2456.7176666518812;
+/// `population`: 0.67 false alarms/day on default seed 1002, the binding dataset.
+pub const POPULATION: f64 = 21.02952058853191;

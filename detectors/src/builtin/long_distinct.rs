@@ -21,7 +21,10 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     name: "long-distinct",
     description: "Distinct target_ids per principal, API key+address and session over a long sliding window (24 h)",
     params: &[
-        ParamInfo::threshold(1.0, "share of the limit at which an event is flagged"),
+        ParamInfo::threshold(
+            super::calibrated::LONG_DISTINCT,
+            "share of the limit at which an event is flagged",
+        ),
         ParamInfo::int(
             "window_secs",
             86_400,

@@ -23,7 +23,10 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     name: "population",
     description: "Distinct target_ids per group of clients (/24, ASN, client kind or API key) over a day, or the share of the ID space a group covered",
     params: &[
-        ParamInfo::threshold(1.0, "share of the limit at which an event is flagged"),
+        ParamInfo::threshold(
+            super::calibrated::POPULATION,
+            "share of the limit at which an event is flagged",
+        ),
         ParamInfo::int(
             "window_secs",
             86_400,

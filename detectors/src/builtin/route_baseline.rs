@@ -29,7 +29,7 @@ pub(crate) const INFO: DetectorInfo = DetectorInfo {
     description: "A client's distinct target_ids on a route over a day against the route's typical client",
     params: &[
         ParamInfo::threshold(
-            20.0,
+            super::calibrated::ROUTE_BASELINE,
             "times the route's typical client at which an event is flagged",
         ),
         ParamInfo::int(

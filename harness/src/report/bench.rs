@@ -44,6 +44,9 @@ pub struct BenchReport {
     /// scale: a time to detect beyond a campaign's horizon is not a result.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub faithfulness: Option<Faithfulness>,
+    /// With `--sweep`: each detector's result against the swept scenario value.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sweep: Option<super::SweepSection>,
 }
 
 impl BenchReport {
@@ -56,6 +59,10 @@ impl BenchReport {
         if let Some(budgets) = &self.budgets {
             out.push_str("\nRecords exposed before detection at a fixed false-alarm budget\n");
             out.push_str(&budgets.render_table(false));
+        }
+        if let Some(sweep) = &self.sweep {
+            out.push_str(&format!("\nEvasion curve: {}\n", sweep.path));
+            out.push_str(&sweep.render_table(false));
         }
         out.push_str(&self.failures_text());
         out
@@ -77,6 +84,11 @@ impl BenchReport {
             ));
             out.push_str(&seeds.render_table(true));
             out.push_str(&format!("\n## Seed {}\n\n", seeds.seeds[0]));
+        }
+        if let Some(sweep) = &self.sweep {
+            out.push_str(&format!("## Evasion curve: {}\n\n", sweep.path));
+            out.push_str(&sweep.render_table(true));
+            out.push('\n');
         }
         if let Some(budgets) = &self.budgets {
             out.push_str("## Records exposed at a fixed false-alarm budget\n\n");
@@ -105,6 +117,9 @@ impl BenchReport {
     pub fn html(&self) -> String {
         let html = render_html(&self.report);
         let mut extra = String::new();
+        if let Some(sweep) = &self.sweep {
+            extra.push_str(&sweep.html());
+        }
         if let Some(budgets) = &self.budgets {
             extra.push_str(&budgets.html());
         }

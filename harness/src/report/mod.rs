@@ -13,6 +13,7 @@ pub(crate) mod format;
 mod html;
 mod plot;
 mod seeds;
+mod sweep;
 mod table;
 
 pub use crate::error::ReportError;
@@ -23,6 +24,7 @@ pub use budgets::{
 pub use folder::{refuse_to_replace, write_report_dir};
 pub use html::render_html;
 pub use seeds::{SeedMetric, SeedSummary, SeededRun, SeedsSection, summarize_seeds};
+pub use sweep::{SweepDetector, SweepPoint, SweepSection, SweepVariant};
 pub use table::{render_markdown, render_terminal_table};
 
 use crate::metrics::DetectorMetrics;

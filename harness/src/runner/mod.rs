@@ -118,6 +118,7 @@ impl RunOutcome {
             audit_source: None,
             budgets: None,
             faithfulness: None,
+            sweep: None,
         }
     }
 }
