@@ -117,7 +117,7 @@ impl SweepSection {
             if markdown { "\n" } else { "" },
             self.seed,
             match self.calibration_seeds.is_empty() {
-                true => "as each detector's default or --param".to_string(),
+                true => "each detector's default or the one given".to_string(),
                 false => format!(
                     "calibrated once on seed(s) {:?} of the unswept scenario",
                     self.calibration_seeds
