@@ -273,3 +273,16 @@ where
         (self.score)(batch.events, scores)
     }
 }
+
+/// The scores the built-in `name`, with parameter `overrides` (`k=v`), gives `rows` as one
+/// batch.
+pub fn score_rows(name: &str, overrides: &[&str], rows: &[EventRow]) -> Vec<f64> {
+    let params = crate::Params::from_assignments(overrides.iter().copied()).unwrap();
+    let mut detector = crate::build(name, &params).unwrap();
+    let mut scores = Vec::new();
+    let batch = events_batch(0, rows);
+    detector
+        .score(&crate::EventBatch::new(&batch), &mut scores)
+        .unwrap();
+    scores
+}

@@ -218,17 +218,10 @@ impl Detector for Population {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{EventRow, events_batch};
+    use crate::testing::EventRow;
 
     fn score(overrides: &[&str], rows: &[EventRow]) -> Vec<f64> {
-        let params = Params::from_assignments(overrides.iter().copied()).unwrap();
-        let mut detector = crate::build(INFO.name, &params).unwrap();
-        let mut scores = Vec::new();
-        let batch = events_batch(0, rows);
-        detector
-            .score(&EventBatch::new(&batch), &mut scores)
-            .unwrap();
-        scores
+        crate::testing::score_rows(INFO.name, overrides, rows)
     }
 
     #[test]
