@@ -153,7 +153,7 @@ fn shards_into_a_shared_folder_merge_into_the_unsharded_dataset() {
     let early = breachlab(&["merge", arg(&shared)]);
     assert_eq!(early.status.code(), Some(1), "{}", text(&early));
     assert!(
-        stderr(&early).contains("run the missing ones first (--shard 2/2)"),
+        stderr(&early).contains("run the missing ones first (shard 2/2)"),
         "{}",
         text(&early)
     );
@@ -321,10 +321,7 @@ fn a_rate_that_would_make_ten_trillion_events_is_refused_before_any_work() {
     let extra = "\n[traffic]\nsessions_per_account_day = 1000.0";
     let file = scenario(dir.path(), "busy.toml", "busy", 7, 1_000_000_000, extra);
     let message = refused(&file, &[]);
-    assert!(
-        message.contains("scenario 'busy' at --scale 1"),
-        "{message}"
-    );
+    assert!(message.contains("scenario 'busy' at scale 1"), "{message}");
     assert!(message.contains("would generate about"), "{message}");
     assert!(
         message.contains("e13 events (over the limit of 1e12"),
@@ -339,7 +336,7 @@ fn a_huge_scale_is_refused_before_any_work() {
     let file = scenario(dir.path(), "s.toml", "small", 1, 100_000_000, "");
     let message = refused(&file, &["--scale", "1000"]);
     assert!(
-        message.contains("has 1.000e11 accounts, over the limit of 1e10: lower --scale"),
+        message.contains("has 1.000e11 accounts, over the limit of 1e10: lower the scale"),
         "{message}"
     );
 }

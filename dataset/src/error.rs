@@ -13,6 +13,9 @@ pub enum DatasetError {
     Parquet { path: PathBuf, message: String },
     #[error("{0}")]
     Refused(String),
+    /// The output folder already holds a dataset and replacing it was not allowed.
+    #[error("{0} already holds data: allow replacing the dataset there, or choose another folder")]
+    HoldsData(PathBuf),
     #[error("interrupted: nothing was written to {0} (temporary files removed)")]
     Interrupted(PathBuf),
     #[error("{path}: {message}")]

@@ -44,7 +44,7 @@ pub fn merge_shards(root: &Path) -> Result<Manifest, DatasetError> {
             return Err(DatasetError::invalid(
                 &dir,
                 format!(
-                    "shard {expected} of {count} is missing: run it with --shard {expected}/{count}"
+                    "shard {expected} of {count} is missing: generate shard {expected}/{count} first"
                 ),
             ));
         }
@@ -52,7 +52,7 @@ pub fn merge_shards(root: &Path) -> Result<Manifest, DatasetError> {
     if shards.len() as u32 != count {
         let missing: Vec<String> = (1..=count)
             .filter(|k| !shards.iter().any(|m| m.shard.index == *k))
-            .map(|k| format!("--shard {k}/{count}"))
+            .map(|k| format!("shard {k}/{count}"))
             .collect();
         return Err(DatasetError::invalid(
             &dir,
@@ -118,7 +118,7 @@ fn check_shard_files(root: &Path, shards: &[Manifest]) -> Result<(), DatasetErro
             return Err(DatasetError::invalid(
                 &path,
                 format!(
-                    "{problem}: run that shard again (--shard {index}/{count} --force), then merge; no manifest.json was written"
+                    "{problem}: generate shard {index}/{count} again, replacing it, then merge; no manifest.json was written"
                 ),
             ));
         }

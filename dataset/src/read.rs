@@ -228,7 +228,7 @@ pub(crate) fn read_manifest(root: &Path) -> Result<Manifest, DatasetError> {
     if !root.is_dir() {
         return Err(DatasetError::invalid(
             root,
-            "no such dataset folder: give the --out folder of `breachlab generate`",
+            "no such dataset folder: give the folder `breachlab generate` wrote",
         ));
     }
     let path = root.join(layout::MANIFEST);

@@ -39,7 +39,7 @@ pub enum ExportError {
     },
     #[error("events and truth are out of step ({0}): check the dataset with `breachlab verify`")]
     Lockstep(String),
-    #[error("--with-truth needs a JSON format (jsonl, ecs, ocsf); `{0}` lines cannot carry labels")]
+    #[error("labels need a JSON format (jsonl, ecs, ocsf); `{0}` lines cannot carry them")]
     TruthNotSupported(&'static str),
     #[error(
         "events are not in time order at event_id {event_id} (after {previous}): check the dataset with `breachlab verify`"
@@ -62,13 +62,13 @@ pub enum ExportError {
 fn io_hint(error: &std::io::Error) -> &'static str {
     match error.kind() {
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
-            " (the disk is full: free space or choose another --out)"
+            " (the disk is full: free space or write elsewhere)"
         }
         std::io::ErrorKind::FileTooLarge => {
             " (a file reached the file-size limit: raise `ulimit -f`)"
         }
         std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
-            " (no permission to write there: choose another --out)"
+            " (no permission to write there: write elsewhere)"
         }
         _ => "",
     }

@@ -82,7 +82,7 @@ pub enum PlanError {
     )]
     Scale(f64),
     #[error(
-        "scenario '{name}' at --scale {scale} has {accounts:.3e} accounts, over the limit of {limit:.0e}: lower --scale"
+        "scenario '{name}' at scale {scale} has {accounts:.3e} accounts, over the limit of {limit:.0e}: lower the scale"
     )]
     TooManyAccounts {
         name: String,
@@ -91,7 +91,7 @@ pub enum PlanError {
         limit: f64,
     },
     #[error(
-        "scenario '{name}' at --scale {scale} would generate about {events:.3e} events (over the limit of {limit:.0e}, days of work): lower --scale or split the span"
+        "scenario '{name}' at scale {scale} would generate about {events:.3e} events (over the limit of {limit:.0e}, days of work): lower the scale or split the span"
     )]
     TooManyEvents {
         name: String,

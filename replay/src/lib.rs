@@ -27,9 +27,11 @@ pub enum ReplayError {
     Dataset(#[from] breachlab_dataset::error::DatasetError),
     #[error("{path}: {message}")]
     Data { path: PathBuf, message: String },
-    #[error("{flag} {value}: {message}")]
-    Flag {
-        flag: &'static str,
+    /// A setting of [`replay::ReplayOptions`] or [`origin`] that cannot work, named by
+    /// its field (a command line adds its own spelling).
+    #[error("{setting} {value}: {message}")]
+    Setting {
+        setting: &'static str,
         value: String,
         message: String,
     },
@@ -38,13 +40,13 @@ pub enum ReplayError {
 }
 
 impl ReplayError {
-    pub(crate) fn flag(
-        flag: &'static str,
+    pub(crate) fn setting(
+        setting: &'static str,
         value: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        ReplayError::Flag {
-            flag,
+        ReplayError::Setting {
+            setting,
             value: value.into(),
             message: message.into(),
         }

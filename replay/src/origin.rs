@@ -295,8 +295,8 @@ pub fn run(
         .map_err(|e| ReplayError::Io(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-            ReplayError::flag(
-                "--listen",
+            ReplayError::setting(
+                "listen",
                 listen,
                 format!("cannot listen there: {e} (give a free HOST:PORT, e.g. 127.0.0.1:0 for any free port)"),
             )

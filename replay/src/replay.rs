@@ -120,12 +120,12 @@ struct Tally {
     first_error: Option<String>,
 }
 
-/// Checks `--target`: an `http://HOST:PORT` URL with no path, query or credentials.
+/// Checks the target: an `http://HOST:PORT` URL with no path, query or credentials.
 pub fn parse_target(target: &str) -> Result<Url, ReplayError> {
-    let bad = |message: &str| ReplayError::flag("--target", target, message.to_string());
+    let bad = |message: &str| ReplayError::setting("target", target, message.to_string());
     let url = Url::parse(target).map_err(|e| {
-        ReplayError::flag(
-            "--target",
+        ReplayError::setting(
+            "target",
             target,
             format!("not a URL ({e}): give http://HOST:PORT, e.g. http://127.0.0.1:8080"),
         )
@@ -149,13 +149,13 @@ pub fn parse_target(target: &str) -> Result<Url, ReplayError> {
     Ok(url)
 }
 
-/// Checks the pacing flags.
+/// Checks the pacing settings.
 pub fn check_options(options: &ReplayOptions) -> Result<(), ReplayError> {
     if let Some(speed) = options.speed
         && !(speed.is_finite() && speed > 0.0)
     {
-        return Err(ReplayError::flag(
-            "--speed",
+        return Err(ReplayError::setting(
+            "speed",
             speed.to_string(),
             "must be a positive number of dataset seconds per second (3600: an hour a second)",
         ));
@@ -163,27 +163,27 @@ pub fn check_options(options: &ReplayOptions) -> Result<(), ReplayError> {
     if let Some(rate) = options.max_rate
         && !(rate.is_finite() && rate > 0.0)
     {
-        return Err(ReplayError::flag(
-            "--max-rate",
+        return Err(ReplayError::setting(
+            "max_rate",
             rate.to_string(),
             "must be a positive number of requests per second",
         ));
     }
     if options.concurrency == 0 || options.concurrency > 65_536 {
-        return Err(ReplayError::flag(
-            "--concurrency",
+        return Err(ReplayError::setting(
+            "concurrency",
             options.concurrency.to_string(),
             "must be between 1 and 65536",
         ));
     }
     if options.timeout.is_zero() {
-        return Err(ReplayError::flag("--timeout", "0", "must be positive"));
+        return Err(ReplayError::setting("timeout", "0", "must be positive"));
     }
     if let Some(host) = &options.host_header
         && HeaderValue::from_str(host).is_err()
     {
-        return Err(ReplayError::flag(
-            "--host-header",
+        return Err(ReplayError::setting(
+            "host_header",
             host.clone(),
             "is not a valid header value",
         ));
@@ -256,15 +256,15 @@ async fn probe(base: &Url, target: &str) -> Result<(), ReplayError> {
     let connect = tokio::net::TcpStream::connect((host.as_str(), port));
     match tokio::time::timeout(Duration::from_secs(5), connect).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(ReplayError::flag(
-            "--target",
+        Ok(Err(e)) => Err(ReplayError::setting(
+            "target",
             target,
             format!(
-                "cannot connect: {e}: start the server first (`breachlab origin DIR --listen HOST:PORT`, or the gateway in front of it)"
+                "cannot connect: {e}: start the server first (the origin, `breachlab origin`, or the gateway in front of it)"
             ),
         )),
-        Err(_) => Err(ReplayError::flag(
-            "--target",
+        Err(_) => Err(ReplayError::setting(
+            "target",
             target,
             "no answer to a connection within 5 s: check the host and port, and that the server is up",
         )),
@@ -290,7 +290,7 @@ async fn run(
         .as_deref()
         .map(HeaderValue::from_str)
         .transpose()
-        .map_err(|_| ReplayError::flag("--host-header", "", "is not a valid header value"))?;
+        .map_err(|_| ReplayError::setting("host_header", "", "is not a valid header value"))?;
 
     // The reader thread: batches of requests, a few ahead.
     let (sender, mut receiver) =
@@ -494,7 +494,7 @@ mod tests {
             ("not a url", "not a URL"),
         ] {
             let error = parse_target(bad).unwrap_err().to_string();
-            assert!(error.starts_with("--target "), "{error}");
+            assert!(error.starts_with("target "), "{error}");
             assert!(error.contains(why), "{bad}: {error}");
         }
     }
@@ -507,19 +507,19 @@ mod tests {
             ..options()
         })
         .unwrap_err();
-        assert!(error.to_string().starts_with("--speed 0"), "{error}");
+        assert!(error.to_string().starts_with("speed 0"), "{error}");
         let error = check_options(&ReplayOptions {
             max_rate: Some(-1.0),
             ..options()
         })
         .unwrap_err();
-        assert!(error.to_string().starts_with("--max-rate -1"), "{error}");
+        assert!(error.to_string().starts_with("max_rate -1"), "{error}");
         let error = check_options(&ReplayOptions {
             concurrency: 0,
             ..options()
         })
         .unwrap_err();
-        assert!(error.to_string().starts_with("--concurrency 0"), "{error}");
+        assert!(error.to_string().starts_with("concurrency 0"), "{error}");
     }
 
     #[test]

@@ -269,6 +269,10 @@ pub fn generate_with_progress(
                 options.out.display()
             )))
         }
+        Err(DatasetError::HoldsData(out)) => Err(anyhow::anyhow!(
+            "{} already holds data: pass --force to replace the dataset there, or choose another --out",
+            out.display()
+        )),
         other => Ok(other?),
     }
 }

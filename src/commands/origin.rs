@@ -34,7 +34,8 @@ pub fn run(args: OriginArgs) -> anyhow::Result<()> {
             "origin listening on http://{address} ({events} events of {dir}); Ctrl-C or SIGTERM stops it"
         );
         let _ = std::io::stdout().flush();
-    })?;
+    })
+    .map_err(super::replay::with_flag_names)?;
     let stats = origin.stats();
     let mut line = format!(
         "origin stopped: {} requests, {} distinct events of {events}, {} repeated, {} unknown",

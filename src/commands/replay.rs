@@ -3,6 +3,7 @@
 use crate::cli::ReplayArgs;
 use crate::interrupt::{self, Interrupted};
 use breachlab_dataset::Dataset;
+use breachlab_replay::ReplayError;
 use breachlab_replay::replay::{ReplayOptions, ReplaySummary, replay};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +24,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     interrupt::on_interrupt(move || flag.store(true, Ordering::SeqCst));
-    let summary = replay(&dataset, &options, stop)?;
+    let summary = replay(&dataset, &options, stop).map_err(with_flag_names)?;
     print_summary(&args, &summary);
     if summary.interrupted {
         return Err(Interrupted.into());
@@ -81,5 +82,18 @@ fn print_summary(args: &ReplayArgs, s: &ReplaySummary) {
             max * speed
         ),
         None => println!(),
+    }
+}
+
+/// Names a replay or origin setting by the flag that sets it: the library names its
+/// fields (`max_rate`), the command line speaks of `--max-rate`.
+pub(super) fn with_flag_names(error: ReplayError) -> anyhow::Error {
+    match error {
+        ReplayError::Setting {
+            setting,
+            value,
+            message,
+        } => anyhow::anyhow!("--{} {value}: {message}", setting.replace('_', "-")),
+        other => other.into(),
     }
 }

@@ -175,10 +175,7 @@ fn prepare_out(options: &GenerateOptions) -> Result<(), DatasetError> {
         .exists()
     };
     if existing && !options.force {
-        return Err(DatasetError::Refused(format!(
-            "{} already holds data: pass --force to replace the dataset there, or choose another --out",
-            out.display()
-        )));
+        return Err(DatasetError::HoldsData(out.clone()));
     }
     Ok(())
 }

@@ -135,7 +135,7 @@ impl PopulationConfig {
             return Err(Issue::new(
                 "population.accounts",
                 format!(
-                    "is {}; allowed: 1 to {MAX_ACCOUNTS} (more would not fit in memory or time; use --scale to shrink a scenario)",
+                    "is {}; allowed: 1 to {MAX_ACCOUNTS} (more would not fit in memory or time; shrink a scenario with its scale instead)",
                     self.accounts
                 ),
             ));
@@ -552,7 +552,7 @@ impl CohortConfig {
                     return Err(Issue::new(
                         format!("{l}.recipients"),
                         format!(
-                            "is {recipients}; allowed: 1 to {MAX_RECIPIENTS} (recipients at scale 1; use --scale to shrink a wave)"
+                            "is {recipients}; allowed: 1 to {MAX_RECIPIENTS} (recipients at scale 1; a wave shrinks with the scale)"
                         ),
                     ));
                 }
