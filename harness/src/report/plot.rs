@@ -4,11 +4,13 @@
 use super::format::escape_html;
 use std::fmt::Write;
 
-/// Colours for detectors, distinguishable and readable on white; a leaderboard of the
-/// built-ins plus a few external detectors fits without repeating one.
-pub(crate) const PALETTE: [&str; 12] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-    "#bcbd22", "#000000", "#393b79", "#e7ba52",
+/// Colours for detectors: Kelly's colours of maximum contrast (Kelly 1965, as listed by
+/// Green-Armytage 2010) without white, so every built-in and a few external detectors each
+/// get their own colour on white; the last ones, dark, go to the campaigns.
+pub(crate) const PALETTE: [&str; 21] = [
+    "#222222", "#f38400", "#875692", "#0067a5", "#be0032", "#008856", "#c2b280", "#848482",
+    "#e68fac", "#a1caf1", "#f99379", "#604e97", "#f6a600", "#b3446c", "#dcd300", "#f3c300",
+    "#8db600", "#e25822", "#654522", "#2b3d26", "#882d17",
 ];
 
 pub(crate) fn colour(index: usize) -> &'static str {
@@ -245,4 +247,28 @@ pub(crate) fn legend(names: &[String], left: f64, right_edge: f64) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod palette_tests {
+    use super::PALETTE;
+
+    #[test]
+    fn every_builtin_and_a_few_external_detectors_get_their_own_colour() {
+        let mut colours: Vec<String> = PALETTE.iter().map(|c| c.to_lowercase()).collect();
+        colours.sort();
+        colours.dedup();
+        assert_eq!(
+            colours.len(),
+            PALETTE.len(),
+            "a colour repeats: {PALETTE:?}"
+        );
+        let builtins = breachlab_detectors::registry().len();
+        assert!(
+            PALETTE.len() >= builtins + 4,
+            "{builtins} built-ins need at least {} colours, the palette has {}",
+            builtins + 4,
+            PALETTE.len()
+        );
+    }
 }
