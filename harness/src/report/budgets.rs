@@ -170,7 +170,7 @@ impl BudgetSection {
     }
 
     /// One row per detector; for each budget, records exposed before detection and the
-    /// false alarms per day the scored seeds actually saw, as `mean (low-high)` over the
+    /// false alarms per day the scored seeds actually saw, as `mean [low, high]` over the
     /// seeds with the interval clipped at 0. Markdown or aligned text.
     pub fn render_table(&self, markdown: bool) -> String {
         let mut header = vec!["Detector".to_string()];
@@ -199,7 +199,7 @@ impl BudgetSection {
             .map(|total| grouped(*total as f64))
             .collect();
         out.push_str(&format!(
-            "{}Thresholds calibrated on seed(s) {:?}, scored on seed(s) {:?}; records the campaigns exposed in all: {}. Lower is better; `mean (low-high)` is the 95% interval over the scored seeds, clipped at 0.\n",
+            "{}Thresholds calibrated on seed(s) {:?}, scored on seed(s) {:?}; records the campaigns exposed in all: {}. Lower is better; `mean [low, high]` is the 95% interval over the scored seeds, clipped at 0.\n",
             if markdown { "\n" } else { "" },
             self.calibration_seeds,
             self.scored_seeds,
@@ -227,7 +227,7 @@ fn interval_cell(metric: &BudgetMetric, digits: usize) -> String {
     };
     match (summary.low, summary.high) {
         (Some(low), Some(high)) => format!(
-            "{} ({}-{})",
+            "{} [{}, {}]",
             format(summary.mean),
             format(low.max(0.0)),
             format(high.max(0.0))
