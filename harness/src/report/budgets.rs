@@ -277,7 +277,7 @@ mod tests {
         let metric = BudgetMetric::from_values(vec![Some(0.0), Some(10.0), None]);
         // Mean 5, s = 7.07, t(1) = 12.7: 5 ± 63.5, clipped below at 0.
         assert_eq!(metric.values.len(), 3);
-        assert_eq!(interval_cell(&metric, 1), "5.0 (0.0-68.5)");
+        assert_eq!(interval_cell(&metric, 1), "5.0 [0.0, 68.5]");
         let single = BudgetMetric::from_values(vec![Some(3.0)]);
         assert_eq!(interval_cell(&single, 0), "3");
         assert_eq!(
