@@ -8,7 +8,7 @@
 #
 # Usage: benches/tpchgen-compare.sh [--scale S] [--threads T] [--runs N] [--tpch-scale SF]
 #   defaults: --scale 10 --threads 2 --runs 3 --tpch-scale 1
-#   BREACHLAB_BIN   the breachlab binary (default: target/release/breachlab)
+#   BREACHLAB_BIN   the breachlab binary (default: target/dist/breachlab, the published build)
 #   TPCHGEN_CLI     the tpchgen-cli binary (default: tpchgen-cli on PATH)
 #   TMPDIR          where both write their output (removed after each run)
 #
@@ -33,9 +33,9 @@ while [[ $# -gt 0 ]]; do
 done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-breachlab="${BREACHLAB_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/breachlab}"
+breachlab="${BREACHLAB_BIN:-${CARGO_TARGET_DIR:-$root/target}/dist/breachlab}"
 if [[ ! -x "$breachlab" ]]; then
-  echo "tpchgen-compare: no breachlab binary at $breachlab: run 'cargo build --release' first" >&2
+  echo "tpchgen-compare: no breachlab binary at $breachlab: run 'cargo build --profile dist --locked' first" >&2
   exit 2
 fi
 tpchgen="${TPCHGEN_CLI:-$(command -v tpchgen-cli || true)}"
