@@ -259,3 +259,128 @@ fn a_mimicking_campaign_wears_the_logs_user_agents_and_networks() {
         assert!(ip.starts_with("10.1.") || ip.starts_with("10.2."), "{r}");
     }
 }
+
+#[test]
+fn alarms_on_the_logs_own_events_are_reported_apart_from_the_planted_campaigns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = import(dir.path());
+    let planted = dir.path().join("planted");
+    let output = plant(&mine, &planted, &["--route", "/api/users/{id}"]);
+    assert!(output.status.success(), "{}", text(&output));
+
+    // Alerts on four of the log's own events, from three addresses: each address is an
+    // actor, and its two flags 10 minutes apart (under the 15-minute alarm gap) are one
+    // alarm. No planted event is flagged.
+    let rows = rows(&planted);
+    let log: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["truth"]["campaign_id"].is_null())
+        .collect();
+    let picked = [log[0], log[1], log[3], log[200]];
+    assert_eq!(
+        picked[0]["client_ip"], picked[3]["client_ip"],
+        "one address twice"
+    );
+    let first_events = [log[0], log[1], log[3]];
+    let mut alerts = String::from("event_id\n");
+    for r in picked {
+        alerts.push_str(&format!("{}\n", r["event_id"]));
+    }
+    let alerts_file = dir.path().join("alerts.csv");
+    std::fs::write(&alerts_file, alerts).unwrap();
+    let report_dir = dir.path().join("score");
+    let output = breachlab(&[
+        "score",
+        "--dataset",
+        planted.to_str().unwrap(),
+        "--alerts",
+        alerts_file.to_str().unwrap(),
+        "--report",
+        report_dir.to_str().unwrap(),
+    ]);
+    let said = text(&output);
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("Alarms on your traffic"), "{said}");
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(report_dir.join("report.json")).unwrap())
+            .unwrap();
+    let d = &report["detectors"][0];
+    assert!(d["false_alarms_per_day"].is_null(), "{d}");
+    assert!(d["false_alarms_per_million_benign"].is_null(), "{d}");
+    let ours = &d["alarms_on_your_traffic"];
+    assert_eq!(ours["alarms"], 3, "{ours}");
+    assert_eq!(ours["located"], 3, "{ours}");
+    // The span is the log's hour, less its last 3 seconds: 3 alarms / (3597 / 86400) days.
+    let per_day = ours["alarms_per_day"].as_f64().unwrap();
+    assert!(
+        (per_day - 3.0 * 86_400.0 / 3_597.0).abs() < 1e-6,
+        "{per_day}"
+    );
+    assert_eq!(ours["top_days"][0]["value"], "2026-03-01");
+    assert_eq!(ours["top_days"][0]["alarms"], 3);
+    // Each alarm is placed at its first event: log events 0, 1 and 3.
+    let places = |key: &str| -> Vec<(String, u64)> {
+        let mut got: Vec<(String, u64)> = ours[format!("top_{key}")]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["value"].as_str().unwrap().to_string(),
+                    p["alarms"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        got.sort();
+        got
+    };
+    let expected = |column: &str| -> Vec<(String, u64)> {
+        let mut counts = std::collections::BTreeMap::new();
+        for r in first_events {
+            *counts
+                .entry(r[column].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
+        }
+        counts.into_iter().collect()
+    };
+    assert_eq!(places("routes"), expected("route"));
+    assert_eq!(places("addresses"), expected("client_ip"));
+    assert_eq!(
+        places("routes").len(),
+        3,
+        "three routes: user, orders, health"
+    );
+    // The planted campaign is scored as usual: not detected by these alerts.
+    assert_eq!(d["campaigns_detected"], 0);
+    assert_eq!(d["campaigns"][0]["name"], "optus-id-walk");
+    let markdown = std::fs::read_to_string(report_dir.join("report.md")).unwrap();
+    assert!(markdown.contains("## Alarms on your traffic"), "{markdown}");
+
+    // bench too, with the leakage audit.
+    let output = breachlab(&[
+        "bench",
+        "--dataset",
+        planted.to_str().unwrap(),
+        "--detectors",
+        "sequential,ip-rate",
+    ]);
+    let said = text(&output);
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("Alarms on your traffic"), "{said}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(planted.join("report/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["audit_source"], "computed");
+    assert!(
+        report["audit"]["optus-id-walk"].is_object(),
+        "{}",
+        report["audit"]
+    );
+    for d in report["detectors"].as_array().unwrap() {
+        assert_eq!(
+            d["alarms_on_your_traffic"]["alarms"], d["counts"]["false_alarms"],
+            "{d}"
+        );
+    }
+}

@@ -205,11 +205,26 @@ pub fn plant(
 }
 
 /// The log's events and their unknown truth, with the planted ones, in time order (the
-/// log's first at equal times), numbered from 1.
+/// log's first at equal times), numbered from 1. A log event's actor is its address (1 +
+/// the address's rank among the log's, in text order), so the harness forms alarms per
+/// client as it does for generated traffic; the attackers' actor ids lie far above.
 fn merge(imported: Vec<EventRow>, planted: Vec<(EventRow, TruthRow)>) -> Vec<(EventRow, TruthRow)> {
+    let addresses: BTreeMap<String, i64> = imported
+        .iter()
+        .map(|e| e.client_ip.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .zip(1..)
+        .collect();
     let mut merged: Vec<(EventRow, TruthRow)> = imported
         .into_iter()
-        .map(|e| (e, TruthRow::unknown()))
+        .map(|e| {
+            let truth = TruthRow {
+                actor_id: addresses[&e.client_ip],
+                ..TruthRow::unknown()
+            };
+            (e, truth)
+        })
         .chain(planted)
         .collect();
     merged.sort_by_key(|(e, _)| e.ts_us);
