@@ -158,6 +158,8 @@ fn a_library_campaign_planted_on_the_logs_route() {
         // In the log's span, its id range, and no column the log lacks.
         let ts = r["ts"].as_str().unwrap();
         assert!(ts >= first_ts.as_str() && ts <= last_ts.as_str(), "{r}");
+        // Whole seconds, as the log's times are.
+        assert!(ts.ends_with(".000000Z"), "{r}");
         assert!(id >= 1000, "{r}");
         for lacking in ["ip_asn", "country", "latency_ms", "api_key_id"] {
             assert!(r[lacking].is_null(), "{lacking}: {r}");

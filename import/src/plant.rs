@@ -16,8 +16,9 @@
 //!   mobile, corporate) become addresses in the log's own /24 networks (weighted by
 //!   events, host part kept), while cloud and proxy addresses and tool user agents stay
 //!   the scenario's: the attacker is exactly as disguised as the scenario says;
-//! - **columns** the log lacks (all null) are null on the planted events too, so no
-//!   column gives them away just by being filled.
+//! - **columns** the log lacks (all null) are null on the planted events too, and times
+//!   are cut to the log's resolution (whole seconds for nginx's `combined`), so no column
+//!   gives them away just by being filled or finer.
 //!
 //! Every draw comes from a ChaCha stream per campaign keyed by the seed; events are
 //! visited in time order, so the same log, scenario and seed give the same dataset.
@@ -274,6 +275,9 @@ struct Profile {
     networks: Weighted<[u8; 3]>,
     /// Columns no event of the log fills.
     null_columns: Vec<String>,
+    /// The coarsest of a second and a millisecond that every time of the log is a
+    /// multiple of (1 µs otherwise).
+    time_resolution_us: i64,
 }
 
 /// Values with weights, in a fixed order, drawn in proportion to their weight.
@@ -368,7 +372,12 @@ impl Profile {
             .filter(|(name, f)| !f && **name != "target_id")
             .map(|(name, _)| name.to_string())
             .collect();
+        let time_resolution_us = [1_000_000, 1_000]
+            .into_iter()
+            .find(|r| events.iter().all(|e| e.ts_us % r == 0))
+            .unwrap_or(1);
         Profile {
+            time_resolution_us,
             templates,
             ids,
             user_agents: Weighted::of(user_agents),
@@ -572,7 +581,7 @@ impl<'a> Dresser<'a> {
         let keep = |column: &str| !profile.is_null(column);
         let row = EventRow {
             event_id: 0,
-            ts_us: e.ts_us,
+            ts_us: e.ts_us - e.ts_us.rem_euclid(profile.time_resolution_us),
             client_ip: address.to_string(),
             ip_asn: Some(e.peer.asn).filter(|_| keep("ip_asn")),
             ip_kind: Some(e.peer.kind.as_str().to_string()).filter(|_| keep("ip_kind")),
