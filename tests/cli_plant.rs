@@ -1,7 +1,8 @@
 //! `breachlab plant`, run as a user would: a combined log imported, a library campaign
 //! planted on the log's own route, the result verified, its truth exact for the planted
 //! events and unknown for the log's, the same bytes for the same seed, and clear errors
-//! (a route the log lacks, an existing output, a dataset that was not imported).
+//! (a route the log lacks, an existing output, a dataset that was not imported); and
+//! the exports of an imported log, which leave out what the log lacks.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -81,6 +82,7 @@ fn rows(data: &Path) -> Vec<Value> {
         "--format",
         "jsonl",
         "--with-truth",
+        "--force",
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -384,5 +386,72 @@ fn alarms_on_the_logs_own_events_are_reported_apart_from_the_planted_campaigns()
             d["alarms_on_your_traffic"]["alarms"], d["counts"]["false_alarms"],
             "{d}"
         );
+    }
+}
+
+#[test]
+fn exports_of_an_imported_log_leave_out_what_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = import(dir.path());
+    for format in ["ecs", "ocsf"] {
+        let out = dir.path().join(format!("mine.{format}"));
+        let output = breachlab(&[
+            "export",
+            mine.to_str().unwrap(),
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", text(&output));
+        let written = std::fs::read_to_string(&out).unwrap();
+        let first = written.lines().next().unwrap();
+        // combined carries no address network, country, kinds, latency or records: none
+        // is written as a zero or an empty string.
+        for absent in [
+            "\"number\"",
+            "country",
+            "ip_kind",
+            "client_kind",
+            "latency",
+            "duration",
+            "records_returned",
+        ] {
+            assert!(!written.contains(absent), "{format}: {absent} in {first}");
+        }
+        assert!(first.contains("\"user_agent\""), "{first}");
+        // Read back, the columns the log lacks are still null.
+        let back = dir.path().join(format!("back-{format}"));
+        let output = breachlab(&[
+            "import",
+            out.to_str().unwrap(),
+            "--format",
+            format,
+            "--out",
+            back.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", text(&output));
+        let (original, read_back) = (rows(&mine), rows(&back));
+        assert_eq!(original.len(), read_back.len());
+        for (a, b) in original.iter().zip(&read_back) {
+            for column in [
+                "ip_asn",
+                "country",
+                "ip_kind",
+                "latency_ms",
+                "records_returned",
+            ] {
+                assert!(b[column].is_null(), "{format} {column}: {b}");
+            }
+            for column in [
+                "client_ip",
+                "user_agent",
+                "path",
+                "status",
+                "response_bytes",
+            ] {
+                assert_eq!(a[column], b[column], "{format} {column}");
+            }
+        }
     }
 }
