@@ -115,6 +115,17 @@ fn a_library_campaign_planted_on_the_logs_route() {
     assert!(said.contains("--route"), "{said}");
     assert!(!refused.exists());
 
+    let output = plant(&mine, &refused, &["--route", "/api/accounts/{id}"]);
+    assert!(!output.status.success());
+    let said = text(&output);
+    assert!(
+        said.contains(
+            "the log has no route template /api/accounts/{id}; its templates: /api/login"
+        ),
+        "{said}"
+    );
+    assert!(!refused.exists());
+
     let planted = dir.path().join("planted");
     let output = plant(
         &mine,

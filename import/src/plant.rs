@@ -154,7 +154,7 @@ pub fn plant(
     );
     let fitted = fit_scenario(scenario, &profile, options, span);
     let plan = Plan::new(&fitted, options.seed, options.scale)?;
-    let events = campaign_events(&plan, span, options.max_events - imported.len())?;
+    let events = campaign_events(&plan, span, imported.len(), options.max_events)?;
     let routes = route_map(&plan, &events, &profile, options)?;
     let mut dresser = Dresser::new(&plan, &profile, &routes, options.seed);
     let planted: Vec<(EventRow, TruthRow)> = events.iter().map(|e| dresser.dress(e)).collect();
@@ -446,8 +446,10 @@ fn fit_scenario(
 fn campaign_events(
     plan: &Plan,
     (start_us, end_us): (i64, i64),
-    room: usize,
+    imported: usize,
+    max_events: usize,
 ) -> Result<Vec<Event>, PlantError> {
+    let room = max_events.saturating_sub(imported);
     let mut all = Vec::new();
     let mut slice_events = Vec::new();
     for slice in 0..plan.world.calendar.slices {
@@ -458,7 +460,7 @@ fn campaign_events(
                 .filter(|e| e.ts_us >= start_us && e.ts_us < end_us),
         );
         if all.len() > room {
-            return Err(PlantError::TooManyEvents { limit: room + 1 });
+            return Err(PlantError::TooManyEvents { limit: max_events });
         }
     }
     Ok(all)

@@ -41,6 +41,11 @@ pub fn run(args: PlantArgs) -> anyhow::Result<()> {
     );
     for (name, events) in &summary.campaigns {
         println!("  {name}: {events} events");
+        if *events == 0 {
+            eprintln!(
+                "warning: campaign '{name}' planted no event: its share of the log's span is too short at its rate; plant into a longer log or raise --scale"
+            );
+        }
     }
     for (route, template) in &summary.info.routes {
         if route != template {
