@@ -466,3 +466,50 @@ fn exports_of_an_imported_log_leave_out_what_it_lacks() {
         }
     }
 }
+
+#[test]
+fn every_library_scenario_plants_into_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = import(dir.path());
+    let listed = breachlab(&["scenarios"]);
+    assert!(listed.status.success(), "{}", text(&listed));
+    let names: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert!(names.len() >= 9, "{names:?}");
+    for name in names {
+        let out = dir.path().join(format!("planted-{name}"));
+        let output = breachlab(&[
+            "plant",
+            mine.to_str().unwrap(),
+            "--scenario",
+            &name,
+            "--route",
+            "/api/users/{id}",
+            "--scale",
+            "0.1",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let said = text(&output);
+        if name == "benign-only" {
+            assert!(!output.status.success(), "{said}");
+            assert!(said.contains("has no attack campaign to plant"), "{said}");
+            continue;
+        }
+        assert!(output.status.success(), "{name}: {said}");
+        let verified = breachlab(&["verify", out.to_str().unwrap()]);
+        assert!(verified.status.success(), "{name}: {}", text(&verified));
+        let m = manifest(&out);
+        assert!(
+            m["planted"]["events"].as_u64().unwrap() > 0,
+            "{name}: {said}"
+        );
+        assert_eq!(
+            m["row_counts"]["events"].as_u64().unwrap(),
+            1200 + m["planted"]["events"].as_u64().unwrap(),
+            "{name}"
+        );
+    }
+}
