@@ -387,6 +387,11 @@ fn alarms_on_the_logs_own_events_are_reported_apart_from_the_planted_campaigns()
         serde_json::from_str(&std::fs::read_to_string(planted.join("report/report.json")).unwrap())
             .unwrap();
     assert_eq!(report["audit_source"], "computed");
+    let html = std::fs::read_to_string(planted.join("report/report.html")).unwrap();
+    assert!(
+        html.contains("<h2>Alarms on your traffic</h2>"),
+        "report.html"
+    );
     assert!(
         report["audit"]["optus-id-walk"].is_object(),
         "{}",
