@@ -44,6 +44,9 @@ pub enum Command {
     /// Read real access logs (combined, JSON lines, ECS, OCSF) into a dataset whose
     /// labels are unknown; see docs/import.md.
     Import(ImportArgs),
+    /// Plant a scenario's attack campaigns into an imported dataset, in its span and
+    /// shape; the planted events carry exact truth (docs/import.md).
+    Plant(PlantArgs),
     /// Send a dataset's events as real HTTP requests to a server (a gateway, or `origin`).
     Replay(ReplayArgs),
     /// Serve a dataset's recorded responses (status, size, latency) to replayed requests.
@@ -278,6 +281,31 @@ pub struct ImportArgs {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_bad_lines: u64,
     /// Events held in memory to be sorted by time; a larger log is refused.
+    #[arg(long, value_name = "N", default_value_t = breachlab_import::DEFAULT_MAX_EVENTS)]
+    pub max_events: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct PlantArgs {
+    /// The imported dataset (what `breachlab import` wrote).
+    pub dir: PathBuf,
+    /// Library scenario name or path to a scenario TOML file: its campaigns are planted.
+    #[arg(long, value_name = "SCENARIO")]
+    pub scenario: String,
+    /// The dataset folder to write (must not exist).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of every random stream of the campaigns and of their dressing.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Multiplies the campaigns' volume, as `generate --scale` does.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// The log's route template to plant every route on that the log lacks (e.g.
+    /// `/api/users/{id}`).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub route: Option<String>,
+    /// Events (the log's and the planted) held in memory; more is refused.
     #[arg(long, value_name = "N", default_value_t = breachlab_import::DEFAULT_MAX_EVENTS)]
     pub max_events: usize,
 }

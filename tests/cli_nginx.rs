@@ -126,3 +126,183 @@ fn nginx_modsecurity_crs_runs_where_installed() {
     );
     assert!(said.contains("| nginx-modsecurity (nginx "), "{said}");
 }
+
+/// A real nginx's own access log, through import, plant and bench: nginx on 127.0.0.1
+/// serves a small API (`return` directives, no upstream) in its default `combined` log
+/// format; scripted clients (addresses given by `X-Forwarded-For`, read by the realip
+/// module) send 400 requests over about 4 seconds; the log is imported, a library
+/// campaign planted on its user route and the result benched.
+#[test]
+fn a_real_nginx_log_imported_planted_and_benched() {
+    let Some(nginx) = installed_nginx("import, plant and bench of a real nginx log") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("nginx");
+    std::fs::create_dir_all(prefix.join("tmp")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let p = prefix.display();
+    let config = format!(
+        r#"worker_processes 1;
+error_log {p}/error.log;
+pid {p}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    access_log {p}/access.log combined;
+    client_body_temp_path {p}/tmp;
+    proxy_temp_path {p}/tmp;
+    fastcgi_temp_path {p}/tmp;
+    uwsgi_temp_path {p}/tmp;
+    scgi_temp_path {p}/tmp;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    server {{
+        listen 127.0.0.1:{port};
+        location ~ ^/api/users/[0-9]+$ {{ return 200 '{{"id":1,"name":"x"}}'; }}
+        location ~ ^/api/users/[0-9]+/orders$ {{ return 200 '[]'; }}
+        location = /api/login {{ return 200 'ok'; }}
+        location = /health {{ return 204; }}
+        location / {{ return 404; }}
+    }}
+}}
+"#
+    );
+    std::fs::write(prefix.join("nginx.conf"), config).unwrap();
+    let mut server = NginxProcess(
+        Command::new(&nginx)
+            .arg("-p")
+            .arg(&prefix)
+            .arg("-c")
+            .arg(prefix.join("nginx.conf"))
+            .args(["-g", "daemon off;"])
+            .spawn()
+            .unwrap(),
+    );
+    let address = format!("127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(&address).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "nginx did not start: {}",
+            std::fs::read_to_string(prefix.join("error.log")).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let agents = [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) App/4.2",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0",
+        "okhttp/4.12.0",
+    ];
+    for i in 0..400u32 {
+        let user = 5000 + (i * 37) % 300;
+        let path = match i % 5 {
+            0 | 1 => format!("/api/users/{user}"),
+            2 => format!("/api/users/{user}/orders"),
+            3 => "/api/login".to_string(),
+            _ => "/health".to_string(),
+        };
+        let client = format!("192.0.2.{}", 1 + i % 40);
+        let status = get(&address, &path, &client, agents[(i % 3) as usize]);
+        assert!(status.starts_with("HTTP/1.1 2"), "{path}: {status}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    server.stop();
+    let log = prefix.join("access.log");
+
+    let mine = dir.path().join("mine");
+    let output = common::breachlab(&[
+        "import",
+        log.to_str().unwrap(),
+        "--format",
+        "combined",
+        "--out",
+        mine.to_str().unwrap(),
+    ]);
+    let said = text(&output);
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("imported 400 events from 400 lines (0 bad)"),
+        "{said}"
+    );
+
+    let planted = dir.path().join("planted");
+    let output = common::breachlab(&[
+        "plant",
+        mine.to_str().unwrap(),
+        "--scenario",
+        "optus-2022",
+        "--route",
+        "/api/users/{id}",
+        "--out",
+        planted.to_str().unwrap(),
+    ]);
+    let said = text(&output);
+    assert!(output.status.success(), "{said}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(planted.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["planted"]["imported_events"], 400);
+    assert!(
+        manifest["planted"]["events"].as_u64().unwrap() > 0,
+        "{said}"
+    );
+
+    let output = common::breachlab(&[
+        "bench",
+        "--dataset",
+        planted.to_str().unwrap(),
+        "--detectors",
+        "sequential,null",
+    ]);
+    let said = text(&output);
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("Alarms on your traffic"), "{said}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(planted.join("report/report.json")).unwrap())
+            .unwrap();
+    let sequential = &report["detectors"][0];
+    assert_eq!(sequential["name"], "sequential");
+    assert_eq!(sequential["campaigns"][0]["name"], "optus-id-walk");
+    // The walk through /api/users/{id} is what `sequential` looks for.
+    assert_eq!(sequential["campaigns_detected"], 1, "{said}");
+    assert!(sequential["alarms_on_your_traffic"]["alarms"].is_u64());
+}
+
+/// nginx running in the foreground; stopped gracefully (its log flushed) when the test
+/// is done with it, or when the test fails.
+struct NginxProcess(std::process::Child);
+
+impl NginxProcess {
+    fn stop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-QUIT", &self.0.id().to_string()])
+                .status();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+impl Drop for NginxProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// One GET over its own connection; the status line of the answer.
+fn get(address: &str, path: &str, client: &str, agent: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: api.example.com\r\nUser-Agent: {agent}\r\nX-Forwarded-For: {client}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.lines().next().unwrap_or_default().to_string()
+}

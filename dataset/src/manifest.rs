@@ -31,6 +31,27 @@ pub struct Manifest {
     /// generated: their labels are unknown (docs/import.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported: Option<ImportInfo>,
+    /// Present when a scenario's campaigns were planted into an imported dataset
+    /// (`breachlab plant`): the campaigns' events carry exact truth, the log's stay
+    /// unknown (docs/import.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planted: Option<PlantInfo>,
+}
+
+/// How a scenario's campaigns were planted into an imported log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlantInfo {
+    /// Events planted (the campaigns'); the rest of the dataset is the log's.
+    pub events: u64,
+    /// Events of the log.
+    pub imported_events: u64,
+    /// Each route template the campaigns use, mapped to the log's template it was planted on.
+    pub routes: BTreeMap<String, String>,
+    /// How the planted clients were disguised relative to the log (user agents and
+    /// addresses drawn from the log's own, or the scenario's kept).
+    pub disguise: Vec<String>,
+    /// Columns the log lacks (all null), left null on the planted events too.
+    pub null_columns: Vec<String>,
 }
 
 /// What an imported dataset was read from. Its truth rows hold no labels: every event's

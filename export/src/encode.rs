@@ -206,7 +206,7 @@ fn ecs(ev: &Events, truth: Option<&Truth>, i: usize, out: &mut Vec<u8>) {
                 "failure"
             },
         );
-        if let Some(ns) = f32_decimal_scaled(ev.latency_ms.value(i), 1e6) {
+        if let Some(ns) = opt(ev.latency_ms, i).and_then(|ms| f32_decimal_scaled(ms, 1e6)) {
             o.int("duration", ns);
         }
         o.str("dataset", "breachlab.events");
@@ -214,15 +214,23 @@ fn ecs(ev: &Events, truth: Option<&Truth>, i: usize, out: &mut Vec<u8>) {
     o.object("source", |o| {
         o.str("ip", ev.client_ip.value(i));
         o.str("address", ev.client_ip.value(i));
-        o.object("as", |o| o.int("number", ev.ip_asn.value(i)));
-        o.object("geo", |o| o.str("country_iso_code", ev.country.value(i)));
+        if let Some(asn) = opt(ev.ip_asn, i) {
+            o.object("as", |o| o.int("number", asn));
+        }
+        if let Some(country) = opt_str(ev.country, i) {
+            o.object("geo", |o| o.str("country_iso_code", country));
+        }
     });
-    o.object("user_agent", |o| o.str("original", ev.user_agent.value(i)));
+    if let Some(agent) = opt_str(ev.user_agent, i) {
+        o.object("user_agent", |o| o.str("original", agent));
+    }
     o.object("http", |o| {
         o.object("request", |o| o.str("method", ev.method.value(i)));
         o.object("response", |o| {
             o.int("status_code", status);
-            o.object("body", |o| o.int("bytes", ev.response_bytes.value(i)));
+            if let Some(bytes) = opt(ev.response_bytes, i) {
+                o.object("body", |o| o.int("bytes", bytes));
+            }
         });
     });
     let (path, query) = split_query(ev.path.value(i));
@@ -262,7 +270,7 @@ const OCSF_HTTP_ACTIVITY: u32 = 4002;
 
 fn ocsf(ev: &Events, truth: Option<&Truth>, i: usize, version: &str, out: &mut Vec<u8>) {
     let status = ev.status.value(i);
-    let latency_ms = f32_decimal_scaled(ev.latency_ms.value(i), 1.0);
+    let latency_ms = opt(ev.latency_ms, i).and_then(|ms| f32_decimal_scaled(ms, 1.0));
     let (activity_id, activity) = ocsf_activity(ev.method.value(i));
     let mut o = Obj::open(out);
     o.int("class_uid", OCSF_HTTP_ACTIVITY);
@@ -316,19 +324,27 @@ fn ocsf(ev: &Events, truth: Option<&Truth>, i: usize, version: &str, out: &mut V
                 o.str("query_string", query);
             }
         });
-        o.str("user_agent", ev.user_agent.value(i));
+        if let Some(agent) = opt_str(ev.user_agent, i) {
+            o.str("user_agent", agent);
+        }
     });
     o.object("http_response", |o| {
         o.int("code", status);
-        o.int("length", ev.response_bytes.value(i));
+        if let Some(bytes) = opt(ev.response_bytes, i) {
+            o.int("length", bytes);
+        }
         if let Some(ms) = latency_ms {
             o.int("latency", ms);
         }
     });
     o.object("src_endpoint", |o| {
         o.str("ip", ev.client_ip.value(i));
-        o.object("autonomous_system", |o| o.int("number", ev.ip_asn.value(i)));
-        o.object("location", |o| o.str("country", ev.country.value(i)));
+        if let Some(asn) = opt(ev.ip_asn, i) {
+            o.object("autonomous_system", |o| o.int("number", asn));
+        }
+        if let Some(country) = opt_str(ev.country, i) {
+            o.object("location", |o| o.str("country", country));
+        }
     });
     if has_actor {
         o.object("actor", |o| {
@@ -376,8 +392,12 @@ enum Credentials {
 /// the truth labels with `--with-truth`.
 fn extension(o: &mut Obj, ev: &Events, truth: Option<&Truth>, i: usize, credentials: Credentials) {
     o.int("event_id", ev.event_id.value(i));
-    o.str("ip_kind", ev.ip_kind.value(i));
-    o.str("client_kind", ev.client_kind.value(i));
+    if let Some(kind) = opt_str(ev.ip_kind, i) {
+        o.str("ip_kind", kind);
+    }
+    if let Some(kind) = opt_str(ev.client_kind, i) {
+        o.str("client_kind", kind);
+    }
     if credentials == Credentials::InExtension {
         if let Some(key) = opt_str(ev.api_key_id, i) {
             o.str("api_key_id", key);
@@ -390,8 +410,12 @@ fn extension(o: &mut Obj, ev: &Events, truth: Option<&Truth>, i: usize, credenti
     if let Some(target) = opt(ev.target_id, i) {
         o.int("target_id", target);
     }
-    o.f32("latency_ms", ev.latency_ms.value(i));
-    o.int("records_returned", ev.records_returned.value(i));
+    if let Some(ms) = opt(ev.latency_ms, i) {
+        o.f32("latency_ms", ms);
+    }
+    if let Some(records) = opt(ev.records_returned, i) {
+        o.int("records_returned", records);
+    }
     truth_labels(o, truth, i);
 }
 
@@ -475,7 +499,14 @@ fn combined_fields(line: &mut LogLine, ev: &Events, i: usize) {
         out.extend_from_slice(b" HTTP/1.1");
     });
     line.field(|out| push_int(out, ev.status.value(i)));
-    line.field(|out| push_int(out, ev.response_bytes.value(i)));
+    // What a log lacks is written `-`, as servers write an absent value.
+    line.field(|out| match opt(ev.response_bytes, i) {
+        Some(bytes) => push_int(out, bytes),
+        None => out.push(b'-'),
+    });
     line.quoted(|out| out.push(b'-'));
-    line.quoted(|out| push_clf_escaped(out, ev.user_agent.value(i)));
+    line.quoted(|out| match opt_str(ev.user_agent, i) {
+        Some(agent) => push_clf_escaped(out, agent),
+        None => out.push(b'-'),
+    });
 }

@@ -135,7 +135,13 @@ fn json_round_trips() {
     let mut bytes = Vec::new();
     write_json(&report, &mut bytes).expect("in-memory write");
     let back: Report = serde_json::from_slice(&bytes).expect("reads back");
-    assert_eq!(back, report);
+    // The rows of the false alarms only place the alarms on a planted dataset's own
+    // traffic before the report is written; they are not part of it.
+    let mut written = report.clone();
+    for detector in &mut written.detectors {
+        detector.metrics.false_alarm_rows.clear();
+    }
+    assert_eq!(back, written);
 }
 
 #[test]

@@ -9,7 +9,8 @@
 //! - [`routes`] infers the route template and target id of a path (or takes them from a
 //!   route map);
 //! - [`pseudonym`] replaces addresses, principals and API keys by keyed hashes;
-//! - [`dataset`] sorts the events by time and writes events, truth and manifest.
+//! - [`dataset`] sorts the events by time and hands them to [`rows`], which writes
+//!   events, truth and manifest (as [`plant`] does for a planted dataset).
 //!
 //! Memory: the events are held in memory to be sorted, up to
 //! [`ImportOptions::max_events`]; a larger log is refused with an error saying so
@@ -18,13 +19,16 @@
 pub mod dataset;
 pub mod input;
 pub mod parse;
+pub mod plant;
 pub mod pseudonym;
 pub mod routes;
+pub mod rows;
 
 use std::path::PathBuf;
 
 pub use dataset::{ImportSummary, import_logs};
 pub use parse::{LogFormat, Record};
+pub use plant::{PlantError, PlantOptions, PlantSummary, plant};
 pub use routes::RouteMap;
 
 /// What an import reads and how.

@@ -178,6 +178,7 @@ fn bench_dataset(
         runner::score_dataset(&dataset, specs, &calibrated, options).map_err(run_error)?;
     eprintln!("{}", throughput_line(&outcome));
     let mut report = outcome.to_report();
+    breachlab_harness::report::report_alarms_on_your_traffic(&dataset, &mut report.report)?;
     let (audit, audit_source) = super::audit::bench_summary(&dataset, args.batch_rows, args.audit)?;
     report.audit = audit;
     report.audit_source = Some(audit_source.to_string());

@@ -11,6 +11,7 @@ mod generate;
 mod import;
 mod origin;
 mod outputs;
+mod plant;
 mod replay;
 mod scenarios;
 mod score;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(args) => audit::run(args),
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
+        Command::Plant(args) => plant::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Origin(args) => origin::run(args),
         Command::Cite(args) => {

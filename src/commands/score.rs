@@ -37,7 +37,8 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<()> {
         "scored {rows} alert rows from {} as `{name}`",
         args.alerts.display()
     );
-    let report = outcome.to_report();
+    let mut report = outcome.to_report();
+    breachlab_harness::report::report_alarms_on_your_traffic(&dataset, &mut report.report)?;
     let flagged = report
         .report
         .detectors

@@ -235,6 +235,7 @@ fn base_manifest(scenario: &LoadedScenario, plan: &Plan, options: &GenerateOptio
         files: Vec::new(),
         faithfulness: Some(faithfulness(plan, options.scale)),
         imported: None,
+        planted: None,
     }
 }
 
@@ -601,7 +602,7 @@ fn write_campaigns(
     partial: &Path,
     header: &str,
 ) -> Result<WrittenFile, DatasetError> {
-    let batch = campaigns_batch(plan, &totals);
+    let batch = campaigns_batch(&plan.campaigns, &totals);
     parquet_io::write_file(
         &partial.join(layout::CAMPAIGNS),
         &batch,
@@ -609,7 +610,12 @@ fn write_campaigns(
     )
 }
 
-fn campaigns_batch(plan: &Plan, totals: &[CampaignStats]) -> RecordBatch {
+/// The `campaigns` table of `campaigns` with their totals (same order): what `generate`
+/// writes, and `plant` for the campaigns it plants.
+pub fn campaigns_batch(
+    campaigns: &[breachlab_generator::CampaignMeta],
+    totals: &[CampaignStats],
+) -> RecordBatch {
     let mut id = Int32Builder::new();
     let (mut name, mut kind, mut technique) = (
         StringBuilder::new(),
@@ -625,7 +631,7 @@ fn campaigns_batch(plan: &Plan, totals: &[CampaignStats]) -> RecordBatch {
         StringBuilder::new(),
         StringBuilder::new(),
     );
-    for (meta, s) in plan.campaigns.iter().zip(totals) {
+    for (meta, s) in campaigns.iter().zip(totals) {
         id.append_value(meta.id);
         name.append_value(&meta.name);
         kind.append_value(meta.kind());

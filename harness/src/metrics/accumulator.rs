@@ -213,6 +213,7 @@ impl DetectorTally {
             upper_bound: ranking.best_f1,
             pr_curve: ranking.pr_curve,
             exposure_curves,
+            false_alarm_rows: self.alarms.false_alarm_rows(),
         }
     }
 

@@ -41,6 +41,7 @@ impl FlaggedActors {
             alarms.on_flagged(
                 &mut self.open_alarms[batch.actor[row] as usize],
                 batch.ts_us[row],
+                batch.first_row + row as u64,
                 batch.is_attack[row],
                 gap_us,
             );

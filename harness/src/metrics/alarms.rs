@@ -1,6 +1,10 @@
 //! Alarms: what an analyst would see. Flagged events of one actor form one alarm while
 //! each is less than the gap after the previous one (a chain, not a fixed window); an
 //! alarm is true when any of its events is an attack event.
+//!
+//! Each false alarm's first flagged row is kept (up to [`MAX_KEPT_FALSE_ALARMS`]), so
+//! that on a planted dataset, where a false alarm is an alarm on the user's own traffic,
+//! the report can say on which day, route and address it fell.
 
 use super::{AlarmMetrics, ratio};
 
@@ -8,14 +12,22 @@ use super::{AlarmMetrics, ratio};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OpenAlarm {
     last_flag_ts_us: i64,
+    /// The stream row of its first flagged event.
+    first_row: u64,
     is_true: bool,
 }
 
+/// False alarms whose first row is kept; beyond, only counted.
+pub const MAX_KEPT_FALSE_ALARMS: usize = 100_000;
+
 /// Counts of closed alarms.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct AlarmCounter {
     alarms: u64,
     true_alarms: u64,
+    /// The first flagged row of each false alarm, as they close (at most
+    /// [`MAX_KEPT_FALSE_ALARMS`]).
+    false_alarm_rows: Vec<u64>,
 }
 
 impl AlarmCounter {
@@ -24,6 +36,7 @@ impl AlarmCounter {
         &mut self,
         open: &mut Option<OpenAlarm>,
         ts_us: i64,
+        row: u64,
         is_attack: bool,
         gap_us: i64,
     ) {
@@ -38,6 +51,7 @@ impl AlarmCounter {
                 }
                 *open = Some(OpenAlarm {
                     last_flag_ts_us: ts_us,
+                    first_row: row,
                     is_true: is_attack,
                 });
             }
@@ -47,6 +61,16 @@ impl AlarmCounter {
     pub(crate) fn close(&mut self, alarm: OpenAlarm) {
         self.alarms += 1;
         self.true_alarms += u64::from(alarm.is_true);
+        if !alarm.is_true && self.false_alarm_rows.len() < MAX_KEPT_FALSE_ALARMS {
+            self.false_alarm_rows.push(alarm.first_row);
+        }
+    }
+
+    /// The first flagged rows of the false alarms kept, in row order.
+    pub(crate) fn false_alarm_rows(&self) -> Vec<u64> {
+        let mut rows = self.false_alarm_rows.clone();
+        rows.sort_unstable();
+        rows
     }
 
     pub(crate) fn alarms(&self) -> u64 {

@@ -54,6 +54,8 @@ pub struct IndexedBatch {
     pub(crate) index_id: u64,
     pub(crate) is_attack: Vec<bool>,
     pub(crate) ts_us: Vec<i64>,
+    /// The row number (from 0, over the whole stream) of this batch's first row.
+    pub(crate) first_row: u64,
     /// Dense actor index of each row.
     pub(crate) actor: Vec<u32>,
     /// Distinct actors seen up to and including this batch: every index is below it.
@@ -138,6 +140,7 @@ impl LabelIndex {
             return Err(MetricsError::BatchTooLarge { rows: len });
         }
         out.index_id = self.id;
+        out.first_row = self.events;
         out.is_attack.clear();
         out.is_attack.extend_from_slice(labels.is_attack);
         out.ts_us.clear();

@@ -27,6 +27,7 @@ mod ranking;
 mod seeds;
 
 pub use accumulator::{DetectorTally, MetricsAccumulator};
+pub use alarms::MAX_KEPT_FALSE_ALARMS;
 pub use calibration::{
     BenignSample, BenignScoreCollector, CalibrationError, ThresholdCalibration, calibrate_threshold,
 };

@@ -216,6 +216,11 @@ pub struct DetectorMetrics {
     /// Downsampled precision-recall curve, thresholds descending.
     pub pr_curve: Vec<PrPoint>,
     pub exposure_curves: Vec<ExposureCurve>,
+    /// The stream row of each false alarm's first flagged event, in row order (the
+    /// first [`super::MAX_KEPT_FALSE_ALARMS`] false alarms to close): where the alarms
+    /// on a planted dataset's own traffic fell. Not written to the report as such.
+    #[serde(skip)]
+    pub false_alarm_rows: Vec<u64>,
 }
 
 impl DetectorMetrics {

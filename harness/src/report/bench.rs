@@ -117,6 +117,14 @@ impl BenchReport {
     pub fn html(&self) -> String {
         let html = render_html(&self.report);
         let mut extra = String::new();
+        let your_traffic = super::render_your_traffic(&self.report, false);
+        if !your_traffic.is_empty() {
+            extra.push_str("<section><h2>Alarms on your traffic</h2><pre>");
+            extra.push_str(&escape_html(
+                your_traffic.trim_start_matches("\nAlarms on your traffic\n"),
+            ));
+            extra.push_str("</pre></section>");
+        }
         if let Some(sweep) = &self.sweep {
             extra.push_str(&sweep.html());
         }

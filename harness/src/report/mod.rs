@@ -15,6 +15,7 @@ mod plot;
 mod seeds;
 mod sweep;
 mod table;
+mod your_traffic;
 
 pub use crate::error::ReportError;
 pub use bench::{BenchReport, FailedDetector};
@@ -26,6 +27,7 @@ pub use html::render_html;
 pub use seeds::{SeedMetric, SeedSummary, SeededRun, SeedsSection, summarize_seeds};
 pub use sweep::{SweepDetector, SweepPoint, SweepSection, SweepVariant};
 pub use table::{render_markdown, render_terminal_table};
+pub use your_traffic::{Place, YourTraffic, render_your_traffic, report_alarms_on_your_traffic};
 
 use crate::metrics::DetectorMetrics;
 use serde::ser::SerializeStruct;
@@ -88,6 +90,9 @@ pub struct DetectorReport {
     pub metrics: DetectorMetrics,
     #[serde(flatten)]
     pub cost: CostFigures,
+    /// On a planted dataset: the alarms on the log's own events (see [`YourTraffic`]).
+    #[serde(default, rename = "alarms_on_your_traffic")]
+    pub your_traffic: Option<YourTraffic>,
 }
 
 impl DetectorReport {
@@ -106,6 +111,7 @@ impl DetectorReport {
             threshold_source,
             metrics: metrics.clone(),
             cost,
+            your_traffic: None,
         }
     }
 }
@@ -140,6 +146,11 @@ impl Serialize for DetectorReport {
             "false_alarms_per_million_benign",
             &alarms.false_alarms_per_million_benign,
         )?;
+        if let Some(traffic) = &self.your_traffic {
+            entry.serialize_field("alarms_on_your_traffic", traffic)?;
+        } else {
+            entry.skip_field("alarms_on_your_traffic")?;
+        }
         entry.serialize_field("campaigns", &metrics.campaigns)?;
         entry.serialize_field("cohorts", &metrics.cohorts)?;
         entry.serialize_field("counts", &metrics.counts)?;

@@ -53,6 +53,7 @@ pub fn render_markdown(report: &Report) -> String {
         let cells = summary_cells(detector);
         out.push_str(&markdown_row(cells.iter().map(|c| escape_markdown_cell(c))));
     }
+    out.push_str(&super::render_your_traffic(report, true));
     out
 }
 
@@ -88,6 +89,7 @@ pub fn render_terminal_table(report: &Report) -> String {
         out.push_str(MISSING);
         out.push_str(" no detectors\n");
     }
+    out.push_str(&super::render_your_traffic(report, false));
     out
 }
 
