@@ -276,7 +276,11 @@ fn plan_agents(
 ) -> (Vec<Agent>, Vec<Plan>, Vec<u32>) {
     let labels = &traffic.labels;
     let ts = traffic.timestamps();
-    let mut plans: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+    // Every attack campaign has an agent, one without events too (it reports zeros).
+    let mut plans: BTreeMap<usize, Vec<u32>> = (0..traffic.campaigns.len())
+        .filter(|&i| traffic.campaigns[i].is_attack)
+        .map(|i| (i, Vec::new()))
+        .collect();
     let mut benign = Vec::new();
     for row in 0..traffic.rows() {
         let campaign = labels.campaign_id[row]
@@ -436,8 +440,8 @@ impl LoopState {
                     campaign,
                     planned_requests: rows.len() as u64,
                     planned_records: planned_exposures.iter().map(|(_, n)| n).sum(),
-                    planned_start_us: ts[rows[0] as usize],
-                    planned_end_us: ts[rows[rows.len() - 1] as usize],
+                    planned_start_us: rows.first().map_or(0, |&r| ts[r as usize]),
+                    planned_end_us: rows.last().map_or(0, |&r| ts[r as usize]),
                     planned_identities: distinct_identities(columns, &rows),
                     unsent: agent.unsent() as u64,
                     records_exposed: exposures.iter().map(|(_, n)| n).sum(),
