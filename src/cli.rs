@@ -273,7 +273,7 @@ pub struct DefendArgs {
         allow_negative_numbers = true
     )]
     pub window: f64,
-    /// Folder for report.json and report.md.
+    /// Folder for report.json, report.md and report.html.
     #[arg(long)]
     pub out: PathBuf,
     /// Replace a report already in --out.

@@ -340,3 +340,69 @@ fn exposure_over_time(traffic: &Traffic, outcome: &LoopOutcome) -> Vec<ExposureP
         })
         .collect()
 }
+
+/// Text safe inside HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl DefendReport {
+    /// A page with the Markdown's figures and a plot of records exposed over time,
+    /// defended against undefended (inline SVG, no script).
+    pub fn to_html(&self) -> String {
+        let title = format!(
+            "Defended run: {} against {}",
+            self.run.detector,
+            self.policy.name()
+        );
+        let mut out = format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:right}}</style></head><body>\n<h1>{}</h1>\n",
+            escape(&title),
+            escape(&title)
+        );
+        out.push_str(&self.exposure_plot());
+        out.push_str("<pre>");
+        out.push_str(&escape(&self.to_markdown()));
+        out.push_str("</pre>\n</body></html>\n");
+        out
+    }
+
+    /// Cumulative records exposed per hour: undefended dashed, defended solid.
+    fn exposure_plot(&self) -> String {
+        let (width, height, pad) = (640.0, 280.0, 40.0);
+        let points = &self.exposure_over_time;
+        let top = points
+            .iter()
+            .map(|p| p.undefended.max(p.defended))
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64;
+        let hours = points.len().max(1) as f64;
+        let line = |value: fn(&ExposurePoint) -> i64| -> String {
+            let mut path = format!("{pad:.1},{:.1}", height - pad);
+            for p in points {
+                let x = pad + (width - 2.0 * pad) * f64::from(p.hour) / hours;
+                let y = height - pad - (height - 2.0 * pad) * value(p) as f64 / top;
+                path.push_str(&format!(" {x:.1},{y:.1}"));
+            }
+            path
+        };
+        format!(
+            "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"records exposed over time\">\n\
+             <line x1=\"{pad}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"#444\"/><line x1=\"{pad}\" y1=\"{pad}\" x2=\"{pad}\" y2=\"{b}\" stroke=\"#444\"/>\n\
+             <polyline fill=\"none\" stroke=\"#999\" stroke-dasharray=\"6 4\" stroke-width=\"2\" points=\"{u}\"/>\n\
+             <polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" points=\"{d}\"/>\n\
+             <text x=\"{pad}\" y=\"{t}\" font-size=\"12\">{top} records</text><text x=\"{r}\" y=\"{x}\" font-size=\"12\" text-anchor=\"end\">hour {hours}</text>\n\
+             </svg><figcaption>Records exposed so far, per hour: undefended (dashed) and defended (solid).</figcaption></figure>\n",
+            b = height - pad,
+            r = width - pad,
+            t = pad - 8.0,
+            x = height - pad + 16.0,
+            u = line(|p| p.undefended),
+            d = line(|p| p.defended),
+        )
+    }
+}

@@ -213,3 +213,14 @@ fn a_detector_with_a_wrong_score_count_cannot_drive_enforcement() {
         "{error}"
     );
 }
+
+#[test]
+fn the_page_plots_both_curves() {
+    let report = run(Policy::None, &mut third_strike());
+    let html = report.to_html();
+    assert_eq!(html.matches("<polyline").count(), 2);
+    assert!(
+        html.contains("11 records"),
+        "the axis tops at the undefended total"
+    );
+}

@@ -284,12 +284,13 @@ fn check_out(out: &Path, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// report.md, then report.json, each written under a temporary name and renamed, so a
+/// report.md, report.html, then report.json, each written under a temporary name and renamed, so a
 /// folder with report.json holds a complete report.
 fn write_report(report: &DefendReport, out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("--out {}", out.display()))?;
     for (name, text) in [
         ("report.md", report.to_markdown()),
+        ("report.html", report.to_html()),
         ("report.json", report.to_json()),
     ] {
         breachlab_dataset::manifest::write_atomically(&out.join(name), text.as_bytes())?;
