@@ -276,9 +276,13 @@ pub struct DefendArgs {
     /// Folder for report.json, report.md and report.html.
     #[arg(long)]
     pub out: PathBuf,
-    /// Replace a report already in --out.
+    /// Replace a report (and dataset) already in --out.
     #[arg(long)]
     pub force: bool,
+    /// Also write the requests as the gateway saw them (refused ones with their status)
+    /// as a dataset in OUT/dataset, for verify, bench, audit and export.
+    #[arg(long)]
+    pub write_dataset: bool,
     /// Folder of generated datasets kept for reuse (--scenario, --calibrate).
     #[arg(long, default_value = "breachlab-cache")]
     pub cache: PathBuf,

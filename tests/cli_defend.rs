@@ -192,3 +192,74 @@ fn an_existing_report_is_replaced_only_with_force() {
     assert!(text(&output).contains("--force"), "{}", text(&output));
     defend(&data, &out, &["--detector", "null", "--force"]);
 }
+
+#[test]
+fn the_gateways_dataset_verifies_and_bench_finds_the_defended_exposure() {
+    let (dir, data) = generated_dataset("0.02", &[]);
+    let out = dir.path().join("defend");
+    let report = defend(
+        &data,
+        &out,
+        &[
+            "--detector",
+            "fanout",
+            "--policy",
+            "back-off",
+            "--write-dataset",
+        ],
+    );
+    let gateway = out.join("dataset");
+    let output = breachlab(&["verify", gateway.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let bench_dir = dir.path().join("bench");
+    let output = breachlab(&[
+        "bench",
+        "--dataset",
+        gateway.to_str().unwrap(),
+        "--detectors",
+        "null",
+        "--audit",
+        "never",
+        "--report",
+        bench_dir.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let bench: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bench_dir.join("report.json")).unwrap()).unwrap();
+    let exposed: i64 = bench["detectors"][0]["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["records_exposed_total"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        Some(exposed),
+        report["totals"]["records_exposed_defended"].as_i64()
+    );
+    let refused = report["totals"]["attack_requests_refused"]
+        .as_u64()
+        .unwrap()
+        + report["totals"]["benign_requests_refused"]
+            .as_u64()
+            .unwrap();
+    assert!(refused > 0, "the run refused requests");
+    let export = dir.path().join("events.jsonl");
+    let output = breachlab(&[
+        "export",
+        gateway.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--out",
+        export.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let lines = std::fs::read_to_string(&export).unwrap();
+    let refused_lines = lines
+        .lines()
+        .filter(|l| l.contains("\"status\":403"))
+        .count() as u64;
+    assert!(
+        refused_lines >= refused,
+        "every refused request is in the export with 403"
+    );
+}

@@ -17,6 +17,7 @@ pub mod enforce;
 mod error;
 pub mod gateway;
 pub mod input;
+pub mod output;
 pub mod policy;
 pub mod report;
 
@@ -24,5 +25,6 @@ pub use enforce::{KeyKind, keys_of_detector};
 pub use error::DefendError;
 pub use gateway::{Enforcement, LoopOutcome, LoopSetup, run_loop};
 pub use input::{CampaignInfo, Labels, Traffic};
+pub use output::write_gateway_dataset;
 pub use policy::{POLICY_NAMES, Policy};
 pub use report::{DefendReport, RunInfo};

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use breachlab_dataset::Dataset;
 use breachlab_defend::{
     DefendReport, Enforcement, LoopSetup, Policy, RunInfo, Traffic, keys_of_detector, run_loop,
+    write_gateway_dataset,
 };
 use breachlab_generator::LoadedScenario;
 use breachlab_harness::external::{ExternalSpec, external_spec};
@@ -43,7 +44,7 @@ pub fn run(args: DefendArgs) -> anyhow::Result<()> {
     if args.dataset.is_none() {
         super::faithful::check(&facts, scale, &scenario.scenario.name, args.allow_distorted)?;
     }
-    check_out(&args.out, args.force)?;
+    check_out(&args.out, args.force, args.write_dataset)?;
     let dataset = match &args.dataset {
         Some(dir) => Dataset::open(dir)?,
         None => cached_dataset(&scenario, seed, scale, &args.cache)?,
@@ -98,6 +99,23 @@ pub fn run(args: DefendArgs) -> anyhow::Result<()> {
         threshold_source: threshold_source.to_string(),
     };
     let report = DefendReport::new(info, policy, &enforcement, &traffic, &outcome);
+    std::fs::create_dir_all(&args.out).with_context(|| format!("--out {}", args.out.display()))?;
+    if args.write_dataset {
+        let dir = args.out.join("dataset");
+        if dir.exists() {
+            // check_out refused it without --force.
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("replacing {}", dir.display()))?;
+        }
+        write_gateway_dataset(
+            &dataset,
+            &traffic,
+            &outcome,
+            enforcement.refuse_status,
+            &dir,
+        )?;
+        println!("the gateway's dataset: {}", dir.display());
+    }
     write_report(&report, &args.out)?;
     let t = &report.totals;
     println!(
@@ -271,9 +289,15 @@ fn threshold_of(
     Ok((detector.default_threshold(), "default"))
 }
 
-fn check_out(out: &Path, force: bool) -> anyhow::Result<()> {
+fn check_out(out: &Path, force: bool, write_dataset: bool) -> anyhow::Result<()> {
     if out.is_file() {
         bail!("--out {}: is a file; give a folder", out.display());
+    }
+    if write_dataset && !force && out.join("dataset").exists() {
+        bail!(
+            "--out {} already holds a dataset: pass --force to replace it, or choose another --out",
+            out.display()
+        );
     }
     if !force && out.join("report.json").exists() {
         bail!(
