@@ -251,9 +251,10 @@ pub struct DefendArgs {
     /// An alert file: refused, alerts made on a fixed stream cannot react to a changed one.
     #[arg(long, value_name = "FILE")]
     pub alerts: Option<PathBuf>,
-    /// How every attack campaign reacts to refusals: none, rotate, back-off, pause, mimic.
-    #[arg(long, default_value = "none")]
-    pub policy: String,
+    /// How every attack campaign reacts to refusals: none, rotate, back-off, pause,
+    /// mimic (default: each campaign's `[campaigns.adapt]` in the scenario, else none).
+    #[arg(long)]
+    pub policy: Option<String>,
     /// A setting of --policy, `name=value` (repeatable): rotate `pool`, `rotation_cost`;
     /// back-off `refusals_to_slow`, `recovery`; pause `pause_s`; mimic `refusals_to_slow`.
     #[arg(long = "policy-param", value_name = "NAME=VALUE")]

@@ -263,3 +263,74 @@ fn the_gateways_dataset_verifies_and_bench_finds_the_defended_exposure() {
         "every refused request is in the export with 403"
     );
 }
+
+#[test]
+fn a_scenarios_adapt_tables_set_each_campaigns_policy_unless_the_command_line_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let shown = breachlab(&["scenarios", "show", "default"]);
+    assert!(shown.status.success(), "{}", text(&shown));
+    let mut scenario = String::from_utf8(shown.stdout).unwrap();
+    // Binds to the last [[campaigns]] entry.
+    scenario.push_str("\n[campaigns.adapt]\npolicy = \"rotate\"\npool = 7\n");
+    let path = dir.path().join("adaptive.toml");
+    std::fs::write(&path, &scenario).unwrap();
+    let cache = dir.path().join("cache");
+    let run = |out: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        let mut args = vec![
+            "defend",
+            "--scenario",
+            path.to_str().unwrap(),
+            "--scale",
+            "0.02",
+            "--allow-distorted",
+            "--detector",
+            "fanout",
+            "--cache",
+            cache.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let output = breachlab(&args);
+        assert!(output.status.success(), "{}", text(&output));
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+        report
+    };
+    let own = run("own", &[]);
+    assert!(own["policy"].is_null());
+    let campaigns = own["campaigns"].as_array().unwrap();
+    let (last, others) = campaigns.split_last().unwrap();
+    assert_eq!(last["policy"]["name"], "rotate");
+    assert_eq!(last["policy"]["pool"], 7);
+    assert!(others.iter().all(|c| c["policy"]["name"] == "none"));
+    let overridden = run("overridden", &["--policy", "pause"]);
+    assert_eq!(overridden["policy"]["name"], "pause");
+    let campaigns = overridden["campaigns"].as_array().unwrap();
+    assert!(campaigns.iter().all(|c| c["policy"]["name"] == "pause"));
+
+    let bad = scenario.replace("pool = 7", "pool = 7\npause_s = 3");
+    std::fs::write(&path, bad).unwrap();
+    let out = dir.path().join("bad");
+    let output = breachlab(&[
+        "defend",
+        "--scenario",
+        path.to_str().unwrap(),
+        "--scale",
+        "0.02",
+        "--allow-distorted",
+        "--detector",
+        "null",
+        "--cache",
+        cache.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let message = text(&output);
+    assert!(
+        message.contains("[campaigns.adapt]") && message.contains("pause_s"),
+        "{message}"
+    );
+}

@@ -102,6 +102,10 @@ impl Agent {
         }
     }
 
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
     /// Planned requests not sent (the span ended first).
     pub fn unsent(&self) -> usize {
         self.planned_ts.len() - self.step

@@ -96,6 +96,7 @@ pub struct GatewayEvent {
 #[derive(Debug, Clone)]
 pub struct CampaignRun {
     pub campaign: usize,
+    pub policy: Policy,
     pub planned_requests: u64,
     pub planned_records: i64,
     pub planned_start_us: i64,
@@ -131,12 +132,14 @@ pub struct LoopOutcome {
     pub keys_blocked: usize,
 }
 
-/// The detector, its threshold, the enforcement and the attackers' policy.
+/// The detector, its threshold, the enforcement and the attackers' policies.
 pub struct LoopSetup<'a> {
     pub detector: &'a mut dyn Detector,
     pub threshold: f64,
     pub enforcement: &'a Enforcement,
-    pub policy: Policy,
+    /// The policy of each campaign, by its index in the traffic's campaigns (a cohort's
+    /// entry is not used).
+    pub policies: Vec<Policy>,
     pub seed: u64,
 }
 
@@ -152,12 +155,20 @@ pub fn run_loop(traffic: &Traffic, setup: LoopSetup<'_>) -> Result<LoopOutcome, 
         detector,
         threshold,
         enforcement,
-        policy,
+        policies,
         seed,
     } = setup;
     enforcement.check()?;
+    if policies.len() != traffic.campaigns.len() {
+        return Err(DefendError::Traffic(format!(
+            "{} policies for {} campaigns",
+            policies.len(),
+            traffic.campaigns.len()
+        )));
+    }
     let columns = Columns::of(traffic);
-    let (mut agents, agent_campaigns, benign_rows) = plan_agents(traffic, &columns, policy, seed);
+    let (mut agents, agent_campaigns, benign_rows) =
+        plan_agents(traffic, &columns, &policies, seed);
     let mut state = LoopState::new(traffic, &agents, &agent_campaigns);
     let mut queue: BinaryHeap<Reverse<(i64, usize)>> = agents
         .iter()
@@ -271,7 +282,7 @@ type Plan = (usize, Vec<u32>);
 fn plan_agents(
     traffic: &Traffic,
     columns: &Columns<'_>,
-    policy: Policy,
+    policies: &[Policy],
     seed: u64,
 ) -> (Vec<Agent>, Vec<Plan>, Vec<u32>) {
     let labels = &traffic.labels;
@@ -300,7 +311,7 @@ fn plan_agents(
             .map(|&r| columns.planned_identity(r as usize))
             .collect();
         let id = traffic.campaigns[campaign].id;
-        agents.push(Agent::new(planned_ts, ids, policy, seed, id));
+        agents.push(Agent::new(planned_ts, ids, policies[campaign], seed, id));
         agent_campaigns.push((campaign, rows));
     }
     (agents, agent_campaigns, benign)
@@ -438,6 +449,7 @@ impl LoopState {
                     .collect();
                 CampaignRun {
                     campaign,
+                    policy: agent.policy(),
                     planned_requests: rows.len() as u64,
                     planned_records: planned_exposures.iter().map(|(_, n)| n).sum(),
                     planned_start_us: rows.first().map_or(0, |&r| ts[r as usize]),

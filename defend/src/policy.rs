@@ -164,8 +164,60 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// A campaign's `[campaigns.adapt]` table: `policy` names the policy, every other
+    /// key is one of its settings.
+    pub fn from_table(table: &toml::Table) -> Result<Policy, DefendError> {
+        let name = match table.get("policy") {
+            Some(toml::Value::String(name)) => name.as_str(),
+            _ => {
+                return Err(DefendError::PolicySetting {
+                    setting: "policy",
+                    value: table
+                        .get("policy")
+                        .map_or("missing".into(), |v| v.to_string()),
+                    reason: "[campaigns.adapt] needs `policy`, one of none, rotate, back-off, pause, mimic",
+                });
+            }
+        };
+        let mut policy = Policy::named(name)?;
+        for (key, value) in table {
+            if key == "policy" {
+                continue;
+            }
+            let text = match value {
+                toml::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            policy.set(key, &text)?;
+        }
+        Ok(policy)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_adapt_table_names_the_policy_and_its_settings() {
+        let table: toml::Table = toml::from_str("policy = \"rotate\"\npool = 20\n").unwrap();
+        assert_eq!(
+            Policy::from_table(&table).unwrap(),
+            Policy::Rotate {
+                pool: 20,
+                rotation_cost: 1.0
+            }
+        );
+        let table: toml::Table = toml::from_str("pool = 20\n").unwrap();
+        assert!(
+            Policy::from_table(&table)
+                .unwrap_err()
+                .to_string()
+                .contains("policy")
+        );
+        let table: toml::Table = toml::from_str("policy = \"pause\"\npool = 2\n").unwrap();
+        assert!(Policy::from_table(&table).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -30,7 +30,9 @@ pub struct RunInfo {
 pub struct DefendReport {
     pub breachlab_version: String,
     pub run: RunInfo,
-    pub policy: Policy,
+    /// The policy every campaign followed; `null` when each followed its scenario's
+    /// `[campaigns.adapt]` (see `campaigns[].policy`).
+    pub policy: Option<Policy>,
     pub enforcement: EnforcementSection,
     pub totals: Totals,
     pub campaigns: Vec<CampaignSection>,
@@ -90,6 +92,7 @@ pub struct AttackCost {
 #[derive(Debug, Clone, Serialize)]
 pub struct CampaignSection {
     pub name: String,
+    pub policy: Policy,
     pub undefended: AttackCost,
     pub defended: AttackCost,
 }
@@ -114,7 +117,7 @@ pub struct ExposurePoint {
 impl DefendReport {
     pub fn new(
         run: RunInfo,
-        policy: Policy,
+        policy: Option<Policy>,
         enforcement: &Enforcement,
         traffic: &Traffic,
         outcome: &LoopOutcome,
@@ -122,7 +125,7 @@ impl DefendReport {
         let campaigns: Vec<CampaignSection> = outcome
             .campaigns
             .iter()
-            .map(|c| campaign_section(traffic, policy, c))
+            .map(|c| campaign_section(traffic, c))
             .collect();
         let benign: Vec<BenignSection> = outcome
             .benign
@@ -172,6 +175,11 @@ impl DefendReport {
         }
     }
 
+    /// The policy's name, or `per campaign` when each followed its scenario's.
+    pub fn policy_name(&self) -> &'static str {
+        self.policy.map_or("per campaign", |p| p.name())
+    }
+
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("the report serialises");
         text.push('\n');
@@ -186,7 +194,7 @@ impl DefendReport {
              Scenario `{}`, seed {}, scale {}{}. Detector `{}` at threshold {} ({}); \
              an alert blocks {} for {} and refused requests get {}. Attacker policy `{}`.\n\n",
             r.detector,
-            self.policy.name(),
+            self.policy_name(),
             r.scenario,
             r.seed,
             r.scale,
@@ -212,7 +220,7 @@ impl DefendReport {
                 .block_for_s
                 .map_or("the rest of the run".to_string(), |s| format!("{s} s")),
             self.enforcement.refuse_status,
-            self.policy.name(),
+            self.policy_name(),
         );
         out.push_str("| | undefended | defended |\n|---|---:|---:|\n");
         out.push_str(&format!(
@@ -233,9 +241,13 @@ impl DefendReport {
             "Alerts: {} ({} on attack requests); keys blocked: {}.\n\n",
             t.alerts, t.alerts_on_attack_requests, t.keys_blocked
         ));
-        out.push_str("## Attack campaigns\n\n| campaign | | records | sent | refused | unsent | addresses used/burned | principals used/burned | rotations | time taken (h) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        out.push_str("## Attack campaigns\n\n| campaign | run | records | sent | refused | unsent | addresses used/burned | principals used/burned | rotations | time taken (h) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for c in &self.campaigns {
-            for (label, cost) in [("undefended", &c.undefended), ("defended", &c.defended)] {
+            let defended = format!("defended ({})", c.policy.name());
+            for (label, cost) in [
+                ("undefended", &c.undefended),
+                (defended.as_str(), &c.defended),
+            ] {
                 out.push_str(&format!(
                     "| {} | {label} | {} | {} | {} | {} | {}/{} | {}/{} | {} | {:.2} |\n",
                     c.name,
@@ -263,7 +275,7 @@ impl DefendReport {
     }
 }
 
-fn campaign_section(traffic: &Traffic, policy: Policy, c: &CampaignRun) -> CampaignSection {
+fn campaign_section(traffic: &Traffic, c: &CampaignRun) -> CampaignSection {
     let [addresses, principals, sessions] = c.planned_identities;
     let undefended = AttackCost {
         records_exposed: c.planned_records,
@@ -282,7 +294,7 @@ fn campaign_section(traffic: &Traffic, policy: Policy, c: &CampaignRun) -> Campa
         time_taken_s: (c.planned_end_us - c.planned_start_us) as f64 / 1e6,
     };
     let tally = &c.tally;
-    let rotation_cost = match policy {
+    let rotation_cost = match c.policy {
         Policy::Rotate { rotation_cost, .. } => rotation_cost * tally.rotations as f64,
         _ => 0.0,
     };
@@ -307,6 +319,7 @@ fn campaign_section(traffic: &Traffic, policy: Policy, c: &CampaignRun) -> Campa
     };
     CampaignSection {
         name: traffic.campaigns[c.campaign].name.clone(),
+        policy: c.policy,
         undefended,
         defended,
     }
@@ -356,7 +369,7 @@ impl DefendReport {
         let title = format!(
             "Defended run: {} against {}",
             self.run.detector,
-            self.policy.name()
+            self.policy_name()
         );
         let mut out = format!(
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:right}}</style></head><body>\n<h1>{}</h1>\n",

@@ -88,7 +88,7 @@ fn run(policy: Policy, detector: &mut dyn Detector) -> DefendReport {
             detector,
             threshold: 1.0,
             enforcement: &enforcement,
-            policy,
+            policies: vec![policy],
             seed: 1,
         },
     )
@@ -103,7 +103,7 @@ fn run(policy: Policy, detector: &mut dyn Detector) -> DefendReport {
         threshold: 1.0,
         threshold_source: "default".into(),
     };
-    DefendReport::new(info, policy, &enforcement, &traffic, &outcome)
+    DefendReport::new(info, Some(policy), &enforcement, &traffic, &outcome)
 }
 
 #[test]
@@ -202,7 +202,7 @@ fn a_detector_with_a_wrong_score_count_cannot_drive_enforcement() {
             detector: &mut short,
             threshold: 1.0,
             enforcement: &enforcement(),
-            policy: Policy::None,
+            policies: vec![Policy::None],
             seed: 1,
         },
     )

@@ -25,6 +25,9 @@ pub fn run(args: DefendArgs) -> anyhow::Result<()> {
             path.display()
         );
     }
+    if args.policy.is_none() && !args.policy_params.is_empty() {
+        bail!("--policy-param sets a setting of --policy: give --policy too");
+    }
     let policy = policy_of(&args)?;
     let enforcement_base = enforcement_of(&args)?;
     let spec = detector_spec(&args)?;
@@ -35,7 +38,11 @@ pub fn run(args: DefendArgs) -> anyhow::Result<()> {
             "would defend scenario `{}` (seed {seed}, scale {scale}) with detector `{}` against policy `{}`; report in {}",
             scenario.scenario.name,
             spec.name,
-            policy.name(),
+            if args.policy.is_some() {
+                policy.name()
+            } else {
+                "of each campaign's [campaigns.adapt]"
+            },
             args.out.display()
         );
         print!("{}", super::faithful::describe(&facts, scale, ""));
@@ -72,11 +79,13 @@ pub fn run(args: DefendArgs) -> anyhow::Result<()> {
     };
     eprintln!("reading {}", dataset.root.display());
     let traffic = Traffic::from_dataset(&dataset)?;
+    let (policy, policies) = policies_of(&args, &scenario, &traffic)?;
+    let policy_name = policy.map_or("each campaign's own", |p| p.name());
     eprintln!(
         "defending {} events with `{}` (threshold {threshold}, {threshold_source}) against `{}`",
         traffic.rows(),
         spec.name,
-        policy.name()
+        policy_name
     );
     let outcome = run_loop(
         &traffic,
@@ -84,7 +93,7 @@ pub fn run(args: DefendArgs) -> anyhow::Result<()> {
             detector: detector.as_mut(),
             threshold,
             enforcement: &enforcement,
-            policy,
+            policies,
             seed,
         },
     )?;
@@ -133,8 +142,41 @@ pub fn run(args: DefendArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Each campaign's policy: --policy for all when given, else the scenario's
+/// `[campaigns.adapt]` (`none` without one); `None` for the report when per campaign.
+fn policies_of(
+    args: &DefendArgs,
+    scenario: &LoadedScenario,
+    traffic: &Traffic,
+) -> anyhow::Result<(Option<Policy>, Vec<Policy>)> {
+    if args.policy.is_some() {
+        let policy = policy_of(args)?;
+        return Ok((Some(policy), vec![policy; traffic.campaigns.len()]));
+    }
+    let mut policies = Vec::new();
+    for campaign in &traffic.campaigns {
+        let adapt = scenario
+            .scenario
+            .campaigns
+            .iter()
+            .find(|c| c.name == campaign.name)
+            .and_then(|c| c.adapt.as_ref());
+        policies.push(match adapt {
+            Some(table) => Policy::from_table(table).with_context(|| {
+                format!(
+                    "scenario `{}`: [campaigns.adapt] of campaign `{}`",
+                    scenario.scenario.name, campaign.name
+                )
+            })?,
+            None => Policy::None,
+        });
+    }
+    Ok((None, policies))
+}
+
 fn policy_of(args: &DefendArgs) -> anyhow::Result<Policy> {
-    let mut policy = Policy::named(args.policy.trim()).context("--policy")?;
+    let name = args.policy.as_deref().unwrap_or("none");
+    let mut policy = Policy::named(name.trim()).context("--policy")?;
     for assignment in &args.policy_params {
         let Some((name, value)) = assignment.split_once('=') else {
             bail!("--policy-param `{assignment}`: expected `name=value`, e.g. `pool=50`");
