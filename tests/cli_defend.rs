@@ -37,7 +37,13 @@ fn the_report_is_the_same_bytes_whatever_the_thread_count() {
         data_one.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", text(&output));
-    let flags = ["--detector", "fanout", "--policy", "rotate"];
+    let flags = [
+        "--detector",
+        "fanout",
+        "--policy",
+        "rotate",
+        "--write-dataset",
+    ];
     let report = defend(&data_one, &dir.path().join("one"), &flags);
     defend(&data_two, &dir.path().join("two"), &flags);
     // The run blocked something, so the bytes compared say something about the loop.
@@ -48,7 +54,13 @@ fn the_report_is_the_same_bytes_whatever_the_thread_count() {
             > 0
     );
     assert!(report["campaigns"][0]["defended"]["rotations"].is_u64());
-    for name in ["report.json", "report.md"] {
+    // The gateway's manifest lists every file's SHA-256: equal manifests, equal files.
+    for name in [
+        "report.json",
+        "report.md",
+        "report.html",
+        "dataset/manifest.json",
+    ] {
         let one = std::fs::read(dir.path().join("one").join(name)).unwrap();
         let two = std::fs::read(dir.path().join("two").join(name)).unwrap();
         assert!(one == two, "{name} differs between thread counts");
