@@ -5,7 +5,8 @@
 #                    examples/zeros.py (the protocol's own cost)
 #                    and examples/alerts.csv (a block rule's export, made by make_alerts.py
 #                    on this very dataset), and
-#   breachlab score  on examples/alerts.csv alone.
+#   breachlab score  on examples/alerts.csv alone, and
+#   breachlab defend with examples/ip_rate.py blocking inline.
 # Needs python3 with examples/requirements.txt installed. Usage:
 #   examples/run_examples.sh [OUT_DIR]        (default: target/examples)
 set -euo pipefail
@@ -34,4 +35,17 @@ missing = expected - names
 if missing:
     sys.exit(f"missing from the report: {sorted(missing)} (have {sorted(names)})")
 print("examples OK:", ", ".join(sorted(names)))
+PY
+
+# An external detector blocks inline too (docs/defend.md): ip_rate.py with a low limit
+# must refuse requests in the closed loop.
+$breachlab defend --dataset "$out/dataset" --out "$out/defend" --force --window 60 \
+    --detector-cmd "python3 $here/ip_rate.py --limit 20" --policy rotate
+python3 - "$out/defend/report.json" <<'PY'
+import json, sys
+totals = json.load(open(sys.argv[1]))["totals"]
+refused = totals["attack_requests_refused"] + totals["benign_requests_refused"]
+if refused == 0:
+    sys.exit("defend: the external detector refused nothing")
+print("defend with an external detector OK:", refused, "requests refused")
 PY

@@ -34,6 +34,10 @@ pub enum Command {
     Detectors,
     /// Score an alert file made anywhere on the dataset it was made on.
     Score(ScoreArgs),
+    /// The closed loop: one detector blocks inline while each attack campaign adapts
+    /// (--policy); reports records exposed, attacker cost and benign harm against the
+    /// open-loop run on the same seed. See docs/defend.md.
+    Defend(DefendArgs),
     /// Check a dataset against its manifest (and, with --regenerate, against a fresh run).
     Verify(VerifyArgs),
     /// Leakage report: per attack campaign, the best rule on one events column (and on a
@@ -198,6 +202,97 @@ pub struct BenchArgs {
     /// An alert file (.csv, .jsonl, .parquet) scored beside the detectors (repeatable).
     #[arg(long = "alerts", value_name = "FILE")]
     pub alerts: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DefendArgs {
+    /// A generated dataset to defend (instead of --scenario).
+    #[arg(
+        long,
+        conflicts_with = "scenario",
+        required_unless_present = "scenario"
+    )]
+    pub dataset: Option<PathBuf>,
+    /// A library scenario name or TOML path, generated (or reused from --cache) with
+    /// --seed at --scale.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Seed of the scenario's dataset (with --scenario).
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    pub seed: u64,
+    /// Scale of the generated datasets (with --scenario; default 1).
+    #[arg(long, allow_negative_numbers = true, value_parser = limits::scale)]
+    pub scale: Option<f64>,
+    /// Defend below the scenario's minimum faithful scale (the report says so).
+    #[arg(long)]
+    pub allow_distorted: bool,
+    /// The built-in detector that blocks (see `breachlab detectors`).
+    #[arg(long, required_unless_present_any = ["detector_cmd", "alerts"])]
+    pub detector: Option<String>,
+    /// A detector parameter, `det.name=value` (repeatable); `det.threshold=x` fixes the threshold.
+    #[arg(long = "param", value_name = "DET.NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Parameters from a TOML file with one `[detectors.NAME]` table per detector.
+    #[arg(long, value_name = "FILE.toml")]
+    pub params_file: Option<PathBuf>,
+    /// Pick the threshold on the same scenario generated with these seeds, to meet
+    /// --alarm-budget false alarms per day (never on the defended seed).
+    #[arg(long, value_name = "SEEDS", value_parser = Seeds::parse)]
+    pub calibrate: Option<Seeds>,
+    /// False alarms per day allowed by --calibrate: `5` or `5/day`.
+    #[arg(long, default_value = "5/day", value_name = "N/day", value_parser = parse_budget, allow_negative_numbers = true)]
+    pub alarm_budget: f64,
+    /// An external detector that blocks: the command line that starts it (docs/detector-protocol.md).
+    #[arg(long, conflicts_with = "detector", value_name = "COMMAND")]
+    pub detector_cmd: Option<String>,
+    /// Name of the --detector-cmd (default: from the detector's hello).
+    #[arg(long, requires = "detector_cmd", value_name = "NAME")]
+    pub detector_name: Option<String>,
+    /// Seconds an external detector may take to answer before it is killed.
+    #[arg(long, default_value_t = 60.0, value_name = "SECS", allow_negative_numbers = true, value_parser = limits::timeout_seconds)]
+    pub detector_timeout: f64,
+    /// An alert file: refused, alerts made on a fixed stream cannot react to a changed one.
+    #[arg(long, value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
+    /// How every attack campaign reacts to refusals: none, rotate, back-off, pause,
+    /// mimic (default: each campaign's `[campaigns.adapt]` in the scenario, else none).
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// A setting of --policy, `name=value` (repeatable): rotate `pool`, `rotation_cost`;
+    /// back-off `refusals_to_slow`, `recovery`; pause `pause_s`; mimic `refusals_to_slow`.
+    #[arg(long = "policy-param", value_name = "NAME=VALUE")]
+    pub policy_params: Vec<String>,
+    /// How long an alert blocks its keys: seconds, or `end` (until the end of the run).
+    #[arg(long, default_value = "3600", value_name = "SECS|end")]
+    pub block_for: String,
+    /// The status of a refused request.
+    #[arg(long, default_value_t = 403, value_parser = parse_refusal)]
+    pub refuse_with: i16,
+    /// Seconds an alert takes at most to reach the gateway: the detector scores each
+    /// window of this length at once, and its blocks hold from the window's end.
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        value_name = "SECS",
+        allow_negative_numbers = true
+    )]
+    pub window: f64,
+    /// Folder for report.json, report.md and report.html.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace a report (and dataset) already in --out.
+    #[arg(long)]
+    pub force: bool,
+    /// Also write the requests as the gateway saw them (refused ones with their status)
+    /// as a dataset in OUT/dataset, for verify, bench, audit and export.
+    #[arg(long)]
+    pub write_dataset: bool,
+    /// Folder of generated datasets kept for reuse (--scenario, --calibrate).
+    #[arg(long, default_value = "breachlab-cache")]
+    pub cache: PathBuf,
+    /// Print what would run, and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -458,6 +553,15 @@ mod seeds_tests {
 }
 
 /// False alarms per day: `5` or `5/day`.
+/// A refusal status: 403 or 429.
+pub fn parse_refusal(text: &str) -> Result<i16, String> {
+    match text.trim() {
+        "403" => Ok(403),
+        "429" => Ok(429),
+        other => Err(format!("`{other}`: a refused request gets 403 or 429")),
+    }
+}
+
 pub fn parse_budget(text: &str) -> Result<f64, String> {
     let number = text.trim().strip_suffix("/day").unwrap_or(text.trim());
     match number.trim().parse::<f64>() {

@@ -2,6 +2,7 @@
 
 mod audit;
 mod bench;
+mod defend;
 mod demo;
 mod detectors;
 mod export;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(args),
         Command::Detectors => detectors::run(),
         Command::Score(args) => score::run(args),
+        Command::Defend(args) => defend::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Export(args) => export::run(args),
