@@ -17,6 +17,7 @@ const LIBRARY_CRATES: &[&str] = &[
     "export",
     "replay",
     "import",
+    "defend",
 ];
 
 /// Strings that are documents for a command line, not messages: the dataset card shows
