@@ -157,6 +157,13 @@ pub struct CampaignConfig {
     pub naive: bool,
     #[serde(default)]
     pub naive_reason: Option<String>,
+    /// The shape the real attack traffic had and no legitimate client shared (an endpoint
+    /// answered without authentication where legitimate clients always signed in, say),
+    /// with its source cited as `docs/references.md#section`: `breachlab audit` then
+    /// reports a combination rule over one event's fields that catches it as the
+    /// campaign's signature, not a leak. At most one campaign per scenario.
+    #[serde(default)]
+    pub signature: Option<String>,
     /// Hours over which the daily cycle's shape is normalised: the campaign as written,
     /// when a scale has shortened `duration_h` to its first hours (so they keep the
     /// written campaign's rates hour by hour). Not a scenario field.
