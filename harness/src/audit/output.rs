@@ -558,7 +558,7 @@ pub struct BenchAuditEntry {
 pub fn bench_markdown(summary: &BTreeMap<String, BenchAuditEntry>) -> String {
     let mut out = String::from("\n## How hard each campaign is\n\n");
     out.push_str(&format!(
-        "The best rule on one events column alone, and the best rule of up to {MAX_CONDITIONS} conditions over one event's fields, their values chosen with the labels (upper bounds; `breachlab audit` has the details, and `--holdout-seed` scores the combination on another seed). Above F1 {LEAK_THRESHOLD} a campaign leaks unless it is marked naive (single column or combination) or declares the cited signature its real traffic had (combination).\n\n"
+        "The best rule on one events column alone, and the best rule of up to {MAX_CONDITIONS} conditions over one event's fields, their values chosen with the labels (upper bounds; `breachlab audit` has the details, and can also score the combination on another seed). Above F1 {LEAK_THRESHOLD} a campaign leaks unless it is marked naive (single column or combination) or declares the cited signature its real traffic had (combination).\n\n"
     ));
     for (name, entry) in summary {
         let column = entry.best_column.as_deref().unwrap_or("-");
