@@ -159,7 +159,7 @@ pub struct CampaignConfig {
     pub naive_reason: Option<String>,
     /// The shape the real attack traffic had and no legitimate client shared (an endpoint
     /// answered without authentication where legitimate clients always signed in, say),
-    /// with its source cited as `docs/references.md#section`: `breachlab audit` then
+    /// with its source cited as a section of docs/references.md: `breachlab audit` then
     /// reports a combination rule over one event's fields that catches it as the
     /// campaign's signature, not a leak. At most one campaign per scenario.
     #[serde(default)]
