@@ -349,6 +349,14 @@ pub struct AuditArgs {
     /// Audit single columns only, not pairs of columns (faster).
     #[arg(long)]
     pub no_pairs: bool,
+    /// Also score each campaign's best combination rule on seed N of the same scenario
+    /// and scale (generated into --cache when missing): what a rule written from this
+    /// dataset's labels would get on other traffic.
+    #[arg(long, value_name = "N")]
+    pub holdout_seed: Option<u64>,
+    /// Folder of generated datasets kept for reuse (--holdout-seed).
+    #[arg(long, default_value = "breachlab-cache")]
+    pub cache: PathBuf,
     /// Rows per batch read (never changes the results).
     #[arg(long, default_value_t = 65_536, allow_negative_numbers = true)]
     pub batch_rows: usize,

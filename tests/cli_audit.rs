@@ -261,3 +261,108 @@ fn truth_out_of_step_with_events_fails_without_an_audit() {
     std::fs::copy(&truth_files[0], &truth_files[1]).unwrap();
     audit_fails_without_writing(&out, &["truth", "regenerate the dataset"]);
 }
+
+#[test]
+fn combination_rules_are_scored_on_another_seed_through_the_cache() {
+    let (dir, data) = small_dataset();
+    let cache = dir.path().join("cache");
+    let audited = breachlab(&[
+        "audit",
+        path_arg(&data),
+        "--no-pairs",
+        "--holdout-seed",
+        "4",
+        "--cache",
+        path_arg(&cache),
+    ]);
+    assert!(audited.status.success(), "{}", text(&audited));
+    assert!(
+        text(&audited).contains("combination leak"),
+        "{}",
+        text(&audited)
+    );
+    let report = read_json(&data.join("audit.json"));
+    assert_eq!(report["holdout_seed"], 4);
+    // The other seed, audited on its own: its campaigns' event counts are the holdout's.
+    let other = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_str().unwrap().contains("seed4"))
+        .expect("seed 4 generated into the cache");
+    let other_out = dir.path().join("other.json");
+    let other_audit = breachlab(&[
+        "audit",
+        path_arg(&other),
+        "--no-pairs",
+        "--out",
+        path_arg(&other_out),
+    ]);
+    assert!(other_audit.status.success(), "{}", text(&other_audit));
+    let other_report = read_json(&other_out);
+    let other_events: BTreeMap<String, u64> = other_report["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["events"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for campaign in report["campaigns"].as_array().unwrap() {
+        let name = campaign["name"].as_str().unwrap();
+        let combination = &campaign["best_combination"];
+        if campaign["events"] == 0 {
+            assert!(combination.is_null(), "{name}: no events, no rule");
+            continue;
+        }
+        let conditions = combination["conditions"].as_array().unwrap();
+        assert!((1..=3).contains(&conditions.len()), "{name}: {combination}");
+        for condition in conditions {
+            assert!((1..=3).contains(&condition["values"].as_array().unwrap().len()));
+        }
+        let (tp, fp) = (
+            combination["tp"].as_u64().unwrap(),
+            combination["fp"].as_u64().unwrap(),
+        );
+        let events = campaign["events"].as_u64().unwrap();
+        let f1 = combination["f1"].as_f64().unwrap();
+        assert!((f1 - 2.0 * tp as f64 / (tp + fp + events) as f64).abs() < 1e-12);
+        let holdout = &combination["holdout"];
+        assert_eq!(holdout["seed"], 4, "{name}");
+        assert_eq!(
+            holdout["events"].as_u64(),
+            other_events.get(name).copied(),
+            "{name}"
+        );
+        let (htp, hfp, hp) = (
+            holdout["tp"].as_u64().unwrap(),
+            holdout["fp"].as_u64().unwrap(),
+            holdout["events"].as_u64().unwrap(),
+        );
+        assert!(htp <= hp, "{name}");
+        let hf1 = holdout["f1"].as_f64().unwrap();
+        assert!((hf1 - 2.0 * htp as f64 / (htp + hfp + hp) as f64).abs() < 1e-12);
+        let verdict = campaign["combination_verdict"].as_str().unwrap();
+        let expected = if hf1 <= 0.5 {
+            "ok"
+        } else if campaign["naive"] == true {
+            "naive"
+        } else {
+            "LEAK"
+        };
+        assert_eq!(verdict, expected, "{name}");
+    }
+    // The audited seed itself is no holdout.
+    let same = breachlab(&[
+        "audit",
+        path_arg(&data),
+        "--holdout-seed",
+        "3",
+        "--cache",
+        path_arg(&cache),
+    ]);
+    assert!(!same.status.success());
+    assert!(text(&same).contains("--holdout-seed 3"), "{}", text(&same));
+}

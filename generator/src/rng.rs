@@ -167,4 +167,8 @@ pub mod salt {
     pub const STUFFING_TARGETS: u64 = 0xB01A;
     /// The account a credential stuffer's attempt targets.
     pub const STUFFED_ACCOUNT: u64 = 0x7A4E;
+    /// Whether a customer's script runs signed out (an integration on an API key).
+    pub const SIGNED_OUT_SCRIPT: u64 = 0x50A7;
+    /// Whether a customer's VPN is a privacy relay on a cloud provider's network.
+    pub const PRIVACY_RELAY: u64 = 0x9E1A;
 }

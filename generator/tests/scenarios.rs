@@ -787,3 +787,29 @@ fn a_scenario_file_just_over_the_limit_is_refused_and_one_at_it_is_read() {
     read.unwrap();
     assert!(matches!(refused, Err(ScenarioError::TooLarge { .. })));
 }
+
+#[test]
+fn a_signature_is_cited_and_one_per_scenario() {
+    // Line 10 is the campaign's `rate_per_s`; a signature beside it.
+    let cited = "signature = \"unauthenticated reads (docs/references.md#7-shortcuts-and-look-alikes-per-incident)\"";
+    let one = with_line(10, &format!("rate_per_s = 0.5\n{cited}"));
+    LoadedScenario::parse("bad.toml", &one).unwrap();
+    let uncited = with_line(
+        10,
+        "rate_per_s = 0.5\nsignature = \"unauthenticated reads\"",
+    );
+    let message = error_of(&uncited).to_string();
+    assert!(
+        message.contains("campaigns[0].signature") && message.contains("docs/references.md"),
+        "{message}"
+    );
+    // A second campaign with a signature too.
+    let second =
+        common::WALK_CAMPAIGN.replace("name = \"walk\"", &format!("name = \"walk2\"\n{cited}"));
+    let two = format!("{one}{second}stride = 1\n");
+    let message = error_of(&two).to_string();
+    assert!(
+        message.contains("campaigns[1].signature") && message.contains("at most one"),
+        "{message}"
+    );
+}

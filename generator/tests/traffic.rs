@@ -8,6 +8,7 @@
 
 use breachlab_generator::calendar::{DAY_US, HOUR_US};
 use breachlab_generator::event::{Event, Route};
+use breachlab_generator::sources::customers::SIGNED_OUT_SCRIPT_SHARE;
 use breachlab_generator::{LoadedScenario, Plan};
 use breachlab_schema::{ClientKind, IpKind};
 use std::collections::{HashMap, HashSet};
@@ -386,8 +387,14 @@ fn sessions_start_at_the_rate_the_scenario_asks() {
     let week = week();
     let sessions: HashSet<i64> = week.events.iter().filter_map(|e| e.session_id).collect();
     let traffic = &week.plan.world.traffic;
-    let expected =
-        week.plan.world.ids.expected_accounts() as f64 * traffic.sessions_per_account_day * 7.0;
+    // Signed-out scripts have no session: a share of the app and web sessions' scripts.
+    let mix = &traffic.client_mix;
+    let human = (mix.app + mix.web) / (mix.app + mix.web + mix.sdk);
+    let signed_out = human * traffic.scripted_share * SIGNED_OUT_SCRIPT_SHARE;
+    let expected = week.plan.world.ids.expected_accounts() as f64
+        * traffic.sessions_per_account_day
+        * 7.0
+        * (1.0 - signed_out);
     let ratio = sessions.len() as f64 / expected;
     // Poisson noise on ~70 000 sessions is 0.4%; the span's first minutes lack the
     // sessions begun before it (<1%).
@@ -430,19 +437,34 @@ fn scripts_guests_and_vpn_users_take_their_shares_of_customer_sessions() {
     let (mut guest_events, mut human_events, mut vpn_events) = (0usize, 0usize, 0usize);
     for e in events.iter().filter(human) {
         human_events += 1;
-        vpn_events += usize::from(e.peer.kind == IpKind::Proxy);
+        // A VPN operator's exit, or a privacy relay on a cloud network (scripts in the
+        // cloud send tools' user agents).
+        vpn_events += usize::from(
+            e.peer.kind == IpKind::Proxy
+                || (e.peer.kind == IpKind::Cloud && !tools.contains(ua_text(e.user_agent))),
+        );
         match e.session_id {
             Some(s) => {
                 let ua = ua_text(e.user_agent);
                 scripted.insert(s, tools.contains(ua));
             }
-            None => guest_events += usize::from(e.principal_id.is_none()),
+            // Signed-out scripts send tools' user agents, and a login carries no session
+            // yet: neither is a guest.
+            None => {
+                guest_events += usize::from(
+                    e.principal_id.is_none()
+                        && e.route != Route::Login
+                        && !tools.contains(ua_text(e.user_agent)),
+                )
+            }
         }
     }
     let scripted_share = share(scripted.values().filter(|s| **s).count(), scripted.len());
-    // Of signed-in sessions, scripts are scripted / (1 - guest) of app and web sessions;
-    // ~15 000 sessions put the noise near 0.3 points.
-    let expected = traffic.scripted_share / (1.0 - traffic.guest_share);
+    // Of signed-in sessions, scripts are the signed-in scripts' share of app and web
+    // sessions over the signed-in share; ~15 000 sessions put the noise near 0.3 points.
+    let signed_in_scripts = traffic.scripted_share * (1.0 - SIGNED_OUT_SCRIPT_SHARE);
+    let expected = signed_in_scripts
+        / (1.0 - traffic.guest_share - traffic.scripted_share * SIGNED_OUT_SCRIPT_SHARE);
     assert!(
         (scripted_share - expected).abs() < 0.02,
         "scripts make {scripted_share:.3} of signed-in sessions, expected {expected:.3}"

@@ -1,11 +1,13 @@
 //! `breachlab audit`: the leakage report. For each attack campaign, the best rule on one
-//! events column alone and on a pair of columns; printed as a table and written to
-//! `audit.json` beside the manifest (or `--out`).
+//! events column alone, on a pair of columns, and of up to three conditions over one
+//! event's fields (with `--holdout-seed`, also scored on another seed); printed as a table
+//! and written to `audit.json` beside the manifest (or `--out`).
 
 use crate::cli::{AuditArgs, AuditMode};
 use anyhow::bail;
 use breachlab_dataset::Dataset;
 use breachlab_dataset::output::{Existing, OutputError};
+use breachlab_generator::LoadedScenario;
 use breachlab_harness::audit::{
     self, AUDIT_FILE, AuditError, AuditOptions, BenchAuditEntry, LEAK_THRESHOLD,
 };
@@ -19,7 +21,25 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
         pairs: !args.no_pairs,
         batch_rows: args.batch_rows.max(1),
     };
-    let report = audit::audit_dataset(&dataset, options)?;
+    let holdout = match args.holdout_seed {
+        Some(seed) if seed == dataset.manifest.seed => bail!(
+            "--holdout-seed {seed}: that is the audited dataset's own seed; choose another seed"
+        ),
+        Some(seed) => {
+            let scenario = LoadedScenario::parse(
+                &dataset.manifest.scenario.name,
+                &dataset.manifest.scenario.text,
+            )?;
+            Some(super::bench::cached_dataset(
+                &scenario,
+                seed,
+                dataset.manifest.scale,
+                &args.cache,
+            )?)
+        }
+        None => None,
+    };
+    let report = audit::audit_with_holdout(&dataset, holdout.as_ref(), options)?;
     // DIR/audit.json is the dataset's own and rewritten on every run; a file the user
     // named is replaced only with --force.
     let (out, existing) = match &args.out {
@@ -45,13 +65,28 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
         unbounded.join(", ")
     );
     let leaks: Vec<&str> = report.leaks().map(|c| c.name.as_str()).collect();
+    let combination_leaks: Vec<&str> = report
+        .combination_leaks()
+        .map(|c| c.name.as_str())
+        .collect();
+    let figure = if report.holdout_seed.is_some() {
+        "cross-seed"
+    } else {
+        "in-sample"
+    };
     println!(
-        "audited {} events of {} campaigns in {:.2} s: {} leak{} (best single-column F1 above {LEAK_THRESHOLD}, not naive); wrote {}",
+        "audited {} events of {} campaigns in {:.2} s: {} leak{} (best single-column F1 above {LEAK_THRESHOLD}, not naive), {} combination leak{} ({figure} F1 above {LEAK_THRESHOLD}, neither naive nor a signature); wrote {}",
         report.dataset.events,
         report.campaigns.len(),
         started.elapsed().as_secs_f64(),
         leaks.len(),
         if leaks.len() == 1 { "" } else { "s" },
+        combination_leaks.len(),
+        if combination_leaks.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         out.display()
     );
     if args.fail_on_leak && !leaks.is_empty() {

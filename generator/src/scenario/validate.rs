@@ -48,7 +48,19 @@ impl Scenario {
         self.traffic.validate()?;
         self.output.validate()?;
         let mut names = std::collections::HashSet::new();
+        let mut signature: Option<usize> = None;
         for (i, c) in self.campaigns.iter().enumerate() {
+            if c.signature.is_some() {
+                if let Some(first) = signature {
+                    return Err(Issue::new(
+                        format!("campaigns[{i}].signature"),
+                        format!(
+                            "campaigns[{first}] already declares a signature: at most one campaign per scenario may"
+                        ),
+                    ));
+                }
+                signature = Some(i);
+            }
             c.validate(&format!("campaigns[{i}]"), hours, &self.population)?;
             if !names.insert(c.name.as_str()) {
                 return Err(Issue::new(
@@ -318,6 +330,9 @@ impl CampaignConfig {
                  did give itself away, or why the campaign is deliberately unsophisticated",
             ));
         }
+        if let Some(signature) = &self.signature {
+            check_signature(&format!("{at}.signature"), signature)?;
+        }
         self.validate_technique(&format!("{at}.attack"), population)
     }
 
@@ -584,5 +599,44 @@ impl CohortConfig {
     /// Duration in hours, defaulting to the rest of the span.
     pub fn duration_h(&self, span_h: f64) -> f64 {
         self.duration_h.unwrap_or(span_h - self.start_h)
+    }
+}
+
+/// Where a signature's source must be cited.
+/// (Spelt in pieces so that this file does not read as citing a section itself.)
+pub const SIGNATURE_CITATION: &str = concat!("docs/references.md", "#");
+
+/// A signature says what the real traffic's shape was and cites where that is stated.
+fn check_signature(at: &str, signature: &str) -> Check {
+    let cited = signature
+        .split(SIGNATURE_CITATION)
+        .skip(1)
+        .any(|rest| rest.starts_with(|c: char| c.is_ascii_alphanumeric()));
+    if signature.trim().is_empty() || !cited {
+        return Err(Issue::new(
+            at,
+            "a signature states the shape the real attack traffic had and cites its source: \
+             a section of docs/references.md, as the path, `#` and the section's anchor",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::{SIGNATURE_CITATION, check_signature};
+
+    #[test]
+    fn a_signature_needs_a_cited_section() {
+        let cited = format!(
+            "unauthenticated reads ({SIGNATURE_CITATION}2-other-api-enumeration-incidents)"
+        );
+        assert!(check_signature("s", &cited).is_ok());
+        let bare = format!("see {SIGNATURE_CITATION}");
+        for bad in ["", "unauthenticated reads", bare.as_str()] {
+            let issue = check_signature("campaigns[0].signature", bad).unwrap_err();
+            assert_eq!(issue.field, "campaigns[0].signature");
+            assert!(issue.message.contains("section"), "{bad}");
+        }
     }
 }

@@ -41,13 +41,34 @@ const READ_MIX: &[(Route, f64)] = &[
     (Route::PasswordReset, 0.005),
 ];
 
-/// What a signed-out guest's session reads, with weights (estimate).
+/// What a signed-out guest's session reads, with weights (estimate). The account route
+/// is there too: a bill paid or an order tracked without signing in, a shared link to an
+/// account page, the app's look-up before sign-in (docs/references.md#7-shortcuts-and-look-alikes-per-incident).
 const GUEST_MIX: &[(Route, f64)] = &[
     (Route::Lookup, 0.45),
-    (Route::Search, 0.25),
-    (Route::Directory, 0.2),
-    (Route::PasswordReset, 0.1),
+    (Route::Search, 0.2),
+    (Route::Directory, 0.15),
+    (Route::PasswordReset, 0.08),
+    (Route::Account, 0.12),
 ];
+
+/// What a signed-out script reads: an integration's record reads on its API key, and
+/// customers' scripts polling the feed and search (estimate).
+const SIGNED_OUT_SCRIPT_MIX: &[(Route, f64)] = &[
+    (Route::Account, 0.35),
+    (Route::Directory, 0.25),
+    (Route::Search, 0.25),
+    (Route::Lookup, 0.15),
+];
+
+/// Share of customers' scripts that run signed out: integrations and partner jobs on an
+/// API key alone, feed and search pollers (estimate).
+pub const SIGNED_OUT_SCRIPT_SHARE: f64 = 0.4;
+
+/// Share of VPN users whose exit is a privacy relay or VPN hosted on a cloud provider's
+/// network, not a VPN operator's own (estimate; such relays run on cloud and CDN
+/// networks: docs/references.md#7-shortcuts-and-look-alikes-per-incident).
+const PRIVACY_RELAY_SHARE: f64 = 0.5;
 
 /// Share of customers' scripts that send no API key (estimate).
 const KEYLESS_SCRIPT_SHARE: f64 = 0.3;
@@ -80,6 +101,7 @@ pub struct Customers {
     max_session_us: i64,
     reads: RouteMix,
     guest_reads: RouteMix,
+    signed_out_script_reads: RouteMix,
 }
 
 /// A weighted choice of routes, its cumulative shares computed once.
@@ -151,6 +173,7 @@ impl Customers {
             max_session_us: (t.max_session_minutes * 60e6) as i64,
             reads: RouteMix::new(READ_MIX),
             guest_reads: RouteMix::new(GUEST_MIX),
+            signed_out_script_reads: RouteMix::new(SIGNED_OUT_SCRIPT_MIX),
         }
     }
 
@@ -255,7 +278,13 @@ impl Customers {
         let uses_vpn =
             unit(hash_words(&[world.seed, header.account as u64, salt::VPN])) < t.vpn_share;
         if header.kind != ClientKind::Sdk && uses_vpn {
-            return peer(world.region, IpKind::Proxy, rng.random::<u64>());
+            let relay = unit(hash_words(&[
+                world.seed,
+                header.account as u64,
+                salt::PRIVACY_RELAY,
+            ])) < PRIVACY_RELAY_SHARE;
+            let kind = if relay { IpKind::Cloud } else { IpKind::Proxy };
+            return peer(world.region, kind, rng.random::<u64>());
         }
         let (kind, index) = match header.kind {
             ClientKind::App if rng.random::<f64>() < t.mobile_carrier_share => {
@@ -312,7 +341,9 @@ impl Customers {
             }
             _ => customer_user_agent(world, header.kind, header.account),
         };
-        let guest = persona == Persona::Guest;
+        let signed_out_script = persona == Persona::Scripted
+            && unit(hash_words(&[header.seed, salt::SIGNED_OUT_SCRIPT])) < SIGNED_OUT_SCRIPT_SHARE;
+        let guest = persona == Persona::Guest || signed_out_script;
         // Some scripts skip the API key header, which the API does not enforce.
         let keyless = unit(hash_words(&[account_hash, salt::KEYLESS])) < KEYLESS_SCRIPT_SHARE;
         let api_key = match header.kind {
@@ -356,7 +387,9 @@ impl Customers {
                 break;
             }
             let u = session.rng.random::<f64>();
-            if guest {
+            if signed_out_script {
+                session.guest_read(self.signed_out_script_reads.pick(u), out);
+            } else if guest {
                 session.guest_read(self.guest_reads.pick(u), out);
             } else {
                 session.read(self.reads.pick(u), out);
@@ -616,6 +649,10 @@ impl Session<'_> {
         } else {
             Some(self.header.account)
         };
+        // A login request carries no session yet: its answer starts one.
+        if route == Route::Login {
+            event.session_id = None;
+        }
         let (latency, bytes) =
             response_shape(&mut self.rng, &self.world.traffic, route, status, records);
         event.latency_ms = latency;
@@ -659,7 +696,8 @@ pub fn response_shape(
 const MISTYPED_LOGIN: f64 = 0.02;
 
 /// Mean events of one customer's session on a client of `kind`, as [`Customers`] plays
-/// it: an app or web session is a guest's (reads only) in the scenario's share, and
+/// it: an app or web session is a guest's or a signed-out script's (reads only) in the
+/// scenario's shares, and
 /// otherwise authenticates (a token refresh, or a full login with now and then a
 /// mistyped password first) before its reads, each read answered 401 adding the token
 /// refresh; an SDK session always authenticates. Reads are `1 + Poisson(reads - 1)`.
@@ -674,7 +712,8 @@ pub(crate) fn expected_session_events(t: &TrafficConfig, kind: ClientKind) -> f6
     }
     let scripted = t.scripted_share.min(1.0);
     let guest = (t.scripted_share + t.guest_share).min(1.0) - scripted;
-    guest * reads + (1.0 - guest) * signed_in
+    let signed_out = guest + scripted * SIGNED_OUT_SCRIPT_SHARE;
+    signed_out * reads + (1.0 - signed_out) * signed_in
 }
 
 /// Share of a signed-in session's reads answered 401: the status draw is scaled by

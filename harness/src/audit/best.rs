@@ -85,6 +85,13 @@ fn better(x: (u64, u64), y: (u64, u64), positives: u64) -> bool {
 ///
 /// Ties: of equally good prefixes the shortest wins.
 pub fn best_rule(counts: &[ValueCounts], positives: u64) -> BestRule {
+    best_rule_at_most(counts, positives, usize::MAX)
+}
+
+/// [`best_rule`] among the prefixes of at most `max_values` values (a group of equal
+/// shares that would overrun it is not taken): the best small set, used by the
+/// combination search, where a condition holds a few values.
+pub fn best_rule_at_most(counts: &[ValueCounts], positives: u64, max_values: usize) -> BestRule {
     let mut candidates: Vec<ValueCounts> =
         counts.iter().copied().filter(|c| c.attack > 0).collect();
     candidates.sort_by(|x, y| {
@@ -102,6 +109,9 @@ pub fn best_rule(counts: &[ValueCounts], positives: u64) -> BestRule {
             tp += candidates[end].attack;
             fp += candidates[end].benign;
             end += 1;
+        }
+        if end > max_values {
+            break;
         }
         if better((tp, fp), (best_tp, best_fp), positives) {
             (best_tp, best_fp, best_len) = (tp, fp, end);
@@ -185,6 +195,17 @@ mod tests {
         let rule = best_rule(&counts(&[(2, 0), (1, 2)]), 4);
         assert_eq!(rule.values, vec![0]);
         assert_eq!((rule.tp, rule.fp), (2, 0));
+    }
+
+    #[test]
+    fn a_capped_rule_stops_before_the_cap() {
+        // (5,1), (5,0), (2,1), P = 12. Uncapped: {1,0,2}: 24/(12+2+12) = 0.923.
+        // At most two values: {1,0}: 20/(10+1+12) = 0.870.
+        let all = counts(&[(5, 1), (5, 0), (2, 1)]);
+        assert_eq!(best_rule(&all, 12).values, vec![1, 0, 2]);
+        let capped = best_rule_at_most(&all, 12, 2);
+        assert_eq!(capped.values, vec![1, 0]);
+        assert!((capped.f1() - 20.0 / 23.0).abs() < 1e-12);
     }
 
     #[test]

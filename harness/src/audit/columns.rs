@@ -123,6 +123,11 @@ impl Dictionary {
         id
     }
 
+    /// The id of null, if null was seen.
+    pub fn null_seen(&self) -> Option<u32> {
+        self.null
+    }
+
     /// The id of null.
     pub fn null_id(&mut self) -> u32 {
         match self.null {

@@ -3,6 +3,10 @@
 
 use super::best::BestRule;
 use super::columns::{BOUNDED_COLUMNS, Dictionary, UNBOUNDED_COLUMNS};
+use super::combos::{
+    COMBINATION_FIELDS, ComboTable, MAX_CONDITIONS, MAX_SET_VALUES, NamedCondition, f1, named,
+    resolve, rule_text,
+};
 use super::tally::Tally;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,6 +31,22 @@ pub struct AuditReport {
     pub benign_events: u64,
     pub campaigns: Vec<CampaignAudit>,
     pub unbounded_columns: Vec<UnboundedColumn>,
+    /// The fields a combination rule may use (empty in audits older than 0.4.0).
+    #[serde(default)]
+    pub combination_fields: Vec<String>,
+    /// Conditions per combination rule, and values per condition, at most.
+    #[serde(default)]
+    pub combination_limits: Option<CombinationLimits>,
+    /// The seed each campaign's combination rule was also scored on (`--holdout-seed`).
+    #[serde(default)]
+    pub holdout_seed: Option<u64>,
+}
+
+/// How large a combination rule may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CombinationLimits {
+    pub max_conditions: u64,
+    pub max_values_per_condition: u64,
 }
 
 /// Which dataset was audited, from its manifest.
@@ -57,6 +77,63 @@ pub struct CampaignAudit {
     pub best_f1: f64,
     pub best_pair: Option<String>,
     pub best_pair_f1: Option<f64>,
+    /// The scenario's `signature` of this campaign: the cited shape the real traffic had,
+    /// which a combination rule is allowed to catch.
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// The best combination rule over one event's fields (`None` in older audits and for
+    /// a campaign without events).
+    #[serde(default)]
+    pub best_combination: Option<CombinationScore>,
+    /// `ok`, `naive`, `signature` or `LEAK` on the combination figure: the cross-seed F1
+    /// when there is one, else the in-sample F1.
+    #[serde(default)]
+    pub combination_verdict: Option<Verdict>,
+}
+
+/// The best combination rule of one campaign, chosen with the labels of the audited
+/// dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CombinationScore {
+    /// The rule as one line, e.g. `route = /v1/accounts/{id} and session_id = ∅`.
+    pub rule: String,
+    pub conditions: Vec<NamedCondition>,
+    /// In-sample: scored on the dataset it was chosen on (an upper bound).
+    pub f1: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub tp: u64,
+    pub fp: u64,
+    /// The same rule scored on another seed's dataset.
+    pub holdout: Option<HoldoutScore>,
+}
+
+/// A combination rule scored on another seed of the same scenario and scale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoldoutScore {
+    pub seed: u64,
+    /// The campaign's events on that seed.
+    pub events: u64,
+    pub f1: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub tp: u64,
+    pub fp: u64,
+}
+
+impl CombinationScore {
+    /// The figure the bound applies to: cross-seed when computed, else in-sample.
+    pub fn bounded_f1(&self) -> f64 {
+        self.holdout.as_ref().map_or(self.f1, |h| h.f1)
+    }
+}
+
+/// Another seed's tally, to score the chosen rules on.
+pub struct HoldoutTable<'a> {
+    pub seed: u64,
+    pub campaigns: &'a [CampaignMeta],
+    pub combos: &'a ComboTable,
+    pub dictionaries: &'a [Dictionary],
 }
 
 /// `ok`: best single-column F1 at most the threshold; `naive`: above it, and the
@@ -69,6 +146,10 @@ pub enum Verdict {
     Naive,
     #[serde(rename = "LEAK")]
     Leak,
+    /// Combination verdict only: above the threshold, and the campaign declares the cited
+    /// `signature` the real traffic had.
+    #[serde(rename = "signature")]
+    Signature,
 }
 
 impl Verdict {
@@ -82,11 +163,25 @@ impl Verdict {
         }
     }
 
+    /// The combination verdict of a rule scoring `f1`.
+    pub fn of_combination(f1: f64, naive: bool, signature: bool) -> Verdict {
+        if f1 <= LEAK_THRESHOLD {
+            Verdict::Ok
+        } else if naive {
+            Verdict::Naive
+        } else if signature {
+            Verdict::Signature
+        } else {
+            Verdict::Leak
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Ok => "ok",
             Verdict::Naive => "naive",
             Verdict::Leak => "LEAK",
+            Verdict::Signature => "signature",
         }
     }
 }
@@ -114,6 +209,8 @@ pub struct CampaignMeta {
     pub campaign_id: i32,
     pub name: String,
     pub naive: bool,
+    /// The scenario's cited `signature`, if it declares one.
+    pub signature: Option<String>,
 }
 
 fn score(column: String, rule: &BestRule, examples: Vec<String>) -> RuleScore {
@@ -138,8 +235,10 @@ pub fn assemble(
     dataset: AuditDataset,
     campaigns: &[CampaignMeta],
     tally: &Tally,
+    combos: &ComboTable,
     dictionaries: &[Dictionary],
     pairs_computed: bool,
+    holdout: Option<&HoldoutTable>,
 ) -> AuditReport {
     let mut columns: Vec<Vec<RuleScore>> = vec![Vec::new(); campaigns.len()];
     for (index, column) in BOUNDED_COLUMNS.iter().enumerate() {
@@ -188,6 +287,11 @@ pub fn assemble(
             let best = columns.first().filter(|_| events > 0);
             let best_f1 = best.map_or(0.0, |s| s.f1);
             let best_pair = pairs.first().filter(|_| events > 0);
+            let combination = (events > 0)
+                .then(|| combination_score(index, &meta.name, combos, dictionaries, holdout));
+            let combination_verdict = combination.as_ref().map(|c| {
+                Verdict::of_combination(c.bounded_f1(), meta.naive, meta.signature.is_some())
+            });
             CampaignAudit {
                 campaign_id: meta.campaign_id,
                 name: meta.name.clone(),
@@ -200,6 +304,9 @@ pub fn assemble(
                 best_pair_f1: best_pair.map(|s| s.f1),
                 columns,
                 pairs,
+                signature: meta.signature.clone(),
+                best_combination: combination,
+                combination_verdict,
             }
         })
         .collect();
@@ -217,6 +324,58 @@ pub fn assemble(
                 reason: reason.to_string(),
             })
             .collect(),
+        combination_fields: COMBINATION_FIELDS.iter().map(|f| f.to_string()).collect(),
+        combination_limits: Some(CombinationLimits {
+            max_conditions: MAX_CONDITIONS as u64,
+            max_values_per_condition: MAX_SET_VALUES as u64,
+        }),
+        holdout_seed: holdout.map(|h| h.seed),
+    }
+}
+
+/// Campaign `index`'s best combination rule, and its score on the holdout's campaign of
+/// the same name (none there: no holdout score).
+fn combination_score(
+    index: usize,
+    name: &str,
+    combos: &ComboTable,
+    dictionaries: &[Dictionary],
+    holdout: Option<&HoldoutTable>,
+) -> CombinationScore {
+    let rule = combos.best_rule(index);
+    let conditions = named(&rule, dictionaries);
+    let holdout = holdout.and_then(|other| {
+        let campaign = other.campaigns.iter().position(|m| m.name == name)?;
+        let resolved = resolve(&conditions, other.dictionaries)?;
+        let events = other.combos.campaign_events(campaign);
+        let (tp, fp) = other.combos.score(&resolved, campaign);
+        Some(HoldoutScore {
+            seed: other.seed,
+            events,
+            f1: f1(tp, fp, events),
+            precision: ratio(tp, tp + fp),
+            recall: ratio(tp, events),
+            tp,
+            fp,
+        })
+    });
+    CombinationScore {
+        rule: rule_text(&conditions),
+        conditions,
+        f1: rule.f1(),
+        precision: ratio(rule.tp, rule.tp + rule.fp),
+        recall: ratio(rule.tp, rule.positives),
+        tp: rule.tp,
+        fp: rule.fp,
+        holdout,
+    }
+}
+
+fn ratio(numerator: u64, denominator: u64) -> f64 {
+    if denominator == 0 {
+        0.0
+    } else {
+        numerator as f64 / denominator as f64
     }
 }
 
@@ -238,18 +397,33 @@ impl AuditReport {
         self.dataset == *other
     }
 
-    /// One line per campaign for a terminal.
+    /// Campaigns whose combination verdict is `LEAK`.
+    pub fn combination_leaks(&self) -> impl Iterator<Item = &CampaignAudit> {
+        self.campaigns
+            .iter()
+            .filter(|c| c.combination_verdict == Some(Verdict::Leak))
+    }
+
+    /// One line per campaign for a terminal, then each campaign's best combination rule.
     pub fn terminal_table(&self) -> String {
+        let other = match self.holdout_seed {
+            Some(seed) => format!("seed {seed}"),
+            None => "other seed".to_string(),
+        };
         let header = [
-            "campaign",
-            "events",
-            "verdict",
-            "best column (F1 P R)",
-            "2nd",
-            "3rd",
-            "best pair",
+            "campaign".to_string(),
+            "events".to_string(),
+            "verdict".to_string(),
+            "best column (F1 P R)".to_string(),
+            "2nd".to_string(),
+            "3rd".to_string(),
+            "best pair".to_string(),
+            "combination F1".to_string(),
+            other,
+            "comb. verdict".to_string(),
         ];
-        let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+        let mut rows: Vec<Vec<String>> = vec![header.to_vec()];
+        let mut rules = String::new();
         for campaign in &self.campaigns {
             let column = |i: usize| match campaign.columns.get(i) {
                 Some(s) if campaign.events > 0 => format!("{} {:.3}", s.column, s.f1),
@@ -269,9 +443,23 @@ impl AuditReport {
             };
             let name = if campaign.naive {
                 format!("{} (naive)", campaign.name)
+            } else if campaign.signature.is_some() {
+                format!("{} (signature)", campaign.name)
             } else {
                 campaign.name.clone()
             };
+            let combination = campaign.best_combination.as_ref();
+            let in_sample = combination.map_or("-".to_string(), |c| format!("{:.3}", c.f1));
+            let cross = combination
+                .and_then(|c| c.holdout.as_ref())
+                .map_or("-".to_string(), |h| format!("{:.3}", h.f1));
+            let verdict = campaign
+                .combination_verdict
+                .map_or("-", |v| v.as_str())
+                .to_string();
+            if let Some(c) = combination {
+                rules.push_str(&format!("  {}: {}\n", campaign.name, c.rule));
+            }
             rows.push(vec![
                 name,
                 campaign.events.to_string(),
@@ -280,6 +468,9 @@ impl AuditReport {
                 column(1),
                 column(2),
                 pair,
+                in_sample,
+                cross,
+                verdict,
             ]);
         }
         let widths: Vec<usize> = (0..header.len())
@@ -293,7 +484,7 @@ impl AuditReport {
                 .enumerate()
                 .map(|(i, (cell, &width))| {
                     let pad = width - cell.chars().count();
-                    if i == 1 {
+                    if i == 1 || i == 7 || i == 8 {
                         format!("{}{cell}", " ".repeat(pad))
                     } else {
                         format!("{cell}{}", " ".repeat(pad))
@@ -302,6 +493,10 @@ impl AuditReport {
                 .collect();
             out.push_str(cells.join("  ").trim_end());
             out.push('\n');
+        }
+        if !rules.is_empty() {
+            out.push_str("best combination rules (chosen with the labels):\n");
+            out.push_str(&rules);
         }
         out
     }
@@ -321,6 +516,15 @@ impl AuditReport {
                     best_column: campaign.best_column.clone(),
                     best_f1: campaign.best_f1,
                     verdict: campaign.verdict,
+                    combination_rule: campaign.best_combination.as_ref().map(|c| c.rule.clone()),
+                    combination_f1: campaign.best_combination.as_ref().map(|c| c.f1),
+                    combination_holdout_f1: campaign
+                        .best_combination
+                        .as_ref()
+                        .and_then(|c| c.holdout.as_ref())
+                        .map(|h| h.f1),
+                    combination_verdict: campaign.combination_verdict,
+                    signature: campaign.signature.clone(),
                 },
             );
         }
@@ -334,21 +538,50 @@ pub struct BenchAuditEntry {
     pub best_column: Option<String>,
     pub best_f1: f64,
     pub verdict: Verdict,
+    /// The best combination rule (see `CampaignAudit::best_combination`).
+    #[serde(default)]
+    pub combination_rule: Option<String>,
+    /// Its in-sample F1.
+    #[serde(default)]
+    pub combination_f1: Option<f64>,
+    /// Its F1 on another seed, when the audit had one.
+    #[serde(default)]
+    pub combination_holdout_f1: Option<f64>,
+    #[serde(default)]
+    pub combination_verdict: Option<Verdict>,
+    /// The campaign's declared signature.
+    #[serde(default)]
+    pub signature: Option<String>,
 }
 
 /// The "How hard each campaign is" section of `report.md`.
 pub fn bench_markdown(summary: &BTreeMap<String, BenchAuditEntry>) -> String {
     let mut out = String::from("\n## How hard each campaign is\n\n");
     out.push_str(&format!(
-        "The best rule on one events column alone, its values chosen with the labels (an upper bound; `breachlab audit` has the details). Above F1 {LEAK_THRESHOLD} a campaign leaks through that field unless it is marked naive.\n\n"
+        "The best rule on one events column alone, and the best rule of up to {MAX_CONDITIONS} conditions over one event's fields, their values chosen with the labels (upper bounds; `breachlab audit` has the details, and can also score the combination on another seed). Above F1 {LEAK_THRESHOLD} a campaign leaks unless it is marked naive (single column or combination) or declares the cited signature its real traffic had (combination).\n\n"
     ));
     for (name, entry) in summary {
         let column = entry.best_column.as_deref().unwrap_or("-");
         out.push_str(&format!(
-            "- `{name}`: {} (best column `{column}`, F1 {:.3})\n",
+            "- `{name}`: {} (best column `{column}`, F1 {:.3})",
             entry.verdict.as_str(),
             entry.best_f1
         ));
+        if let (Some(rule), Some(f1)) = (&entry.combination_rule, entry.combination_f1) {
+            let verdict = entry.combination_verdict.map_or("-", |v| v.as_str());
+            let cross = entry
+                .combination_holdout_f1
+                .map_or(String::new(), |h| format!(", {h:.3} on another seed"));
+            out.push_str(&format!(
+                "; combination {verdict}: `{rule}`, F1 {f1:.3}{cross}"
+            ));
+        }
+        if let Some(signature) = &entry.signature {
+            out.push_str(&format!(
+                "; a signature campaign (the rule above would have stopped it): {signature}"
+            ));
+        }
+        out.push('\n');
     }
     out
 }

@@ -6,6 +6,7 @@ use super::columns::{
     BOUNDED_COLUMNS, Dictionary, ValueKind, half_octave, half_octave_int, half_octave_text,
     small_then_log2, small_then_log2_text,
 };
+use super::combos::ComboTable;
 use super::output::CampaignMeta;
 use super::tally::{SKIP, Tally};
 use crate::dataset::{CampaignRow, read_campaign_rows};
@@ -23,6 +24,8 @@ use std::path::Path;
 /// What one pass produced.
 pub struct Scanned {
     pub tally: Tally,
+    /// Counts per distinct tuple of the combination fields.
+    pub combos: ComboTable,
     pub dictionaries: Vec<Dictionary>,
     pub rows: u64,
 }
@@ -61,6 +64,7 @@ pub fn read_campaigns(dataset: &Dataset) -> Result<Vec<CampaignMeta>, AuditError
             campaign_id: row.campaign_id,
             name: row.name,
             naive: row.naive,
+            signature: None,
         })
         .collect())
 }
@@ -89,6 +93,11 @@ pub fn scan(
         .collect();
     let mut tally = Tally::new(BOUNDED_COLUMNS.len(), campaigns.len(), pairs);
     let mut dictionaries = vec![Dictionary::default(); BOUNDED_COLUMNS.len()];
+    let mut combos = ComboTable::new(campaigns.len());
+    let api_key = BOUNDED_COLUMNS
+        .iter()
+        .position(|c| c.name == e::API_KEY_ID)
+        .expect("api_key_id is bounded");
     let events = dataset
         .batches(Table::Events, &events_columns(), batch_rows.max(1))
         .with_dictionary_strings();
@@ -129,12 +138,14 @@ pub fn scan(
                     .map_err(|_| wrong_type(&events_origin, bounded.name, array.as_ref()))?;
             }
             tally.add(&ids, &classes);
+            combos.add_rows(&ids, &classes, dictionaries[api_key].null_seen());
             rows += event_batch.num_rows() as u64;
         }
         Ok(())
     })?;
     Ok(Scanned {
         tally,
+        combos,
         dictionaries,
         rows,
     })
