@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Two breachlab builds score alike: both score the same generated dataset with every
+# built-in detector, and their report.json files must be identical once the keys that
+# measure the machine (timings, events/s, peak memory) and the version are taken out.
+# Run it before merging a change to the detectors' or the metrics' state, with the
+# build before the change as BEFORE.
+#
+# Usage: benches/same-report.sh BEFORE AFTER [--scale S] [--seed N] [--scenario NAME]
+#   defaults: the default scenario, --scale 1 (the demo dataset), --seed 1
+#   TMPDIR   where the dataset and the two reports go (removed at the end)
+set -euo pipefail
+
+if [[ $# -lt 2 ]]; then
+  sed -n '2,10p' "$0"
+  exit 2
+fi
+before="$1"
+after="$2"
+shift 2
+scale=1
+seed=1
+scenario=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --scale) scale="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    --scenario) scenario="$2"; shift 2 ;;
+    *) echo "same-report.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+generate=(generate --seed "$seed" --scale "$scale" --threads 2 --out "$work/dataset")
+[[ -n "$scenario" ]] && generate+=(--scenario "$scenario")
+"$after" "${generate[@]}" --allow-distorted >/dev/null
+for side in before after; do
+  bin="$before"
+  [[ "$side" == after ]] && bin="$after"
+  "$bin" bench --dataset "$work/dataset" --audit never --report "$work/$side" >/dev/null
+done
+
+# The keys that measure the run, not the detectors.
+python3 - "$work/before/report.json" "$work/after/report.json" <<'PY'
+import json
+import sys
+
+MEASURED = {"events_per_s", "end_to_end_events_per_s", "peak_memory_bytes",
+            "breachlab_version", "path"}
+
+def strip(value):
+    if isinstance(value, dict):
+        return {k: strip(v) for k, v in value.items() if k not in MEASURED}
+    if isinstance(value, list):
+        return [strip(v) for v in value]
+    return value
+
+before, after = (strip(json.load(open(path))) for path in sys.argv[1:3])
+if before == after:
+    names = [d["name"] for d in after["detectors"]]
+    print(f"same report: {len(names)} detectors, identical apart from timings and memory")
+    sys.exit(0)
+for b, a in zip(before["detectors"], after["detectors"]):
+    if b != a:
+        keys = sorted(k for k in set(b) | set(a) if b.get(k) != a.get(k))
+        print(f"{a['name']}: differs in {', '.join(keys)}")
+for key in sorted(set(before) | set(after)):
+    if key != "detectors" and before.get(key) != after.get(key):
+        print(f"report: differs in {key}")
+sys.exit(1)
+PY
