@@ -37,35 +37,7 @@ generate=(generate --seed "$seed" --scale "$scale" --threads 2 --out "$work/data
 for side in before after; do
   bin="$before"
   [[ "$side" == after ]] && bin="$after"
-  "$bin" bench --dataset "$work/dataset" --audit never --report "$work/$side" >/dev/null
+  "$bin" bench --dataset "$work/dataset" --audit never --report "$work/$side" >/dev/null 2>&1
 done
 
-# The keys that measure the run, not the detectors.
-python3 - "$work/before/report.json" "$work/after/report.json" <<'PY'
-import json
-import sys
-
-MEASURED = {"events_per_s", "end_to_end_events_per_s", "peak_memory_bytes",
-            "breachlab_version", "path"}
-
-def strip(value):
-    if isinstance(value, dict):
-        return {k: strip(v) for k, v in value.items() if k not in MEASURED}
-    if isinstance(value, list):
-        return [strip(v) for v in value]
-    return value
-
-before, after = (strip(json.load(open(path))) for path in sys.argv[1:3])
-if before == after:
-    names = [d["name"] for d in after["detectors"]]
-    print(f"same report: {len(names)} detectors, identical apart from timings and memory")
-    sys.exit(0)
-for b, a in zip(before["detectors"], after["detectors"]):
-    if b != a:
-        keys = sorted(k for k in set(b) | set(a) if b.get(k) != a.get(k))
-        print(f"{a['name']}: differs in {', '.join(keys)}")
-for key in sorted(set(before) | set(after)):
-    if key != "detectors" and before.get(key) != after.get(key):
-        print(f"report: differs in {key}")
-sys.exit(1)
-PY
+python3 "$(dirname "$0")/report-diff.py" "$work/before/report.json" "$work/after/report.json"
