@@ -20,6 +20,13 @@ pub(crate) struct OpenAlarm {
 /// False alarms whose first row is kept; beyond, only counted.
 pub const MAX_KEPT_FALSE_ALARMS: usize = 100_000;
 
+impl OpenAlarm {
+    /// Whether a flagged event at `ts_us` or later would still join this alarm.
+    pub(crate) fn can_grow(&self, ts_us: i64, gap_us: i64) -> bool {
+        ts_us.saturating_sub(self.last_flag_ts_us) < gap_us
+    }
+}
+
 /// Counts of closed alarms.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct AlarmCounter {
@@ -41,7 +48,7 @@ impl AlarmCounter {
         gap_us: i64,
     ) {
         match open {
-            Some(alarm) if ts_us.saturating_sub(alarm.last_flag_ts_us) < gap_us => {
+            Some(alarm) if alarm.can_grow(ts_us, gap_us) => {
                 alarm.last_flag_ts_us = alarm.last_flag_ts_us.max(ts_us);
                 alarm.is_true |= is_attack;
             }

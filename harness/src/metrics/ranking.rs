@@ -1,13 +1,13 @@
 //! Threshold-free ranking metrics: average precision, the precision-recall curve and the
 //! best-F1 upper bound.
 //!
-//! Method (exact, no binning): a count of attack and benign events per distinct score
-//! value (see [`ScoreHistogram`] for how). Walking it from the highest score down gives
-//! the exact confusion
-//! counts at every distinct threshold, with equal scores grouped as one step, as
-//! scikit-learn's `average_precision_score` does. Memory grows with the number of
-//! *distinct* scores, not events: detectors with coarse or rounded scores stay tiny, a
-//! detector emitting a fresh float per event on a billion events needs a map that large.
+//! Method: a count of attack and benign events per distinct score value (see
+//! [`ScoreHistogram`] for how). Walking it from the highest score down gives the exact
+//! confusion counts at every distinct threshold, with equal scores grouped as one step,
+//! as scikit-learn's `average_precision_score` does. Exact up to [`MAX_BINS`] distinct
+//! scores; memory never grows past that many bins: a detector emitting a fresh float
+//! per event on a billion events gets bins of neighbouring scores (each counted exactly,
+//! its scores then tied), the curve's thresholds being each bin's lowest score.
 //! NaN scores count as negative infinity; -0.0 counts as 0.0.
 
 use super::{PrPoint, UpperBound, f1_score, ratio};
@@ -41,11 +41,18 @@ impl ScoreKey {
         Self(bits ^ flip)
     }
 
+    /// The lowest score of this key's bin (a binned key of -inf would read as a NaN,
+    /// and reads as -inf).
     fn score(self) -> f64 {
-        if self.0 & Self::SIGN_BIT != 0 {
+        let score = if self.0 & Self::SIGN_BIT != 0 {
             f64::from_bits(self.0 & !Self::SIGN_BIT)
         } else {
             f64::from_bits(!self.0)
+        };
+        if score.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            score
         }
     }
 }
@@ -60,6 +67,13 @@ struct LabelCounts {
 const MAP_LIMIT: usize = 1 << 14;
 /// Fewest pending scores that trigger a compaction into the sorted runs.
 const MIN_PENDING: usize = 1 << 16;
+/// Most bins a histogram keeps: up to this many distinct scores every score has a bin
+/// of its own (exact); past it, neighbouring scores share bins. At most about 50 MB per
+/// detector: 24 bytes per bin, pending keys of 8 bytes up to as many as the bins, and
+/// runs twice as long while pending keys are merged in.
+pub(crate) const MAX_BINS: usize = 1 << 20;
+/// The coarsest a bin gets: keys of 16 significant bits, so at most 2^16 bins.
+const MAX_LEVEL: u32 = 48;
 
 /// How a [`ScoreHistogram`] holds its scores.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -67,41 +81,73 @@ enum Phase {
     /// Few distinct scores: counted in a hash map.
     #[default]
     Map,
-    /// Many distinct scores but many repeats: pending scores are compacted into the
-    /// sorted runs from time to time.
+    /// Many distinct scores: pending scores are compacted into the sorted runs from time
+    /// to time.
     Compacting,
-    /// Scores that rarely repeat: compacting would not save memory, so pending scores
-    /// only accumulate and are sorted once, at the end.
-    Appending,
 }
 
-/// Exact counts of attack and benign events per distinct score.
+/// Counts of attack and benign events per distinct score, in bounded memory.
 ///
 /// While there are few distinct scores they are counted in a hash map that stays in
 /// cache. Past [`MAP_LIMIT`] (a detector with near-continuous scores) the map would miss
 /// the cache on every event, so scores are appended, as 8-byte keys, to a pending list
-/// per label. While the scores repeat a lot, the pending lists are sorted and
-/// merged into runs of distinct scores whenever they are twice as long as the runs, so
-/// memory stays within a small multiple of the number of distinct scores. Once a
-/// compaction finds that most pending scores were new (runs would take 24 bytes per
-/// score, more than the 8 a pending key takes), compaction stops: the keys are sorted
-/// once, at the end, and read by a three-way merge with the runs, never copied into a
-/// runs list of their own. Memory is then 8 bytes per event plus the sort's scratch
-/// space at the end.
-#[derive(Debug, Clone, Default)]
+/// per label, and the pending lists are sorted and merged into runs of distinct scores
+/// whenever they are as long as the runs.
+///
+/// Memory is bounded by `max_bins`, not by the events: once the runs hold more than
+/// `max_bins` distinct keys, every key loses its lowest bit (the `level` of cleared low
+/// bits rises by one, and neighbouring scores share a bin) until they fit. Clearing low
+/// bits keeps the keys' order, so each bin holds a contiguous range of scores and its
+/// counts stay exact; only scores within one bin become a tie. The final level is the
+/// lowest at which all the stream's keys fit in `max_bins` bins: a compaction raises it
+/// only when the keys seen so far already need more, so it never depends on how the
+/// stream was cut into batches. A detector with at most `max_bins` distinct scores is
+/// counted exactly.
+#[derive(Debug, Clone)]
 pub(crate) struct ScoreHistogram {
     phase: Phase,
     /// The scores counted last, in front of `counts` (see [`ScoreHistogram::count_in_map`]).
     recent: Vec<(ScoreKey, LabelCounts)>,
     counts: HashMap<ScoreKey, LabelCounts, FixedState>,
-    /// Distinct scores in increasing order, once past the map's limit.
+    /// Distinct (binned) scores in increasing order, once past the map's limit.
     runs: Vec<(ScoreKey, LabelCounts)>,
     pending_attack: Vec<u64>,
     pending_benign: Vec<u64>,
     attack_total: u64,
+    /// Low bits cleared from every key in `runs`: 0 while exact.
+    level: u32,
+    max_bins: usize,
+}
+
+impl Default for ScoreHistogram {
+    fn default() -> Self {
+        Self::with_max_bins(MAX_BINS)
+    }
 }
 
 impl ScoreHistogram {
+    /// A histogram of at most `max_bins` bins (at least 2^16, which the coarsest level
+    /// always fits in).
+    pub(crate) fn with_max_bins(max_bins: usize) -> Self {
+        ScoreHistogram {
+            phase: Phase::Map,
+            recent: Vec::new(),
+            counts: HashMap::default(),
+            runs: Vec::new(),
+            pending_attack: Vec::new(),
+            pending_benign: Vec::new(),
+            attack_total: 0,
+            level: 0,
+            max_bins: max_bins.max(1 << (64 - MAX_LEVEL)),
+        }
+    }
+
+    /// Low bits cleared from every key: 0 when every distinct score has a bin of its own.
+    #[cfg(test)]
+    pub(crate) fn level(&self) -> u32 {
+        self.level
+    }
+
     /// Counts one score per event, `is_attack` being the event's label.
     pub(crate) fn add_all(&mut self, scores: &[f64], is_attack: &[bool]) {
         let events = scores.iter().zip(is_attack);
@@ -123,17 +169,34 @@ impl ScoreHistogram {
                 }
             }
             let pending = self.pending_attack.len() + self.pending_benign.len();
-            if self.phase == Phase::Compacting && pending >= (2 * self.runs.len()).max(MIN_PENDING)
-            {
-                let runs_before = self.runs.len();
+            if pending >= self.runs.len().max(MIN_PENDING) {
                 self.merge_pending();
-                let new_distinct = self.runs.len() - runs_before;
-                if 2 * new_distinct > pending {
-                    self.phase = Phase::Appending;
-                }
             }
         }
         self.attack_total += is_attack.iter().filter(|&&a| a).count() as u64;
+    }
+
+    /// Clears one more low bit of every key in the runs until they fit in `max_bins`,
+    /// adding up the counts of keys that become equal.
+    fn fit_bins(&mut self) {
+        while self.runs.len() > self.max_bins && self.level < MAX_LEVEL {
+            self.level += 1;
+            let mask = u64::MAX << self.level;
+            let mut kept = 0;
+            for read in 0..self.runs.len() {
+                let (key, counts) = self.runs[read];
+                let key = ScoreKey(key.0 & mask);
+                if kept > 0 && self.runs[kept - 1].0 == key {
+                    let last = &mut self.runs[kept - 1].1;
+                    last.attack += counts.attack;
+                    last.benign += counts.benign;
+                } else {
+                    self.runs[kept] = (key, counts);
+                    kept += 1;
+                }
+            }
+            self.runs.truncate(kept);
+        }
     }
 
     /// Counts events in the map through a direct-mapped cache of recent scores: a
@@ -173,6 +236,14 @@ impl ScoreHistogram {
     /// end: a write never overtakes the runs still to be read, and growing a large vector
     /// keeps its pages, where a fresh one would have the kernel clear them all again.
     fn merge_pending(&mut self) {
+        let mask = u64::MAX << self.level;
+        for key in self
+            .pending_attack
+            .iter_mut()
+            .chain(&mut self.pending_benign)
+        {
+            *key &= mask;
+        }
         self.pending_attack.sort_unstable();
         self.pending_benign.sort_unstable();
         let mut merged = DistinctScores::new(&[], &self.pending_attack, &self.pending_benign);
@@ -205,6 +276,7 @@ impl ScoreHistogram {
         runs.truncate(total - write);
         self.pending_attack.clear();
         self.pending_benign.clear();
+        self.fit_bins();
     }
 
     /// The distinct scores from the highest down, for the metrics.
@@ -214,16 +286,13 @@ impl ScoreHistogram {
                 self.flush_recent();
                 sorted_counts(&self.counts)
             }
-            Phase::Compacting | Phase::Appending => {
-                self.pending_attack.sort_unstable();
-                self.pending_benign.sort_unstable();
+            Phase::Compacting => {
+                self.merge_pending();
                 self.runs
             }
         };
         RankedScores {
             runs,
-            attack: self.pending_attack,
-            benign: self.pending_benign,
             attack_total: self.attack_total,
         }
     }
@@ -257,15 +326,10 @@ fn sorted_counts(
     sorted
 }
 
-/// Counts per distinct score, highest score first: runs of distinct scores and two
-/// sorted lists of single scores (attack, benign), read together by a merge.
+/// Counts per distinct (binned) score.
 pub(crate) struct RankedScores {
     /// Distinct scores in increasing order.
     runs: Vec<(ScoreKey, LabelCounts)>,
-    /// Scores of attack events in increasing order, repeats included.
-    attack: Vec<u64>,
-    /// Scores of benign events in increasing order, repeats included.
-    benign: Vec<u64>,
     attack_total: u64,
 }
 
@@ -340,7 +404,7 @@ struct Step {
 impl RankedScores {
     /// Each distinct score with its counts, from the highest down.
     fn distinct(&self) -> DistinctScores<'_> {
-        DistinctScores::new(&self.runs, &self.attack, &self.benign)
+        DistinctScores::new(&self.runs, &[], &[])
     }
 
     /// One step per distinct score, from the highest down.
@@ -527,6 +591,11 @@ mod tests {
         }
         assert!(ScoreKey::from_score(f64::NAN) > ScoreKey::START);
         assert_eq!(ScoreKey::from_score(-0.0), ScoreKey::from_score(0.0));
+        let binned_negative_infinity = ScoreKey::from_score(f64::NEG_INFINITY).0 & (u64::MAX << 8);
+        assert_eq!(
+            ScoreKey(binned_negative_infinity).score(),
+            f64::NEG_INFINITY
+        );
         assert_eq!(
             ScoreKey::from_score(f64::NAN),
             ScoreKey::from_score(f64::NEG_INFINITY)
@@ -593,10 +662,9 @@ mod tests {
     }
 
     #[test]
-    fn scores_that_rarely_repeat_are_sorted_once_and_merged_with_the_runs() {
+    fn scores_that_rarely_repeat_are_counted_exactly_below_the_bin_limit() {
         // 400k events: the first 200k repeat 20k distinct scores ten times (the map
-        // overflows, a compaction keeps few new scores per pending one), then 200k
-        // near-unique scores, some equal to earlier ones, which end compaction.
+        // overflows), then 200k near-unique scores, some equal to earlier ones.
         let scores: Vec<f64> = (0..400_000u64)
             .map(|i| match i {
                 0..200_000 => (i % 20_000) as f64,
@@ -610,12 +678,67 @@ mod tests {
             &is_attack,
             &[150_000, 50_000, 8_192, 100_000, 91_808],
         );
-        assert_eq!(histogram.phase, Phase::Appending);
-        assert!(!histogram.pending_benign.is_empty() && !histogram.runs.is_empty());
+        assert_eq!(histogram.phase, Phase::Compacting);
+        assert_eq!(histogram.level(), 0);
         assert_eq!(
             counted_by_histogram(histogram),
             counted_by_hand(&scores, &is_attack)
         );
+    }
+
+    /// Counts per key with its `level` lowest bits cleared, highest first.
+    fn binned_by_hand(scores: &[f64], is_attack: &[bool], level: u32) -> Vec<(ScoreKey, u64, u64)> {
+        let mut binned: Vec<(ScoreKey, u64, u64)> = Vec::new();
+        for (key, attack, benign) in counted_by_hand(scores, is_attack) {
+            let key = ScoreKey(key.0 & (u64::MAX << level));
+            match binned.last_mut() {
+                Some(last) if last.0 == key => {
+                    last.1 += attack;
+                    last.2 += benign;
+                }
+                _ => binned.push((key, attack, benign)),
+            }
+        }
+        binned
+    }
+
+    #[test]
+    fn past_the_bin_limit_neighbouring_scores_share_exact_bins_whatever_the_batches() {
+        // 300k distinct scores (with negatives, a NaN and repeats) in at most 2^16 bins.
+        let scores: Vec<f64> = (0..330_000u64)
+            .map(|i| match i {
+                _ if i % 11 == 0 => ((i * 7_919) % 300_000) as f64 * 1e-3 - 50.0,
+                _ if i == 5 => f64::NAN,
+                _ => (i as f64).sqrt() * 1.000_001 - 100.0,
+            })
+            .collect();
+        let is_attack: Vec<bool> = (0..330_000u64).map(|i| i % 13 < 2).collect();
+        let max_bins = 1 << 16;
+        let cuts: [&[usize]; 3] = [&[330_000], &[1, 20_000, 99_999, 210_000], &[65_536; 6]];
+        let mut results = Vec::new();
+        for batches in cuts {
+            let mut histogram = ScoreHistogram::with_max_bins(max_bins);
+            let mut start = 0;
+            for batch in batches {
+                let end = (start + batch).min(scores.len());
+                histogram.add_all(&scores[start..end], &is_attack[start..end]);
+                start = end;
+            }
+            let ranked = histogram.clone().into_ranked();
+            results.push((ranked.runs.len(), counted_by_histogram(histogram)));
+        }
+        // The lowest level whose bins fit, by hand.
+        let level = (0..=MAX_LEVEL)
+            .find(|&level| binned_by_hand(&scores, &is_attack, level).len() <= max_bins)
+            .unwrap_or(MAX_LEVEL);
+        assert!(level > 0, "the scores need bins");
+        let expected = binned_by_hand(&scores, &is_attack, level);
+        for (bins, counted) in &results {
+            assert!(*bins <= max_bins, "{bins} bins");
+            assert_eq!(counted, &expected);
+        }
+        let events: u64 = expected.iter().map(|(_, a, b)| a + b).sum();
+        assert_eq!(events, 330_000, "every event is in a bin");
     }
 
     #[test]
