@@ -12,6 +12,9 @@ fn main() {
     let cli = cli::Cli::parse();
     let result = commands::run(cli);
     if let Err(error) = result {
+        if commands::is_broken_pipe(&error) {
+            return;
+        }
         eprintln!("error: {}", commands::error_text(&error));
         std::process::exit(match error.downcast_ref::<interrupt::Interrupted>() {
             Some(_) => 130,

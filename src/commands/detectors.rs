@@ -3,8 +3,7 @@
 use breachlab_detectors::registry;
 
 pub fn run() -> anyhow::Result<()> {
-    print!("{}", listing());
-    Ok(())
+    super::write_stdout(&listing())
 }
 
 fn listing() -> String {

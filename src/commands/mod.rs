@@ -40,8 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Origin(args) => origin::run(args),
         Command::Cite(args) => {
             let citation = breachlab_dataset::cite::Citation::of(&args.dir)?;
-            print!("{}", citation.bibtex());
-            Ok(())
+            write_stdout(&citation.bibtex())
         }
         Command::Merge(args) => {
             let manifest = breachlab_dataset::merge::merge_shards(&args.dir)?;
@@ -53,6 +52,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Writes `text` to standard output, returning the error a closed pipe gives (`breachlab
+/// scenarios show NAME | head`) instead of panicking as `print!` does; `main` ends
+/// quietly on it.
+pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Whether `error` is standard output's reader having gone away: nothing to report.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// An error and its causes on one line, each cause once: a cause whose text the message

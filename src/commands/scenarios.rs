@@ -6,25 +6,27 @@ use breachlab_generator::scenario::{LIBRARY, LoadedScenario};
 pub fn run(args: ScenariosArgs) -> anyhow::Result<()> {
     match args.action {
         None => {
+            let mut listing = String::new();
             for entry in LIBRARY {
                 let loaded = LoadedScenario::parse(entry.name, entry.text)?;
                 let s = &loaded.scenario;
-                println!(
-                    "{:<14} {:>5} d  {:<13}  {:<10}  {}",
+                listing.push_str(&format!(
+                    "{:<14} {:>5} d  {:<13}  {:<10}  {}\n",
                     entry.name,
                     s.days,
                     counted(s.campaigns.len(), "campaign"),
                     counted(s.cohorts.len(), "cohort"),
                     s.description
-                );
+                ));
             }
+            super::write_stdout(&listing)?;
         }
         Some(ScenariosAction::Show { name, scale }) => {
             let loaded = LoadedScenario::load(&name)?;
-            print!("{}", loaded.text);
             let scale = scale.unwrap_or_else(|| loaded.scenario.minimum_faithful_scale().scale);
             let facts = super::faithful::at_scale(&loaded, scale)?;
-            print!("\n{}", super::faithful::describe(&facts, scale, "# "));
+            let described = super::faithful::describe(&facts, scale, "# ");
+            super::write_stdout(&format!("{}\n{described}", loaded.text))?;
         }
     }
     Ok(())
