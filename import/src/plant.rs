@@ -27,9 +27,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float32Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, RecordBatch};
 use breachlab_dataset::manifest::{Manifest, PlantInfo, ScenarioInfo};
 use breachlab_dataset::{Dataset, DatasetError, layout};
 use breachlab_generator::calendar::HOUR_US;
@@ -44,7 +41,7 @@ use rand::RngExt;
 
 use crate::ImportError;
 use crate::rows::{
-    self, DatasetParts, EventRow, TruthRow, events_batch, truth_batch, write_dataset,
+    self, DatasetParts, EventRow, TruthRow, event_rows, events_batch, truth_batch, write_dataset,
 };
 
 /// The stream purpose of planting draws (user agents, networks, ids), apart from every
@@ -703,65 +700,4 @@ fn read_events(source: &Dataset, max_events: usize) -> Result<Vec<EventRow>, Pla
         rows.extend(event_rows(&batch));
     }
     Ok(rows)
-}
-
-/// The rows of an imported events batch, whose columns [`read_events`] has checked are
-/// the imported events schema's (so every column below is there, of its type).
-fn event_rows(batch: &RecordBatch) -> Vec<EventRow> {
-    let column = |name: &str| {
-        batch
-            .column_by_name(name)
-            .expect("columns checked against the imported events schema")
-    };
-    let text = |name: &str| column(name).as_string::<i32>().clone();
-    let (client_ip, ip_kind, country, user_agent, client_kind, api_key_id, method, route, path) = (
-        text("client_ip"),
-        text("ip_kind"),
-        text("country"),
-        text("user_agent"),
-        text("client_kind"),
-        text("api_key_id"),
-        text("method"),
-        text("route"),
-        text("path"),
-    );
-    let event_id = column("event_id").as_primitive::<Int64Type>().clone();
-    let ts = column("ts")
-        .as_primitive::<TimestampMicrosecondType>()
-        .clone();
-    let ip_asn = column("ip_asn").as_primitive::<Int32Type>().clone();
-    let principal = column("principal_id").as_primitive::<Int64Type>().clone();
-    let session = column("session_id").as_primitive::<Int64Type>().clone();
-    let target = column("target_id").as_primitive::<Int64Type>().clone();
-    let status = column("status").as_primitive::<Int16Type>().clone();
-    let latency = column("latency_ms").as_primitive::<Float32Type>().clone();
-    let bytes = column("response_bytes").as_primitive::<Int32Type>().clone();
-    let records = column("records_returned")
-        .as_primitive::<Int32Type>()
-        .clone();
-    let string =
-        |a: &arrow_array::StringArray, i: usize| a.is_valid(i).then(|| a.value(i).to_string());
-    (0..batch.num_rows())
-        .map(|i| EventRow {
-            event_id: event_id.value(i),
-            ts_us: ts.value(i),
-            client_ip: client_ip.value(i).to_string(),
-            ip_asn: ip_asn.is_valid(i).then(|| ip_asn.value(i)),
-            ip_kind: string(&ip_kind, i),
-            country: string(&country, i),
-            user_agent: string(&user_agent, i),
-            client_kind: string(&client_kind, i),
-            api_key_id: string(&api_key_id, i),
-            principal_id: principal.is_valid(i).then(|| principal.value(i)),
-            session_id: session.is_valid(i).then(|| session.value(i)),
-            method: method.value(i).to_string(),
-            route: route.value(i).to_string(),
-            path: path.value(i).to_string(),
-            target_id: target.is_valid(i).then(|| target.value(i)),
-            status: status.value(i),
-            latency_ms: latency.is_valid(i).then(|| latency.value(i)),
-            response_bytes: bytes.is_valid(i).then(|| bytes.value(i)),
-            records_returned: records.is_valid(i).then(|| records.value(i)),
-        })
-        .collect()
 }
