@@ -309,7 +309,7 @@ pub struct PlantArgs {
     /// `/api/users/{id}`).
     #[arg(long, value_name = "TEMPLATE")]
     pub route: Option<String>,
-    /// Events (the log's and the planted) held in memory; more is refused.
+    /// Planted events held in memory (the log's are streamed); more is refused.
     #[arg(long, value_name = "N", default_value_t = breachlab_import::DEFAULT_MAX_EVENTS)]
     pub max_events: usize,
 }

@@ -15,8 +15,8 @@
 //!
 //! Memory: events are parsed and sorted [`ImportOptions::chunk_events`] at a time; a
 //! larger log is spilled to disk in sorted runs and merged, so an import's memory is
-//! bounded by the chunk whatever the log's size (docs/import.md). `plant` still holds
-//! the imported events in memory, up to its `max_events`.
+//! bounded by the chunk whatever the log's size (docs/import.md). `plant` streams the
+//! imported events twice (their shape, then the merge) and holds only the planted ones.
 
 pub mod dataset;
 pub mod input;
@@ -78,7 +78,7 @@ impl ImportOptions {
     }
 }
 
-/// The default limit of `plant`, which holds the events in memory: about 3 GB at the
+/// The default limit on the planted events `plant` holds in memory: about 3 GB at the
 /// ~300 bytes an event takes.
 pub const DEFAULT_MAX_EVENTS: usize = 10_000_000;
 
