@@ -383,9 +383,13 @@ pub struct ImportArgs {
     /// Stop with an error after more than N lines that cannot be read.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_bad_lines: u64,
-    /// Events held in memory to be sorted by time; a larger log is refused.
-    #[arg(long, value_name = "N", default_value_t = breachlab_import::DEFAULT_MAX_EVENTS)]
-    pub max_events: usize,
+    /// A safety limit: stop with an error after more than N events (default: no limit).
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<u64>,
+    /// Events parsed and sorted in memory at a time; a larger log is sorted in runs on
+    /// disk beside --out. Bounds memory; never changes the output.
+    #[arg(long, value_name = "N", default_value_t = breachlab_import::DEFAULT_CHUNK_EVENTS)]
+    pub chunk_events: usize,
 }
 
 #[derive(Debug, Args)]
@@ -408,7 +412,7 @@ pub struct PlantArgs {
     /// `/api/users/{id}`).
     #[arg(long, value_name = "TEMPLATE")]
     pub route: Option<String>,
-    /// Events (the log's and the planted) held in memory; more is refused.
+    /// Planted events held in memory (the log's are streamed); more is refused.
     #[arg(long, value_name = "N", default_value_t = breachlab_import::DEFAULT_MAX_EVENTS)]
     pub max_events: usize,
 }

@@ -1,7 +1,8 @@
 //! `breachlab import`, run as a user would: breachlab's own exports of a small generated
 //! dataset read back (round trip: the fields each format carries are equal, compared
 //! through a `jsonl` export of the imported dataset), gzip and standard input, bad lines
-//! counted with their line numbers, `--max-bad-lines`, and `--pseudonymize`.
+//! counted with their line numbers, `--max-bad-lines`, `--pseudonymize`, and the same
+//! files whatever `--chunk-events`.
 
 use serde_json::Value;
 use std::io::Write;
@@ -165,7 +166,39 @@ fn own_exports_round_trip() {
         assert_eq!(m["row_counts"]["truth"], m["row_counts"]["events"]);
         let verify = breachlab(&["verify", imported.to_str().unwrap()]);
         assert!(verify.status.success(), "verify: {}", text(&verify));
+        // Sorted externally in chunks of 97 events: the same files, byte for byte.
+        let chunked = dir.path().join(format!("chunked-{format}"));
+        let output = import(&[&log], import_format, &chunked, &["--chunk-events", "97"]);
+        assert!(output.status.success(), "{format}: {}", text(&output));
+        assert_eq!(
+            files(&chunked),
+            files(&imported),
+            "{format}: chunked import"
+        );
     }
+}
+
+/// Every file of a dataset folder and the SHA-256 of its bytes, by name.
+fn files(root: &Path) -> Vec<(PathBuf, String)> {
+    use sha2::Digest;
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let sha: String = sha2::Sha256::digest(std::fs::read(&path).unwrap())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                out.push((path.strip_prefix(root).unwrap().to_path_buf(), sha));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// A few lines of nginx's default format, the last two bad.

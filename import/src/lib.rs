@@ -10,11 +10,13 @@
 //!   route map);
 //! - [`pseudonym`] replaces addresses, principals and API keys by keyed hashes;
 //! - [`dataset`] sorts the events by time and hands them to [`rows`], which writes
-//!   events, truth and manifest (as [`plant`] does for a planted dataset).
+//!   events, truth and manifest (as [`plant`] does for a planted dataset);
+//! - [`spill`] is the external sort [`dataset`] uses for a log larger than a chunk.
 //!
-//! Memory: the events are held in memory to be sorted, up to
-//! [`ImportOptions::max_events`]; a larger log is refused with an error saying so
-//! rather than swapping (docs/import.md).
+//! Memory: events are parsed and sorted [`ImportOptions::chunk_events`] at a time; a
+//! larger log is spilled to disk in sorted runs and merged, so an import's memory is
+//! bounded by the chunk whatever the log's size (docs/import.md). `plant` streams the
+//! imported events twice (their shape, then the merge) and holds only the planted ones.
 
 pub mod dataset;
 pub mod input;
@@ -23,8 +25,11 @@ pub mod plant;
 pub mod pseudonym;
 pub mod routes;
 pub mod rows;
+pub mod spill;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use dataset::{ImportSummary, import_logs};
 pub use parse::{LogFormat, Record};
@@ -40,12 +45,45 @@ pub struct ImportOptions {
     pub pseudonymize_key: Option<Vec<u8>>,
     /// More bad lines than this stops the import.
     pub max_bad_lines: u64,
-    /// Events held in memory to be sorted; more is an error.
-    pub max_events: usize,
+    /// A safety limit on the events of the whole import (`None`: no limit); more is an
+    /// error.
+    pub max_events: Option<u64>,
+    /// Events parsed and sorted in memory at a time; a larger log is sorted in runs
+    /// spilled to a temporary folder. The output does not depend on it.
+    pub chunk_events: usize,
+    /// Set (by a signal handler) to stop the import: it ends with
+    /// [`ImportError::Interrupted`], its temporary files removed.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
-/// The default in-memory limit: about 3 GB at the ~300 bytes an event takes.
+impl ImportOptions {
+    /// The options of a plain import of `format`: inferred routes, real identities, no
+    /// bad line allowed, no event limit, the default chunk.
+    pub fn new(format: LogFormat) -> ImportOptions {
+        ImportOptions {
+            format,
+            route_map: RouteMap::default(),
+            pseudonymize_key: None,
+            max_bad_lines: 0,
+            max_events: None,
+            chunk_events: DEFAULT_CHUNK_EVENTS,
+            cancel: None,
+        }
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::SeqCst))
+    }
+}
+
+/// The default limit on the planted events `plant` holds in memory: about 3 GB at the
+/// ~300 bytes an event takes.
 pub const DEFAULT_MAX_EVENTS: usize = 10_000_000;
+
+/// The default chunk of an import: about 0.5 GB of parsed events at a time.
+pub const DEFAULT_CHUNK_EVENTS: usize = 1_000_000;
 
 /// A line that could not be read, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,10 +112,10 @@ pub enum ImportError {
         first.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
     )]
     TooManyBadLines { limit: u64, first: Vec<BadLine> },
-    #[error(
-        "more than {limit} events: this version sorts the events in memory; split the log by time and import the parts, or raise the limit if memory allows"
-    )]
-    TooManyEvents { limit: usize },
+    #[error("more than {limit} events: the import's event limit stops it; raise the limit")]
+    TooManyEvents { limit: u64 },
+    #[error("interrupted: nothing was written")]
+    Interrupted,
     #[error("no event was read from the logs ({bad} bad lines)")]
     Empty { bad: u64 },
     #[error("route map {}: line {line}: {reason}", path.display())]

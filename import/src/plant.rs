@@ -27,9 +27,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float32Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use breachlab_dataset::manifest::{Manifest, PlantInfo, ScenarioInfo};
 use breachlab_dataset::{Dataset, DatasetError, layout};
 use breachlab_generator::calendar::HOUR_US;
@@ -43,9 +41,7 @@ use breachlab_schema::{IpKind, Table};
 use rand::RngExt;
 
 use crate::ImportError;
-use crate::rows::{
-    self, DatasetParts, EventRow, TruthRow, events_batch, truth_batch, write_dataset,
-};
+use crate::rows::{self, DatasetSink, EventRow, TruthRow, event_rows};
 
 /// The stream purpose of planting draws (user agents, networks, ids), apart from every
 /// source's.
@@ -59,7 +55,7 @@ pub struct PlantOptions {
     /// The log's template that every route the campaigns use and the log lacks is
     /// planted on.
     pub route: Option<String>,
-    /// Events (the log's and the planted) held in memory; more is an error.
+    /// Planted events held in memory (the log's are streamed); more is an error.
     pub max_events: usize,
 }
 
@@ -102,7 +98,7 @@ pub enum PlantError {
         templates: Vec<String>,
     },
     #[error(
-        "more than {limit} events (the log's and the planted): this version holds them in memory; plant into a shorter part of the log"
+        "more than {limit} planted events: they are held in memory; plant a smaller scale or into a shorter part of the log"
     )]
     TooManyEvents { limit: usize },
     #[error(transparent)]
@@ -138,8 +134,8 @@ pub fn plant(
             name: scenario.scenario.name.clone(),
         });
     }
-    let imported = read_events(&source, options.max_events)?;
-    let profile = Profile::of(&imported);
+    // First pass: the log's shape; the second streams its events into the output.
+    let (profile, imported) = read_profile(&source)?;
     if let Some(route) = &options.route
         && !profile.templates.contains_key(route)
     {
@@ -154,10 +150,12 @@ pub fn plant(
     );
     let fitted = fit_scenario(scenario, &profile, options, span);
     let plan = Plan::new(&fitted, options.seed, options.scale)?;
-    let events = campaign_events(&plan, span, imported.len(), options.max_events)?;
+    let events = campaign_events(&plan, span, options.max_events)?;
     let routes = route_map(&plan, &events, &profile, options)?;
     let mut dresser = Dresser::new(&plan, &profile, &routes, options.seed);
-    let planted: Vec<(EventRow, TruthRow)> = events.iter().map(|e| dresser.dress(e)).collect();
+    let mut planted: Vec<(EventRow, TruthRow)> = events.iter().map(|e| dresser.dress(e)).collect();
+    // Stable: planted events of the same time keep their order.
+    planted.sort_by_key(|(e, _)| e.ts_us);
     let mut totals = vec![CampaignStats::default(); plan.campaigns.len()];
     add_events(&mut totals, &events);
     for (stats, ips) in totals.iter_mut().zip(dresser.addresses_per_campaign()) {
@@ -165,7 +163,7 @@ pub fn plant(
     }
     let info = PlantInfo {
         events: planted.len() as u64,
-        imported_events: imported.len() as u64,
+        imported_events: imported.events,
         routes: routes
             .iter()
             .map(|(r, t)| (r.to_string(), t.clone()))
@@ -179,25 +177,47 @@ pub fn plant(
         .zip(&totals)
         .map(|(m, s)| (m.name.clone(), s.events as u64))
         .collect();
-    let merged = merge(imported, planted);
     let manifest = planted_manifest(&source.manifest, scenario, options, info.clone());
-    let batches = |range: std::ops::Range<usize>| {
-        let part = &merged[range];
-        let events: Vec<EventRow> = part.iter().map(|(e, _)| e.clone()).collect();
-        let truth: Vec<TruthRow> = part.iter().map(|(_, t)| t.clone()).collect();
-        Ok((events_batch(&events)?, truth_batch(&events, &truth)?))
+    let mut sink = DatasetSink::create(manifest, out)?;
+    let mut planted = planted.into_iter().peekable();
+    let mut id = 0;
+    let mut push = |(mut event, truth): (EventRow, TruthRow)| {
+        id += 1;
+        event.event_id = id;
+        sink.push(event, truth)
     };
-    let parts = DatasetParts {
-        len: merged.len(),
-        ts_of: &|i| merged[i].0.ts_us,
-        batches: &batches,
-        single_files: vec![(
+    let mut last_ts = i64::MIN;
+    for batch in checked_batches(&source) {
+        for event in event_rows(&batch?) {
+            if event.ts_us < last_ts {
+                return Err(PlantError::Dataset(DatasetError::invalid(
+                    source.root.join(Table::Events.name()),
+                    "the events are not in time order: plant into what `breachlab import` wrote (check it with `breachlab verify`)".to_string(),
+                )));
+            }
+            last_ts = event.ts_us;
+            // The log's first at equal times.
+            while let Some(next) = planted.next_if(|(p, _)| p.ts_us < event.ts_us) {
+                push(next)?;
+            }
+            let truth = TruthRow {
+                actor_id: imported.actor_of(&event.client_ip),
+                ..TruthRow::unknown()
+            };
+            push((event, truth))?;
+        }
+    }
+    for next in planted {
+        push(next)?;
+    }
+    sink.finish(
+        vec![(
             PathBuf::from(layout::CAMPAIGNS),
             Table::Campaigns,
             breachlab_writer::write::campaigns_batch(&plan.campaigns, &totals),
         )],
-    };
-    write_dataset(parts, manifest, out)?;
+        out,
+    )?;
     Ok(PlantSummary {
         imported_events: info.imported_events,
         campaigns,
@@ -205,34 +225,20 @@ pub fn plant(
     })
 }
 
-/// The log's events and their unknown truth, with the planted ones, in time order (the
-/// log's first at equal times), numbered from 1. A log event's actor is its address (1 +
-/// the address's rank among the log's, in text order), so the harness forms alarms per
-/// client as it does for generated traffic; the attackers' actor ids lie far above.
-fn merge(imported: Vec<EventRow>, planted: Vec<(EventRow, TruthRow)>) -> Vec<(EventRow, TruthRow)> {
-    let addresses: BTreeMap<String, i64> = imported
-        .iter()
-        .map(|e| e.client_ip.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .zip(1..)
-        .collect();
-    let mut merged: Vec<(EventRow, TruthRow)> = imported
-        .into_iter()
-        .map(|e| {
-            let truth = TruthRow {
-                actor_id: addresses[&e.client_ip],
-                ..TruthRow::unknown()
-            };
-            (e, truth)
-        })
-        .chain(planted)
-        .collect();
-    merged.sort_by_key(|(e, _)| e.ts_us);
-    for (id, (e, _)) in (1..).zip(merged.iter_mut()) {
-        e.event_id = id;
+/// What the first pass counts of the log beyond its shape: its events, and its
+/// addresses in text order. A log event's actor is its address (1 + the address's rank
+/// among the log's), so the harness forms alarms per client as it does for generated
+/// traffic; the attackers' actor ids lie far above. The output has the log's events and
+/// the planted ones in time order (the log's first at equal times), numbered from 1.
+struct Imported {
+    events: u64,
+    actors: BTreeMap<String, i64>,
+}
+
+impl Imported {
+    fn actor_of(&self, address: &str) -> i64 {
+        self.actors.get(address).copied().unwrap_or_default()
     }
-    merged
 }
 
 fn planted_manifest(
@@ -329,40 +335,57 @@ const OPTIONAL_COLUMNS: [&str; 12] = [
 ];
 
 impl Profile {
-    fn of(events: &[EventRow]) -> Profile {
+    /// The shape of the log whose events `rows` yields (batch by batch), and its
+    /// [`Imported`] counts, without holding its events.
+    fn of(
+        rows: impl Iterator<Item = Result<Vec<EventRow>, PlantError>>,
+    ) -> Result<(Profile, Imported), PlantError> {
         let mut templates = BTreeMap::new();
         let mut ids: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
         let mut user_agents = BTreeMap::new();
         let mut networks = BTreeMap::new();
         let mut filled = [false; OPTIONAL_COLUMNS.len()];
-        for e in events {
-            *templates.entry(e.route.clone()).or_insert(0) += 1;
-            if let Some(id) = e.target_id {
-                ids.entry(e.route.clone()).or_default().insert(id);
-            }
-            if let Some(ua) = &e.user_agent {
-                *user_agents.entry(ua.clone()).or_insert(0) += 1;
-            }
-            if let Ok(ip) = e.client_ip.parse::<Ipv4Addr>() {
-                let [a, b, c, _] = ip.octets();
-                *networks.entry([a, b, c]).or_insert(0) += 1;
-            }
-            let present = [
-                e.ip_asn.is_some(),
-                e.ip_kind.is_some(),
-                e.country.is_some(),
-                e.user_agent.is_some(),
-                e.client_kind.is_some(),
-                e.api_key_id.is_some(),
-                e.principal_id.is_some(),
-                e.session_id.is_some(),
-                e.target_id.is_some(),
-                e.latency_ms.is_some(),
-                e.response_bytes.is_some(),
-                e.records_returned.is_some(),
-            ];
-            for (f, p) in filled.iter_mut().zip(present) {
-                *f |= p;
+        let mut addresses = BTreeSet::new();
+        let mut events = 0u64;
+        // The resolutions (a second, a millisecond) every time so far is a multiple of.
+        let mut resolutions = [true, true];
+        for batch in rows {
+            for e in batch? {
+                events += 1;
+                if !addresses.contains(&e.client_ip) {
+                    addresses.insert(e.client_ip.clone());
+                }
+                for (whole, r) in resolutions.iter_mut().zip([1_000_000, 1_000]) {
+                    *whole &= e.ts_us % r == 0;
+                }
+                *templates.entry(e.route.clone()).or_insert(0) += 1;
+                if let Some(id) = e.target_id {
+                    ids.entry(e.route.clone()).or_default().insert(id);
+                }
+                if let Some(ua) = &e.user_agent {
+                    *user_agents.entry(ua.clone()).or_insert(0) += 1;
+                }
+                if let Ok(ip) = e.client_ip.parse::<Ipv4Addr>() {
+                    let [a, b, c, _] = ip.octets();
+                    *networks.entry([a, b, c]).or_insert(0) += 1;
+                }
+                let present = [
+                    e.ip_asn.is_some(),
+                    e.ip_kind.is_some(),
+                    e.country.is_some(),
+                    e.user_agent.is_some(),
+                    e.client_kind.is_some(),
+                    e.api_key_id.is_some(),
+                    e.principal_id.is_some(),
+                    e.session_id.is_some(),
+                    e.target_id.is_some(),
+                    e.latency_ms.is_some(),
+                    e.response_bytes.is_some(),
+                    e.records_returned.is_some(),
+                ];
+                for (f, p) in filled.iter_mut().zip(present) {
+                    *f |= p;
+                }
             }
         }
         let null_columns = OPTIONAL_COLUMNS
@@ -374,16 +397,19 @@ impl Profile {
             .collect();
         let time_resolution_us = [1_000_000, 1_000]
             .into_iter()
-            .find(|r| events.iter().all(|e| e.ts_us % r == 0))
-            .unwrap_or(1);
-        Profile {
+            .zip(resolutions)
+            .find(|(_, whole)| *whole)
+            .map_or(1, |(r, _)| r);
+        let profile = Profile {
             time_resolution_us,
             templates,
             ids,
             user_agents: Weighted::of(user_agents),
             networks: Weighted::of(networks),
             null_columns,
-        }
+        };
+        let actors = addresses.into_iter().zip(1..).collect();
+        Ok((profile, Imported { events, actors }))
     }
 
     fn template_list(&self) -> Vec<String> {
@@ -446,10 +472,9 @@ fn fit_scenario(
 fn campaign_events(
     plan: &Plan,
     (start_us, end_us): (i64, i64),
-    imported: usize,
     max_events: usize,
 ) -> Result<Vec<Event>, PlantError> {
-    let room = max_events.saturating_sub(imported);
+    let room = max_events;
     let mut all = Vec::new();
     let mut slice_events = Vec::new();
     for slice in 0..plan.world.calendar.slices {
@@ -679,89 +704,32 @@ fn planted_path(seed: u64, e: &Event, template: &str) -> (String, Option<i64>) {
 
 // ---- reading the imported events ----
 
-fn read_events(source: &Dataset, max_events: usize) -> Result<Vec<EventRow>, PlantError> {
-    let mut rows = Vec::new();
-    let expected = breachlab_schema::imported_events_schema();
-    for batch in source.batches(Table::Events, &[], 64 * 1024) {
-        let batch = batch?;
-        let same_columns = batch.schema().fields().len() == expected.fields().len()
-            && batch
-                .schema()
-                .fields()
-                .iter()
-                .zip(expected.fields())
-                .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
-        if !same_columns {
-            return Err(PlantError::Dataset(DatasetError::invalid(
-                source.root.join(Table::Events.name()),
-                "the events are not in the imported events schema: plant into what `breachlab import` wrote (check it with `breachlab verify`)".to_string(),
-            )));
-        }
-        if rows.len() + batch.num_rows() > max_events {
-            return Err(PlantError::TooManyEvents { limit: max_events });
-        }
-        rows.extend(event_rows(&batch));
-    }
-    Ok(rows)
+/// The log's shape, from a first pass over its events.
+fn read_profile(source: &Dataset) -> Result<(Profile, Imported), PlantError> {
+    Profile::of(checked_batches(source).map(|batch| Ok(event_rows(&batch?))))
 }
 
-/// The rows of an imported events batch, whose columns [`read_events`] has checked are
-/// the imported events schema's (so every column below is there, of its type).
-fn event_rows(batch: &RecordBatch) -> Vec<EventRow> {
-    let column = |name: &str| {
-        batch
-            .column_by_name(name)
-            .expect("columns checked against the imported events schema")
-    };
-    let text = |name: &str| column(name).as_string::<i32>().clone();
-    let (client_ip, ip_kind, country, user_agent, client_kind, api_key_id, method, route, path) = (
-        text("client_ip"),
-        text("ip_kind"),
-        text("country"),
-        text("user_agent"),
-        text("client_kind"),
-        text("api_key_id"),
-        text("method"),
-        text("route"),
-        text("path"),
-    );
-    let event_id = column("event_id").as_primitive::<Int64Type>().clone();
-    let ts = column("ts")
-        .as_primitive::<TimestampMicrosecondType>()
-        .clone();
-    let ip_asn = column("ip_asn").as_primitive::<Int32Type>().clone();
-    let principal = column("principal_id").as_primitive::<Int64Type>().clone();
-    let session = column("session_id").as_primitive::<Int64Type>().clone();
-    let target = column("target_id").as_primitive::<Int64Type>().clone();
-    let status = column("status").as_primitive::<Int16Type>().clone();
-    let latency = column("latency_ms").as_primitive::<Float32Type>().clone();
-    let bytes = column("response_bytes").as_primitive::<Int32Type>().clone();
-    let records = column("records_returned")
-        .as_primitive::<Int32Type>()
-        .clone();
-    let string =
-        |a: &arrow_array::StringArray, i: usize| a.is_valid(i).then(|| a.value(i).to_string());
-    (0..batch.num_rows())
-        .map(|i| EventRow {
-            event_id: event_id.value(i),
-            ts_us: ts.value(i),
-            client_ip: client_ip.value(i).to_string(),
-            ip_asn: ip_asn.is_valid(i).then(|| ip_asn.value(i)),
-            ip_kind: string(&ip_kind, i),
-            country: string(&country, i),
-            user_agent: string(&user_agent, i),
-            client_kind: string(&client_kind, i),
-            api_key_id: string(&api_key_id, i),
-            principal_id: principal.is_valid(i).then(|| principal.value(i)),
-            session_id: session.is_valid(i).then(|| session.value(i)),
-            method: method.value(i).to_string(),
-            route: route.value(i).to_string(),
-            path: path.value(i).to_string(),
-            target_id: target.is_valid(i).then(|| target.value(i)),
-            status: status.value(i),
-            latency_ms: latency.is_valid(i).then(|| latency.value(i)),
-            response_bytes: bytes.is_valid(i).then(|| bytes.value(i)),
-            records_returned: records.is_valid(i).then(|| records.value(i)),
+/// The imported events' batches in time order, each checked to be in the imported events
+/// schema.
+fn checked_batches(source: &Dataset) -> impl Iterator<Item = Result<RecordBatch, PlantError>> {
+    let expected = breachlab_schema::imported_events_schema();
+    source
+        .batches(Table::Events, &[], 64 * 1024)
+        .map(move |batch| {
+            let batch = batch?;
+            let same_columns = batch.schema().fields().len() == expected.fields().len()
+                && batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .zip(expected.fields())
+                    .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
+            if !same_columns {
+                return Err(PlantError::Dataset(DatasetError::invalid(
+                    source.root.join(Table::Events.name()),
+                    "the events are not in the imported events schema: plant into what `breachlab import` wrote (check it with `breachlab verify`)".to_string(),
+                )));
+            }
+            Ok(batch)
         })
-        .collect()
 }

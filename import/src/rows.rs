@@ -13,7 +13,9 @@ use arrow_array::builder::{
     BooleanBuilder, Float32Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float32Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use breachlab_dataset::manifest::{FileEntry, Manifest};
 use breachlab_dataset::{DatasetError, layout};
 use breachlab_schema::{Phase, Table, truth_schema};
@@ -199,6 +201,67 @@ pub fn truth_batch(events: &[EventRow], truth: &[TruthRow]) -> Result<RecordBatc
         .map_err(|e| batch_error(Table::Truth, e))
 }
 
+/// The rows of an imported events batch. The caller has checked (or written) its columns
+/// as the imported events schema's, so every column below is there, of its type.
+pub fn event_rows(batch: &RecordBatch) -> Vec<EventRow> {
+    let column = |name: &str| {
+        batch
+            .column_by_name(name)
+            .expect("columns checked against the imported events schema")
+    };
+    let text = |name: &str| column(name).as_string::<i32>().clone();
+    let (client_ip, ip_kind, country, user_agent, client_kind, api_key_id, method, route, path) = (
+        text("client_ip"),
+        text("ip_kind"),
+        text("country"),
+        text("user_agent"),
+        text("client_kind"),
+        text("api_key_id"),
+        text("method"),
+        text("route"),
+        text("path"),
+    );
+    let event_id = column("event_id").as_primitive::<Int64Type>().clone();
+    let ts = column("ts")
+        .as_primitive::<TimestampMicrosecondType>()
+        .clone();
+    let ip_asn = column("ip_asn").as_primitive::<Int32Type>().clone();
+    let principal = column("principal_id").as_primitive::<Int64Type>().clone();
+    let session = column("session_id").as_primitive::<Int64Type>().clone();
+    let target = column("target_id").as_primitive::<Int64Type>().clone();
+    let status = column("status").as_primitive::<Int16Type>().clone();
+    let latency = column("latency_ms").as_primitive::<Float32Type>().clone();
+    let bytes = column("response_bytes").as_primitive::<Int32Type>().clone();
+    let records = column("records_returned")
+        .as_primitive::<Int32Type>()
+        .clone();
+    let string =
+        |a: &arrow_array::StringArray, i: usize| a.is_valid(i).then(|| a.value(i).to_string());
+    (0..batch.num_rows())
+        .map(|i| EventRow {
+            event_id: event_id.value(i),
+            ts_us: ts.value(i),
+            client_ip: client_ip.value(i).to_string(),
+            ip_asn: ip_asn.is_valid(i).then(|| ip_asn.value(i)),
+            ip_kind: string(&ip_kind, i),
+            country: string(&country, i),
+            user_agent: string(&user_agent, i),
+            client_kind: string(&client_kind, i),
+            api_key_id: string(&api_key_id, i),
+            principal_id: principal.is_valid(i).then(|| principal.value(i)),
+            session_id: session.is_valid(i).then(|| session.value(i)),
+            method: method.value(i).to_string(),
+            route: route.value(i).to_string(),
+            path: path.value(i).to_string(),
+            target_id: target.is_valid(i).then(|| target.value(i)),
+            status: status.value(i),
+            latency_ms: latency.is_valid(i).then(|| latency.value(i)),
+            response_bytes: bytes.is_valid(i).then(|| bytes.value(i)),
+            records_returned: records.is_valid(i).then(|| records.value(i)),
+        })
+        .collect()
+}
+
 /// A dataset to write: `len` events in time order, `ts_of(i)` the time of event `i`,
 /// `batches(range)` the (events, truth) batches of a range of them, and single files
 /// (`campaigns.parquet`) to add.
@@ -214,24 +277,10 @@ pub struct DatasetParts<'a> {
 /// an error leaves nothing behind. An existing `out` is refused.
 pub fn write_dataset(
     parts: DatasetParts<'_>,
-    mut manifest: Manifest,
+    manifest: Manifest,
     out: &Path,
 ) -> Result<(), ImportError> {
-    refuse_existing(out)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let write_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ImportError::Write { path, source }
-    };
-    std::fs::create_dir_all(&parent).map_err(write_error(&parent))?;
-    let partial = tempfile::Builder::new()
-        .prefix(layout::PARTIAL_PREFIX)
-        .tempdir_in(&parent)
-        .map_err(write_error(&parent))?;
-    let header = manifest.header_json();
+    let mut sink = DatasetSink::create(manifest, out)?;
     let mut start = 0;
     while start < parts.len {
         let day = (parts.ts_of)(start).div_euclid(DAY_US);
@@ -239,58 +288,193 @@ pub fn write_dataset(
         while end < parts.len && (parts.ts_of)(end).div_euclid(DAY_US) == day {
             end += 1;
         }
-        let date = date_of((parts.ts_of)(start));
-        let events_file = layout::chunk_file(Table::Events.name(), &date, 0);
-        let truth_file = layout::chunk_file(Table::Truth.name(), &date, 0);
-        let mut events = TableWriter::create(
-            &partial.path().join(&events_file),
-            Arc::new(breachlab_schema::imported_events_schema()),
-            properties(&header),
-        )?;
-        let mut truth = TableWriter::create(
-            &partial.path().join(&truth_file),
-            Arc::new(truth_schema()),
-            properties(&header),
-        )?;
+        sink.open_day((parts.ts_of)(start))?;
         for chunk_start in (start..end).step_by(BATCH_ROWS) {
             let (e, t) = (parts.batches)(chunk_start..(chunk_start + BATCH_ROWS).min(end))?;
-            events.write(&e)?;
-            truth.write(&t)?;
-        }
-        for (relative, table, written) in [
-            (events_file, Table::Events, events.finish()?),
-            (truth_file, Table::Truth, truth.finish()?),
-        ] {
-            manifest.files.push(entry(&relative, table, written));
+            sink.write_batches(&e, &t)?;
         }
         start = end;
     }
-    for (relative, table, batch) in &parts.single_files {
-        let written = breachlab_writer::parquet_io::write_file(
-            &partial.path().join(relative),
-            batch,
-            properties(&header),
-        )?;
-        manifest.files.push(entry(relative, *table, written));
+    sink.finish(parts.single_files, out)
+}
+
+/// The folder `out` is written in (created if missing).
+pub fn parent_of(out: &Path) -> Result<PathBuf, ImportError> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|source| ImportError::Write {
+        path: parent.clone(),
+        source,
+    })?;
+    Ok(parent)
+}
+
+/// The events and truth files of the day being written.
+struct DayFiles {
+    day: i64,
+    events_file: PathBuf,
+    truth_file: PathBuf,
+    events: TableWriter,
+    truth: TableWriter,
+}
+
+/// A dataset written as its events arrive in time order, one UTC day's files after the
+/// other, into a temporary folder beside the output that [`DatasetSink::finish`] renames
+/// onto it (dropped unfinished, the folder is removed). Events pushed one by one
+/// ([`DatasetSink::push`]) are written in batches of [`BATCH_ROWS`] from the start of
+/// each day, the batches [`write_dataset`] writes, so both give the same bytes.
+pub struct DatasetSink {
+    partial: tempfile::TempDir,
+    manifest: Manifest,
+    header: String,
+    day: Option<DayFiles>,
+    pending: Vec<EventRow>,
+    pending_truth: Vec<TruthRow>,
+}
+
+impl DatasetSink {
+    /// Starts writing a dataset for `out` under `manifest` (whose `files` and row counts
+    /// are filled as files are written). An existing `out` is refused.
+    pub fn create(manifest: Manifest, out: &Path) -> Result<DatasetSink, ImportError> {
+        refuse_existing(out)?;
+        let parent = parent_of(out)?;
+        let partial = tempfile::Builder::new()
+            .prefix(layout::PARTIAL_PREFIX)
+            .tempdir_in(&parent)
+            .map_err(|source| ImportError::Write {
+                path: parent.clone(),
+                source,
+            })?;
+        let header = manifest.header_json();
+        Ok(DatasetSink {
+            partial,
+            manifest,
+            header,
+            day: None,
+            pending: Vec::new(),
+            pending_truth: Vec::new(),
+        })
     }
-    // Events files first, then truth, each in time order, then the single files.
-    manifest.files.sort_by_key(|f| {
-        Table::ALL
-            .iter()
-            .position(|t| t.name() == f.table)
-            .unwrap_or(Table::ALL.len())
-    });
-    manifest.recount();
-    let manifest_path = partial.path().join(layout::MANIFEST);
-    std::fs::write(&manifest_path, manifest.to_json()).map_err(write_error(&manifest_path))?;
-    let kept = partial.keep();
-    std::fs::rename(&kept, out).map_err(|source| {
-        let _ = std::fs::remove_dir_all(&kept);
-        ImportError::Write {
-            path: out.to_path_buf(),
-            source,
+
+    /// Adds one event (not earlier than the last one) and its truth.
+    pub fn push(&mut self, event: EventRow, truth: TruthRow) -> Result<(), ImportError> {
+        let day = event.ts_us.div_euclid(DAY_US);
+        if self.day.as_ref().map(|d| d.day) != Some(day) {
+            self.open_day(event.ts_us)?;
         }
-    })
+        self.pending.push(event);
+        self.pending_truth.push(truth);
+        if self.pending.len() == BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ImportError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let events = events_batch(&self.pending)?;
+        let truth = truth_batch(&self.pending, &self.pending_truth)?;
+        self.pending.clear();
+        self.pending_truth.clear();
+        self.write_batches(&events, &truth)
+    }
+
+    fn write_batches(
+        &mut self,
+        events: &RecordBatch,
+        truth: &RecordBatch,
+    ) -> Result<(), ImportError> {
+        let day = self.day.as_mut().expect("a day is open before its events");
+        day.events.write(events)?;
+        day.truth.write(truth)?;
+        Ok(())
+    }
+
+    /// Closes the day being written (if any) and opens the files of the day of `ts_us`.
+    fn open_day(&mut self, ts_us: i64) -> Result<(), ImportError> {
+        self.close_day()?;
+        let date = date_of(ts_us);
+        let events_file = layout::chunk_file(Table::Events.name(), &date, 0);
+        let truth_file = layout::chunk_file(Table::Truth.name(), &date, 0);
+        let events = TableWriter::create(
+            &self.partial.path().join(&events_file),
+            Arc::new(breachlab_schema::imported_events_schema()),
+            properties(&self.header),
+        )?;
+        let truth = TableWriter::create(
+            &self.partial.path().join(&truth_file),
+            Arc::new(truth_schema()),
+            properties(&self.header),
+        )?;
+        self.day = Some(DayFiles {
+            day: ts_us.div_euclid(DAY_US),
+            events_file,
+            truth_file,
+            events,
+            truth,
+        });
+        Ok(())
+    }
+
+    fn close_day(&mut self) -> Result<(), ImportError> {
+        self.flush()?;
+        if let Some(day) = self.day.take() {
+            for (relative, table, written) in [
+                (day.events_file, Table::Events, day.events.finish()?),
+                (day.truth_file, Table::Truth, day.truth.finish()?),
+            ] {
+                self.manifest.files.push(entry(&relative, table, written));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the last day, the single files and the manifest, and renames the folder
+    /// onto `out`.
+    pub fn finish(
+        mut self,
+        single_files: Vec<(PathBuf, Table, RecordBatch)>,
+        out: &Path,
+    ) -> Result<(), ImportError> {
+        self.close_day()?;
+        let mut manifest = self.manifest;
+        let partial = self.partial;
+        for (relative, table, batch) in &single_files {
+            let written = breachlab_writer::parquet_io::write_file(
+                &partial.path().join(relative),
+                batch,
+                properties(&self.header),
+            )?;
+            manifest.files.push(entry(relative, *table, written));
+        }
+        // Events files first, then truth, each in time order, then the single files.
+        manifest.files.sort_by_key(|f| {
+            Table::ALL
+                .iter()
+                .position(|t| t.name() == f.table)
+                .unwrap_or(Table::ALL.len())
+        });
+        manifest.recount();
+        let manifest_path = partial.path().join(layout::MANIFEST);
+        std::fs::write(&manifest_path, manifest.to_json()).map_err(|source| {
+            ImportError::Write {
+                path: manifest_path.clone(),
+                source,
+            }
+        })?;
+        let kept = partial.keep();
+        std::fs::rename(&kept, out).map_err(|source| {
+            let _ = std::fs::remove_dir_all(&kept);
+            ImportError::Write {
+                path: out.to_path_buf(),
+                source,
+            }
+        })
+    }
 }
 
 fn entry(

@@ -1,10 +1,13 @@
 //! `breachlab import`: access logs to a dataset of unknown labels (docs/import.md).
 
 use crate::cli::ImportArgs;
+use crate::interrupt::{self, Interrupted};
 use anyhow::Context;
 use breachlab_import::{ImportError, ImportOptions, LogFormat, RouteMap, import_logs};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     let format = LogFormat::parse_name(&args.format).with_context(|| {
@@ -13,8 +16,11 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
             args.format
         )
     })?;
-    if args.max_events == 0 {
+    if args.max_events == Some(0) {
         anyhow::bail!("--max-events must be at least 1");
+    }
+    if args.chunk_events == 0 {
+        anyhow::bail!("--chunk-events must be at least 1");
     }
     let route_map = match &args.route_map {
         Some(path) => RouteMap::read(path).context("--route-map")?,
@@ -26,12 +32,17 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         }
         other => other.map(String::into_bytes),
     };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    interrupt::on_interrupt(move || flag.store(true, Ordering::SeqCst));
     let options = ImportOptions {
         format,
         route_map,
         pseudonymize_key,
         max_bad_lines: args.max_bad_lines,
         max_events: args.max_events,
+        chunk_events: args.chunk_events,
+        cancel: Some(cancel),
     };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new_spinner();
@@ -48,6 +59,12 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
+    }
+    if let Err(ImportError::Interrupted) = result {
+        return Err(anyhow::Error::new(Interrupted).context(format!(
+            "import was interrupted: {} was not written",
+            args.out.display()
+        )));
     }
     let summary = result.map_err(|error| {
         let hint = match &error {
