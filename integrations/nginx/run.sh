@@ -72,6 +72,9 @@ cleanup() {
 trap cleanup EXIT
 
 # The origin: recorded statuses and sizes; no latency (dataset time runs SPEED times faster).
+# Its log exists before it starts: the background job opens it only once it has forked,
+# and the loop below may read it first.
+: > "$out/origin.log"
 "$bin" origin "$dataset" --listen 127.0.0.1:0 --latency-scale 0 --seen "$out/origin-seen.txt" --force \
   > "$out/origin.log" 2>&1 &
 origin_pid=$!
