@@ -529,10 +529,6 @@ impl Seeds {
         }
         Ok(Seeds(seeds))
     }
-
-    pub fn contains(&self, seed: u64) -> bool {
-        self.0.contains(&seed)
-    }
 }
 
 impl std::fmt::Display for Seeds {

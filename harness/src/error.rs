@@ -36,6 +36,9 @@ pub enum RunError {
     Report(#[from] ReportError),
     #[error("detector `{name}`: calibration failed: {message}")]
     Calibration { name: String, message: String },
+    /// A calibration seed is also scored ([`ScoredSeedInCalibration`]).
+    #[error(transparent)]
+    HeldOut(#[from] ScoredSeedInCalibration),
     #[error("interrupted")]
     Interrupted,
 }
@@ -54,6 +57,16 @@ impl RunError {
             source,
         }
     }
+}
+
+/// The one rule of calibration: a threshold is never tuned on a seed that is scored, or
+/// the score measures the tuning. Every calibration entry point of the harness checks it
+/// through `calibration::check_held_out`; `seed` is the first scored seed among the
+/// calibration seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("calibration seed {seed} is also scored: thresholds must not be tuned on a test seed")]
+pub struct ScoredSeedInCalibration {
+    pub seed: u64,
 }
 
 /// Writing a report failed.

@@ -10,10 +10,13 @@
 //! - [`runner`]: reads a dataset once and scores every detector on it;
 //! - [`calibration`]: thresholds from a false-alarm budget on other seeds, and the budget
 //!   leaderboard;
+//! - [`bench`]: a bench's orchestration: calibration on held-out seeds, the seed loop,
+//!   the budget leaderboard and the audit summary, over datasets the caller supplies;
 //! - [`error`]: the errors of a run and of writing a report, below every other module.
 
 pub mod alerts;
 pub mod audit;
+pub mod bench;
 pub mod calibration;
 pub mod dataset;
 pub mod error;

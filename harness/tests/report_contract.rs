@@ -144,10 +144,27 @@ fn json_round_trips() {
     assert_eq!(back, written);
 }
 
+/// The lines of a view's section titled `title`: in Markdown after `## title`, in the
+/// terminal after the title and its `=` rule, up to the next blank line.
+fn section_lines<'a>(text: &'a str, heading: &[&str]) -> Vec<&'a str> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .windows(heading.len())
+        .position(|window| window == heading)
+        .expect("the section is there")
+        + heading.len();
+    let start = start + usize::from(lines.get(start) == Some(&""));
+    lines[start..]
+        .iter()
+        .take_while(|line| !line.is_empty())
+        .copied()
+        .collect()
+}
+
 #[test]
 fn markdown_table_has_one_row_per_detector() {
     let markdown = render_markdown(&sample_report());
-    let lines: Vec<&str> = markdown.lines().collect();
+    let lines = section_lines(&markdown, &["## Summary"]);
     assert_eq!(lines.len(), 2 + 2, "header, rule, two detectors");
     assert!(lines[0].starts_with("| Detector | P | R | F1 | AP |"));
     let strict = lines[2];
@@ -170,11 +187,12 @@ fn markdown_table_has_one_row_per_detector() {
 
 #[test]
 fn terminal_table_is_aligned() {
-    let table = render_terminal_table(&sample_report());
-    let widths: BTreeSet<usize> = table.lines().map(|l| l.chars().count()).collect();
-    assert_eq!(widths.len(), 1, "every line equally wide:\n{table}");
-    assert_eq!(table.lines().count(), 4);
-    assert!(!table.contains('\u{1b}'));
+    let text = render_terminal_table(&sample_report());
+    let table = section_lines(&text, &["Summary", "======="]);
+    let widths: BTreeSet<usize> = table.iter().map(|l| l.chars().count()).collect();
+    assert_eq!(widths.len(), 1, "every line equally wide:\n{text}");
+    assert_eq!(table.len(), 4);
+    assert!(!text.contains('\u{1b}'));
 }
 
 #[test]

@@ -6,6 +6,7 @@ use breachlab_dataset::Dataset;
 use breachlab_detectors::testing::ClosureDetector;
 use breachlab_detectors::{DetectorError, Params};
 use breachlab_generator::{LoadedScenario, Shard};
+use breachlab_harness::calibration::ScoredSeedInCalibration;
 use breachlab_harness::runner::{DetectorSpec, RunError, RunOptions, RunOutcome, score_dataset};
 use breachlab_schema::truth as t;
 use breachlab_writer::{GenerateOptions, Progress, generate};
@@ -322,5 +323,122 @@ fn budget_leaderboard_calibrates_per_budget_and_scores_every_seed() {
         );
     }
     let refused = budget_leaderboard(&[(1, &first)], &scored, &specs, &budgets, &options);
-    assert!(matches!(refused, Err(RunError::Refused(_))));
+    assert!(matches!(
+        refused,
+        Err(RunError::HeldOut(ScoredSeedInCalibration { seed: 1 }))
+    ));
+}
+
+/// Every calibration entry point refuses a calibration dataset whose seed is scored,
+/// before reading it; one of another seed calibrates.
+#[test]
+fn calibration_refuses_a_dataset_of_a_scored_seed() {
+    use breachlab_harness::calibration::{calibrate, calibrate_budgets, calibrate_budgets_on_all};
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = generated(dir.path(), 7);
+    let specs = vec![builtin("fanout", &[])];
+    let options = RunOptions::default();
+    let held_out = |result: Result<_, RunError>| {
+        matches!(
+            result,
+            Err(RunError::HeldOut(ScoredSeedInCalibration { seed: 7 }))
+        )
+    };
+    assert!(held_out(
+        calibrate(&dataset, &[3, 7], &specs, 5.0, &options).map(drop)
+    ));
+    assert!(held_out(
+        calibrate_budgets(&dataset, &[7], &specs, &[1.0, 5.0], &options).map(drop)
+    ));
+    assert!(held_out(
+        calibrate_budgets_on_all(&[&dataset], &[7], &specs, &[5.0], &options).map(drop)
+    ));
+    let calibrated = calibrate(&dataset, &[3], &specs, 5.0, &options).unwrap();
+    assert!(calibrated[0].as_ref().unwrap().is_some());
+}
+
+/// The datasets of a bench, generated on request, with the requests kept in order.
+struct Generated {
+    dir: tempfile::TempDir,
+    requests: Vec<(u64, breachlab_harness::bench::SeedUse)>,
+}
+
+impl breachlab_harness::bench::SeedDatasets for Generated {
+    type Error = std::convert::Infallible;
+
+    fn dataset(
+        &mut self,
+        seed: u64,
+        purpose: breachlab_harness::bench::SeedUse,
+    ) -> Result<Dataset, Self::Error> {
+        self.requests.push((seed, purpose));
+        let path = self.dir.path().join(seed.to_string());
+        if path.join("manifest.json").exists() {
+            return Ok(Dataset::open(&path).unwrap());
+        }
+        Ok(generated(&path, seed))
+    }
+}
+
+/// The bench over seeds: calibration on the held-out seed first, then each scored seed,
+/// then the budget leaderboard's calibration; a scored calibration seed is refused before
+/// any dataset is asked for.
+#[test]
+fn bench_seeds_calibrates_on_held_out_seeds_then_scores_each_seed() {
+    use breachlab_harness::bench::{BenchError, SeedUse, SeedsBench, bench_seeds};
+    let mut source = Generated {
+        dir: tempfile::tempdir().unwrap(),
+        requests: Vec::new(),
+    };
+    let specs = vec![builtin("fanout", &[])];
+    let options = RunOptions::default();
+    let refused = bench_seeds(
+        &mut source,
+        SeedsBench {
+            seeds: &[1, 2],
+            calibration_seeds: Some(&[21, 2]),
+            budget_per_day: 5.0,
+            budgets_per_day: None,
+        },
+        &specs,
+        &options,
+    );
+    assert!(matches!(
+        refused,
+        Err(BenchError::Run(RunError::HeldOut(
+            ScoredSeedInCalibration { seed: 2 }
+        )))
+    ));
+    assert!(source.requests.is_empty());
+    let report = bench_seeds(
+        &mut source,
+        SeedsBench {
+            seeds: &[1, 2],
+            calibration_seeds: Some(&[21]),
+            budget_per_day: 5.0,
+            budgets_per_day: Some(&[30.0]),
+        },
+        &specs,
+        &options,
+    )
+    .unwrap();
+    let calibration = SeedUse::Calibration {
+        budget_per_day: 5.0,
+    };
+    assert_eq!(
+        source.requests,
+        [
+            (21, calibration),
+            (1, SeedUse::Scoring),
+            (2, SeedUse::Scoring),
+            (21, SeedUse::BudgetCalibration)
+        ]
+    );
+    assert_eq!(report.seeds.as_ref().unwrap().seeds, [1, 2]);
+    assert_eq!(report.budgets.as_ref().unwrap().calibration_seeds, [21]);
+    let fanout = &report.report.detectors[0];
+    assert_eq!(
+        fanout.threshold_source,
+        breachlab_harness::ThresholdSource::Calibrated
+    );
 }

@@ -8,10 +8,8 @@ use anyhow::bail;
 use breachlab_dataset::Dataset;
 use breachlab_dataset::output::{Existing, OutputError};
 use breachlab_generator::LoadedScenario;
-use breachlab_harness::audit::{
-    self, AUDIT_FILE, AuditError, AuditOptions, BenchAuditEntry, LEAK_THRESHOLD,
-};
-use std::collections::BTreeMap;
+use breachlab_harness::audit::{self, AUDIT_FILE, AuditError, AuditOptions, LEAK_THRESHOLD};
+use breachlab_harness::bench::{AuditPolicy, AuditSummary};
 use std::time::Instant;
 
 pub fn run(args: AuditArgs) -> anyhow::Result<()> {
@@ -99,25 +97,19 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `bench`'s summary of how hard each campaign is, and where it came from (`reused`:
-/// `DIR/audit.json` of this very dataset; `computed`: the single-column audit run now;
-/// `skipped`), as `mode` asks.
+/// `bench`'s summary of how hard each campaign is, and where it came from, as `--audit`
+/// asks ([`breachlab_harness::bench::audit_summary`]).
 pub fn bench_summary(
     dataset: &Dataset,
     batch_rows: usize,
     mode: AuditMode,
-) -> anyhow::Result<(Option<BTreeMap<String, BenchAuditEntry>>, &'static str)> {
-    let options = AuditOptions {
-        pairs: false,
-        batch_rows: batch_rows.max(1),
+) -> anyhow::Result<AuditSummary> {
+    let policy = match mode {
+        AuditMode::Auto => AuditPolicy::Reuse,
+        AuditMode::Always => AuditPolicy::Always,
+        AuditMode::Never => AuditPolicy::Never,
     };
-    let (report, source) = match mode {
-        AuditMode::Never => return Ok((None, "skipped")),
-        AuditMode::Auto => match audit::existing_audit(dataset) {
-            Some(report) => (report, "reused"),
-            None => (audit::audit_dataset(dataset, options)?, "computed"),
-        },
-        AuditMode::Always => (audit::audit_dataset(dataset, options)?, "computed"),
-    };
-    Ok((Some(report.bench_summary()), source))
+    Ok(breachlab_harness::bench::audit_summary(
+        dataset, batch_rows, policy,
+    )?)
 }

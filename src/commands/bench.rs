@@ -8,8 +8,11 @@ use anyhow::{Context, anyhow, bail};
 use breachlab_dataset::Dataset;
 use breachlab_detectors::{Params, registry};
 use breachlab_generator::LoadedScenario;
-use breachlab_harness::calibration::{budget_leaderboard, calibrate_budgets_on_all};
-use breachlab_harness::report::{BenchReport, BudgetSection, SeededRun, summarize_seeds};
+use breachlab_harness::bench::{
+    BenchError, SeedDatasets, SeedUse, SeedsBench, budget_section, calibrate_on_seeds,
+};
+use breachlab_harness::calibration::{ScoredSeedInCalibration, check_held_out};
+use breachlab_harness::report::BenchReport;
 use breachlab_harness::runner::{self, DetectorSpec, RunError, RunOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -157,20 +160,24 @@ fn bench_dataset(
     options: &RunOptions,
 ) -> anyhow::Result<BenchReport> {
     let dataset = Dataset::open(dir)?;
+    let seed = dataset.manifest.seed;
+    let scenario = || {
+        LoadedScenario::parse(
+            &dataset.manifest.scenario.name,
+            &dataset.manifest.scenario.text,
+        )
+    };
+    let scale = args.scale.unwrap_or(dataset.manifest.scale);
     let calibrated = match &args.calibrate {
         Some(seeds) => {
-            let seed = dataset.manifest.seed;
-            if seeds.contains(seed) {
-                bail!(
-                    "--calibrate {seeds} holds {seed}, the seed of the dataset being scored: choose other seeds, thresholds must not be tuned on the test data"
-                );
+            // The held-out rule is checked before the scenario is read, as it always was.
+            if let Err(held_out) = check_held_out(&seeds.0, &[seed]) {
+                return Err(held_out_error(seeds, held_out, ScoredAs::Dataset));
             }
-            let scenario = LoadedScenario::parse(
-                &dataset.manifest.scenario.name,
-                &dataset.manifest.scenario.text,
-            )?;
-            let scale = args.scale.unwrap_or(dataset.manifest.scale);
-            calibrate(args, &scenario, seeds, scale, specs, budget, options)?
+            let scenario = scenario()?;
+            let mut source = CachedSeeds::new(args, &scenario, scale);
+            calibrate_on_seeds(&mut source, &seeds.0, &[seed], specs, budget, options)
+                .map_err(|e| bench_error(e, seeds, ScoredAs::Dataset))?
         }
         None => vec![None; specs.len()],
     };
@@ -183,41 +190,15 @@ fn bench_dataset(
     report.audit = audit;
     report.audit_source = Some(audit_source.to_string());
     report.faithfulness = dataset.manifest.faithfulness.clone();
-    if args.budgets.is_some() {
-        let scenario = LoadedScenario::parse(
-            &dataset.manifest.scenario.name,
-            &dataset.manifest.scenario.text,
-        )?;
-        let scale = args.scale.unwrap_or(dataset.manifest.scale);
-        let scored = [(dataset.manifest.seed, &dataset)];
-        report.budgets = budget_section(args, &scenario, scale, &scored, specs, options)?;
+    if let (Some(Budgets(budgets)), Some(seeds)) = (&args.budgets, &args.calibrate) {
+        let scenario = scenario()?;
+        let mut source = CachedSeeds::new(args, &scenario, scale);
+        let scored = [(seed, &dataset)];
+        let section = budget_section(&mut source, &seeds.0, &scored, specs, budgets, options)
+            .map_err(|e| bench_error(e, seeds, ScoredAs::Dataset))?;
+        report.budgets = Some(section);
     }
     Ok(report)
-}
-
-/// The `--budgets` leaderboard of the `scored` datasets, thresholds calibrated on the
-/// `--calibrate` seeds; `None` without `--budgets`.
-fn budget_section(
-    args: &BenchArgs,
-    scenario: &LoadedScenario,
-    scale: f64,
-    scored: &[(u64, &Dataset)],
-    specs: &[DetectorSpec],
-    options: &RunOptions,
-) -> anyhow::Result<Option<BudgetSection>> {
-    let (Some(Budgets(budgets)), Some(seeds)) = (&args.budgets, &args.calibrate) else {
-        return Ok(None);
-    };
-    let calibration = seeds
-        .0
-        .iter()
-        .map(|&seed| Ok((seed, cached_dataset(scenario, seed, scale, &args.cache)?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    eprintln!("budget leaderboard at {budgets:?} false alarms/day, calibrated on seeds {seeds}");
-    let calibration: Vec<(u64, &Dataset)> = calibration.iter().map(|(s, d)| (*s, d)).collect();
-    let section =
-        budget_leaderboard(&calibration, scored, specs, budgets, options).map_err(run_error)?;
-    Ok(Some(section))
 }
 
 fn bench_seeds(
@@ -234,74 +215,114 @@ fn bench_seeds(
     if let Some(sweep) = &args.sweep {
         return super::sweep::bench_sweep(args, &scenario, sweep, seeds[0], specs, budget, options);
     }
-    let scale = args.scale.unwrap_or(1.0);
-    let calibrated = match &args.calibrate {
-        Some(calibration) => {
-            if let Some(seed) = seeds.iter().find(|seed| calibration.contains(**seed)) {
-                bail!(
-                    "--calibrate seed {seed} is also among --seeds: thresholds must not be tuned on a test seed"
-                );
-            }
-            calibrate(args, &scenario, calibration, scale, specs, budget, options)?
-        }
-        None => vec![None; specs.len()],
+    let mut source = CachedSeeds::new(args, &scenario, args.scale.unwrap_or(1.0));
+    let bench = SeedsBench {
+        seeds,
+        calibration_seeds: args.calibrate.as_ref().map(|seeds| seeds.0.as_slice()),
+        budget_per_day: budget,
+        budgets_per_day: args.budgets.as_ref().map(|budgets| budgets.0.as_slice()),
     };
-    let mut runs = Vec::new();
-    let mut datasets = Vec::new();
-    for &seed in seeds {
-        let dataset = cached_dataset(&scenario, seed, scale, &args.cache)?;
-        eprintln!("scoring seed {seed}: {}", dataset.root.display());
-        let outcome =
-            runner::score_dataset(&dataset, specs, &calibrated, options).map_err(run_error)?;
-        runs.push(SeededRun {
-            seed,
-            report: outcome.to_report(),
-        });
-        datasets.push((seed, dataset));
-    }
-    let section = summarize_seeds(&runs);
-    let mut report = runs.swap_remove(0).report;
-    report.seeds = Some(section);
-    let scored: Vec<(u64, &Dataset)> = datasets.iter().map(|(seed, d)| (*seed, d)).collect();
-    report.budgets = budget_section(args, &scenario, scale, &scored, specs, options)?;
-    Ok(report)
+    breachlab_harness::bench::bench_seeds(&mut source, bench, specs, options).map_err(|e| {
+        let calibration = args.calibrate.clone().unwrap_or(Seeds(Vec::new()));
+        bench_error(e, &calibration, ScoredAs::Seeds)
+    })
 }
 
-/// Thresholds from the calibration seeds: on each seed the lowest that meets the budget
-/// there, and of those the highest, so the budget holds on every calibration seed (as in
-/// the budget leaderboard). A detector whose calibration fails stops the run.
-pub(super) fn calibrate(
-    args: &BenchArgs,
-    scenario: &LoadedScenario,
-    seeds: &Seeds,
-    scale: f64,
-    specs: &[DetectorSpec],
-    budget: f64,
-    options: &RunOptions,
-) -> anyhow::Result<Vec<Option<f64>>> {
-    let mut datasets = Vec::new();
-    for &seed in &seeds.0 {
-        let dataset = cached_dataset(scenario, seed, scale, &args.cache)?;
-        eprintln!(
-            "calibrating thresholds for {budget} false alarms/day on seed {seed}: {}",
-            dataset.root.display()
-        );
-        datasets.push(dataset);
+/// What the seed a calibration must not use is, for the message that refuses it.
+#[derive(Clone, Copy)]
+pub(super) enum ScoredAs {
+    /// `bench --dataset`: the dataset's own seed.
+    Dataset,
+    /// `bench --scenario --seeds`.
+    Seeds,
+    /// `bench --sweep`: the first of --seeds.
+    Sweep,
+    /// `defend`: the defended run's seed.
+    Defended,
+}
+
+/// The harness's held-out refusal in the words of the flags that caused it.
+pub(super) fn held_out_error(
+    calibration: &Seeds,
+    held_out: ScoredSeedInCalibration,
+    scored: ScoredAs,
+) -> anyhow::Error {
+    let seed = held_out.seed;
+    let rule = "thresholds must not be tuned on";
+    match scored {
+        ScoredAs::Dataset => anyhow!(
+            "--calibrate {calibration} holds {seed}, the seed of the dataset being scored: choose other seeds, {rule} the test data"
+        ),
+        ScoredAs::Seeds => {
+            anyhow!("--calibrate seed {seed} is also among --seeds: {rule} a test seed")
+        }
+        ScoredAs::Sweep => anyhow!(
+            "--calibrate holds {seed}, the seed the sweep scores: choose other seeds, {rule} the test data"
+        ),
+        ScoredAs::Defended => anyhow!(
+            "--calibrate {calibration} holds {seed}, the seed being defended: choose other seeds, {rule} the defended run"
+        ),
     }
-    let datasets: Vec<&Dataset> = datasets.iter().collect();
-    let mut per_budget =
-        calibrate_budgets_on_all(&datasets, specs, &[budget], options).map_err(run_error)?;
-    specs
-        .iter()
-        .zip(per_budget.swap_remove(0))
-        .map(|(spec, result)| match result {
-            Ok(calibration) => Ok(calibration.map(|c| c.threshold)),
-            Err(error) => Err(anyhow::Error::new(RunError::Calibration {
-                name: spec.name.clone(),
-                message: error.to_string(),
-            })),
-        })
-        .collect()
+}
+
+/// A harness bench error as a CLI error: the dataset source's own, a held-out refusal
+/// worded by [`held_out_error`], or a run error.
+pub(super) fn bench_error(
+    error: BenchError<anyhow::Error>,
+    calibration: &Seeds,
+    scored: ScoredAs,
+) -> anyhow::Error {
+    match error {
+        BenchError::Dataset(error) => error,
+        BenchError::Run(RunError::HeldOut(held_out)) => {
+            held_out_error(calibration, held_out, scored)
+        }
+        BenchError::Run(error) => run_error(error),
+    }
+}
+
+/// The datasets of one scenario and scale under `--cache`, generated when missing; says
+/// on stderr what each is for.
+pub(super) struct CachedSeeds<'a> {
+    scenario: &'a LoadedScenario,
+    scale: f64,
+    cache: &'a Path,
+    calibration: Option<&'a Seeds>,
+}
+
+impl<'a> CachedSeeds<'a> {
+    pub(super) fn new(args: &'a BenchArgs, scenario: &'a LoadedScenario, scale: f64) -> Self {
+        CachedSeeds {
+            scenario,
+            scale,
+            cache: &args.cache,
+            calibration: args.calibrate.as_ref(),
+        }
+    }
+}
+
+impl SeedDatasets for CachedSeeds<'_> {
+    type Error = anyhow::Error;
+
+    fn dataset(&mut self, seed: u64, purpose: SeedUse) -> anyhow::Result<Dataset> {
+        let dataset = cached_dataset(self.scenario, seed, self.scale, self.cache)?;
+        match purpose {
+            SeedUse::Calibration { budget_per_day } => eprintln!(
+                "calibrating thresholds for {budget_per_day} false alarms/day on seed {seed}: {}",
+                dataset.root.display()
+            ),
+            SeedUse::Scoring => eprintln!("scoring seed {seed}: {}", dataset.root.display()),
+            SeedUse::BudgetCalibration => {}
+        }
+        Ok(dataset)
+    }
+
+    fn budget_leaderboard_starts(&mut self, budgets_per_day: &[f64]) {
+        let seeds = self.calibration.map(Seeds::to_string).unwrap_or_default();
+        eprintln!(
+            "budget leaderboard at {budgets_per_day:?} false alarms/day, calibrated on seeds {seeds}"
+        );
+    }
 }
 
 /// The dataset of (scenario, seed, scale) under `cache`, generated when missing.

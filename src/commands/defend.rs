@@ -11,10 +11,11 @@ use breachlab_defend::{
     write_gateway_dataset,
 };
 use breachlab_generator::LoadedScenario;
+use breachlab_harness::bench::calibrate_on_seeds;
 use breachlab_harness::external::{ExternalSpec, external_spec};
 use breachlab_harness::runner::DetectorSpec;
 
-use super::bench::{builtin_specs, cached_dataset, calibrate};
+use super::bench::{CachedSeeds, ScoredAs, bench_error, builtin_specs, cached_dataset};
 use super::scoring::run_options;
 use crate::cli::{AuditMode, BenchArgs, DefendArgs};
 
@@ -306,21 +307,18 @@ fn threshold_of(
         return Ok((fixed, "param"));
     }
     if let Some(seeds) = &args.calibrate {
-        if seeds.contains(seed) {
-            bail!(
-                "--calibrate {seeds} holds {seed}, the seed being defended: choose other seeds, thresholds must not be tuned on the defended run"
-            );
-        }
         let options = run_options(65_536);
-        let thresholds = calibrate(
-            &bench_args(args),
-            scenario,
-            seeds,
-            scale,
+        let bench_args = bench_args(args);
+        let mut source = CachedSeeds::new(&bench_args, scenario, scale);
+        let thresholds = calibrate_on_seeds(
+            &mut source,
+            &seeds.0,
+            &[seed],
             std::slice::from_ref(spec),
             args.alarm_budget,
             &options,
-        )?;
+        )
+        .map_err(|e| bench_error(e, seeds, ScoredAs::Defended))?;
         if let Some(Some(threshold)) = thresholds.first() {
             return Ok((*threshold, "calibrated"));
         }

@@ -4,11 +4,12 @@
 //! scored by every detector with thresholds calibrated once, on the unswept scenario.
 //! A variant below the scenario's minimum faithful scale is scored and marked distorted.
 
-use super::bench::{cached_dataset, calibrate};
+use super::bench::{CachedSeeds, ScoredAs, bench_error, cached_dataset};
 use super::scoring::run_error;
 use crate::cli::BenchArgs;
 use anyhow::{Context, anyhow, bail};
 use breachlab_generator::LoadedScenario;
+use breachlab_harness::bench::calibrate_on_seeds;
 use breachlab_harness::report::{
     BenchReport, SweepDetector, SweepPoint, SweepSection, SweepVariant,
 };
@@ -33,12 +34,10 @@ pub fn bench_sweep(
         .collect::<anyhow::Result<Vec<_>>>()?;
     let (calibrated, calibration_seeds) = match &args.calibrate {
         Some(seeds) => {
-            if seeds.contains(seed) {
-                bail!(
-                    "--calibrate holds {seed}, the seed the sweep scores: choose other seeds, thresholds must not be tuned on the test data"
-                );
-            }
-            let thresholds = calibrate(args, scenario, seeds, scale, specs, budget, options)?;
+            let mut source = CachedSeeds::new(args, scenario, scale);
+            let thresholds =
+                calibrate_on_seeds(&mut source, &seeds.0, &[seed], specs, budget, options)
+                    .map_err(|e| bench_error(e, seeds, ScoredAs::Sweep))?;
             (thresholds, seeds.0.clone())
         }
         None => (vec![None; specs.len()], Vec::new()),

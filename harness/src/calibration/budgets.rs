@@ -1,7 +1,7 @@
 //! The budget leaderboard's passes: thresholds calibrated per budget on calibration
 //! datasets, then every scored dataset at each budget's thresholds.
 
-use super::calibrate_budgets_on_all;
+use super::{calibrate_budgets_on_all, check_held_out};
 use crate::report::{BudgetRun, BudgetSection, BudgetThreshold, DetectorReport};
 use crate::runner::{DetectorSpec, RunError, RunOptions, score_dataset};
 use breachlab_dataset::Dataset;
@@ -12,7 +12,7 @@ use breachlab_dataset::Dataset;
 /// holds on each ([`calibrate_budgets_on_all`]). A spec whose calibration fails (on any of
 /// them) runs at its default threshold (the
 /// cell's `threshold` is then `null`). A calibration seed among the scored ones is
-/// refused.
+/// refused ([`RunError::HeldOut`]).
 pub fn budget_leaderboard(
     calibration: &[(u64, &Dataset)],
     scored: &[(u64, &Dataset)],
@@ -20,18 +20,13 @@ pub fn budget_leaderboard(
     budgets_per_day: &[f64],
     options: &RunOptions,
 ) -> Result<BudgetSection, RunError> {
-    if let Some((seed, _)) = calibration
-        .iter()
-        .find(|(seed, _)| scored.iter().any(|(scored, _)| scored == seed))
-    {
-        return Err(RunError::Refused(format!(
-            "calibration seed {seed} is also scored: thresholds must not be tuned on a test seed"
-        )));
-    }
+    let calibration_seeds: Vec<u64> = calibration.iter().map(|(seed, _)| *seed).collect();
+    let scored_seeds: Vec<u64> = scored.iter().map(|(seed, _)| *seed).collect();
+    check_held_out(&calibration_seeds, &scored_seeds)?;
     let datasets: Vec<&Dataset> = calibration.iter().map(|(_, dataset)| *dataset).collect();
     // thresholds[budget][spec]
     let thresholds: Vec<Vec<Option<BudgetThreshold>>> =
-        calibrate_budgets_on_all(&datasets, specs, budgets_per_day, options)?
+        calibrate_budgets_on_all(&datasets, &scored_seeds, specs, budgets_per_day, options)?
             .into_iter()
             .map(|per_spec| {
                 per_spec
@@ -62,7 +57,6 @@ pub fn budget_leaderboard(
             detectors,
         })
         .collect();
-    let calibration_seeds: Vec<u64> = calibration.iter().map(|(seed, _)| *seed).collect();
     Ok(BudgetSection::summarize(
         budgets_per_day,
         &calibration_seeds,

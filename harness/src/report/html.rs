@@ -23,8 +23,8 @@ svg{display:block;margin:1rem 0;font-size:12px}svg text{fill:#222}\
 .legend .key{margin-right:1rem;white-space:nowrap}\
 .legend .swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}";
 
-/// The whole report as one HTML document.
-pub fn render_html(report: &Report) -> String {
+/// The page around the sections' HTML.
+pub(super) fn page(report: &Report, body: &str) -> String {
     let mut page = String::new();
     page.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     let _ = write!(
@@ -37,20 +37,13 @@ pub fn render_html(report: &Report) -> String {
         escape_html(&report.breachlab_version),
         report.schema_version
     );
-    page.push_str(&summary_table(report));
-    page.push_str(&timeline_section(report));
-    page.push_str(&exposure_section(report));
-    page.push_str(&precision_recall_section(report));
-    page.push_str(&campaign_tables(report));
-    page.push_str(&cohort_table(report));
-    page.push_str(&upper_bound_table(report));
-    page.push_str(&dataset_section(report));
+    page.push_str(body);
     page.push_str("</body></html>\n");
     page
 }
 
-fn summary_table(report: &Report) -> String {
-    let mut out = String::from("<h2>Summary</h2><table><tr>");
+pub(super) fn summary_table(report: &Report) -> String {
+    let mut out = String::from("<table><tr>");
     for header in SUMMARY_HEADERS {
         let _ = write!(out, "<th>{}</th>", escape_html(header));
     }
@@ -126,9 +119,9 @@ const LANE: f64 = 12.0;
 /// Room above each campaign's lanes for its name.
 const CAMPAIGN_HEADER: f64 = 18.0;
 
-fn timeline_section(report: &Report) -> String {
+pub(super) fn timeline_section(report: &Report) -> String {
     let campaigns = all_campaigns(report);
-    let mut out = String::from("<h2>Campaign timeline</h2>");
+    let mut out = String::new();
     if campaigns.is_empty() {
         out.push_str("<p class=\"note\">No attack campaigns.</p>");
         return out;
@@ -253,10 +246,10 @@ fn campaign_colour(index: usize) -> &'static str {
     colour(PALETTE.len() - 1 - index % PALETTE.len())
 }
 
-fn exposure_section(report: &Report) -> String {
+pub(super) fn exposure_section(report: &Report) -> String {
     let campaigns = all_campaigns(report);
     let mut out = String::from(
-        "<h2>Records exposed over time</h2><p class=\"note\">Cumulative records exposed per \
+        "<p class=\"note\">Cumulative records exposed per \
          attack campaign, one panel per detector, every panel on the same axes. Solid: \
          before the detector's first detection (dot); dashed: after it, what containment \
          must stop.</p>",
@@ -394,7 +387,7 @@ fn exposure_curve(frame: &Frame, curve: &ExposureCurve, stroke: &str, name: &str
     out
 }
 
-fn precision_recall_section(report: &Report) -> String {
+pub(super) fn precision_recall_section(report: &Report) -> String {
     let names = detector_names(report);
     let top = legend_height(&names, 60.0, 560.0 - 20.0) + 6.0;
     let frame = Frame {
@@ -411,7 +404,7 @@ fn precision_recall_section(report: &Report) -> String {
         .map(|i| (i as f64 / 5.0, format!("{:.1}", i as f64 / 5.0)))
         .collect();
     let mut out = String::from(
-        "<h2>Precision-recall curves</h2><p class=\"note\">Event level, every distinct \
+        "<p class=\"note\">Event level, every distinct \
          threshold (thinned for plotting), drawn as steps between the measured points only: \
          past a point, recall rises at the precision of the next one. Dot: the threshold \
          used.</p>",
@@ -480,8 +473,8 @@ fn pr_curve(frame: &Frame, detector: &DetectorReport, stroke: &str) -> String {
     out
 }
 
-fn campaign_tables(report: &Report) -> String {
-    let mut out = String::from("<h2>Campaigns</h2>");
+pub(super) fn campaign_tables(report: &Report) -> String {
+    let mut out = String::new();
     for detector in &report.detectors {
         let delays: Vec<i64> = detector
             .metrics
@@ -547,9 +540,9 @@ fn campaign_row(campaign: &CampaignMetrics, delays: &[i64]) -> String {
     out
 }
 
-fn cohort_table(report: &Report) -> String {
+pub(super) fn cohort_table(report: &Report) -> String {
     let mut out = String::from(
-        "<h2>Benign look-alike cohorts</h2><p class=\"note\">False-flag rate: flagged \
+        "<p class=\"note\">False-flag rate: flagged \
          events / events of the cohort.</p><table><tr><th>Cohort</th>",
     );
     for detector in &report.detectors {
@@ -586,7 +579,7 @@ fn cohort_table(report: &Report) -> String {
     out
 }
 
-fn upper_bound_table(report: &Report) -> String {
+pub(super) fn upper_bound_table(report: &Report) -> String {
     let bounds: Vec<_> = report
         .detectors
         .iter()
@@ -596,7 +589,7 @@ fn upper_bound_table(report: &Report) -> String {
         return String::new();
     }
     let mut out = String::from(
-        "<h2>Upper bound (threshold chosen on the test labels)</h2><p class=\"note\">Not a \
+        "<p class=\"note\">Not a \
          result: the best event F1 any threshold could reach, picked with the answers.</p>\
          <table><tr><th>Detector</th><th>Threshold</th><th>P</th><th>R</th><th>F1</th></tr>",
     );
@@ -616,7 +609,7 @@ fn upper_bound_table(report: &Report) -> String {
     out
 }
 
-fn dataset_section(report: &Report) -> String {
+pub(super) fn dataset_section(report: &Report) -> String {
     let dataset = serde_json::to_string_pretty(&report.dataset).unwrap_or_default();
-    format!("<h2>Dataset</h2><pre>{}</pre>", escape_html(&dataset))
+    format!("<pre>{}</pre>", escape_html(&dataset))
 }

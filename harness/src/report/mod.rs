@@ -12,6 +12,7 @@ mod folder;
 pub(crate) mod format;
 mod html;
 mod plot;
+pub mod sections;
 mod seeds;
 mod sweep;
 mod table;
@@ -23,10 +24,9 @@ pub use budgets::{
     BudgetCell, BudgetDetector, BudgetMetric, BudgetRun, BudgetSection, BudgetThreshold,
 };
 pub use folder::{refuse_to_replace, write_report_dir};
-pub use html::render_html;
+pub use sections::{render_html, render_markdown, render_terminal_table};
 pub use seeds::{SeedMetric, SeedSummary, SeededRun, SeedsSection, summarize_seeds};
 pub use sweep::{SweepDetector, SweepPoint, SweepSection, SweepVariant};
-pub use table::{render_markdown, render_terminal_table};
 pub use your_traffic::{Place, YourTraffic, render_your_traffic, report_alarms_on_your_traffic};
 
 use crate::metrics::DetectorMetrics;

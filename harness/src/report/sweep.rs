@@ -140,7 +140,7 @@ impl SweepSection {
 
     /// Records exposed before detection per variant: the x axis places the variants
     /// evenly in the order given (values need not be numbers), the y axis counts records.
-    fn plot(&self) -> String {
+    pub(super) fn plot(&self) -> String {
         let names: Vec<String> = self.detectors.iter().map(|d| d.name.clone()).collect();
         let (width, left, right) = (640.0, 80.0, 20.0);
         let top = legend_height(&names, left, width - right);
