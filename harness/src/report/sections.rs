@@ -188,6 +188,13 @@ impl Section {
             Section::Exposure => html::exposure_section(r),
             Section::PrecisionRecall if text => precision_recall_text(r, markdown),
             Section::PrecisionRecall => html::precision_recall_section(r),
+            // One table per detector is too long for a terminal; the timeline and the
+            // exposure sections above carry its figures per campaign.
+            Section::Campaigns if view == View::Terminal => {
+                "One table per detector (time and events to detect, records exposed if contained \
+                 at once, after an hour or a day) in report.md and report.html.\n"
+                    .to_string()
+            }
             Section::Campaigns if text => campaigns_text(r, markdown),
             Section::Campaigns => html::campaign_tables(r),
             Section::Cohorts if text => cohorts_text(r, markdown),
