@@ -34,7 +34,7 @@ def main():
         "name": "ip-rate.py",
         # The built-in's default, calibrated to 5 false alarms/day on benign traffic
         # (detectors/src/builtin/calibrated.rs, IP_RATE): same scores, same alarms.
-        "threshold": 0.058333333333333334,
+        "threshold": 0.043333333333333335,
         "params": {"window_secs": args.window_secs, "limit": args.limit},
     }
     out.write((json.dumps(hello) + "\n").encode())

@@ -578,7 +578,7 @@ fn a_trillion_accounts() {
         5,
         "population.accounts",
     );
-    assert!(message.contains("--scale"), "says what to do: {message}");
+    assert!(message.contains("scale"), "says what to do: {message}");
 }
 
 #[test]
