@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo's report.html in a real headless Chromium: dumps the DOM the browser built and
-# a screenshot, then report_browser.py checks the DOM against report.json. Skips (exit 0,
+# a screenshot, then report_browser.py checks the DOM against report.json; then the same
+# for a small `bench --sweep` report's evasion curve (sweep_browser.py). Skips (exit 0,
 # with a message) where no Chromium is installed.
 #
 # Usage: tests/python/report_browser.sh [BREACHLAB_BIN]
@@ -32,3 +33,11 @@ flags=(--headless --no-sandbox --disable-gpu --disable-background-networking
 "$browser" "${flags[@]}" --window-size=1280,3000 --screenshot="$shots/report.png" "file://$page" \
   >/dev/null 2>>"$work/browser.log" || { cat "$work/browser.log" >&2; exit 1; }
 "${PYTHON:-python3}" "$here/report_browser.py" "$work/demo/report" "$work/dom.html" "$shots/report.png"
+
+# The evasion curve of a small sweep: two variants of the default scenario, made small.
+"$bin" bench --scenario default --scale 0.02 --seeds 1 --sweep campaigns.0.rate_per_s=2,8 \
+  --cache "$work/cache" --report "$work/sweep" >/dev/null 2>"$work/sweep.log" || {
+  cat "$work/sweep.log" >&2; exit 1; }
+"$browser" "${flags[@]}" --dump-dom "file://$work/sweep/report.html" >"$work/sweep-dom.html" \
+  2>>"$work/browser.log" || { cat "$work/browser.log" >&2; exit 1; }
+"${PYTHON:-python3}" "$here/sweep_browser.py" "$work/sweep" "$work/sweep-dom.html"

@@ -209,7 +209,10 @@ impl SweepSection {
                 &points,
                 colour(index),
                 LineStyle::Solid,
-                " class=\"sweep-line\"",
+                &format!(
+                    " class=\"sweep-line\" data-detector=\"{}\"",
+                    escape_html(&detector.name)
+                ),
             ));
             for &(x, y) in &points {
                 let value = &self.variants[x as usize].value;
