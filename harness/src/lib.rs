@@ -6,7 +6,7 @@
 //! - [`external`]: detectors written in any language, run as child processes;
 //! - [`report`]: the `report.json` contract, the Markdown, terminal and HTML views, and
 //!   the report folder they are written into;
-//! - [`dataset`]: a dataset's files checked before a pass and its labels decoded;
+//! - [`inputs`]: a dataset's files checked before a pass and its labels decoded;
 //! - [`runner`]: reads a dataset once and scores every detector on it;
 //! - [`calibration`]: thresholds from a false-alarm budget on other seeds, and the budget
 //!   leaderboard;
@@ -18,9 +18,9 @@ pub mod alerts;
 pub mod audit;
 pub mod bench;
 pub mod calibration;
-pub mod dataset;
 pub mod error;
 pub mod external;
+pub mod inputs;
 pub mod metrics;
 pub mod report;
 pub mod runner;

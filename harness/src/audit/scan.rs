@@ -9,8 +9,8 @@ use super::columns::{
 use super::combos::ComboTable;
 use super::output::CampaignMeta;
 use super::tally::{SKIP, Tally};
-use crate::dataset::{CampaignRow, read_campaign_rows};
 use crate::error::RunError;
+use crate::inputs::{CampaignRow, read_campaign_rows};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};

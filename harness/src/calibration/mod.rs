@@ -11,7 +11,7 @@ pub use budgets::budget_leaderboard;
 
 pub use crate::error::ScoredSeedInCalibration;
 
-use crate::dataset::check_dataset;
+use crate::inputs::check_dataset;
 use crate::metrics::{BenignScoreCollector, ThresholdCalibration, calibrate_threshold};
 use crate::runner::lane::{Lane, Sink};
 use crate::runner::pass::run_pass;

@@ -4,7 +4,7 @@
 //! between threads; both import this module, neither the other's types.
 
 use super::SourceError;
-use crate::dataset::TruthColumns;
+use crate::inputs::TruthColumns;
 use crate::metrics::{BenignScoreCollector, DetectorTally, IndexedBatch};
 use arrow_array::RecordBatch;
 use breachlab_detectors::{Detector, EventBatch, SharedColumns};

@@ -11,7 +11,7 @@
 //!   (`schedule`).
 //!
 //! Thresholds from a budget are picked by [`crate::calibration`] with the same passes;
-//! what is checked and decoded of a dataset is in [`crate::dataset`].
+//! what is checked and decoded of a dataset is in [`crate::inputs`].
 
 pub(crate) mod lane;
 mod memory;
@@ -23,7 +23,7 @@ pub use crate::error::RunError;
 pub use memory::peak_rss_bytes;
 pub use source::{DetectorSpec, SourceError, ThresholdChoice};
 
-use crate::dataset::{check_dataset, dataset_summary, read_campaigns};
+use crate::inputs::{check_dataset, dataset_summary, read_campaigns};
 use crate::metrics::{
     DEFAULT_ALARM_GAP_US, DEFAULT_CONTAINMENT_DELAYS_S, DetectorMetrics, DetectorTally, LabelIndex,
     MetricsConfig,

@@ -9,7 +9,7 @@
 use super::lane::{Decoded, Lane};
 use super::schedule::{Schedule, reader_panicked};
 use super::{RunError, RunOptions};
-use crate::dataset::{TRUTH_COLUMNS, TruthColumns};
+use crate::inputs::{TRUTH_COLUMNS, TruthColumns};
 use crate::metrics::{IndexedBatch, LabelColumns, LabelIndex};
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;

@@ -227,7 +227,7 @@ impl<'l> State<'l> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::TruthColumns;
+    use crate::inputs::TruthColumns;
     use crate::metrics::BenignScoreCollector;
     use crate::runner::lane::Sink;
     use arrow_array::cast::AsArray;
