@@ -28,7 +28,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
                 &dataset.manifest.scenario.name,
                 &dataset.manifest.scenario.text,
             )?;
-            Some(super::bench::cached_dataset(
+            Some(super::seeded::cached_dataset(
                 &scenario,
                 seed,
                 dataset.manifest.scale,

@@ -15,8 +15,9 @@ use breachlab_harness::bench::calibrate_on_seeds;
 use breachlab_harness::external::{ExternalSpec, external_spec};
 use breachlab_harness::runner::DetectorSpec;
 
-use super::bench::{CachedSeeds, ScoredAs, bench_error, builtin_specs, cached_dataset};
+use super::bench::builtin_specs;
 use super::scoring::run_options;
+use super::seeded::{CachedSeeds, ScoredAs, bench_error, cached_dataset};
 use crate::cli::{AuditMode, BenchArgs, DefendArgs};
 
 pub fn run(args: DefendArgs) -> anyhow::Result<()> {

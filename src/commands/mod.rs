@@ -17,6 +17,7 @@ mod replay;
 mod scenarios;
 mod score;
 mod scoring;
+mod seeded;
 mod sweep;
 mod verify;
 

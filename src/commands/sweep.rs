@@ -4,8 +4,8 @@
 //! scored by every detector with thresholds calibrated once, on the unswept scenario.
 //! A variant below the scenario's minimum faithful scale is scored and marked distorted.
 
-use super::bench::{CachedSeeds, ScoredAs, bench_error, cached_dataset};
 use super::scoring::run_error;
+use super::seeded::{CachedSeeds, ScoredAs, bench_error, cached_dataset};
 use crate::cli::BenchArgs;
 use anyhow::{Context, anyhow, bail};
 use breachlab_generator::LoadedScenario;
