@@ -8,8 +8,9 @@
 
 use crate::audit::{self, AuditError, AuditOptions, BenchAuditEntry};
 use crate::calibration::{budget_leaderboard, calibrate_budgets_on_all, check_held_out};
+use crate::error::RunError;
 use crate::report::{BenchReport, BudgetSection, SeededRun, summarize_seeds};
-use crate::runner::{DetectorSpec, RunError, RunOptions, score_dataset};
+use crate::runner::{DetectorSpec, RunOptions, score_dataset};
 use breachlab_dataset::Dataset;
 use std::collections::BTreeMap;
 use std::fmt;

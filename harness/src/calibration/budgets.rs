@@ -2,8 +2,9 @@
 //! datasets, then every scored dataset at each budget's thresholds.
 
 use super::{calibrate_budgets_on_all, check_held_out};
+use crate::error::RunError;
 use crate::report::{BudgetRun, BudgetSection, BudgetThreshold, DetectorReport};
-use crate::runner::{DetectorSpec, RunError, RunOptions, score_dataset};
+use crate::runner::{DetectorSpec, RunOptions, score_dataset};
 use breachlab_dataset::Dataset;
 
 /// Calibrates every spec for each of `budgets_per_day` on the `calibration` datasets

@@ -11,11 +11,12 @@ pub use budgets::budget_leaderboard;
 
 pub use crate::error::ScoredSeedInCalibration;
 
+use crate::error::RunError;
 use crate::inputs::check_dataset;
 use crate::metrics::{BenignScoreCollector, ThresholdCalibration, calibrate_threshold};
 use crate::runner::lane::{Lane, Sink};
 use crate::runner::pass::run_pass;
-use crate::runner::{DetectorSpec, RunError, RunOptions, SourceError};
+use crate::runner::{DetectorSpec, RunOptions, SourceError};
 use breachlab_dataset::Dataset;
 
 /// Refuses calibration seeds that are also scored: the first of `scored_seeds` found
