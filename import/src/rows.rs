@@ -25,7 +25,7 @@ use crate::ImportError;
 
 /// Rows written per Arrow batch.
 pub const BATCH_ROWS: usize = 64 * 1024;
-pub const DAY_US: i64 = 86_400_000_000;
+pub use breachlab_generator::calendar::DAY_US;
 
 /// One event, every column of the imported events schema.
 #[derive(Debug, Clone, PartialEq)]

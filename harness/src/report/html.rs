@@ -65,7 +65,7 @@ pub(super) fn summary_table(report: &Report) -> String {
 }
 
 /// Attack campaigns of all detectors, by id, in first-seen order.
-fn all_campaigns(report: &Report) -> Vec<&CampaignMetrics> {
+pub(super) fn all_campaigns(report: &Report) -> Vec<&CampaignMetrics> {
     let mut campaigns: Vec<&CampaignMetrics> = Vec::new();
     for campaign in report.detectors.iter().flat_map(|d| &d.metrics.campaigns) {
         if !campaigns

@@ -365,20 +365,6 @@ fn summary_text(report: &Report, markdown: bool) -> String {
     out
 }
 
-/// Attack campaigns of all detectors, by id, in first-seen order.
-fn all_campaigns(report: &Report) -> Vec<&CampaignMetrics> {
-    let mut campaigns: Vec<&CampaignMetrics> = Vec::new();
-    for campaign in report.detectors.iter().flat_map(|d| &d.metrics.campaigns) {
-        if !campaigns
-            .iter()
-            .any(|c| c.campaign_id == campaign.campaign_id)
-        {
-            campaigns.push(campaign);
-        }
-    }
-    campaigns
-}
-
 /// One row per detector, one column per attack campaign, each cell `cell` of that
 /// detector's result on that campaign.
 fn per_campaign_grid(
@@ -387,7 +373,7 @@ fn per_campaign_grid(
     note: &str,
     cell: impl Fn(&CampaignMetrics) -> String,
 ) -> String {
-    let campaigns = all_campaigns(report);
+    let campaigns = html::all_campaigns(report);
     if campaigns.is_empty() {
         return "No attack campaigns.\n".into();
     }
