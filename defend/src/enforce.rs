@@ -31,7 +31,7 @@ pub enum KeyKind {
     ApiKeyAddress,
     /// The session (none without one).
     Session,
-    /// The principal, else the API key, else the address.
+    /// The principal, else the API key with the address, else the address.
     Client,
 }
 
@@ -69,7 +69,9 @@ impl KeyKind {
                 .api_key
                 .map(|k| BlockKey::ApiKeyAddress(k.to_string(), id.address.to_string())),
             KeyKind::Session => id.session.map(BlockKey::Session),
-            KeyKind::Client => principal.or(api_key).or_else(|| Some(address())),
+            KeyKind::Client => principal
+                .or_else(|| KeyKind::ApiKeyAddress.key_of(id))
+                .or_else(|| Some(address())),
         }
     }
 }
@@ -91,7 +93,7 @@ pub fn keys_of_detector(name: &str, params: &Params) -> Vec<KeyKind> {
         "principal-rate" => vec![KeyKind::PrincipalOrApiKey],
         "token-bucket" | "error-jail" | "distinct-objects" => ip_and_principal(),
         "long-distinct" => {
-            let list = text("keys").unwrap_or_else(|| "principal,key-address,session".into());
+            let list = text("keys").unwrap_or_else(|| "principal,session".into());
             let mut kinds: Vec<KeyKind> = list
                 .split(',')
                 .filter_map(|k| match k.trim().trim_matches('"') {
@@ -185,7 +187,10 @@ mod tests {
             vec![KeyKind::Address]
         );
         assert_eq!(keys_of_detector("error-jail", &none).len(), 2);
-        assert_eq!(keys_of_detector("long-distinct", &none).len(), 3);
+        assert_eq!(
+            keys_of_detector("long-distinct", &none),
+            vec![KeyKind::Principal, KeyKind::Session]
+        );
         assert_eq!(
             keys_of_detector("route-volume", &none),
             vec![KeyKind::Actor]

@@ -7,6 +7,14 @@ pub(crate) use breachlab_keys::{
     hash_bytes, hash_int, prefetch,
 };
 
+/// The key of one client of a shared API key: the key and the address together. Every
+/// signed-out client of a web portal or an app sends the same API key, so the key alone
+/// is the whole population; with its address it is one script or one household.
+pub(crate) fn key_and_address(api_key: &str, address: &str) -> u64 {
+    let key = hash_bytes(API_KEY_SEED, api_key.as_bytes());
+    hash_bytes(hash_int(IP_SEED, key as i64), address.as_bytes())
+}
+
 /// Schedules sweeps of idle state at fixed boundaries of event time, so that when a
 /// sweep happens depends on the events alone, never on how they were batched.
 pub(crate) struct Sweeper {

@@ -4,7 +4,9 @@
 //! where every client reads one object a day and a route where partners read hundreds
 //! need different limits; the route's own clients set them.
 //!
-//! The client is the principal, else the API key, else the client address. Each (client,
+//! The client is the principal, else the API key and address together, else the address:
+//! every signed-out client of a web portal or an app shares one API key, and counted as one
+//! client that key would read more than any attacker and set the route's tail. Each (client,
 //! route) pair keeps a [`DistinctRing`](super::distinct_ring) of hourly buckets. Once an
 //! hour, at the first event of the hour, a census takes every live pair's count (as of
 //! its last event) and sets each route's baseline to the `quantile` of its clients'
@@ -18,6 +20,7 @@ use super::distinct_ring::{KeyedRings, RingShape};
 use crate::columns::{event_targets, event_times, int_keys, row_strings};
 use crate::keys::{
     API_KEY_SEED, IP_SEED, KeyMap, NO_KEY, PRINCIPAL_SEED, ROUTE_SEED, hash_bytes, hash_int,
+    key_and_address,
 };
 use crate::params::ParamReader;
 use crate::{Detector, DetectorError, DetectorInfo, EventBatch, ParamInfo, Params};
@@ -104,7 +107,7 @@ fn build(params: Params) -> Result<Box<dyn Detector>, DetectorError> {
     }))
 }
 
-/// Every row's client: its principal, else its API key, else its address.
+/// Every row's client: its principal, else its API key and address, else its address.
 fn client_keys(batch: &RecordBatch, out: &mut Vec<u64>) -> Result<(), DetectorError> {
     int_keys(batch, events::PRINCIPAL_ID, PRINCIPAL_SEED, out)?;
     let api_keys = row_strings(batch, events::API_KEY_ID)?;
@@ -112,7 +115,8 @@ fn client_keys(batch: &RecordBatch, out: &mut Vec<u64>) -> Result<(), DetectorEr
     for ((key, api_key), address) in out.iter_mut().zip(api_keys).zip(addresses) {
         if *key == NO_KEY {
             *key = match (api_key, address) {
-                (Some(api_key), _) => hash_bytes(API_KEY_SEED, api_key.as_bytes()),
+                (Some(api_key), Some(address)) => key_and_address(api_key, address),
+                (Some(api_key), None) => hash_bytes(API_KEY_SEED, api_key.as_bytes()),
                 (None, Some(address)) => hash_bytes(IP_SEED, address.as_bytes()),
                 (None, None) => NO_KEY,
             };
@@ -250,5 +254,25 @@ mod tests {
         // Before any census every baseline is min_baseline: scores are raw counts.
         assert_eq!(&scores[..3], &[1.0, 2.0, 1.0]);
         assert_eq!(&scores[13..], &[0.75, 1.0, 2.0, 3.0]);
+    }
+
+    /// Signed-out clients share the portal's API key: two addresses reading through it
+    /// are two clients, each counting its own targets; the same address signed in is
+    /// its principal, a third client.
+    #[test]
+    fn a_shared_api_key_counts_per_address() {
+        let rows = [
+            EventRow::at(0.0).api_key("web").ip("10.0.0.1").target(1),
+            EventRow::at(1.0).api_key("web").ip("10.0.0.1").target(2),
+            EventRow::at(2.0).api_key("web").ip("10.0.0.2").target(3),
+            EventRow::at(3.0).api_key("web").ip("10.0.0.2").target(4),
+            EventRow::at(4.0).api_key("web").ip("10.0.0.1").target(5),
+            EventRow::at(5.0)
+                .api_key("web")
+                .ip("10.0.0.1")
+                .principal(9)
+                .target(6),
+        ];
+        assert_eq!(score(&[], &rows), [1.0, 2.0, 1.0, 2.0, 3.0, 1.0]);
     }
 }
