@@ -71,7 +71,7 @@ impl<E: std::error::Error + 'static> std::error::Error for BenchError<E> {
 /// Each spec's threshold for `budget_per_day`, calibrated on `calibration_seeds` (none of
 /// them among `scored_seeds`): on each seed the lowest that meets the budget there, and
 /// of those the highest, so the budget holds on every calibration seed. `None` for a spec
-/// with a fixed threshold; a spec whose calibration fails stops the run
+/// with a fixed threshold or an alert file; a spec whose calibration fails stops the run
 /// ([`RunError::Calibration`]).
 pub fn calibrate_on_seeds<S: SeedDatasets>(
     source: &mut S,

@@ -442,3 +442,30 @@ fn bench_seeds_calibrates_on_held_out_seeds_then_scores_each_seed() {
         breachlab_harness::ThresholdSource::Calibrated
     );
 }
+
+/// An alert file holds a tool's decisions on the scored dataset: calibration on another
+/// seed leaves its threshold alone (it would otherwise see none of its alerts there and
+/// move the threshold past them), while a built-in beside it is calibrated.
+#[test]
+fn calibration_leaves_an_alert_file_alone() {
+    use breachlab_harness::alerts::{alerts_spec, read_alerts};
+    use breachlab_harness::calibration::calibrate;
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = generated(&dir.path().join("seed3"), 3);
+    let path = dir.path().join("alerts.csv");
+    std::fs::write(&path, "event_id\n1\n2\n").unwrap();
+    let alerts = read_alerts(&path).unwrap();
+    let threshold = alerts.threshold();
+    let specs = vec![alerts_spec("tool", alerts), builtin("fanout", &[])];
+    let options = RunOptions::default();
+    let calibrated = calibrate(&dataset, &[7], &specs, 0.0, &options).unwrap();
+    assert!(calibrated[0].as_ref().unwrap().is_none());
+    assert!(calibrated[1].as_ref().unwrap().is_some());
+    let scored = generated(&dir.path().join("seed7"), 7);
+    let thresholds: Vec<Option<f64>> = calibrated
+        .iter()
+        .map(|c| c.as_ref().unwrap().as_ref().map(|c| c.threshold))
+        .collect();
+    let outcome = score_dataset(&scored, &specs, &thresholds, &options).unwrap();
+    assert_eq!(outcome.detectors[0].threshold.threshold, threshold);
+}

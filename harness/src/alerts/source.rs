@@ -39,11 +39,12 @@ impl Detector for AlertSource {
     }
 }
 
-/// The runner's spec of an alert file named `name` in the report.
+/// The runner's spec of an alert file named `name` in the report: the tool's decisions,
+/// which calibration leaves alone.
 pub fn alerts_spec(name: &str, alerts: Alerts) -> DetectorSpec {
     let alerts = Arc::new(alerts);
     let owned = name.to_string();
-    DetectorSpec::custom(name, None, move || {
+    DetectorSpec::decisions(name, move || {
         Ok(Box::new(AlertSource {
             name: owned.clone(),
             params: alerts.params(),

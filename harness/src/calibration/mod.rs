@@ -45,8 +45,8 @@ fn check_datasets_held_out(
 
 /// Calibrates each spec on `dataset`, whose seed must not be among `scored_seeds` (the
 /// seeds the thresholds will be scored on): the lowest threshold whose false alarms on
-/// benign traffic stay within `budget_per_day`. A spec with a fixed threshold is not
-/// calibrated (`Ok(None)`); one that fails gets its error.
+/// benign traffic stay within `budget_per_day`. A spec with a fixed threshold, or an
+/// alert file's decisions, is not calibrated (`Ok(None)`); one that fails gets its error.
 pub fn calibrate(
     dataset: &Dataset,
     scored_seeds: &[u64],
@@ -59,7 +59,8 @@ pub fn calibrate(
     Ok(per_budget.swap_remove(0))
 }
 
-/// One spec's calibration: `None` for a fixed threshold, or why it failed.
+/// One spec's calibration: `None` for a fixed threshold or a tool's decisions, or why it
+/// failed.
 pub type SpecCalibration = Result<Option<ThresholdCalibration>, SourceError>;
 
 /// [`calibrate_budgets`] on several calibration datasets (seeds other than `scored_seeds`):
@@ -116,7 +117,7 @@ pub fn calibrate_budgets(
     let mut lanes = Vec::new();
     let mut slots: Vec<Result<Option<usize>, SourceError>> = Vec::new();
     for spec in specs {
-        if spec.fixed_threshold.is_some() {
+        if spec.fixed_threshold.is_some() || !spec.calibratable {
             slots.push(Ok(None));
             continue;
         }

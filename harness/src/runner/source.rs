@@ -40,6 +40,9 @@ pub struct DetectorSpec {
     pub name: String,
     /// `Some` when the user fixed the threshold (`--param det.threshold=x`).
     pub fixed_threshold: Option<f64>,
+    /// `false` for a tool's own decisions (an alert file): calibration on other seeds
+    /// never moves their threshold, since the alerts are of the scored dataset alone.
+    pub calibratable: bool,
     factory: Arc<Factory>,
 }
 
@@ -48,6 +51,7 @@ impl std::fmt::Debug for DetectorSpec {
         f.debug_struct("DetectorSpec")
             .field("name", &self.name)
             .field("fixed_threshold", &self.fixed_threshold)
+            .field("calibratable", &self.calibratable)
             .finish_non_exhaustive()
     }
 }
@@ -67,6 +71,7 @@ impl DetectorSpec {
         Ok(DetectorSpec {
             name: name.to_string(),
             fixed_threshold,
+            calibratable: true,
             factory: Arc::new(move || Ok(breachlab_detectors::build(&owned_name, &overrides)?)),
         })
     }
@@ -80,7 +85,20 @@ impl DetectorSpec {
         DetectorSpec {
             name: name.into(),
             fixed_threshold,
+            calibratable: true,
             factory: Arc::new(factory),
+        }
+    }
+
+    /// A tool's decisions (an alert file): scored at the tool's own threshold, never
+    /// calibrated.
+    pub fn decisions(
+        name: impl Into<String>,
+        factory: impl Fn() -> Result<Box<dyn Detector>, SourceError> + Send + Sync + 'static,
+    ) -> Self {
+        DetectorSpec {
+            calibratable: false,
+            ..DetectorSpec::custom(name, None, factory)
         }
     }
 
