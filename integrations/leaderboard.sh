@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # docs/results.md's "Real tools" table: generates the default scenario (scale 1, the demo's
-# dataset) and three incident scenarios at their minimum faithful scales (seed 1; see
+# dataset) and every incident scenario at its minimum faithful scale (seed 1; see
 # `breachlab scenarios show NAME`), runs integrations/run.sh on them (fail2ban, Sigma,
-# nginx limit_req) and prints the table. The incident datasets hold 0.5-2.9 M events:
-# nginx's replay and Sigma's SQLite run take a while on them.
+# nginx limit_req) and prints the table. The datasets hold 0.5-10.3 M events each
+# (authy-2024 and trello-2024 the most): nginx's replay and Sigma's SQLite run take
+# minutes on each.
 #
 # Usage: integrations/leaderboard.sh [CACHE_DIR]   (default: ./breachlab-cache/real-tools;
 #        datasets there are reused when present)
@@ -15,7 +16,9 @@ cache="${1:-breachlab-cache/real-tools}"
 export_binaries
 mkdir -p "$cache"
 datasets=()
-for spec in default:1 optus-2022:0.0139 dell-2024:0.00199 tmobile-2023:0.000255; do
+for spec in default:1 optus-2022:0.0139 dell-2024:0.00199 panera-2018:0.00298 \
+  authy-2024:0.00139 trello-2024:0.000695 tmobile-2023:0.000255 twitter-2019:0.000232 \
+  venmo-2019:0.000229; do
   name="${spec%%:*}"
   scale="${spec##*:}"
   dir="$cache/$name-$scale"

@@ -13,9 +13,10 @@
 # among those that raised no more false alarms per day than fail2ban (both as means).
 #
 # Usage: integrations/versus-fail2ban.sh [--work DIR] [SCENARIO:SCALE...]
-#   default datasets: default:1 (the demo) optus-2022:0.0139 dell-2024:0.00199
-#   panera-2018:0.00298, each scenario at its minimum faithful scale; DIR (default breachlab-cache/versus-fail2ban) keeps the datasets,
-#   alerts and reports, and finished steps are reused.
+#   default datasets: default:1 (the demo) and every incident scenario at its minimum
+#   faithful scale (`breachlab scenarios show NAME`); DIR (default
+#   breachlab-cache/versus-fail2ban) keeps the datasets, alerts and reports, and finished
+#   steps are reused.
 #   BREACHLAB, PYTHON as for integrations/run.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,7 +25,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 work_option breachlab-cache/versus-fail2ban "$@"
 specs=("${operands[@]}")
 if [[ ${#specs[@]} -eq 0 ]]; then
-  specs=(default:1 optus-2022:0.0139 dell-2024:0.00199 panera-2018:0.00298)
+  specs=(default:1 optus-2022:0.0139 dell-2024:0.00199 panera-2018:0.00298
+    authy-2024:0.00139 trello-2024:0.000695 tmobile-2023:0.000255 twitter-2019:0.000232
+    venmo-2019:0.000229)
 fi
 export_binaries
 command -v fail2ban-regex >/dev/null ||

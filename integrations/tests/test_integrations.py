@@ -100,3 +100,30 @@ def test_sigma_rules_flag_fanout_and_bursts(tmp_path):
         # Alerts at t = 149.6..199.6 s, each open 300 s: merged to [149.6 s, 499.6 s].
         ["ip", "10.0.0.3", "2026-03-02T00:02:29.600000Z", "2026-03-02T00:08:19.600000Z"],
     ]
+
+
+def detector(name, exposed, alarms_per_day, detected):
+    return {"name": name, "records_exposed_before_detection_total": exposed,
+            "false_alarms_per_day": alarms_per_day, "campaigns_detected": detected,
+            "campaigns_undetected": 1 - detected}
+
+
+def test_versus_table_takes_fail2ban_from_its_own_score(tmp_path):
+    dataset = {"scenario": {"name": "optus-2022"}, "scale": 0.0139, "seed": 1}
+    folder = tmp_path / "optus-2022-0.0139"
+    (folder / "seed1" / "versus").mkdir(parents=True)
+    (folder / "seed1" / "fail2ban" / "report-fail2ban").mkdir(parents=True)
+    (folder / "budget.txt").write_text("0\n")
+    # bench's report: fail2ban silenced by a calibrated threshold, so nothing beats it at
+    # its 0 false alarms a day except a built-in that raises none either.
+    (folder / "seed1" / "versus" / "report.json").write_text(json.dumps({"dataset": dataset, "detectors": [
+        detector("fail2ban", 1000, 0.0, 0), detector("sequential", 900, 0.0, 1),
+        detector("ip-rate", 5, 0.5, 1)]}))
+    # fail2ban's alerts as they are: 0.5 false alarms a day and 400 records.
+    (folder / "seed1" / "fail2ban" / "report-fail2ban" / "report.json").write_text(json.dumps({
+        "dataset": dataset, "detectors": [detector("fail2ban", 400, 0.5, 1)]}))
+    out = subprocess.run([sys.executable, ROOT / "table.py", "--versus", tmp_path], check=True,
+                         capture_output=True, text=True).stdout
+    row = out.strip().splitlines()[-1]
+    assert row == ("| optus-2022 (scale 0.0139) | 1 | 0 | 400 | 0.50 | 1/1 "
+                   "| ip-rate | 5 | 0.50 | 1/1 |")
