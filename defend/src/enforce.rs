@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use breachlab_detectors::Params;
+use breachlab_detectors::{ParamDefault, Params};
 use serde::Serialize;
 
 /// One kind of key a gateway can block.
@@ -82,6 +82,7 @@ pub fn keys_of_detector(name: &str, params: &Params) -> Vec<KeyKind> {
         params
             .get(param)
             .map(|v| v.to_string().trim_matches('"').to_string())
+            .or_else(|| default_text(name, param))
     };
     let ip_and_principal = || match text("key").as_deref() {
         Some("ip") => vec![KeyKind::Address],
@@ -93,7 +94,7 @@ pub fn keys_of_detector(name: &str, params: &Params) -> Vec<KeyKind> {
         "principal-rate" => vec![KeyKind::PrincipalOrApiKey],
         "token-bucket" | "error-jail" | "distinct-objects" => ip_and_principal(),
         "long-distinct" => {
-            let list = text("keys").unwrap_or_else(|| "principal,session".into());
+            let list = text("keys").unwrap_or_default();
             let mut kinds: Vec<KeyKind> = list
                 .split(',')
                 .filter_map(|k| match k.trim().trim_matches('"') {
@@ -109,6 +110,17 @@ pub fn keys_of_detector(name: &str, params: &Params) -> Vec<KeyKind> {
         }
         "route-baseline" => vec![KeyKind::Client],
         _ => vec![KeyKind::Actor],
+    }
+}
+
+/// The built-in `name`'s default text for `param`, when the run's parameters leave it out.
+fn default_text(name: &str, param: &str) -> Option<String> {
+    let info = breachlab_detectors::registry()
+        .iter()
+        .find(|info| info.name == name)?;
+    match info.params.iter().find(|p| p.name == param)?.default {
+        ParamDefault::Str(text) => Some(text.to_string()),
+        _ => None,
     }
 }
 

@@ -7,7 +7,7 @@ use super::format::{MISSING, duration, escape_html, fraction, grouped, threshold
 use super::plot::{
     Frame, LineStyle, PALETTE, Range, colour, legend, legend_height, marker_at, nice_ticks,
 };
-use super::table::{SUMMARY_HEADERS, summary_cells};
+use super::table::{SUMMARY_HEADERS, exposure_delays, summary_cells};
 use super::{DetectorReport, Report};
 use crate::metrics::CampaignMetrics;
 use crate::metrics::ExposureCurve;
@@ -476,17 +476,7 @@ fn pr_curve(frame: &Frame, detector: &DetectorReport, stroke: &str) -> String {
 pub(super) fn campaign_tables(report: &Report) -> String {
     let mut out = String::new();
     for detector in &report.detectors {
-        let delays: Vec<i64> = detector
-            .metrics
-            .campaigns
-            .first()
-            .map(|c| {
-                c.records_exposed_by_delay
-                    .iter()
-                    .map(|e| e.delay_s)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let delays = exposure_delays(detector);
         let _ = write!(
             out,
             "<h3>{}</h3><table><tr><th>Campaign</th><th>Technique</th><th>Detected</th>\

@@ -9,7 +9,7 @@ use super::format::{
     MISSING, duration, escape_html, escape_markdown_cell, fraction, grouped, markdown_grid,
     strip_controls, text_grid, threshold,
 };
-use super::table::{SUMMARY_HEADERS, summary_cells};
+use super::table::{SUMMARY_HEADERS, exposure_delays, summary_cells};
 use super::{Report, html};
 use crate::metrics::CampaignMetrics;
 
@@ -429,17 +429,7 @@ fn precision_recall_text(report: &Report, markdown: bool) -> String {
 fn campaigns_text(report: &Report, markdown: bool) -> String {
     let mut out = String::new();
     for detector in &report.detectors {
-        let delays: Vec<i64> = detector
-            .metrics
-            .campaigns
-            .first()
-            .map(|c| {
-                c.records_exposed_by_delay
-                    .iter()
-                    .map(|e| e.delay_s)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let delays = exposure_delays(detector);
         let mut header: Vec<String> = [
             "Campaign",
             "Technique",

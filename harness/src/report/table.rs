@@ -36,3 +36,19 @@ pub(crate) fn summary_cells(detector: &DetectorReport) -> [String; 10] {
         rate(detector.cost.events_per_s),
     ]
 }
+
+/// The delays (seconds after a campaign's start) at which the report counts the records
+/// exposed had the campaign been contained then: one column each in the campaign tables.
+pub(super) fn exposure_delays(detector: &DetectorReport) -> Vec<i64> {
+    detector
+        .metrics
+        .campaigns
+        .first()
+        .map(|c| {
+            c.records_exposed_by_delay
+                .iter()
+                .map(|e| e.delay_s)
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -111,14 +111,8 @@ impl RunOutcome {
             }
         }
         BenchReport {
-            report: Report::new(self.dataset.clone(), detectors),
             failed_detectors: failed,
-            seeds: None,
-            audit: None,
-            audit_source: None,
-            budgets: None,
-            faithfulness: None,
-            sweep: None,
+            ..BenchReport::of(Report::new(self.dataset.clone(), detectors))
         }
     }
 }
