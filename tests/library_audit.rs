@@ -25,10 +25,6 @@ use serde_json::Value;
 /// it off the list then), and every other campaign is held to it.
 const OPEN_COMBINATIONS: &[(&str, &str)] = &[
     (
-        "default/id-prober",
-        "a python-requests script from cloud addresses reading account records: benign scripts on that route are too few at the demo's size",
-    ),
-    (
         "default/email-oracle",
         "residential signed-out lookups: guests' lookups are just below the probe's volume",
     ),
@@ -37,28 +33,12 @@ const OPEN_COMBINATIONS: &[(&str, &str)] = &[
         "signed-out residential logins: benign failed logins are far fewer than the stuffer's",
     ),
     (
-        "default/feed-scraper",
-        "signed-out feed reads from a few cloud ASNs: benign feed pollers on those networks are too few",
-    ),
-    (
-        "default/wildcard-query",
-        "a few dozen events: one user agent and one ASN pick them out",
-    ),
-    (
         "panera-2018/panera-id-walk",
         "signed-out account reads from the cloud at ~5% of all traffic: no realistic benign share of that shape is known",
     ),
     (
         "dell-2024/dell-partner-probe",
         "portal keys from the cloud on the account route: the scenario has no benign partner-portal traffic yet",
-    ),
-    (
-        "twitter-2019/twitter-contact-upload",
-        "web clients on the contact-match route: benign web contact syncs are too few",
-    ),
-    (
-        "venmo-2019/venmo-feed-scrape",
-        "a dozen events at this scale: one tool user agent and one ASN pick them out",
     ),
 ];
 

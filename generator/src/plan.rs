@@ -6,6 +6,7 @@
 use crate::calendar::{Calendar, HOUR_US};
 pub use crate::campaign::CampaignMeta;
 use crate::event::Event;
+use crate::rng::{hash_words, salt};
 use crate::scenario::{CampaignScaling, LoadedScenario, Scale, Scenario};
 use crate::sources::{self, Source, World, customers::Customers};
 
@@ -159,12 +160,8 @@ impl Plan {
             let index = campaigns.len();
             let (scaled, scaling) = config.at_scale(scale);
             campaigns.push(sources::attacks::meta(index, &scaled, &world));
-            sources.push(sources::attacks::build(
-                index,
-                &scaled,
-                &world,
-                sources.len() as u64,
-            ));
+            let key = campaign_key(seed, sources.len());
+            sources.push(sources::attacks::build(index, &scaled, &world, key));
             scalings.push(scaling);
         }
         let span_h = scenario.days * 24.0;
@@ -266,6 +263,13 @@ impl Plan {
 /// Expected events over the span but the cohorts': the customers' (their sessions times
 /// each session's mean events) and every campaign's requests (a stuffing campaign's
 /// reads after each success included), each computed as its source generates them.
+/// The key of the campaign that is source `source`: derived from the seed as well as the
+/// position, so that which tokens are stolen, the order IDs are read in and the sessions
+/// differ between seeds as the benign traffic does.
+fn campaign_key(seed: u64, source: usize) -> u64 {
+    hash_words(&[seed, source as u64, salt::CAMPAIGN_KEY])
+}
+
 fn expected_events(world: &World, scenario: &Scenario, customers: &Customers) -> f64 {
     let campaigns: f64 = crate::scenario::totals_in(scenario, &world.ids, world.scale)
         .iter()

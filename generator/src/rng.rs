@@ -171,4 +171,6 @@ pub mod salt {
     pub const SIGNED_OUT_SCRIPT: u64 = 0x50A7;
     /// Whether a customer's VPN is a privacy relay on a cloud provider's network.
     pub const PRIVACY_RELAY: u64 = 0x9E1A;
+    /// A campaign's key: mixes the scenario seed into every keyed choice of an attack.
+    pub const CAMPAIGN_KEY: u64 = 0xCA4E;
 }

@@ -701,3 +701,38 @@ fn a_walk_scaled_down_stays_inside_the_population() {
         ids.density
     );
 }
+
+/// The principals (stolen tokens) and the first IDs read by a low-and-slow campaign at `seed`.
+fn low_and_slow_choices(seed: u64) -> (HashSet<i64>, Vec<i64>) {
+    let scenario = scenario(
+        r#"
+[[campaigns]]
+name = "slow"
+start_h = 0
+duration_h = 6
+rate_per_s = 0.2
+[campaigns.attack]
+technique = "low_and_slow"
+tokens = 20
+"#,
+    );
+    let plan = Plan::new(&scenario, seed, 1.0).expect("plan");
+    let events = attack(&all_events(&plan), 0);
+    let tokens = events.iter().filter_map(|e| e.principal_id).collect();
+    let first_reads = events.iter().filter_map(|e| e.target_id).take(50).collect();
+    (tokens, first_reads)
+}
+
+#[test]
+fn an_attack_s_keyed_choices_change_with_the_seed() {
+    let (tokens_a, reads_a) = low_and_slow_choices(1);
+    let (tokens_b, reads_b) = low_and_slow_choices(2);
+    assert_eq!(tokens_a.len(), 20);
+    assert_eq!(low_and_slow_choices(1), (tokens_a.clone(), reads_a.clone()));
+    let shared = tokens_a.intersection(&tokens_b).count();
+    assert!(
+        shared < 3,
+        "{shared} of 20 stolen tokens are the same on seeds 1 and 2"
+    );
+    assert_ne!(reads_a, reads_b, "seeds 1 and 2 read IDs in the same order");
+}
