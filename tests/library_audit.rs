@@ -21,8 +21,11 @@ use common::{breachlab, text};
 use serde_json::Value;
 
 /// Campaigns a combination rule still gives away, each with why it is still open. They are
-/// reported, not exempt for good: the test fails when one of them drops to the bound (take
-/// it off the list then), and every other campaign is held to it.
+/// reported, not exempt for good: the test fails when one of them drops to the bound on
+/// seed 1 and on seed 2 (take it off the list then), and every other campaign is held to
+/// the cross-seed bound. An open campaign needs both because a cross-seed figure alone can
+/// fall by the luck of one seed pair: the beam may pick seed 1's exact networks where the
+/// coarse shape would have held.
 const OPEN_COMBINATIONS: &[(&str, &str)] = &[
     (
         "default/email-oracle",
@@ -31,6 +34,10 @@ const OPEN_COMBINATIONS: &[(&str, &str)] = &[
     (
         "default/credential-stuffer",
         "signed-out residential logins: benign failed logins are far fewer than the stuffer's",
+    ),
+    (
+        "default/feed-scraper",
+        "signed-out feed reads from the cloud on an API key: the beam's rule names seed 1's networks and misses seed 2, but a depth-6 tree on those coarse fields holds at 0.89 across seeds (docs/audit.md)",
     ),
     (
         "panera-2018/panera-id-walk",
@@ -127,8 +134,10 @@ fn no_library_campaign_is_given_away_by_one_column_or_one_event() {
             let exempt = is_naive || campaign["signature"].is_string();
             let key = format!("{scenario}/{name}");
             let open = OPEN_COMBINATIONS.iter().any(|(k, _)| *k == key);
-            if open && (exempt || cross_seed <= 0.5) {
-                closed.push(format!("{key}: F1 {cross_seed:.3} on seed 2"));
+            if open && (exempt || (cross_seed <= 0.5 && in_sample <= 0.5)) {
+                closed.push(format!(
+                    "{key}: F1 {in_sample:.3} on seed 1, {cross_seed:.3} on seed 2"
+                ));
             } else if !exempt && !open && cross_seed > 0.5 {
                 combination_leaks.push(format!(
                     "{key}: `{rule}` F1 {cross_seed:.3} on seed 2 ({in_sample:.3} on seed 1)"
