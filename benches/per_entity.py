@@ -2,8 +2,9 @@
 
 Usage: python benches/per_entity.py [--hours H] DATASET [DATASET ...]   (needs duckdb)
 
---hours H compares the attack over its first H hours only: the common faithful horizon
-of datasets whose campaigns the scale shortened (see the manifests' `faithfulness`).
+--hours H compares the attack over its first H clock hours only (from the start of the
+hour its first event falls in): the common faithful horizon of datasets whose campaigns
+the scale shortened (see the manifests' `faithfulness`).
 
 Per dataset, one column: attack requests per active hour per stolen token, address and
 actor (quantiles over the entity-hours the campaign was active); benign requests per active
@@ -40,7 +41,8 @@ def rows(path, hours=None):
     attack = f"is_attack and campaign_id = {first}"
     if hours is not None:
         attack += (
-            f" and ts < (select min(ts) from joined where is_attack and campaign_id = {first})"
+            f" and ts < (select date_trunc('hour', min(ts)) from joined"
+            f" where is_attack and campaign_id = {first})"
             f" + interval {float(hours) * 3600.0} second"
         )
     out["attack req/active hour per token"] = quantiles("principal_id", "hour", attack + " and principal_id is not null")
