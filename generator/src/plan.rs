@@ -265,7 +265,9 @@ impl Plan {
 /// reads after each success included), each computed as its source generates them.
 /// The key of the campaign that is source `source`: derived from the seed as well as the
 /// position, so that which tokens are stolen, the order IDs are read in and the sessions
-/// differ between seeds as the benign traffic does.
+/// differ between seeds as the benign traffic does. Cohorts keep the bare position as
+/// their key because they mix `world.seed` into each of their hashes themselves; keying
+/// them here as well would change benign bytes for nothing.
 fn campaign_key(seed: u64, source: usize) -> u64 {
     hash_words(&[seed, source as u64, salt::CAMPAIGN_KEY])
 }
