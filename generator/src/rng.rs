@@ -81,6 +81,13 @@ mod tests {
             salt::STUFFING_PHASE,
             salt::STUFFING_TARGETS,
             salt::STUFFED_ACCOUNT,
+            salt::SIGNED_OUT_SCRIPT,
+            salt::PRIVACY_RELAY,
+            salt::CAMPAIGN_KEY,
+            salt::POLL_PHASE,
+            salt::OWNER,
+            salt::PARTNER_BOOK,
+            salt::PARTNER_EGRESS,
         ];
         let mut distinct = salts.to_vec();
         distinct.sort_unstable();
@@ -173,4 +180,12 @@ pub mod salt {
     pub const PRIVACY_RELAY: u64 = 0x9E1A;
     /// A campaign's key: mixes the scenario seed into every keyed choice of an attack.
     pub const CAMPAIGN_KEY: u64 = 0xCA4E;
+    /// Where in its interval a feed poller's polls fall.
+    pub const POLL_PHASE: u64 = 0x9011;
+    /// The customer who owns a script or a partner's account.
+    pub const OWNER: u64 = 0x0E9E;
+    /// The customers on a partner's books.
+    pub const PARTNER_BOOK: u64 = 0xB00C;
+    /// Whether a partner's staff egress from a cloud network, and from which address.
+    pub const PARTNER_EGRESS: u64 = 0xE6E5;
 }

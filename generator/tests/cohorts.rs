@@ -1,7 +1,8 @@
 //! Benign look-alike cohorts: each one's signature in the generated events, its truth
 //! labels, and that its slices are the same whatever order they are generated in.
 
-use breachlab_generator::event::{Event, Route};
+use breachlab_generator::event::{Event, Query, Route};
+use breachlab_generator::population::user_agents::UaTable;
 use breachlab_generator::{LoadedScenario, Plan};
 use breachlab_schema::{ClientKind, IpKind, Phase};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -381,6 +382,146 @@ hit_rate = 0.05
     assert!((0.045..0.055).contains(&rate), "hit rate {rate}");
 }
 
+#[test]
+fn password_reset_responders_who_try_the_old_password_are_refused_like_a_stuffer() {
+    let plan = scenario(
+        1,
+        20_000,
+        r#"
+[[cohorts]]
+name = "reset"
+start_h = 6
+duration_h = 6
+[cohorts.lookalike]
+kind = "password_reset_wave"
+recipients = 20000
+response_rate = 0.3
+half_life_h = 1
+tried_old_password = 0.6
+"#,
+    );
+    let events = cohort_events(&plan, 0);
+    assert_benign_labels(&events, 0);
+    let logins = |status: i16| {
+        events
+            .iter()
+            .filter(|e| e.route == Route::Login && e.status == status)
+            .collect::<Vec<_>>()
+    };
+    let (accepted, refused) = (logins(200), logins(401));
+    assert!(accepted.len() > 2_000, "{} responders", accepted.len());
+    for e in &refused {
+        assert_eq!(e.principal_id, None, "a refused login names nobody");
+        assert_eq!(e.session_id, None, "a login carries no session yet");
+    }
+    // 60% of responders try one to three times: 1.2 refused logins a responder.
+    let per_responder = share(refused.len(), accepted.len());
+    assert!(
+        (1.05..1.35).contains(&per_responder),
+        "{per_responder} refused logins a responder"
+    );
+}
+
+#[test]
+fn feed_pollers_read_the_first_pages_signed_out_from_the_cloud_every_interval() {
+    let plan = scenario(
+        1,
+        5_000,
+        r#"
+[[cohorts]]
+name = "pollers"
+[cohorts.lookalike]
+kind = "feed_poller"
+pollers = 40
+interval_s = 600
+pages = 2
+posing_share = 0.5
+"#,
+    );
+    let events = cohort_events(&plan, 0);
+    assert_benign_labels(&events, 0);
+    let mut per_poller: BTreeMap<u32, Vec<&Event>> = BTreeMap::new();
+    for e in &events {
+        assert_eq!(e.route, Route::Directory);
+        assert_eq!((e.principal_id, e.session_id), (None, None), "signed out");
+        assert_eq!(e.peer.kind, IpKind::Cloud);
+        let Query::Page { page, .. } = e.query else {
+            panic!("a feed read without a page: {:?}", e.query);
+        };
+        assert!((1..=2).contains(&page), "page {page}");
+        per_poller.entry(e.peer.ip).or_default().push(e);
+    }
+    assert_eq!(per_poller.len(), 40, "one address per poller");
+    // 144 polls of two pages a day, give or take the first poll's phase.
+    for (ip, own) in &per_poller {
+        assert!(
+            (284..=290).contains(&own.len()),
+            "{ip:?}: {} reads",
+            own.len()
+        );
+    }
+    let posing = per_poller
+        .values()
+        .filter(|own| !UaTable::tools().contains(own[0].user_agent))
+        .count();
+    assert!(
+        (10..=30).contains(&posing),
+        "{posing} of 40 present a browser or the app"
+    );
+}
+
+#[test]
+fn partner_staff_read_only_their_books_signed_in_some_from_the_cloud() {
+    let plan = scenario(
+        7,
+        50_000,
+        r#"
+[[cohorts]]
+name = "portal"
+[cohorts.lookalike]
+kind = "partner_portal"
+partners = 10
+reads_per_partner_day = 400
+customers_per_partner = 50
+cloud_egress_share = 0.5
+"#,
+    );
+    let events = cohort_events(&plan, 0);
+    assert_benign_labels(&events, 0);
+    // Per partner (the truth's actor): the records it read and its staff's accounts.
+    let mut books: BTreeMap<i64, (HashSet<i64>, HashSet<i64>)> = BTreeMap::new();
+    let mut kinds = BTreeSet::new();
+    for e in &events {
+        assert_eq!(e.route, Route::Account);
+        assert!(e.session_id.is_some(), "staff are signed in");
+        let staff = e.principal_id.expect("signed in with their own account");
+        let (read, members) = books.entry(e.truth.actor_id).or_default();
+        read.insert(e.target_id.unwrap());
+        members.insert(staff);
+        kinds.insert(e.peer.kind);
+        assert!(matches!(e.peer.kind, IpKind::Cloud | IpKind::Corporate));
+    }
+    assert_eq!(books.len(), 10, "ten partners");
+    for (partner, (read, members)) in &books {
+        assert!(
+            read.len() <= 50,
+            "partner {partner} read {} records",
+            read.len()
+        );
+        assert!(
+            (2..=8).contains(&members.len()),
+            "partner {partner} has {} staff accounts",
+            members.len()
+        );
+    }
+    assert_eq!(kinds.len(), 2, "offices and cloud gateways: {kinds:?}");
+    let per_day = events.len() as f64 / 7.0 / 10.0;
+    assert!(
+        (300.0..500.0).contains(&per_day),
+        "{per_day} reads a partner a day"
+    );
+}
+
 const EVERY_LOOKALIKE: &str = r#"
 [[cohorts]]
 name = "partner"
@@ -421,6 +562,20 @@ start_h = 0.5
 kind = "contact_sync"
 installs_per_day = 40
 contacts_per_install = 120
+[[cohorts]]
+name = "pollers"
+start_h = 2
+duration_h = 10
+[cohorts.lookalike]
+kind = "feed_poller"
+pollers = 3
+[[cohorts]]
+name = "portal"
+start_h = 4
+[cohorts.lookalike]
+kind = "partner_portal"
+partners = 4
+reads_per_partner_day = 100
 "#;
 
 #[test]

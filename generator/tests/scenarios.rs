@@ -334,6 +334,8 @@ fn every_lookalike() -> Vec<Lookalike> {
         "kind = \"viral_spike\"\nmultiplier = 5",
         "kind = \"password_reset_wave\"\nrecipients = 1",
         "kind = \"contact_sync\"\ninstalls_per_day = 1",
+        "kind = \"feed_poller\"\npollers = 1",
+        "kind = \"partner_portal\"\npartners = 1",
     ]
     .iter()
     .map(|text| toml::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}")))
@@ -345,7 +347,9 @@ fn every_lookalike() -> Vec<Lookalike> {
             | Lookalike::NatGateway { .. }
             | Lookalike::ViralSpike { .. }
             | Lookalike::PasswordResetWave { .. }
-            | Lookalike::ContactSync { .. } => {}
+            | Lookalike::ContactSync { .. }
+            | Lookalike::FeedPoller(_)
+            | Lookalike::PartnerPortal(_) => {}
         }
     }
     all

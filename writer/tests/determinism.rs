@@ -77,7 +77,7 @@ accounts = 50_000
 /// that the change is the one you meant, paste the printed digest here, and say so in
 /// the commit message: every published dataset of the old version no longer regenerates.
 const GOLDEN_EVENTS_SHA256: &str =
-    "b68751a091c1cdf1040828dd4f1f3b25457b9b6d334b32efc69f873312e1d92a";
+    "2678aa17f4f7786626e975b58c0da657decae8d63165696981fa5bed43ca271a";
 
 fn scenario(text: &str) -> LoadedScenario {
     LoadedScenario::parse("test-scenario.toml", text).expect("test scenario is valid")

@@ -396,6 +396,10 @@ pub enum Lookalike {
         response_rate: f64,
         #[serde(default = "defaults::half_life")]
         half_life_h: f64,
+        /// Share of responders who first try their old password, one to three times,
+        /// each answered 401, before asking for the reset.
+        #[serde(default)]
+        tried_old_password: f64,
     },
     /// Contact sync after app installs: legitimate bulk phone lookups.
     ContactSync {
@@ -406,6 +410,10 @@ pub enum Lookalike {
         #[serde(default = "defaults::contact_hit_rate")]
         hit_rate: f64,
     },
+    /// Customers' scripts polling the public feed for what is new.
+    FeedPoller(FeedPollerConfig),
+    /// Partners' staff reading their own customers' records through the partner portal.
+    PartnerPortal(PartnerPortalConfig),
 }
 
 impl Lookalike {
@@ -417,8 +425,49 @@ impl Lookalike {
             Lookalike::ViralSpike { .. } => "viral_spike",
             Lookalike::PasswordResetWave { .. } => "password_reset_wave",
             Lookalike::ContactSync { .. } => "contact_sync",
+            Lookalike::FeedPoller(_) => "feed_poller",
+            Lookalike::PartnerPortal(_) => "partner_portal",
         }
     }
+}
+
+/// Customers' scripts polling the public feed for what is new: each from its own cloud
+/// address, signed out, reading the first `pages` pages every `interval_s`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedPollerConfig {
+    /// Pollers at scale 1.
+    pub pollers: u64,
+    #[serde(default = "defaults::poll_interval")]
+    pub interval_s: f64,
+    #[serde(default = "defaults::poll_pages")]
+    pub pages: u32,
+    #[serde(default = "defaults::page_size")]
+    pub page_size: u32,
+    /// Share of pollers that present a browser's or the app's user agent and key
+    /// (headless browsers, copied requests) rather than an HTTP library's.
+    #[serde(default = "defaults::posing_share")]
+    pub posing_share: f64,
+}
+
+/// Partners' staff reading their own customers' records through the partner portal,
+/// each signed in with their own account, in working hours; some companies' staff reach the
+/// internet through a cloud secure web gateway or virtual desktops.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerPortalConfig {
+    /// Partner companies at scale 1.
+    pub partners: u64,
+    /// Record reads per partner per day, on average over a week.
+    #[serde(default = "defaults::partner_reads")]
+    pub reads_per_partner_day: f64,
+    /// Customers on one partner's books: the records its staff read.
+    #[serde(default = "defaults::partner_customers")]
+    pub customers_per_partner: u32,
+    /// Share of partners' staff who egress from a cloud network (a secure web gateway,
+    /// a virtual desktop).
+    #[serde(default = "defaults::cloud_egress")]
+    pub cloud_egress_share: f64,
 }
 
 impl Default for TrafficConfig {
@@ -563,5 +612,23 @@ mod defaults {
     }
     pub fn contact_hit_rate() -> f64 {
         0.05
+    }
+    pub fn poll_interval() -> f64 {
+        300.0
+    }
+    pub fn poll_pages() -> u32 {
+        2
+    }
+    pub fn posing_share() -> f64 {
+        0.5
+    }
+    pub fn partner_reads() -> f64 {
+        400.0
+    }
+    pub fn partner_customers() -> u32 {
+        500
+    }
+    pub fn cloud_egress() -> f64 {
+        0.3
     }
 }

@@ -562,6 +562,7 @@ impl CohortConfig {
                 recipients,
                 response_rate,
                 half_life_h,
+                tried_old_password,
             } => {
                 if *recipients == 0 || *recipients > MAX_RECIPIENTS {
                     return Err(Issue::new(
@@ -573,6 +574,7 @@ impl CohortConfig {
                 }
                 share(&format!("{l}.response_rate"), *response_rate)?;
                 positive(&format!("{l}.half_life_h"), *half_life_h)?;
+                share(&format!("{l}.tried_old_password"), *tried_old_password)?;
             }
             Lookalike::ContactSync {
                 installs_per_day,
@@ -591,6 +593,34 @@ impl CohortConfig {
                     100000.0,
                 )?;
                 share(&format!("{l}.hit_rate"), *hit_rate)?;
+            }
+            Lookalike::FeedPoller(p) => {
+                within(&format!("{l}.pollers"), p.pollers as f64, 1.0, 1e5)?;
+                within(&format!("{l}.interval_s"), p.interval_s, 10.0, 86400.0)?;
+                within(&format!("{l}.pages"), f64::from(p.pages), 1.0, 20.0)?;
+                within(
+                    &format!("{l}.page_size"),
+                    f64::from(p.page_size),
+                    1.0,
+                    1000.0,
+                )?;
+                share(&format!("{l}.posing_share"), p.posing_share)?;
+            }
+            Lookalike::PartnerPortal(p) => {
+                within(&format!("{l}.partners"), p.partners as f64, 1.0, 1e5)?;
+                within(
+                    &format!("{l}.reads_per_partner_day"),
+                    p.reads_per_partner_day,
+                    1.0,
+                    1e5,
+                )?;
+                within(
+                    &format!("{l}.customers_per_partner"),
+                    f64::from(p.customers_per_partner),
+                    1.0,
+                    1e7,
+                )?;
+                share(&format!("{l}.cloud_egress_share"), p.cloud_egress_share)?;
             }
         }
         Ok(())

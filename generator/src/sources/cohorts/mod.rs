@@ -10,9 +10,11 @@
 //! next, and a [`Caller`] that sends one actor's requests in order.
 
 mod contact_sync;
+mod feed_poller;
 mod monitor;
 mod nat_gateway;
 mod partner_batch;
+mod partner_portal;
 mod password_reset_wave;
 mod viral_spike;
 
@@ -111,12 +113,14 @@ pub fn build(
             recipients,
             response_rate,
             half_life_h,
+            tried_old_password,
         } => Box::new(password_reset_wave::PasswordResetWave::new(
             cohort,
             world,
             recipients,
             response_rate,
             half_life_h,
+            tried_old_password,
         )),
         Lookalike::ContactSync {
             installs_per_day,
@@ -129,6 +133,12 @@ pub fn build(
             contacts_per_install,
             hit_rate,
         )),
+        Lookalike::FeedPoller(ref params) => {
+            Box::new(feed_poller::FeedPoller::new(cohort, world, params))
+        }
+        Lookalike::PartnerPortal(ref params) => {
+            Box::new(partner_portal::PartnerPortal::new(cohort, world, params))
+        }
     }
 }
 
@@ -180,18 +190,24 @@ pub fn expected_events(config: &CohortConfig, world: &World, span_h: f64) -> f64
             recipients,
             response_rate,
             half_life_h,
+            tried_old_password,
         } => password_reset_wave::expected_events(
             &window,
             world,
             recipients,
             response_rate,
             half_life_h,
+            tried_old_password,
         ),
         Lookalike::ContactSync {
             installs_per_day,
             contacts_per_install,
             ..
         } => contact_sync::expected_events(&window, world, installs_per_day, contacts_per_install),
+        Lookalike::FeedPoller(ref params) => feed_poller::expected_events(&window, world, params),
+        Lookalike::PartnerPortal(ref params) => {
+            partner_portal::expected_events(&window, world, params)
+        }
     }
 }
 
@@ -444,6 +460,16 @@ impl<'w> Caller<'w> {
     pub fn log_in(&mut self, account: i64, out: &mut Emitter<'_>) {
         self.template.principal_id = Some(account);
         self.send(Route::Login, None, Query::None, 200, 0, out);
+    }
+
+    /// A login refused for a wrong password: a 401 with no principal, and no session yet
+    /// (as a customer's own refused login).
+    pub fn fail_log_in(&mut self, out: &mut Emitter<'_>) {
+        let principal = self.template.principal_id.take();
+        let session = self.template.session_id.take();
+        self.send(Route::Login, None, Query::None, 401, 0, out);
+        self.template.principal_id = principal;
+        self.template.session_id = session;
     }
 
     /// Waits between `low_s` and `high_s` seconds.

@@ -2,8 +2,9 @@
 //! the window's start and `response_rate` of them respond, their arrivals decaying
 //! exponentially with `half_life_h`. Each responder asks for a reset, opens the mail,
 //! sets a new password through the link and logs in, from their usual address and
-//! client. Links that expired or were already used give extra 400 and 401 answers, then
-//! a new request. A burst of resets and logins with 4xx looks like an account-takeover
+//! client. Some first try their old password, once or a few times, and are refused
+//! (401, no principal: the failed logins a credential stuffer also makes). Links that
+//! expired or were already used give extra 400 and 401 answers, then a new request. A burst of resets and logins with 4xx looks like an account-takeover
 //! wave; it is customers following an email.
 //!
 //! Responders per slice are a Poisson count with the exponential law's mass over the
@@ -24,9 +25,16 @@ const LONGEST_US: i64 = 30 * 60 * 1_000_000;
 const STALE_LINK: f64 = 0.15;
 /// Share of responders on the app rather than the web.
 const APP_SHARE: f64 = 0.6;
+/// Most refused logins with the old password before a responder asks for the reset.
+const MOST_OLD_PASSWORD_TRIES: u32 = 3;
+
 /// Requests of one responder: the reset request, the link, the login and a read of
-/// their account, and with a stale link the refused link and a second request.
-const REQUESTS_PER_RESPONDER: f64 = 4.0 + 2.0 * STALE_LINK;
+/// their account; with a stale link the refused link and a second request; and for
+/// those who try their old password first, one to three refused logins (two on average).
+fn requests_per_responder(tried_old_password: f64) -> f64 {
+    let mean_tries = f64::from(1 + MOST_OLD_PASSWORD_TRIES) / 2.0;
+    4.0 + 2.0 * STALE_LINK + tried_old_password * mean_tries
+}
 
 pub(crate) struct PasswordResetWave {
     cohort: Cohort,
@@ -34,6 +42,7 @@ pub(crate) struct PasswordResetWave {
     responders: f64,
     /// Decay rate per second: ln 2 / half-life.
     decay_per_s: f64,
+    tried_old_password: f64,
 }
 
 impl PasswordResetWave {
@@ -43,12 +52,14 @@ impl PasswordResetWave {
         recipients: u64,
         response_rate: f64,
         half_life_h: f64,
+        tried_old_password: f64,
     ) -> Replayed<Self> {
         let wave = PasswordResetWave {
             cohort,
             customers: Customers::new(world, cohort.key),
             responders: responders(world, recipients, response_rate),
             decay_per_s: decay_per_s(half_life_h),
+            tried_old_password,
         };
         Replayed(wave)
     }
@@ -83,6 +94,13 @@ impl PasswordResetWave {
         };
         let truth = self.cohort.truth(account);
         let mut caller = Caller::customer(world, &self.customers, header, truth, rng);
+        // Drawn only when the share is set, so that waves without it keep their streams.
+        if self.tried_old_password > 0.0 && caller.rng.random::<f64>() < self.tried_old_password {
+            for _ in 0..caller.rng.random_range(1..=MOST_OLD_PASSWORD_TRIES) {
+                caller.fail_log_in(out);
+                caller.pause(3.0, 30.0);
+            }
+        }
         caller.send(Route::PasswordReset, None, Query::None, 200, 0, out);
         caller.pause(20.0, 480.0);
         if caller.rng.random::<f64>() < STALE_LINK {
@@ -124,10 +142,13 @@ pub(crate) fn expected_events(
     recipients: u64,
     response_rate: f64,
     half_life_h: f64,
+    tried_old_password: f64,
 ) -> f64 {
     let open_s = window.seconds_in(window.end_us);
     let arriving = 1.0 - (-decay_per_s(half_life_h) * open_s).exp();
-    responders(world, recipients, response_rate) * arriving * REQUESTS_PER_RESPONDER
+    responders(world, recipients, response_rate)
+        * arriving
+        * requests_per_responder(tried_old_password)
 }
 
 impl StartsUnits for PasswordResetWave {
