@@ -114,3 +114,51 @@ fn recipients_past_the_bound_are_refused_naming_the_field_and_the_range() {
         "{message}"
     );
 }
+
+/// A one-day scenario of 1,000 accounts with one look-alike whose table body is `lookalike`.
+fn with_lookalike(lookalike: &str) -> String {
+    format!(
+        "name = \"look\"\nstart = \"2026-03-02T00:00:00Z\"\ndays = 1\n[population]\naccounts = 1000\n\
+         [[cohorts]]\nname = \"look\"\n[cohorts.lookalike]\n{lookalike}\n"
+    )
+}
+
+#[test]
+fn the_new_look_alikes_refuse_out_of_range_fields_naming_them() {
+    for (lookalike, field) in [
+        ("kind = \"feed_poller\"\npollers = 0", "pollers"),
+        ("kind = \"feed_poller\"\npollers = 3\npages = 50", "pages"),
+        (
+            "kind = \"feed_poller\"\npollers = 3\nposing_share = 1.5",
+            "posing_share",
+        ),
+        ("kind = \"partner_portal\"\npartners = 1000000", "partners"),
+        (
+            "kind = \"partner_portal\"\npartners = 3\nreads_per_partner_day = 0",
+            "reads_per_partner_day",
+        ),
+        (
+            "kind = \"password_reset_wave\"\nrecipients = 10\ntried_old_password = -0.1",
+            "tried_old_password",
+        ),
+    ] {
+        let Err(error) = LoadedScenario::parse("look.toml", &with_lookalike(lookalike)) else {
+            panic!("accepted: {lookalike}");
+        };
+        let message = error.to_string();
+        assert!(
+            message.contains("look.toml")
+                && message.contains(&format!("cohorts[0].lookalike.{field}")),
+            "{lookalike}: {message}"
+        );
+    }
+    for lookalike in [
+        "kind = \"feed_poller\"\npollers = 3",
+        "kind = \"partner_portal\"\npartners = 3",
+    ] {
+        let loaded = LoadedScenario::parse("look.toml", &with_lookalike(lookalike))
+            .unwrap_or_else(|e| panic!("{lookalike}: {e}"));
+        let plan = Plan::new(&loaded, 1, 1.0).expect("plannable");
+        assert!(plan.expected_events > 0.0, "{lookalike}: nothing planned");
+    }
+}
