@@ -12,7 +12,7 @@
 //! each poll draws from its own stream. The pollers are entities: `pollers × scale` of
 //! them run, each at the same interval whatever the scale.
 
-use super::{Caller, Cohort, Window, within_window};
+use super::{Caller, Cohort, Window, app_share_of_human, periodic_runs, within_window};
 use crate::event::{ApiKey, Event, Peer, Query, Route};
 use crate::population::UaTable;
 use crate::rng::{hash_words, salt, unit, unit_stream};
@@ -108,9 +108,7 @@ fn interval_us(interval_s: f64) -> i64 {
 /// Poller `p`: a cloud server of its own, a client drawn once, a customer who owns it.
 fn poller(world: &World, cohort: &Cohort, p: u64, interval_us: i64, posing_share: f64) -> Poller {
     let h = hash_words(&[world.seed, cohort.key, p]);
-    let mix = &world.traffic.client_mix;
-    let app_share = mix.app / (mix.app + mix.web).max(f64::MIN_POSITIVE);
-    let kind = if unit(hash_words(&[h, salt::POOL_CLIENT])) < app_share {
+    let kind = if unit(hash_words(&[h, salt::POOL_CLIENT])) < app_share_of_human(world) {
         ClientKind::App
     } else {
         ClientKind::Web
@@ -155,9 +153,14 @@ impl Source for FeedPoller {
         within_window(&window, out, |out| {
             for (p, poller) in self.pollers.iter().enumerate() {
                 let origin = window.start_us + poller.phase_us;
-                let first = (out.from_us - origin - LONGEST_POLL_US).div_euclid(self.interval_us);
-                let last = (out.until_us - origin).div_euclid(self.interval_us);
-                for k in first.max(0)..=last {
+                let runs = periodic_runs(
+                    origin,
+                    self.interval_us,
+                    LONGEST_POLL_US,
+                    out.from_us,
+                    out.until_us,
+                );
+                for k in runs {
                     self.poll(world, p, k, out);
                 }
             }

@@ -480,6 +480,28 @@ impl<'w> Caller<'w> {
     }
 }
 
+/// The runs `k` of a unit repeated every `interval_us` from `origin_us` (run `k` starts at
+/// `origin_us + k × interval_us`, plus a jitter shorter than the interval) that can have
+/// events in `from_us..until_us`, when a run lasts at most `longest_us`.
+pub(crate) fn periodic_runs(
+    origin_us: i64,
+    interval_us: i64,
+    longest_us: i64,
+    from_us: i64,
+    until_us: i64,
+) -> std::ops::RangeInclusive<i64> {
+    let first = (from_us - origin_us - longest_us).div_euclid(interval_us);
+    let last = (until_us - origin_us).div_euclid(interval_us);
+    first.max(0)..=last
+}
+
+/// The share of the app among customers' app and web sessions: the split a client that
+/// looks like a customer's (a staff member, a script posing as a client) follows.
+pub(crate) fn app_share_of_human(world: &World) -> f64 {
+    let mix = &world.traffic.client_mix;
+    mix.app / (mix.app + mix.web).max(f64::MIN_POSITIVE)
+}
+
 /// The slices `first..=last` whose units can still have events in the slice starting at
 /// `from_us`, for units lasting at most `longest_us`.
 pub(crate) fn lookback(slice: u64, longest_us: i64) -> std::ops::RangeInclusive<u64> {

@@ -10,7 +10,7 @@
 //! authenticates with its API key only (`principal_id` null); its truth actor is
 //! `MONITOR_ACTOR_BASE + cohort index`.
 
-use super::{Caller, Cohort, MONITOR_ACTOR_BASE, Window, within_window};
+use super::{Caller, Cohort, MONITOR_ACTOR_BASE, Window, periodic_runs, within_window};
 use crate::event::{ApiKey, Event, Peer, Query, Route};
 use crate::population::{self, UaTable};
 use crate::rng::{hash_words, unit, unit_stream};
@@ -160,9 +160,14 @@ impl Source for Monitor {
         within_window(&window, out, |out| {
             for r in 0..self.regions.len() {
                 let origin = window.start_us + self.regions[r].phase_us;
-                let first = (out.from_us - origin - LONGEST_CHECK_US).div_euclid(self.interval_us);
-                let last = (out.until_us - origin).div_euclid(self.interval_us);
-                for k in first.max(0)..=last {
+                let runs = periodic_runs(
+                    origin,
+                    self.interval_us,
+                    LONGEST_CHECK_US,
+                    out.from_us,
+                    out.until_us,
+                );
+                for k in runs {
                     self.check(world, r, k, out);
                 }
             }

@@ -13,7 +13,8 @@
 //! much a day whatever the scale.
 
 use super::{
-    Caller, Cohort, Replayed, StartsUnits, Window, expected_starts_following_human_cycles,
+    Caller, Cohort, Replayed, StartsUnits, Window, app_share_of_human,
+    expected_starts_following_human_cycles,
 };
 use crate::calendar::SLICE_US;
 use crate::event::{ApiKey, Event, Peer, Query, Route};
@@ -128,9 +129,7 @@ impl PartnerPortal {
 /// A staff member's client: the portal's web client or the app, in the customers'
 /// proportions of the two.
 fn staff_client(world: &World, staff: u64) -> ClientKind {
-    let mix = &world.traffic.client_mix;
-    let app_share = mix.app / (mix.app + mix.web).max(f64::MIN_POSITIVE);
-    if unit(hash_words(&[staff, salt::POOL_CLIENT])) < app_share {
+    if unit(hash_words(&[staff, salt::POOL_CLIENT])) < app_share_of_human(world) {
         ClientKind::App
     } else {
         ClientKind::Web
