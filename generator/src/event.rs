@@ -272,6 +272,16 @@ pub enum ApiKey {
 }
 
 impl ApiKey {
+    /// The key an app or web client sends: the mobile app's, or the web portal's (which
+    /// is in the page for anyone to copy) for any other kind.
+    pub fn of_client(kind: ClientKind) -> ApiKey {
+        if kind == ClientKind::App {
+            ApiKey::MobileApp
+        } else {
+            ApiKey::WebPortal
+        }
+    }
+
     /// A number for each key, distinct between keys; `None` for [`ApiKey::None`].
     pub fn code(self) -> Option<u64> {
         let numbered = |kind: u64, n: u16| (kind << 16) | u64::from(n);

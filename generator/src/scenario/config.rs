@@ -111,6 +111,18 @@ pub struct ClientMix {
     pub sdk: f64,
 }
 
+impl ClientMix {
+    /// The app's share of the human clients (app and web): the split every client that
+    /// looks like a customer's follows. All app when there are no human clients.
+    pub fn app_share_of_human(&self) -> f64 {
+        if self.app + self.web > 0.0 {
+            self.app / (self.app + self.web)
+        } else {
+            1.0
+        }
+    }
+}
+
 /// Shares of benign requests answered with each error (2xx takes the rest).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -157,11 +157,7 @@ impl Customers {
             key,
             sessions_per_slice: accounts * t.sessions_per_account_day / 144.0,
             human_share: (mix.app + mix.web) / total,
-            app_share_of_human: if mix.app + mix.web > 0.0 {
-                mix.app / (mix.app + mix.web)
-            } else {
-                0.0
-            },
+            app_share_of_human: mix.app_share_of_human(),
             activity: population::activity::ActivityLaw::new(size, t.zipf_exponent),
             rank_order: population::Permutation::new(
                 size,

@@ -70,11 +70,7 @@ impl Pool {
             requests_per_ip,
             actors: u64::from(evasion.actors.max(1)),
             mimic,
-            app_share: if mix.app + mix.web > 0.0 {
-                mix.app / (mix.app + mix.web)
-            } else {
-                1.0
-            },
+            app_share: mix.app_share_of_human(),
         }
     }
 
@@ -136,10 +132,6 @@ pub fn mimic_client(kind: ClientKind, hash: u64) -> Client {
     Client {
         kind,
         user_agent: UaTable::for_client(kind).sample(unit(hash)),
-        api_key: if kind == ClientKind::App {
-            ApiKey::MobileApp
-        } else {
-            ApiKey::WebPortal
-        },
+        api_key: ApiKey::of_client(kind),
     }
 }

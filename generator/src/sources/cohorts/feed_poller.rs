@@ -12,7 +12,7 @@
 //! each poll draws from its own stream. The pollers are entities: `pollers × scale` of
 //! them run, each at the same interval whatever the scale.
 
-use super::{Caller, Cohort, Window, app_share_of_human, periodic_runs, within_window};
+use super::{Caller, Cohort, Window, periodic_runs, within_window};
 use crate::event::{ApiKey, Event, Peer, Query, Route};
 use crate::population::UaTable;
 use crate::rng::{hash_words, salt, unit, unit_stream};
@@ -108,7 +108,8 @@ fn interval_us(interval_s: f64) -> i64 {
 /// Poller `p`: a cloud server of its own, a client drawn once, a customer who owns it.
 fn poller(world: &World, cohort: &Cohort, p: u64, interval_us: i64, posing_share: f64) -> Poller {
     let h = hash_words(&[world.seed, cohort.key, p]);
-    let kind = if unit(hash_words(&[h, salt::POOL_CLIENT])) < app_share_of_human(world) {
+    let app_share = world.traffic.client_mix.app_share_of_human();
+    let kind = if unit(hash_words(&[h, salt::POOL_CLIENT])) < app_share {
         ClientKind::App
     } else {
         ClientKind::Web
@@ -123,11 +124,7 @@ fn poller(world: &World, cohort: &Cohort, p: u64, interval_us: i64, posing_share
         peer: peer(world.region, IpKind::Cloud, hash_words(&[h, salt::NETWORK])),
         kind,
         user_agent: table.sample(unit(hash_words(&[h, salt::DEVICE]))),
-        api_key: if kind == ClientKind::App {
-            ApiKey::MobileApp
-        } else {
-            ApiKey::WebPortal
-        },
+        api_key: ApiKey::of_client(kind),
         owner: world.ids.existing_at(hash_words(&[h, salt::OWNER])),
         phase_us: (unit(hash_words(&[h, salt::POLL_PHASE])) * interval_us as f64) as i64,
     }

@@ -388,14 +388,17 @@ pub(crate) fn client_template(
     session_seed: u64,
     truth: Truth,
 ) -> Event {
-    let api_key = if kind == ClientKind::App {
-        ApiKey::MobileApp
-    } else {
-        ApiKey::WebPortal
-    };
     Event {
         session_id: Some((session_seed >> 1) as i64),
-        ..Event::unanswered(0, peer, user_agent, kind, api_key, Route::Login, truth)
+        ..Event::unanswered(
+            0,
+            peer,
+            user_agent,
+            kind,
+            ApiKey::of_client(kind),
+            Route::Login,
+            truth,
+        )
     }
 }
 
@@ -493,13 +496,6 @@ pub(crate) fn periodic_runs(
     let first = (from_us - origin_us - longest_us).div_euclid(interval_us);
     let last = (until_us - origin_us).div_euclid(interval_us);
     first.max(0)..=last
-}
-
-/// The share of the app among customers' app and web sessions: the split a client that
-/// looks like a customer's (a staff member, a script posing as a client) follows.
-pub(crate) fn app_share_of_human(world: &World) -> f64 {
-    let mix = &world.traffic.client_mix;
-    mix.app / (mix.app + mix.web).max(f64::MIN_POSITIVE)
 }
 
 /// The slices `first..=last` whose units can still have events in the slice starting at

@@ -13,11 +13,11 @@
 //! much a day whatever the scale.
 
 use super::{
-    Caller, Cohort, Replayed, StartsUnits, Window, app_share_of_human,
+    Caller, Cohort, Replayed, StartsUnits, Window, client_template,
     expected_starts_following_human_cycles,
 };
 use crate::calendar::SLICE_US;
-use crate::event::{ApiKey, Event, Peer, Query, Route};
+use crate::event::{Event, Peer, Query, Route};
 use crate::population::UaTable;
 use crate::rng::{Stream, hash_words, salt, slice_stream, unit, unit_stream};
 use crate::scenario::PartnerPortalConfig;
@@ -69,18 +69,11 @@ impl PartnerPortal {
         let company = world.ids.existing_at(hash_words(&[partner, salt::OWNER]));
         let template = Event {
             principal_id: Some(world.ids.existing_at(hash_words(&[staff, salt::OWNER]))),
-            session_id: Some((seed >> 1) as i64),
-            ..Event::unanswered(
-                start_us,
+            ..client_template(
                 self.egress(world, partner, staff, &mut rng),
-                UaTable::for_client(kind).sample(unit(hash_words(&[staff, salt::DEVICE]))),
                 kind,
-                if kind == ClientKind::App {
-                    ApiKey::MobileApp
-                } else {
-                    ApiKey::WebPortal
-                },
-                Route::Account,
+                UaTable::for_client(kind).sample(unit(hash_words(&[staff, salt::DEVICE]))),
+                seed,
                 self.cohort.truth(company),
             )
         };
@@ -129,7 +122,8 @@ impl PartnerPortal {
 /// A staff member's client: the portal's web client or the app, in the customers'
 /// proportions of the two.
 fn staff_client(world: &World, staff: u64) -> ClientKind {
-    if unit(hash_words(&[staff, salt::POOL_CLIENT])) < app_share_of_human(world) {
+    if unit(hash_words(&[staff, salt::POOL_CLIENT])) < world.traffic.client_mix.app_share_of_human()
+    {
         ClientKind::App
     } else {
         ClientKind::Web

@@ -94,8 +94,7 @@ impl PasswordResetWave {
         };
         let truth = self.cohort.truth(account);
         let mut caller = Caller::customer(world, &self.customers, header, truth, rng);
-        // Drawn only when the share is set, so that waves without it keep their streams.
-        if self.tried_old_password > 0.0 && caller.rng.random::<f64>() < self.tried_old_password {
+        if caller.rng.random::<f64>() < self.tried_old_password {
             for _ in 0..caller.rng.random_range(1..=MOST_OLD_PASSWORD_TRIES) {
                 caller.fail_log_in(out);
                 caller.pause(3.0, 30.0);
